@@ -1,0 +1,48 @@
+/* kernels.h - flat math micro-kernels: raw pointers, counts and strides; no ctx, no allocation,
+   no errors. Every SIMD kernel has a scalar twin with the same signature; the table in wt_kernels
+   is chosen once per context (wt__kernels_select) and layers reach kernels only through it. */
+#ifndef WT_KERNELS_H
+#define WT_KERNELS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct wt_f32_gemm_params {
+  int accumulate; /* 0: c = a*w; 1: c += a*w */
+} wt_f32_gemm_params;
+
+/* c[mr x nc] (+)= a[mr x kc] * w[kc x nc].
+   a: row i at a + i*a_stride (floats).  w: a packed panel, kc rows of NR floats each (columns
+   >= nc are zero padding).  c: row i at c + i*c_stride.  1 <= mr <= MR, 1 <= nc <= NR, kc >= 1. */
+typedef void (*wt_f32_gemm_ukernel_fn)(size_t mr, size_t nc, size_t kc, const float *a,
+                                       size_t a_stride, const float *w, float *c, size_t c_stride,
+                                       const wt_f32_gemm_params *params);
+
+#define WT_UKERNEL(isa, fn, mr, nr)                                                               \
+  void fn(size_t mr_, size_t nc, size_t kc, const float *a, size_t a_stride, const float *w,      \
+          float *c, size_t c_stride, const wt_f32_gemm_params *params);
+#include "f32_gemm.inc"
+#undef WT_UKERNEL
+
+typedef struct wt_kernels {
+  wt_f32_gemm_ukernel_fn f32_gemm;
+  size_t gemm_mr, gemm_nr;
+  const char *f32_gemm_name;
+} wt_kernels;
+
+/* Picks the fastest kernels this build has (SIMD when compiled with it), or the scalar twins. */
+void wt__kernels_select(wt_kernels *k, int force_scalar);
+
+/* Floats of workspace wt__gemm needs for these sizes and transposes. */
+size_t wt__gemm_workspace_floats(const wt_kernels *k, bool trans_a, bool trans_b, size_t M,
+                                 size_t N, size_t K);
+
+/* C[M x N] = (accumulate ? C : 0) + op(A)[M x K] * op(B)[K x N], all row-major.
+   op(A) = A (element (i,k) at A[i*lda + k]) or A^T (at A[k*lda + i]) when trans_a; likewise B
+   ((k,j) at B[k*ldb + j], or B[j*ldb + k] when trans_b). ws: wt__gemm_workspace_floats() floats,
+   16-byte aligned. M, N, K >= 1. */
+void wt__gemm(const wt_kernels *k, bool trans_a, bool trans_b, size_t M, size_t N, size_t K,
+              const float *A, size_t lda, const float *B, size_t ldb, bool accumulate, float *C,
+              size_t ldc, float *ws);
+
+#endif /* WT_KERNELS_H */

@@ -1,0 +1,291 @@
+/* wasmtricks.h - the one public C header of the wasmtricks engine.
+
+   wasmtricks trains image classifiers with the "bag of tricks" (label smoothing, mixup, Cutout,
+   RICAP, AutoAugment, distillation, AdaBound, ...). The same C11 sources build natively (tests,
+   fuzzing, sanitizers) and with Emscripten to one WebAssembly module with SIMD kernels.
+
+   Conventions
+   - Every fallible function returns a wt_status; results come back through out-parameters.
+     On failure the context keeps a readable message: wt_ctx_last_error(ctx), valid until the
+     next call on that context. The library never exits, aborts or prints.
+   - Tensors are NCHW float32, row-major and contiguous, as in PyTorch. Shapes are int64_t.
+   - The caller owns what it creates: every *_create has a matching *_destroy.
+   - Everything random draws from the context's seeded RNG: same seed, same result.
+   - Layers: wt_<l>_sizes() validates hyperparameters and reports the floats of parameters and
+     the bytes of cache and workspace for a batch; forward() writes y and fills the cache;
+     backward() ACCUMULATES into dx and the parameter gradients (zeroing is the caller's call).
+
+   Usage (train the seed's student CNN on one batch):
+
+     wt_status st;
+     wt_ctx *ctx = wt_ctx_create(&(wt_ctx_options){ .seed = 42 }, &st);
+     wt_model *m = NULL;
+     if (wt_model_create_student_cnn(ctx, 1, 28, 28, 10, &m) != WT_OK) puts(wt_ctx_last_error(ctx));
+     wt_trainer *t = NULL;
+     wt_trainer_create(m, &(wt_sgd_options){ .lr = 0.01f, .momentum = 0.9f }, &t);
+     float loss, acc;
+     wt_trainer_step(t, images, labels, 64, &loss, &acc);   // images: (64,1,28,28), labels: (64)
+     wt_trainer_destroy(t); wt_model_destroy(m); wt_ctx_destroy(ctx);
+*/
+#ifndef WASMTRICKS_H
+#define WASMTRICKS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define WT_VERSION_STRING "0.1.0"
+
+/* Largest accepted extent of any single dimension, and of any element count: shapes beyond
+   these are rejected before any size product can overflow (wasm32 memory is 4 GiB). */
+#define WT_MAX_DIM ((int64_t)1 << 24)
+#define WT_MAX_ELEMS ((int64_t)1 << 31)
+
+/* ---------------------------------------------------------------- status and errors */
+
+typedef enum wt_status {
+  WT_OK = 0,
+  WT_ERR_ARG,         /* a bad argument: NULL, out of range, wrong option */
+  WT_ERR_SHAPE,       /* shapes that do not fit together, or absurd sizes */
+  WT_ERR_OOM,         /* an allocation failed; everything held before stays valid */
+  WT_ERR_UNSUPPORTED, /* a valid request this build does not implement */
+  WT_ERR_STATE,       /* the object is not in a state that allows the call */
+  WT_ERR_FORMAT,      /* bytes that do not parse (IDX, images, weight files) */
+  WT_ERR_NONFINITE,   /* NaN or Inf where finite numbers are required */
+  WT_STATUS_COUNT
+} wt_status;
+
+/* A constant name for a status ("WT_ERR_SHAPE"); never NULL. */
+const char *wt_status_str(wt_status st);
+
+/* ---------------------------------------------------------------- context */
+
+typedef struct wt_ctx wt_ctx;
+
+typedef struct wt_ctx_options {
+  uint64_t seed;       /* RNG seed (0 is a valid seed) */
+  size_t arena_bytes;  /* scratch arena size; 0 picks the default (1 MiB) */
+  int force_scalar;    /* nonzero: use the scalar kernels even where SIMD ones exist */
+} wt_ctx_options;
+
+/* opt may be NULL (defaults). Returns NULL and sets *st (if st is not NULL) on failure. */
+wt_ctx *wt_ctx_create(const wt_ctx_options *opt, wt_status *st);
+void wt_ctx_destroy(wt_ctx *ctx);
+/* The message of the last failure on ctx ("wt_conv2d_sizes: C must be >= 1, got 0"), or "". */
+const char *wt_ctx_last_error(const wt_ctx *ctx);
+/* Bytes and blocks currently allocated through ctx (models, trainers, arena): a leak check. */
+size_t wt_ctx_live_bytes(const wt_ctx *ctx);
+size_t wt_ctx_live_allocs(const wt_ctx *ctx);
+/* Name of the GEMM micro-kernel in use ("wt_f32_gemm_ukernel_4x8__wasmsimd"). */
+const char *wt_ctx_kernel_name(const wt_ctx *ctx);
+
+/* ---------------------------------------------------------------- random numbers */
+
+/* PCG32 (O'Neill, pcg-random.org, XSH-RR 64/32). All samplers are deterministic given the seed. */
+typedef struct wt_rng {
+  uint64_t state;
+  uint64_t inc;
+} wt_rng;
+
+void wt_rng_seed(wt_rng *rng, uint64_t seed, uint64_t stream);
+uint32_t wt_rng_u32(wt_rng *rng);
+/* Uniform integer in [0, n), unbiased; n >= 1. */
+uint32_t wt_rng_below(wt_rng *rng, uint32_t n);
+/* Uniform double in [0, 1) with 53 random bits. */
+double wt_rng_uniform(wt_rng *rng);
+/* Standard normal N(0, 1). */
+double wt_rng_normal(wt_rng *rng);
+/* Gamma(shape, 1), shape > 0 (Marsaglia and Tsang 2000; shape < 1 by the U^(1/shape) boost). */
+double wt_rng_gamma(wt_rng *rng, double shape);
+/* Beta(a, b), a > 0, b > 0, as X / (X + Y) with X ~ Gamma(a), Y ~ Gamma(b). */
+double wt_rng_beta(wt_rng *rng, double a, double b);
+/* The context's own generator. */
+wt_rng *wt_ctx_rng(wt_ctx *ctx);
+
+/* ---------------------------------------------------------------- tensor views */
+
+/* A non-owning view: data pointer, shape and element strides (row-major contiguous when made
+   by wt_tensor_nchw). Unused trailing dimensions have extent 1. */
+typedef struct wt_tensor {
+  float *data;
+  int ndim;
+  int64_t shape[4];
+  int64_t stride[4];
+} wt_tensor;
+
+/* A contiguous (N,C,H,W) view over data; fails with WT_ERR_SHAPE on extents < 1 or too large. */
+wt_status wt_tensor_nchw(wt_ctx *ctx, float *data, int64_t N, int64_t C, int64_t H, int64_t W,
+                         wt_tensor *out);
+int64_t wt_tensor_numel(const wt_tensor *t);
+
+/* ---------------------------------------------------------------- layers */
+
+/* What a layer needs, for a batch of N: parameter floats (weights then bias), bytes of cache
+   written by forward and read by backward, and bytes of scratch workspace for either pass. */
+typedef struct wt_layer_sizes {
+  size_t param_floats;
+  size_t cache_bytes;
+  size_t workspace_bytes;
+  int64_t out_elems; /* elements of one sample's output */
+} wt_layer_sizes;
+
+/* conv2d, torch.nn.Conv2d(C, OC, (KH,KW), stride, padding) with zero padding, groups = 1.
+   weight: (OC,C,KH,KW), bias: (OC) or NULL; dweight/dbias likewise (NULL: not wanted). */
+typedef struct wt_conv2d {
+  int64_t C, H, W;           /* input channels and extent */
+  int64_t OC, KH, KW;        /* output channels, kernel */
+  int64_t stride_h, stride_w;
+  int64_t pad_h, pad_w;
+  int64_t OH, OW;            /* output extent, filled by wt_conv2d_sizes */
+  float *weight, *bias;
+  float *dweight, *dbias;
+} wt_conv2d;
+wt_status wt_conv2d_sizes(wt_ctx *ctx, wt_conv2d *l, int64_t N, wt_layer_sizes *out);
+wt_status wt_conv2d_forward(wt_ctx *ctx, const wt_conv2d *l, int64_t N, const float *x, float *y,
+                            void *cache, void *workspace);
+/* dx may be NULL (first layer). */
+wt_status wt_conv2d_backward(wt_ctx *ctx, const wt_conv2d *l, int64_t N, const float *x,
+                             const float *dy, float *dx, const void *cache, void *workspace);
+/* PyTorch's default: kaiming_uniform(a = sqrt(5)) for the weight, i.e. U(-1/sqrt(fan_in),
+   1/sqrt(fan_in)), and the bias from the same bound; fan_in = C*KH*KW. */
+wt_status wt_conv2d_init_params(wt_ctx *ctx, const wt_conv2d *l);
+
+/* linear, torch.nn.Linear(IN, OUT): y = x W^T + b. x: (N,IN), W: (OUT,IN), b: (OUT) or NULL. */
+typedef struct wt_linear {
+  int64_t IN, OUT;
+  float *weight, *bias;
+  float *dweight, *dbias;
+} wt_linear;
+wt_status wt_linear_sizes(wt_ctx *ctx, wt_linear *l, int64_t N, wt_layer_sizes *out);
+wt_status wt_linear_forward(wt_ctx *ctx, const wt_linear *l, int64_t N, const float *x, float *y,
+                            void *cache, void *workspace);
+wt_status wt_linear_backward(wt_ctx *ctx, const wt_linear *l, int64_t N, const float *x,
+                             const float *dy, float *dx, const void *cache, void *workspace);
+wt_status wt_linear_init_params(wt_ctx *ctx, const wt_linear *l);
+
+/* relu over n elements: y = max(x, 0) (NaN propagates); backward: dx += dy * (y > 0). */
+typedef struct wt_relu {
+  int64_t elems; /* per sample */
+} wt_relu;
+wt_status wt_relu_sizes(wt_ctx *ctx, wt_relu *l, int64_t N, wt_layer_sizes *out);
+wt_status wt_relu_forward(wt_ctx *ctx, const wt_relu *l, int64_t N, const float *x, float *y,
+                          void *cache, void *workspace);
+/* y is the forward output (as PyTorch, the mask comes from the result). */
+wt_status wt_relu_backward(wt_ctx *ctx, const wt_relu *l, int64_t N, const float *y,
+                           const float *dy, float *dx, const void *cache, void *workspace);
+
+/* max-pool 2d, torch.nn.MaxPool2d(kernel, stride, padding) with -inf padding, floor mode.
+   The cache holds the argmax of each output (int32, index into the input plane). */
+typedef struct wt_maxpool2d {
+  int64_t C, H, W;
+  int64_t KH, KW, stride_h, stride_w, pad_h, pad_w;
+  int64_t OH, OW; /* filled by wt_maxpool2d_sizes */
+} wt_maxpool2d;
+wt_status wt_maxpool2d_sizes(wt_ctx *ctx, wt_maxpool2d *l, int64_t N, wt_layer_sizes *out);
+wt_status wt_maxpool2d_forward(wt_ctx *ctx, const wt_maxpool2d *l, int64_t N, const float *x,
+                               float *y, void *cache, void *workspace);
+wt_status wt_maxpool2d_backward(wt_ctx *ctx, const wt_maxpool2d *l, int64_t N, const float *x,
+                                const float *dy, float *dx, const void *cache, void *workspace);
+
+/* flatten (N,C,H,W) -> (N,C*H*W): on contiguous NCHW memory a copy (or nothing when y == x). */
+typedef struct wt_flatten {
+  int64_t elems; /* per sample */
+} wt_flatten;
+wt_status wt_flatten_sizes(wt_ctx *ctx, wt_flatten *l, int64_t N, wt_layer_sizes *out);
+wt_status wt_flatten_forward(wt_ctx *ctx, const wt_flatten *l, int64_t N, const float *x, float *y,
+                             void *cache, void *workspace);
+wt_status wt_flatten_backward(wt_ctx *ctx, const wt_flatten *l, int64_t N, const float *x,
+                              const float *dy, float *dx, const void *cache, void *workspace);
+
+/* ---------------------------------------------------------------- losses */
+
+/* Softmax cross-entropy with integer labels, mean over the batch, as
+   torch.nn.functional.cross_entropy(logits, labels). logits: (N,K); labels: (N) in [0, K).
+   Stable for any finite logits (log-sum-exp with the row max subtracted, in double).
+   dlogits (may be NULL) is WRITTEN with d loss / d logits = (softmax - onehot) / N.
+   correct (may be NULL) receives how many rows have their label as the (first) argmax. */
+wt_status wt_softmax_cross_entropy(wt_ctx *ctx, int64_t N, int64_t K, const float *logits,
+                                   const int32_t *labels, float *loss, float *dlogits,
+                                   int64_t *correct);
+
+/* Row-wise softmax, probs: (N,K); in place allowed. */
+wt_status wt_softmax(wt_ctx *ctx, int64_t N, int64_t K, const float *logits, float *probs);
+
+/* ---------------------------------------------------------------- optimizers */
+
+/* torch.optim.SGD: g += weight_decay * p; buf = momentum * buf + (1 - dampening) * g (buf = g on
+   the first step); g = nesterov ? g + momentum * buf : buf (when momentum != 0); p -= lr * g. */
+typedef struct wt_sgd_options {
+  float lr;
+  float momentum;
+  float dampening;
+  float weight_decay;
+  int nesterov;
+} wt_sgd_options;
+wt_status wt_sgd_check(wt_ctx *ctx, const wt_sgd_options *opt);
+/* One step over a flat block of n parameters. momentum_buf: n floats (unused if momentum == 0).
+   step: steps taken so far (0 before the first); incremented. */
+wt_status wt_sgd_step(wt_ctx *ctx, const wt_sgd_options *opt, size_t n, float *params,
+                      const float *grads, float *momentum_buf, int64_t *step);
+
+/* ---------------------------------------------------------------- models */
+
+typedef struct wt_model wt_model;
+
+/* The seed's student CNN for inputs (C,H,W), H and W even:
+   conv3x3(C->32, pad 1) -> ReLU -> conv3x3(32->64, pad 1) -> ReLU -> maxpool 2x2 -> flatten ->
+   linear(64*(H/2)*(W/2) -> 128) -> ReLU -> linear(128 -> classes).
+   Weights are initialised as PyTorch does by default, from the context's RNG. */
+wt_status wt_model_create_student_cnn(wt_ctx *ctx, int64_t C, int64_t H, int64_t W,
+                                      int64_t num_classes, wt_model **out);
+void wt_model_destroy(wt_model *m);
+wt_ctx *wt_model_ctx(const wt_model *m);
+/* Input (C,H,W) and class count. */
+void wt_model_shape(const wt_model *m, int64_t chw[3], int64_t *num_classes);
+size_t wt_model_param_count(const wt_model *m);
+/* The flat parameter block in PyTorch state_dict order (for each layer: weight, then bias). */
+float *wt_model_params(wt_model *m);
+float *wt_model_grads(wt_model *m);
+/* Logits (N,K) for x (N,C,H,W); any N >= 1 (processed in chunks). Rejects NaN/Inf input. */
+wt_status wt_model_forward(wt_model *m, const float *x, int64_t N, float *logits);
+/* Class probabilities (N,K): softmax of the logits. */
+wt_status wt_model_predict(wt_model *m, const float *x, int64_t N, float *probs);
+
+/* ---------------------------------------------------------------- training */
+
+typedef struct wt_trainer wt_trainer;
+
+/* A trainer owns the optimizer state of one model (the model must outlive it). */
+wt_status wt_trainer_create(wt_model *m, const wt_sgd_options *opt, wt_trainer **out);
+void wt_trainer_destroy(wt_trainer *t);
+wt_status wt_trainer_set_lr(wt_trainer *t, float lr);
+int64_t wt_trainer_steps(const wt_trainer *t);
+/* One step: forward, mean cross-entropy, backward, optimizer. x: (N,C,H,W), labels: (N).
+   loss and accuracy (fraction correct, before the update) may be NULL. Validates everything
+   (shapes, labels in range, finite input) before touching the model. */
+wt_status wt_trainer_step(wt_trainer *t, const float *x, const int32_t *labels, int64_t N,
+                          float *loss, float *accuracy);
+
+/* ---------------------------------------------------------------- data */
+
+/* IDX files (MNIST, Fashion-MNIST), uncompressed bytes: magic 0x0000 08 <ndim>, big-endian
+   extents, then uint8 data. Fills ndim, dims and the offset of the data in bytes. */
+typedef struct wt_idx_info {
+  int ndim;
+  int64_t dims[4];
+  size_t data_offset;
+  size_t data_bytes;
+} wt_idx_info;
+wt_status wt_idx_parse(wt_ctx *ctx, const uint8_t *bytes, size_t len, wt_idx_info *out);
+
+/* uint8 images (N,C,H,W) to float (x / 255 - mean[c]) / std[c]; mean/std may be NULL (0 and 1). */
+wt_status wt_images_u8_to_f32(wt_ctx *ctx, const uint8_t *src, int64_t N, int64_t C, int64_t H,
+                              int64_t W, const float *mean, const float *std, float *dst);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* WASMTRICKS_H */
