@@ -1,0 +1,83 @@
+/* exports.c - the JS ABI: the only file with EMSCRIPTEN_KEEPALIVE. Flat C over numbers,
+   pointers and opaque handles; i64 never crosses the boundary (JS passes int32 or double).
+   Every fallible call returns a wt_status (0 = ok); the message is wt_ctx_last_error(ctx).
+   Ownership: whoever calls *_create / wt_wasm_alloc frees with the matching destroy / free. */
+#include <emscripten.h>
+#include <stdlib.h>
+
+#include "../wasmtricks.h"
+
+#define WT_EXPORT EMSCRIPTEN_KEEPALIVE
+
+/* ---- memory: JS allocates input/output buffers here and frees them itself. */
+WT_EXPORT void *wt_wasm_alloc(size_t bytes) { return malloc(bytes ? bytes : 1); }
+WT_EXPORT void wt_wasm_free(void *p) { free(p); }
+
+/* ---- context. Returns NULL on failure (only out of memory). The seed is split in two 32-bit
+   halves because i64 does not cross the boundary. */
+WT_EXPORT wt_ctx *wt_wasm_ctx_create(uint32_t seed_lo, uint32_t seed_hi, int force_scalar) {
+  wt_ctx_options o = {.seed = ((uint64_t)seed_hi << 32) | seed_lo, .force_scalar = force_scalar};
+  return wt_ctx_create(&o, NULL);
+}
+WT_EXPORT void wt_wasm_ctx_destroy(wt_ctx *ctx) { wt_ctx_destroy(ctx); }
+WT_EXPORT const char *wt_wasm_ctx_last_error(wt_ctx *ctx) { return wt_ctx_last_error(ctx); }
+WT_EXPORT double wt_wasm_ctx_live_bytes(wt_ctx *ctx) { return (double)wt_ctx_live_bytes(ctx); }
+WT_EXPORT double wt_wasm_ctx_live_allocs(wt_ctx *ctx) { return (double)wt_ctx_live_allocs(ctx); }
+WT_EXPORT const char *wt_wasm_ctx_kernel_name(wt_ctx *ctx) { return wt_ctx_kernel_name(ctx); }
+WT_EXPORT const char *wt_wasm_status_str(int st) { return wt_status_str((wt_status)st); }
+/* Reseeds the context's RNG (seed halves as above). */
+WT_EXPORT void wt_wasm_ctx_seed(wt_ctx *ctx, uint32_t seed_lo, uint32_t seed_hi) {
+  wt_rng_seed(wt_ctx_rng(ctx), ((uint64_t)seed_hi << 32) | seed_lo, 0);
+}
+/* A uniform double in [0, 1) from the context's RNG (for JS-side shuffling). */
+WT_EXPORT double wt_wasm_ctx_uniform(wt_ctx *ctx) { return wt_rng_uniform(wt_ctx_rng(ctx)); }
+
+/* ---- models. *out receives the handle. */
+WT_EXPORT int wt_wasm_model_create_student_cnn(wt_ctx *ctx, int C, int H, int W, int classes,
+                                               wt_model **out) {
+  return wt_model_create_student_cnn(ctx, C, H, W, classes, out);
+}
+WT_EXPORT void wt_wasm_model_destroy(wt_model *m) { wt_model_destroy(m); }
+WT_EXPORT double wt_wasm_model_param_count(wt_model *m) { return (double)wt_model_param_count(m); }
+/* Pointer to the flat parameter block (floats, PyTorch state_dict order); valid until the
+   model is destroyed, but re-read HEAPF32 after any call that may grow memory. */
+WT_EXPORT float *wt_wasm_model_params(wt_model *m) { return wt_model_params(m); }
+/* x: N*C*H*W floats; out: N*classes floats. */
+WT_EXPORT int wt_wasm_model_forward(wt_model *m, const float *x, int N, float *logits) {
+  return wt_model_forward(m, x, N, logits);
+}
+WT_EXPORT int wt_wasm_model_predict(wt_model *m, const float *x, int N, float *probs) {
+  return wt_model_predict(m, x, N, probs);
+}
+
+/* ---- training. */
+WT_EXPORT int wt_wasm_trainer_create(wt_model *m, float lr, float momentum, float dampening,
+                                     float weight_decay, int nesterov, wt_trainer **out) {
+  wt_sgd_options o = {.lr = lr, .momentum = momentum, .dampening = dampening,
+                      .weight_decay = weight_decay, .nesterov = nesterov};
+  return wt_trainer_create(m, &o, out);
+}
+WT_EXPORT void wt_wasm_trainer_destroy(wt_trainer *t) { wt_trainer_destroy(t); }
+WT_EXPORT int wt_wasm_trainer_set_lr(wt_trainer *t, float lr) { return wt_trainer_set_lr(t, lr); }
+WT_EXPORT double wt_wasm_trainer_steps(wt_trainer *t) { return (double)wt_trainer_steps(t); }
+/* x: N*C*H*W floats, labels: N int32; out2: two floats written: loss, accuracy. */
+WT_EXPORT int wt_wasm_trainer_step(wt_trainer *t, const float *x, const int32_t *labels, int N,
+                                   float *out2) {
+  return wt_trainer_step(t, x, labels, N, &out2[0], &out2[1]);
+}
+
+/* ---- data. out6: int32[6] = { ndim, dim0, dim1, dim2, dim3, data_offset }. */
+WT_EXPORT int wt_wasm_idx_parse(wt_ctx *ctx, const uint8_t *bytes, size_t len, int32_t *out6) {
+  wt_idx_info info;
+  wt_status st = wt_idx_parse(ctx, bytes, len, &info);
+  if (st != WT_OK) return st;
+  out6[0] = info.ndim;
+  for (int i = 0; i < 4; i++) out6[1 + i] = (int32_t)info.dims[i];
+  out6[5] = (int32_t)info.data_offset;
+  return WT_OK;
+}
+/* src: N*C*H*W bytes; mean/std: C floats each or NULL; dst: N*C*H*W floats. */
+WT_EXPORT int wt_wasm_images_u8_to_f32(wt_ctx *ctx, const uint8_t *src, int N, int C, int H, int W,
+                                       const float *mean, const float *std, float *dst) {
+  return wt_images_u8_to_f32(ctx, src, N, C, H, W, mean, std, dst);
+}
