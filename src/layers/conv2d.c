@@ -1,0 +1,253 @@
+/* conv2d.c - 2-d convolution as torch.nn.Conv2d (zero padding, groups = 1, no dilation):
+   im2col per sample, then one GEMM through ctx->k. Backward recomputes im2col from x, so the
+   layer keeps no cache. Not here: groups, dilation, other padding modes, transposed conv. */
+#include <math.h>
+
+#include "../core/internal.h"
+
+/* Floats rounded up to a multiple of 4, so every workspace block stays 16-byte aligned. */
+static size_t round4(size_t v) { return (v + 3) / 4 * 4; }
+
+/* A 1x1, stride-1, unpadded conv is a plain GEMM on x: no im2col, no col buffers. */
+static bool is_pointwise(const wt_conv2d *l) {
+  return l->KH == 1 && l->KW == 1 && l->stride_h == 1 && l->stride_w == 1 && l->pad_h == 0 &&
+         l->pad_w == 0;
+}
+
+/* Validates the hyperparameters and N, and computes the output extent (OH, OW). */
+static wt_status check_hyper(wt_ctx *ctx, const char *func, const wt_conv2d *l, int64_t N,
+                             int64_t *OH, int64_t *OW) {
+  if (!l) return wt__fail(ctx, WT_ERR_ARG, func, "l is NULL");
+  WT_TRY(wt__check_dim(ctx, func, "N", N));
+  WT_TRY(wt__check_dim(ctx, func, "C", l->C));
+  WT_TRY(wt__check_dim(ctx, func, "H", l->H));
+  WT_TRY(wt__check_dim(ctx, func, "W", l->W));
+  WT_TRY(wt__check_dim(ctx, func, "OC", l->OC));
+  WT_TRY(wt__check_dim(ctx, func, "KH", l->KH));
+  WT_TRY(wt__check_dim(ctx, func, "KW", l->KW));
+  if (l->stride_h < 1 || l->stride_h > WT_MAX_DIM)
+    return wt__fail(ctx, WT_ERR_ARG, func, "stride_h must be in [1, %lld], got %lld",
+                    (long long)WT_MAX_DIM, (long long)l->stride_h);
+  if (l->stride_w < 1 || l->stride_w > WT_MAX_DIM)
+    return wt__fail(ctx, WT_ERR_ARG, func, "stride_w must be in [1, %lld], got %lld",
+                    (long long)WT_MAX_DIM, (long long)l->stride_w);
+  if (l->pad_h < 0 || l->pad_h > WT_MAX_DIM)
+    return wt__fail(ctx, WT_ERR_ARG, func, "pad_h must be in [0, %lld], got %lld",
+                    (long long)WT_MAX_DIM, (long long)l->pad_h);
+  if (l->pad_w < 0 || l->pad_w > WT_MAX_DIM)
+    return wt__fail(ctx, WT_ERR_ARG, func, "pad_w must be in [0, %lld], got %lld",
+                    (long long)WT_MAX_DIM, (long long)l->pad_w);
+  const int64_t hp = l->H + 2 * l->pad_h, wp = l->W + 2 * l->pad_w;
+  if (l->KH > hp)
+    return wt__fail(ctx, WT_ERR_SHAPE, func, "KH = %lld exceeds the padded height H + 2*pad_h = %lld",
+                    (long long)l->KH, (long long)hp);
+  if (l->KW > wp)
+    return wt__fail(ctx, WT_ERR_SHAPE, func, "KW = %lld exceeds the padded width W + 2*pad_w = %lld",
+                    (long long)l->KW, (long long)wp);
+  *OH = (hp - l->KH) / l->stride_h + 1;
+  *OW = (wp - l->KW) / l->stride_w + 1;
+  const int64_t in[4] = {N, l->C, l->H, l->W}, out[4] = {N, l->OC, *OH, *OW};
+  const int64_t wdims[4] = {l->OC, l->C, l->KH, l->KW};
+  const int64_t cdims[5] = {l->C, l->KH, l->KW, *OH, *OW};
+  WT_TRY(wt__check_elems(ctx, func, "x (N,C,H,W)", in, 4, NULL));
+  WT_TRY(wt__check_elems(ctx, func, "y (N,OC,OH,OW)", out, 4, NULL));
+  WT_TRY(wt__check_elems(ctx, func, "weight (OC,C,KH,KW)", wdims, 4, NULL));
+  WT_TRY(wt__check_elems(ctx, func, "im2col buffer (C*KH*KW, OH*OW)", cdims, 5, NULL));
+  return WT_OK;
+}
+
+/* Workspace floats: [col | dcol | gemm scratch], each block a multiple of 4 floats. The GEMM
+   scratch is the max over the three products (forward, dW, dcol). */
+static bool workspace_floats(const wt_ctx *ctx, const wt_conv2d *l, int64_t OH, int64_t OW,
+                             size_t *out) {
+  const size_t OCs = (size_t)l->OC, K = (size_t)(l->C * l->KH * l->KW), P = (size_t)(OH * OW);
+  size_t g = wt__gemm_workspace_floats(&ctx->k, false, false, OCs, P, K);
+  size_t g2 = wt__gemm_workspace_floats(&ctx->k, false, true, OCs, K, P);
+  size_t g3 = wt__gemm_workspace_floats(&ctx->k, true, false, K, P, OCs);
+  if (g2 > g) g = g2;
+  if (g3 > g) g = g3;
+  g = round4(g);
+  size_t col = 0;
+  if (!is_pointwise(l)) {
+    if (!wt__mul_ok(K, P, &col)) return false;
+    col = round4(col);
+    if (col > (SIZE_MAX - g) / 2) return false;
+  }
+  *out = 2 * col + g;
+  return true;
+}
+
+/* x: (N,C,H,W) -> out: (N,OC,OH,OW) with OH = floor((H + 2*pad_h - KH) / stride_h) + 1 (and
+   OW likewise), filled into l->OH, l->OW. param_floats = OC*C*KH*KW + OC (weight, then bias,
+   counted even when the bias will be NULL). cache_bytes = 0. workspace_bytes: im2col and its
+   gradient, (C*KH*KW, OH*OW) floats each, plus the GEMM packing scratch. */
+wt_status wt_conv2d_sizes(wt_ctx *ctx, wt_conv2d *l, int64_t N, wt_layer_sizes *out) {
+  if (!ctx) return WT_ERR_ARG;
+  if (!out) return WT_FAIL(ctx, WT_ERR_ARG, "out is NULL");
+  int64_t OH = 0, OW = 0;
+  WT_TRY(check_hyper(ctx, __func__, l, N, &OH, &OW));
+  size_t ws;
+  if (!workspace_floats(ctx, l, OH, OW, &ws) || !wt__mul_ok(ws, sizeof(float), &ws))
+    return WT_FAIL(ctx, WT_ERR_SHAPE, "workspace size overflows size_t");
+  l->OH = OH;
+  l->OW = OW;
+  out->param_floats = (size_t)(l->OC * l->C * l->KH * l->KW + l->OC);
+  out->cache_bytes = 0;
+  out->workspace_bytes = ws;
+  out->out_elems = l->OC * OH * OW;
+  return WT_OK;
+}
+
+/* Shared checks of forward and backward: hyperparameters, a fresh OH/OW, the weight. */
+static wt_status check_call(wt_ctx *ctx, const char *func, const wt_conv2d *l, int64_t N,
+                            const float *x, const void *workspace) {
+  int64_t OH = 0, OW = 0;
+  WT_TRY(check_hyper(ctx, func, l, N, &OH, &OW));
+  if (OH != l->OH || OW != l->OW)
+    return wt__fail(ctx, WT_ERR_STATE, func,
+                    "l->OH, l->OW = %lld, %lld but the shape gives %lld, %lld: call wt_conv2d_sizes first",
+                    (long long)l->OH, (long long)l->OW, (long long)OH, (long long)OW);
+  if (!x) return wt__fail(ctx, WT_ERR_ARG, func, "x is NULL");
+  if (!l->weight) return wt__fail(ctx, WT_ERR_ARG, func, "l->weight is NULL");
+  if (!workspace) return wt__fail(ctx, WT_ERR_ARG, func, "workspace is NULL");
+  return WT_OK;
+}
+
+/* x: (C,H,W) of one sample -> col: (C*KH*KW, OH*OW), row (c*KH + kh)*KW + kw holds
+   x[c, oh*stride_h - pad_h + kh, ow*stride_w - pad_w + kw], zero outside the image. */
+static void im2col(const wt_conv2d *l, const float *x, float *col) {
+  const int64_t H = l->H, W = l->W, OH = l->OH, OW = l->OW;
+  for (int64_t c = 0; c < l->C; c++)
+    for (int64_t kh = 0; kh < l->KH; kh++)
+      for (int64_t kw = 0; kw < l->KW; kw++) {
+        float *row = col + ((c * l->KH + kh) * l->KW + kw) * OH * OW;
+        const float *plane = x + c * H * W;
+        for (int64_t oh = 0; oh < OH; oh++) {
+          const int64_t ih = oh * l->stride_h - l->pad_h + kh;
+          float *r = row + oh * OW;
+          if (ih < 0 || ih >= H) {
+            for (int64_t ow = 0; ow < OW; ow++) r[ow] = 0.0f;
+            continue;
+          }
+          for (int64_t ow = 0; ow < OW; ow++) {
+            const int64_t iw = ow * l->stride_w - l->pad_w + kw;
+            r[ow] = (iw >= 0 && iw < W) ? plane[ih * W + iw] : 0.0f;
+          }
+        }
+      }
+}
+
+/* The adjoint of im2col: dx: (C,H,W) += scatter of dcol: (C*KH*KW, OH*OW). */
+static void col2im_add(const wt_conv2d *l, const float *dcol, float *dx) {
+  const int64_t H = l->H, W = l->W, OH = l->OH, OW = l->OW;
+  for (int64_t c = 0; c < l->C; c++)
+    for (int64_t kh = 0; kh < l->KH; kh++)
+      for (int64_t kw = 0; kw < l->KW; kw++) {
+        const float *row = dcol + ((c * l->KH + kh) * l->KW + kw) * OH * OW;
+        float *plane = dx + c * H * W;
+        for (int64_t oh = 0; oh < OH; oh++) {
+          const int64_t ih = oh * l->stride_h - l->pad_h + kh;
+          if (ih < 0 || ih >= H) continue;
+          const float *r = row + oh * OW;
+          for (int64_t ow = 0; ow < OW; ow++) {
+            const int64_t iw = ow * l->stride_w - l->pad_w + kw;
+            if (iw >= 0 && iw < W) plane[ih * W + iw] += r[ow];
+          }
+        }
+      }
+}
+
+/* x: (N,C,H,W), y: (N,OC,OH,OW), weight: (OC,C,KH,KW) seen as W[OC,K] with K = C*KH*KW,
+   bias: (OC) or NULL. Per sample n: y_n[OC,P] = W[OC,K] col_n[K,P] + b (P = OH*OW).
+   cache: unused (may be NULL). workspace: wt_conv2d_sizes().workspace_bytes, 16-byte aligned. */
+wt_status wt_conv2d_forward(wt_ctx *ctx, const wt_conv2d *l, int64_t N, const float *x, float *y,
+                            void *cache, void *workspace) {
+  if (!ctx) return WT_ERR_ARG;
+  WT_TRY(check_call(ctx, __func__, l, N, x, workspace));
+  if (!y) return WT_FAIL(ctx, WT_ERR_ARG, "y is NULL");
+  const bool pw = is_pointwise(l);
+  const size_t OC = (size_t)l->OC, K = (size_t)(l->C * l->KH * l->KW);
+  const size_t P = (size_t)(l->OH * l->OW), in = (size_t)(l->C * l->H * l->W);
+  float *col = workspace;
+  float *gws = pw ? col : col + 2 * round4(K * P);
+  for (int64_t n = 0; n < N; n++) {
+    const float *xn = x + (size_t)n * in;
+    float *yn = y + (size_t)n * OC * P;
+    const float *b = xn;
+    if (!pw) {
+      im2col(l, xn, col);
+      b = col;
+    }
+    wt__gemm(&ctx->k, false, false, OC, P, K, l->weight, K, b, P, false, yn, P, gws);
+    if (l->bias)
+      for (size_t o = 0; o < OC; o++)
+        for (size_t p = 0; p < P; p++) yn[o * P + p] += l->bias[o];
+  }
+  return WT_OK;
+}
+
+/* x: (N,C,H,W), dy: (N,OC,OH,OW), dx: (N,C,H,W) or NULL. Accumulates, per sample n:
+   dweight[OC,K] += dy_n[OC,P] col_n^T; dbias[o] += sum_p dy_n[o,p];
+   dx_n += col2im(W^T[K,OC] dy_n[OC,P]). l->dweight / l->dbias NULL: not computed.
+   cache: unused (im2col is recomputed from x). workspace as for forward. */
+wt_status wt_conv2d_backward(wt_ctx *ctx, const wt_conv2d *l, int64_t N, const float *x,
+                             const float *dy, float *dx, const void *cache, void *workspace) {
+  if (!ctx) return WT_ERR_ARG;
+  WT_TRY(check_call(ctx, __func__, l, N, x, workspace));
+  if (!dy) return WT_FAIL(ctx, WT_ERR_ARG, "dy is NULL");
+  const bool pw = is_pointwise(l);
+  const size_t OC = (size_t)l->OC, K = (size_t)(l->C * l->KH * l->KW);
+  const size_t P = (size_t)(l->OH * l->OW), in = (size_t)(l->C * l->H * l->W);
+  float *col = workspace;
+  float *dcol = pw ? col : col + round4(K * P);
+  float *gws = pw ? col : col + 2 * round4(K * P);
+  for (int64_t n = 0; n < N; n++) {
+    const float *xn = x + (size_t)n * in;
+    const float *dyn = dy + (size_t)n * OC * P;
+    if (l->dbias)
+      for (size_t o = 0; o < OC; o++) {
+        float s = 0.0f;
+        for (size_t p = 0; p < P; p++) s += dyn[o * P + p];
+        l->dbias[o] += s;
+      }
+    if (l->dweight) {
+      const float *b = xn;
+      if (!pw) {
+        im2col(l, xn, col);
+        b = col;
+      }
+      wt__gemm(&ctx->k, false, true, OC, K, P, dyn, P, b, P, true, l->dweight, K, gws);
+    }
+    if (dx) {
+      float *dxn = dx + (size_t)n * in;
+      if (pw) {
+        wt__gemm(&ctx->k, true, false, K, P, OC, l->weight, K, dyn, P, true, dxn, P, gws);
+      } else {
+        wt__gemm(&ctx->k, true, false, K, P, OC, l->weight, K, dyn, P, false, dcol, P, gws);
+        col2im_add(l, dcol, dxn);
+      }
+    }
+  }
+  return WT_OK;
+}
+
+/* weight: (OC,C,KH,KW) ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)) with fan_in = C*KH*KW, i.e.
+   torch's kaiming_uniform_(a = sqrt(5)); then bias: (OC) from the same bound, if not NULL.
+   Draws from wt_ctx_rng(ctx), weights first in memory order. */
+wt_status wt_conv2d_init_params(wt_ctx *ctx, const wt_conv2d *l) {
+  if (!ctx) return WT_ERR_ARG;
+  if (!l) return WT_FAIL(ctx, WT_ERR_ARG, "l is NULL");
+  if (!l->weight) return WT_FAIL(ctx, WT_ERR_ARG, "l->weight is NULL");
+  int64_t OH = 0, OW = 0;
+  WT_TRY(check_hyper(ctx, __func__, l, 1, &OH, &OW));
+  const size_t fan_in = (size_t)(l->C * l->KH * l->KW);
+  const double bound = 1.0 / sqrt((double)fan_in);
+  wt_rng *rng = wt_ctx_rng(ctx);
+  const size_t nw = (size_t)l->OC * fan_in;
+  for (size_t i = 0; i < nw; i++)
+    l->weight[i] = (float)((2.0 * wt_rng_uniform(rng) - 1.0) * bound);
+  if (l->bias)
+    for (int64_t o = 0; o < l->OC; o++)
+      l->bias[o] = (float)((2.0 * wt_rng_uniform(rng) - 1.0) * bound);
+  return WT_OK;
+}

@@ -1,0 +1,59 @@
+/* relu.c - y = max(x, 0) elementwise, as torch.relu: NaN propagates forward, and backward masks
+   on the output like torch's threshold_backward (dx += y <= 0 ? 0 : dy). No cache, no workspace. */
+#include "../core/internal.h"
+
+static wt_status check_hyper(wt_ctx *ctx, const char *func, const wt_relu *l, int64_t N) {
+  if (!l) return wt__fail(ctx, WT_ERR_ARG, func, "l is NULL");
+  WT_TRY(wt__check_dim(ctx, func, "N", N));
+  if (l->elems < 1 || l->elems > WT_MAX_ELEMS)
+    return wt__fail(ctx, WT_ERR_SHAPE, func, "elems must be in [1, %lld], got %lld",
+                    (long long)WT_MAX_ELEMS, (long long)l->elems);
+  const int64_t d[2] = {N, l->elems};
+  return wt__check_elems(ctx, func, "x (N,elems)", d, 2, NULL);
+}
+
+/* x: (N,elems) -> y: (N,elems); no parameters, cache or workspace. */
+wt_status wt_relu_sizes(wt_ctx *ctx, wt_relu *l, int64_t N, wt_layer_sizes *out) {
+  if (!ctx) return WT_ERR_ARG;
+  if (!out) return WT_FAIL(ctx, WT_ERR_ARG, "out is NULL");
+  WT_TRY(check_hyper(ctx, __func__, l, N));
+  out->param_floats = 0;
+  out->cache_bytes = 0;
+  out->workspace_bytes = 0;
+  out->out_elems = l->elems;
+  return WT_OK;
+}
+
+/* x: (N,elems) -> y: (N,elems) = max(x, 0), NaN kept. y == x (in place) is allowed.
+   cache, workspace: unused (may be NULL). */
+wt_status wt_relu_forward(wt_ctx *ctx, const wt_relu *l, int64_t N, const float *x, float *y,
+                          void *cache, void *workspace) {
+  if (!ctx) return WT_ERR_ARG;
+  WT_TRY(check_hyper(ctx, __func__, l, N));
+  if (!x) return WT_FAIL(ctx, WT_ERR_ARG, "x is NULL");
+  if (!y) return WT_FAIL(ctx, WT_ERR_ARG, "y is NULL");
+  const size_t n = (size_t)(N * l->elems);
+  for (size_t i = 0; i < n; i++) {
+    const float v = x[i];
+    y[i] = (v > 0.0f || v != v) ? v : 0.0f;
+  }
+  return WT_OK;
+}
+
+/* y: (N,elems) the forward output, dy: (N,elems), dx: (N,elems) += (y <= 0 ? 0 : dy).
+   A select, not dy * mask, so an infinite dy at a dead unit gives 0 (as torch); a NaN y passes
+   dy through (NaN <= 0 is false, as torch). dx must not alias dy. cache, workspace: unused. */
+wt_status wt_relu_backward(wt_ctx *ctx, const wt_relu *l, int64_t N, const float *y,
+                           const float *dy, float *dx, const void *cache, void *workspace) {
+  if (!ctx) return WT_ERR_ARG;
+  WT_TRY(check_hyper(ctx, __func__, l, N));
+  if (!y) return WT_FAIL(ctx, WT_ERR_ARG, "y is NULL");
+  if (!dy) return WT_FAIL(ctx, WT_ERR_ARG, "dy is NULL");
+  if (!dx) return WT_FAIL(ctx, WT_ERR_ARG, "dx is NULL");
+  if ((const float *)dx == dy)
+    return WT_FAIL(ctx, WT_ERR_ARG, "dx aliases dy (backward accumulates: dx += dy)");
+  const size_t n = (size_t)(N * l->elems);
+  for (size_t i = 0; i < n; i++)
+    if (!(y[i] <= 0.0f)) dx[i] += dy[i];
+  return WT_OK;
+}
