@@ -1,0 +1,49 @@
+// index.js - the package entry: `import { init } from 'wasmtricks'`; `const wt = await init()`
+// loads one instance of dist/wasmtricks.wasm (Node: from disk; browsers and Web Workers: by
+// URL) and returns the API bound to it: wt.models, wt.Trainer, wt.data, wt.liveBytes().
+// Instances are independent (each has its own memory).
+
+import { WasmTricksError } from './errors.js';
+import { Runtime, defaultWasmURL } from './runtime.js';
+import { Model, makeModels } from './model.js';
+import { Trainer } from './trainer.js';
+import { makeData } from './data.js';
+
+export { WasmTricksError, Model, Trainer, defaultWasmURL };
+
+/**
+ * @param {{ wasm?: string | URL | ArrayBuffer | ArrayBufferView | WebAssembly.Module,
+ *           forceScalar?: boolean }} [opts]
+ */
+export async function init(opts = {}) {
+  if (opts === null || typeof opts !== 'object') {
+    throw new WasmTricksError('WT_ERR_ARG', 'init: options must be an object');
+  }
+  const rt = await Runtime.load(opts);
+  const forceScalar = !!opts.forceScalar;
+  // The module-level context: utility calls (IDX, conversions) report their errors here.
+  const ctx = rt.createContext(0, forceScalar);
+  const kernelName = rt.cstring(rt.exports.wt_wasm_ctx_kernel_name(ctx) >>> 0);
+  const models = makeModels(rt, forceScalar);
+
+  class BoundTrainer extends Trainer {
+    constructor(model, options) {
+      super(rt, model, options);
+    }
+  }
+  Object.defineProperty(BoundTrainer, 'name', { value: 'Trainer' });
+
+  return Object.freeze({
+    models,
+    Trainer: BoundTrainer,
+    data: makeData(rt, ctx),
+    kernelName,
+    /** The module's imports, as "module.name" strings (for diagnostics). */
+    imports: rt.imports,
+    /** Bytes held by all live contexts: the module's plus one per live model. */
+    liveBytes: () => rt.liveBytes(),
+    /** Bytes of wasm linear memory (it grows, never shrinks). */
+    memoryBytes: () => rt.memory.buffer.byteLength,
+    WasmTricksError,
+  });
+}

@@ -1,0 +1,193 @@
+// runtime.js - loads dist/wasmtricks.wasm and wraps its flat C ABI (src/wasm/exports.c):
+// instantiation in Node (bytes from disk), browsers and Web Workers (fetch by URL), heap views
+// that are re-made whenever memory grows, C strings, status checks, and the contexts (wt_ctx)
+// every object hangs off. Not here: the public classes (model.js, trainer.js, data.js).
+
+import { WasmTricksError } from './errors.js';
+
+const isNode = typeof process !== 'undefined' && !!process.versions?.node &&
+  typeof window === 'undefined';
+
+export const defaultWasmURL = new URL('../dist/wasmtricks.wasm', import.meta.url);
+
+/** The imports the standalone module may ask for. It needs only
+    env.emscripten_notify_memory_growth; WASI calls get stubs that fail politely (the library
+    never does I/O, so they would only be reached by a stray printf/abort in a debug build). */
+function makeImports(module, onGrow) {
+  const imports = { env: { emscripten_notify_memory_growth: onGrow } };
+  const ENOSYS = 52;
+  for (const imp of WebAssembly.Module.imports(module)) {
+    if (imp.kind !== 'function') continue;
+    const ns = (imports[imp.module] ??= {});
+    if (ns[imp.name]) continue;
+    if (imp.module === 'wasi_snapshot_preview1' && imp.name === 'proc_exit') {
+      ns[imp.name] = (code) => { throw new WasmTricksError('WT_ERR_STATE', `wasm called proc_exit(${code})`); };
+    } else if (imp.module === 'wasi_snapshot_preview1') {
+      ns[imp.name] = () => ENOSYS;
+    } else {
+      ns[imp.name] = () => { throw new WasmTricksError('WT_ERR_UNSUPPORTED', `wasm import ${imp.module}.${imp.name} is not provided`); };
+    }
+  }
+  return imports;
+}
+
+/** Low-level access to one instance: every pointer is an unsigned 32-bit number. */
+export class Runtime {
+  static async load(opts = {}) {
+    // Compile first so the imports can be built from what the module really asks for.
+    const module = await compileSource(opts.wasm);
+    const rt = new Runtime();
+    const instance = await WebAssembly.instantiate(module, makeImports(module, () => rt._refresh()));
+    rt._attach(instance, module);
+    return rt;
+  }
+
+  _attach(instance, module) {
+    this.module = module;
+    this.exports = instance.exports;
+    this.memory = instance.exports.memory;
+    this._buffer = null;
+    this.imports = WebAssembly.Module.imports(module).map((i) => `${i.module}.${i.name}`);
+    if (typeof this.exports._initialize === 'function') this.exports._initialize();
+    this.contexts = new Set();
+  }
+
+  _refresh() {
+    const buf = this.memory.buffer;
+    if (buf !== this._buffer) {
+      this._buffer = buf;
+      this._u8 = new Uint8Array(buf);
+      this._i32 = new Int32Array(buf);
+      this._f32 = new Float32Array(buf);
+    }
+  }
+
+  // Views over the whole memory. Fresh after growth: take them right before use, never keep
+  // them across a call into wasm.
+  get u8() { this._refresh(); return this._u8; }
+  get i32() { this._refresh(); return this._i32; }
+  get f32() { this._refresh(); return this._f32; }
+
+  /** malloc; throws WT_ERR_OOM when wasm memory cannot grow further. */
+  alloc(bytes, what) {
+    const p = this.exports.wt_wasm_alloc(bytes) >>> 0;
+    if (p === 0) {
+      throw new WasmTricksError('WT_ERR_OOM', `out of wasm memory allocating ${bytes} bytes for ${what}`);
+    }
+    return p;
+  }
+
+  free(p) {
+    if (p) this.exports.wt_wasm_free(p);
+  }
+
+  /** Runs fn(stackAlloc) with the wasm stack restored afterwards (out-parameters). */
+  withStack(fn) {
+    const e = this.exports;
+    const sp = e.stackSave();
+    try {
+      return fn((bytes) => e.stackAlloc(bytes) >>> 0);
+    } finally {
+      e.stackRestore(sp);
+    }
+  }
+
+  /** Copies a JS typed array into a fresh malloc'd block; returns the pointer. */
+  copyIn(arr, what) {
+    const bytes = new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength);
+    const p = this.alloc(bytes.length, what);
+    this.u8.set(bytes, p);
+    return p;
+  }
+
+  cstring(p) {
+    if (!p) return '';
+    const u8 = this.u8;
+    let end = p;
+    while (u8[end] !== 0) end++;
+    return new TextDecoder().decode(u8.subarray(p, end));
+  }
+
+  statusName(st) {
+    return this.cstring(this.exports.wt_wasm_status_str(st) >>> 0);
+  }
+
+  /** Throws WasmTricksError with the context's last error unless st is WT_OK. */
+  check(st, ctxPtr, fallback) {
+    if (st === 0) return;
+    const msg = ctxPtr ? this.cstring(this.exports.wt_wasm_ctx_last_error(ctxPtr) >>> 0) : '';
+    throw new WasmTricksError(this.statusName(st), msg || `${fallback}: failed with ${this.statusName(st)}`);
+  }
+
+  /** A wt_ctx seeded with `seed` (an integer 0..2^53-1 or a BigInt < 2^64). */
+  createContext(seed = 0, forceScalar = false) {
+    const [lo, hi] = splitSeed(seed);
+    const p = this.exports.wt_wasm_ctx_create(lo, hi, forceScalar ? 1 : 0) >>> 0;
+    if (p === 0) throw new WasmTricksError('WT_ERR_OOM', 'wt_ctx_create: out of wasm memory');
+    this.contexts.add(p);
+    return p;
+  }
+
+  destroyContext(p) {
+    if (this.contexts.delete(p)) this.exports.wt_wasm_ctx_destroy(p);
+  }
+
+  seedContext(p, seed) {
+    const [lo, hi] = splitSeed(seed);
+    this.exports.wt_wasm_ctx_seed(p, lo, hi);
+  }
+
+  liveBytes(ctx) {
+    if (ctx !== undefined) return this.exports.wt_wasm_ctx_live_bytes(ctx);
+    let sum = 0;
+    for (const p of this.contexts) sum += this.exports.wt_wasm_ctx_live_bytes(p);
+    return sum;
+  }
+}
+
+/** Compiles the `wasm` option of init(): a WebAssembly.Module, bytes, or a URL / path (default:
+    dist/wasmtricks.wasm next to this package). Node reads file: URLs from disk; everything else
+    is fetched, streaming when served as application/wasm, from the bytes otherwise. */
+async function compileSource(source) {
+  if (source instanceof WebAssembly.Module) return source;
+  if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) return WebAssembly.compile(source);
+  const url = source === undefined ? defaultWasmURL : new URL(String(source), defaultWasmURL);
+  if (isNode && url.protocol === 'file:') {
+    const { readFile } = await import('node:fs/promises');
+    let bytes;
+    try {
+      bytes = await readFile(url);
+    } catch (e) {
+      throw new WasmTricksError('WT_ERR_STATE',
+        `init: cannot read ${decodeURIComponent(url.pathname)} (${e.code ?? e.message}); build it with \`npm run build:wasm\``);
+    }
+    return WebAssembly.compile(bytes);
+  }
+  const response = await fetch(url);
+  if (!response.ok) {
+    throw new WasmTricksError('WT_ERR_STATE', `init: fetching ${url} failed: HTTP ${response.status}`);
+  }
+  if (typeof WebAssembly.compileStreaming === 'function') {
+    try {
+      return await WebAssembly.compileStreaming(response.clone());
+    } catch {
+      // Not served as application/wasm, or no streaming support: compile from the bytes.
+    }
+  }
+  return WebAssembly.compile(await response.arrayBuffer());
+}
+
+export function splitSeed(seed) {
+  if (typeof seed === 'bigint') {
+    if (seed < 0n || seed >= 1n << 64n) {
+      throw new WasmTricksError('WT_ERR_ARG', `seed must be in [0, 2^64), got ${seed}`);
+    }
+    return [Number(seed & 0xffffffffn), Number(seed >> 32n)];
+  }
+  if (!Number.isSafeInteger(seed) || seed < 0) {
+    throw new WasmTricksError('WT_ERR_ARG', `seed must be a non-negative integer, got ${seed}`);
+  }
+  return [seed % 2 ** 32, Math.floor(seed / 2 ** 32)];
+}
+
+export { isNode };
