@@ -1,67 +1,133 @@
-/* dispatch.c - chooses the kernel table and drives the GEMM micro-kernels over whole matrices:
-   packs B into NR-wide panels (and A^T into rows when transposed), then walks MR x NR tiles. */
+/* dispatch.c - chooses the kernel table and drives the GEMM micro-kernels over whole matrices.
+
+   wt__gemm blocks the product as GotoBLAS does (Goto and van de Geijn, "Anatomy of
+   high-performance matrix multiplication", TOMS 2008), without threads:
+     for each block of GEMM_NC columns of C          (jc)
+       for each block of up to GEMM_KC rows of op(B) (pc)   pack op(B) into NR-wide panels
+         for each block of GEMM_MC rows of C         (ic)   pack op(A) into rows if trans_a
+           for each NR panel                         (jr)   the panel (kc x NR) stays in L1
+             for each MR rows                        (ir)   micro-kernel, MR x NR tile of C
+   The first K block uses the caller's accumulate flag and later blocks accumulate. op(A) is
+   read in place when not transposed (rows are contiguous in k); A^T is packed. The workspace
+   is bounded by the block sizes, not by the matrix sizes. */
 #include <string.h>
 
 #include "kernels.h"
 
+/* A kc x nc block of B fits the 2 MiB L2 with room for A; a kc x NR panel (8 KiB at NR = 8)
+   fits L1. Measured with bench/bench_gemm.c. */
+enum { GEMM_KC = 256, GEMM_NC = 512, GEMM_MC = 96 };
+
+#define WT_ISA_IS_SIMD_scalar 0
+#define WT_ISA_IS_SIMD_wasmsimd 1
+
 void wt__kernels_select(wt_kernels *k, int force_scalar) {
   memset(k, 0, sizeof *k);
-  /* The last entry of the list that this build compiled wins unless scalar is forced; the
-     scalar twin is always first. */
-#define WT_UKERNEL(isa, fn, mr, nr)                                         \
-  if (!k->f32_gemm || !force_scalar) {                                      \
-    k->f32_gemm = fn;                                                       \
-    k->gemm_mr = mr;                                                        \
-    k->gemm_nr = nr;                                                        \
-    k->f32_gemm_name = #fn;                                                 \
+  /* The first entry (the scalar reference) unless something better is compiled and allowed;
+     among SIMD entries, the last one listed wins. */
+#define WT_UKERNEL(isa, fn, mr, nr)                                    \
+  if (!k->f32_gemm || (WT_ISA_IS_SIMD_##isa && !force_scalar)) {       \
+    k->f32_gemm = fn;                                                  \
+    k->gemm_mr = mr;                                                   \
+    k->gemm_nr = nr;                                                   \
+    k->f32_gemm_name = #fn;                                            \
   }
 #include "f32_gemm.inc"
 #undef WT_UKERNEL
 }
 
+static size_t min_sz(size_t a, size_t b) { return a < b ? a : b; }
 static size_t round_up(size_t v, size_t m) { return (v + m - 1) / m * m; }
+
+/* K is cut into equal blocks of at most GEMM_KC (300 -> 150 + 150, not 256 + 44). */
+static size_t block_k(size_t K) {
+  const size_t blocks = (K + GEMM_KC - 1) / GEMM_KC;
+  return (K + blocks - 1) / blocks;
+}
+static size_t block_n(const wt_kernels *k) {
+  return GEMM_NC >= k->gemm_nr ? GEMM_NC / k->gemm_nr * k->gemm_nr : k->gemm_nr;
+}
+static size_t block_m(const wt_kernels *k) {
+  return GEMM_MC >= k->gemm_mr ? GEMM_MC / k->gemm_mr * k->gemm_mr : k->gemm_mr;
+}
+/* Floats of the packed-B region, rounded so the packed-A region after it stays 16-byte aligned. */
+static size_t b_pack_floats(const wt_kernels *k, size_t N, size_t K) {
+  return round_up(block_k(K) * round_up(min_sz(N, block_n(k)), k->gemm_nr), 4);
+}
 
 size_t wt__gemm_workspace_floats(const wt_kernels *k, bool trans_a, bool trans_b, size_t M,
                                  size_t N, size_t K) {
   (void)trans_b;
-  size_t floats = K * round_up(N, k->gemm_nr);
-  if (trans_a) floats += M * K;
-  return floats + 4; /* keeps the A block 16-byte aligned after the panels */
+  size_t floats = b_pack_floats(k, N, K);
+  if (trans_a) floats += min_sz(M, block_m(k)) * block_k(K);
+  return floats;
+}
+
+/* Packs op(B)[pc : pc+kb, jc : jc+nb] into panels of nr columns: panel p holds kb rows of nr
+   floats (columns past nb are zero), panel p at dst + p*kb*nr. */
+static void pack_b(bool trans_b, const float *B, size_t ldb, size_t pc, size_t kb, size_t jc,
+                   size_t nb, size_t nr, float *dst) {
+  for (size_t jr = 0; jr < nb; jr += nr, dst += kb * nr) {
+    const size_t n = min_sz(nb - jr, nr);
+    if (!trans_b) {
+      const float *src = B + pc * ldb + jc + jr;
+      for (size_t kk = 0; kk < kb; kk++, src += ldb) {
+        float *row = dst + kk * nr;
+        memcpy(row, src, n * sizeof *row);
+        for (size_t j = n; j < nr; j++) row[j] = 0.0f;
+      }
+    } else {
+      for (size_t j = 0; j < n; j++) {
+        const float *src = B + (jc + jr + j) * ldb + pc;
+        for (size_t kk = 0; kk < kb; kk++) dst[kk * nr + j] = src[kk];
+      }
+      for (size_t j = n; j < nr; j++)
+        for (size_t kk = 0; kk < kb; kk++) dst[kk * nr + j] = 0.0f;
+    }
+  }
+}
+
+/* Packs A^T[ic : ic+mb, pc : pc+kb] (element (i,k) at A[k*lda + i]) into mb rows of kb floats. */
+static void pack_at(const float *A, size_t lda, size_t ic, size_t mb, size_t pc, size_t kb,
+                    float *dst) {
+  for (size_t kk = 0; kk < kb; kk++) {
+    const float *src = A + (pc + kk) * lda + ic;
+    for (size_t i = 0; i < mb; i++) dst[i * kb + kk] = src[i];
+  }
 }
 
 void wt__gemm(const wt_kernels *k, bool trans_a, bool trans_b, size_t M, size_t N, size_t K,
               const float *A, size_t lda, const float *B, size_t ldb, bool accumulate, float *C,
               size_t ldc, float *ws) {
-  const size_t nr = k->gemm_nr, mr = k->gemm_mr;
-  const size_t n_panels = (N + nr - 1) / nr;
-  /* Pack op(B) into panels: panel p holds columns [p*nr, p*nr+nr), K rows of nr floats. */
-  float *wp = ws;
-  for (size_t p = 0; p < n_panels; p++) {
-    float *dst = wp + p * K * nr;
-    const size_t j0 = p * nr, nc = N - j0 < nr ? N - j0 : nr;
-    for (size_t kk = 0; kk < K; kk++) {
-      float *row = dst + kk * nr;
-      for (size_t j = 0; j < nc; j++)
-        row[j] = trans_b ? B[(j0 + j) * ldb + kk] : B[kk * ldb + j0 + j];
-      for (size_t j = nc; j < nr; j++) row[j] = 0.0f;
-    }
-  }
-  const float *a = A;
-  size_t a_stride = lda;
-  if (trans_a) {
-    float *at = ws + round_up(n_panels * K * nr, 4);
-    for (size_t i = 0; i < M; i++)
-      for (size_t kk = 0; kk < K; kk++) at[i * K + kk] = A[kk * lda + i];
-    a = at;
-    a_stride = K;
-  }
-  const wt_f32_gemm_params params = {.accumulate = accumulate ? 1 : 0};
-  for (size_t i = 0; i < M; i += mr) {
-    const size_t m = M - i < mr ? M - i : mr;
-    for (size_t p = 0; p < n_panels; p++) {
-      const size_t j0 = p * nr, nc = N - j0 < nr ? N - j0 : nr;
-      k->f32_gemm(m, nc, K, a + i * a_stride, a_stride, wp + p * K * nr, C + i * ldc + j0, ldc,
-                  &params);
+  const size_t mr = k->gemm_mr, nr = k->gemm_nr;
+  const size_t kc = block_k(K), nc = block_n(k), mc = block_m(k);
+  float *bp = ws;
+  float *ap = ws + b_pack_floats(k, N, K);
+  for (size_t jc = 0; jc < N; jc += nc) {
+    const size_t nb = min_sz(N - jc, nc);
+    for (size_t pc = 0; pc < K; pc += kc) {
+      const size_t kb = min_sz(K - pc, kc);
+      const wt_f32_gemm_params params = {.accumulate = accumulate || pc > 0};
+      pack_b(trans_b, B, ldb, pc, kb, jc, nb, nr, bp);
+      for (size_t ic = 0; ic < M; ic += mc) {
+        const size_t mb = min_sz(M - ic, mc);
+        const float *a = ap;
+        size_t a_stride = kb;
+        if (trans_a) {
+          pack_at(A, lda, ic, mb, pc, kb, ap);
+        } else {
+          a = A + ic * lda + pc;
+          a_stride = lda;
+        }
+        for (size_t jr = 0; jr < nb; jr += nr) {
+          const size_t n = min_sz(nb - jr, nr);
+          const float *w = bp + jr * kb;
+          float *c = C + ic * ldc + jc + jr;
+          for (size_t ir = 0; ir < mb; ir += mr)
+            k->f32_gemm(min_sz(mb - ir, mr), n, kb, a + ir * a_stride, a_stride, w,
+                        c + ir * ldc, ldc, &params);
+        }
+      }
     }
   }
 }

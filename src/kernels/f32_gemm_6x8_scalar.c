@@ -1,0 +1,19 @@
+/* f32_gemm_6x8_scalar.c - scalar GEMM micro-kernel, the 6x8 twin of the SIMD one (contract in kernels.h). */
+#include "kernels.h"
+
+void wt_f32_gemm_ukernel_6x8__scalar(size_t mr, size_t nc, size_t kc, const float *a,
+                                     size_t a_stride, const float *w, float *c, size_t c_stride,
+                                     const wt_f32_gemm_params *params) {
+  float acc[6][8] = {{0}};
+  for (size_t k = 0; k < kc; k++) {
+    const float *wk = w + k * 8;
+    for (size_t i = 0; i < mr; i++) {
+      const float ai = a[i * a_stride + k];
+      for (size_t j = 0; j < 8; j++) acc[i][j] += ai * wk[j];
+    }
+  }
+  for (size_t i = 0; i < mr; i++) {
+    float *ci = c + i * c_stride;
+    for (size_t j = 0; j < nc; j++) ci[j] = params->accumulate ? ci[j] + acc[i][j] : acc[i][j];
+  }
+}

@@ -1,0 +1,53 @@
+/* simd.h - a tiny vocabulary over wasm_simd128.h for the SIMD kernels: 4 x f32 loads, stores,
+   splats, mul-then-add, pmin/pmax and partial (tail) loads and stores. Include it only from
+   *_wasmsimd*.c files, inside their `#if defined(__wasm_simd128__)`. No relaxed SIMD: without
+   it wasm has no FMA, so wt_f32x4_muladd is a multiply then an add (two roundings, exactly as
+   the scalar twins compute it). Partial loads and stores never touch memory past n floats. */
+#ifndef WT_SIMD_H
+#define WT_SIMD_H
+
+#include <stddef.h>
+#include <wasm_simd128.h>
+
+typedef v128_t wt_f32x4;
+
+#define WT_SIMD_INLINE static inline __attribute__((always_inline))
+
+WT_SIMD_INLINE wt_f32x4 wt_f32x4_load(const float *p) { return wasm_v128_load(p); }
+WT_SIMD_INLINE void wt_f32x4_store(float *p, wt_f32x4 v) { wasm_v128_store(p, v); }
+WT_SIMD_INLINE wt_f32x4 wt_f32x4_zero(void) { return wasm_f32x4_const_splat(0.0f); }
+WT_SIMD_INLINE wt_f32x4 wt_f32x4_splat(float x) { return wasm_f32x4_splat(x); }
+/* Broadcast *p to the four lanes straight from memory (v128.load32_splat). */
+WT_SIMD_INLINE wt_f32x4 wt_f32x4_load_splat(const float *p) { return wasm_v128_load32_splat(p); }
+/* Lane i of v broadcast to all four lanes. */
+#define wt_f32x4_dup_lane(v, i) wasm_i32x4_shuffle((v), (v), (i), (i), (i), (i))
+WT_SIMD_INLINE wt_f32x4 wt_f32x4_add(wt_f32x4 a, wt_f32x4 b) { return wasm_f32x4_add(a, b); }
+WT_SIMD_INLINE wt_f32x4 wt_f32x4_mul(wt_f32x4 a, wt_f32x4 b) { return wasm_f32x4_mul(a, b); }
+/* acc + a * b, rounded twice (no FMA). */
+WT_SIMD_INLINE wt_f32x4 wt_f32x4_muladd(wt_f32x4 acc, wt_f32x4 a, wt_f32x4 b) {
+  return wasm_f32x4_add(acc, wasm_f32x4_mul(a, b));
+}
+/* pmin(a, b) = b < a ? b : a and pmax(a, b) = a < b ? b : a: with the clamp bound as a, a NaN
+   in b propagates (the XNNPACK "_x86" operand order; one instruction on x86). */
+WT_SIMD_INLINE wt_f32x4 wt_f32x4_pmin(wt_f32x4 a, wt_f32x4 b) { return wasm_f32x4_pmin(a, b); }
+WT_SIMD_INLINE wt_f32x4 wt_f32x4_pmax(wt_f32x4 a, wt_f32x4 b) { return wasm_f32x4_pmax(a, b); }
+
+/* The first n (0..3) floats at p in the low lanes, zeros above. */
+WT_SIMD_INLINE wt_f32x4 wt_f32x4_load_tail(const float *p, size_t n) {
+  if (n == 1) return wasm_v128_load32_zero(p);
+  if (n == 2) return wasm_v128_load64_zero(p);
+  if (n == 3) return wasm_v128_load32_lane(p + 2, wasm_v128_load64_zero(p), 2);
+  return wt_f32x4_zero();
+}
+
+/* Stores the low n (0..3) lanes of v to p. */
+WT_SIMD_INLINE void wt_f32x4_store_tail(float *p, wt_f32x4 v, size_t n) {
+  if (n & 2) {
+    wasm_v128_store64_lane(p, v, 0);
+    v = wasm_i64x2_shuffle(v, v, 1, 1);
+    p += 2;
+  }
+  if (n & 1) wasm_v128_store32_lane(p, v, 0);
+}
+
+#endif /* WT_SIMD_H */

@@ -1,0 +1,350 @@
+/* test_kernels.c - the GEMM micro-kernels and the wt__gemm driver against naive double-precision
+   references. Natively this covers the scalar kernels; under emcmake (node) it also covers the
+   wasm SIMD kernels, each compared with the reference and with its scalar twin of the same tile.
+
+   - every f32_gemm.inc entry: mr = 1..MR, nc = 1..NR, kc in {1, 2, 7, 64, 300}, strided a and c,
+     accumulate 0 and 1, exact-size a and c buffers with sentinels around the mr x nc tile;
+   - wt__gemm through the forced-scalar table, the default table and a table per .inc entry: all
+     four (trans_a, trans_b), awkward sizes (1, 3, 17, 300, ...) and ones that cross the K, N
+     and M blocks, padded leading dimensions, accumulate on and off, workspace overrun guard;
+   - NaN: a NaN in A or B reaches exactly the C outputs it feeds; a NaN already in C is
+     overwritten when accumulate is off.
+   Errors are measured as |got - ref| / (sum_k |a_ik b_kj| + |c0_ij|), never by equality. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/check.h"
+#include "kernels/kernels.h"
+#include "wasmtricks.h"
+
+/* Tolerances relative to the sum of magnitudes: float32 rounding of k-term sums stays far below
+   these for k <= 1000; scalar twins and SIMD kernels round identically up to reassociation. */
+#define TOL_REF 1e-5
+#define TOL_TWIN 1e-6
+#define SENTINEL 1234.5f
+
+typedef struct entry {
+  const char *isa, *name;
+  wt_f32_gemm_ukernel_fn fn;
+  size_t mr, nr;
+} entry;
+
+static const entry entries[] = {
+#define WT_UKERNEL(isa, fn, mr, nr) {#isa, #fn, fn, mr, nr},
+#include "kernels/f32_gemm.inc"
+#undef WT_UKERNEL
+};
+#define N_ENTRIES (sizeof entries / sizeof entries[0])
+
+static float *alloc_f(size_t n) {
+  float *p = aligned_alloc(16, (n * sizeof(float) + 15) / 16 * 16);
+  if (!p) {
+    fprintf(stderr, "test_kernels: out of memory\n");
+    exit(2);
+  }
+  return p;
+}
+
+static void fill(wt_rng *rng, float *p, size_t n) {
+  for (size_t i = 0; i < n; i++) p[i] = (float)(2.0 * wt_rng_uniform(rng) - 1.0);
+}
+
+/* The scalar entry with the same tile as e, or NULL. */
+static const entry *twin_of(const entry *e) {
+  for (size_t i = 0; i < N_ENTRIES; i++)
+    if (!strcmp(entries[i].isa, "scalar") && entries[i].mr == e->mr && entries[i].nr == e->nr)
+      return &entries[i];
+  return NULL;
+}
+
+/* ------------------------------------------------------------------ micro-kernels */
+
+/* Runs e->fn on an mr x nc tile with kc; returns the worst error against the reference, and
+   against the scalar twin through *twin_err (0 when there is no twin or e is scalar). Counts
+   touched sentinels in *bad_sentinels. */
+static double run_ukernel(const entry *e, wt_rng *rng, size_t mr, size_t nc, size_t kc,
+                          int accumulate, double *twin_err, size_t *bad_sentinels) {
+  const size_t nr = e->nr, a_stride = kc + 3, c_stride = nr + 5;
+  /* a: exactly mr rows (the last one exactly kc long), so reading row mr is out of bounds. */
+  const size_t a_len = (mr - 1) * a_stride + kc;
+  float *a = alloc_f(a_len), *w = alloc_f(kc * nr);
+  /* c: one guard row above and below, every element outside the tile is a sentinel. */
+  const size_t c_len = (mr + 2) * c_stride;
+  float *cbuf = alloc_f(c_len), *c0 = alloc_f(c_len), *ctwin = alloc_f(c_len);
+  float *c = cbuf + c_stride;
+  fill(rng, a, a_len);
+  fill(rng, w, kc * nr);
+  for (size_t k = 0; k < kc; k++)
+    for (size_t j = nc; j < nr; j++) w[k * nr + j] = 0.0f; /* panel padding is zero */
+  for (size_t i = 0; i < c_len; i++) cbuf[i] = SENTINEL;
+  for (size_t i = 0; i < mr; i++) fill(rng, c + i * c_stride, nc);
+  memcpy(c0, cbuf, c_len * sizeof(float));
+  memcpy(ctwin, cbuf, c_len * sizeof(float));
+
+  const wt_f32_gemm_params params = {.accumulate = accumulate};
+  e->fn(mr, nc, kc, a, a_stride, w, c, c_stride, &params);
+  const entry *tw = twin_of(e);
+  *twin_err = 0.0;
+  if (tw && tw != e) tw->fn(mr, nc, kc, a, a_stride, w, ctwin + c_stride, c_stride, &params);
+
+  double worst = 0.0;
+  *bad_sentinels = 0;
+  for (size_t r = 0; r < mr + 2; r++)
+    for (size_t j = 0; j < c_stride; j++) {
+      const size_t idx = r * c_stride + j;
+      const int inside = r >= 1 && r <= mr && j < nc;
+      if (!inside) {
+        if (cbuf[idx] != SENTINEL) ++*bad_sentinels;
+        continue;
+      }
+      const size_t i = r - 1;
+      double ref = accumulate ? (double)c0[idx] : 0.0, mag = accumulate ? fabs(ref) : 0.0;
+      for (size_t k = 0; k < kc; k++) {
+        const double t = (double)a[i * a_stride + k] * (double)w[k * nr + j];
+        ref += t;
+        mag += fabs(t);
+      }
+      const double err = fabs((double)cbuf[idx] - ref) / (mag + 1e-30);
+      if (!(err <= worst)) worst = err; /* NaN sticks */
+      if (tw && tw != e) {
+        const double terr = fabs((double)cbuf[idx] - (double)ctwin[idx]) / (mag + 1e-30);
+        if (!(terr <= *twin_err)) *twin_err = terr;
+      }
+    }
+  free(a);
+  free(w);
+  free(cbuf);
+  free(c0);
+  free(ctwin);
+  return worst;
+}
+
+static void test_ukernels(wt_rng *rng) {
+  static const size_t kcs[] = {1, 2, 7, 64, 300};
+  for (size_t ei = 0; ei < N_ENTRIES; ei++) {
+    const entry *e = &entries[ei];
+    CHECK_MSG(twin_of(e) != NULL, "%s has no scalar twin of tile %zux%zu", e->name, e->mr, e->nr);
+    for (size_t mr = 1; mr <= e->mr; mr++)
+      for (size_t nc = 1; nc <= e->nr; nc++)
+        for (size_t ki = 0; ki < sizeof kcs / sizeof kcs[0]; ki++)
+          for (int acc = 0; acc <= 1; acc++) {
+            double terr;
+            size_t bad;
+            const double err = run_ukernel(e, rng, mr, nc, kcs[ki], acc, &terr, &bad);
+            CHECK_MSG(err <= TOL_REF && terr <= TOL_TWIN && bad == 0,
+                      "%s mr=%zu nc=%zu kc=%zu acc=%d: ref err %.3g, twin err %.3g, %zu "
+                      "sentinels touched",
+                      e->name, mr, nc, kcs[ki], acc, err, terr, bad);
+          }
+  }
+}
+
+/* ------------------------------------------------------------------ wt__gemm */
+
+typedef struct table {
+  const char *label;
+  wt_kernels k;
+} table;
+
+/* The forced-scalar table, the default table, then one table per .inc entry. */
+static size_t make_tables(table *t) {
+  size_t n = 0;
+  t[n].label = "force_scalar";
+  wt__kernels_select(&t[n++].k, 1);
+  t[n].label = "default";
+  wt__kernels_select(&t[n++].k, 0);
+  for (size_t i = 0; i < N_ENTRIES; i++, n++) {
+    t[n].label = entries[i].name;
+    t[n].k = (wt_kernels){.f32_gemm = entries[i].fn,
+                          .gemm_mr = entries[i].mr,
+                          .gemm_nr = entries[i].nr,
+                          .f32_gemm_name = entries[i].name};
+  }
+  return n;
+}
+
+typedef struct problem {
+  size_t M, N, K;
+  float *a, *b, *c0; /* logical A (M x K), B (K x N), C0 (M x N), row-major and dense */
+  double *ref0, *ref1, *mag; /* A*B, C0 + A*B, sum |a b| */
+} problem;
+
+static void problem_init(problem *p, wt_rng *rng, size_t M, size_t N, size_t K) {
+  p->M = M, p->N = N, p->K = K;
+  p->a = alloc_f(M * K);
+  p->b = alloc_f(K * N);
+  p->c0 = alloc_f(M * N);
+  fill(rng, p->a, M * K);
+  fill(rng, p->b, K * N);
+  fill(rng, p->c0, M * N);
+  p->ref0 = malloc(M * N * sizeof(double));
+  p->ref1 = malloc(M * N * sizeof(double));
+  p->mag = malloc(M * N * sizeof(double));
+  if (!p->ref0 || !p->ref1 || !p->mag) exit(2);
+  for (size_t i = 0; i < M; i++)
+    for (size_t j = 0; j < N; j++) {
+      double s = 0.0, m = 0.0;
+      for (size_t k = 0; k < K; k++) {
+        const double t = (double)p->a[i * K + k] * (double)p->b[k * N + j];
+        s += t;
+        m += fabs(t);
+      }
+      p->ref0[i * N + j] = s;
+      p->ref1[i * N + j] = s + (double)p->c0[i * N + j];
+      p->mag[i * N + j] = m;
+    }
+}
+
+static void problem_free(problem *p) {
+  free(p->a);
+  free(p->b);
+  free(p->c0);
+  free(p->ref0);
+  free(p->ref1);
+  free(p->mag);
+}
+
+/* op(A) stored transposed or not, with leading dimension ld (padding filled with garbage). */
+static float *layout(const float *dense, size_t rows, size_t cols, bool trans, size_t pad,
+                     size_t *ld) {
+  const size_t srows = trans ? cols : rows, scols = trans ? rows : cols;
+  *ld = scols + pad;
+  float *m = alloc_f(srows * *ld);
+  for (size_t i = 0; i < srows * *ld; i++) m[i] = -777.0f;
+  for (size_t r = 0; r < rows; r++)
+    for (size_t c = 0; c < cols; c++)
+      m[trans ? c * *ld + r : r * *ld + c] = dense[r * cols + c];
+  return m;
+}
+
+#define WS_GUARD 16
+
+static void run_gemm(const table *t, const problem *p, bool ta, bool tb, bool acc, size_t pad) {
+  const size_t M = p->M, N = p->N, K = p->K, ldc = N + pad;
+  size_t lda, ldb;
+  float *A = layout(p->a, M, K, ta, pad, &lda), *B = layout(p->b, K, N, tb, pad, &ldb);
+  float *C = alloc_f(M * ldc);
+  for (size_t i = 0; i < M; i++)
+    for (size_t j = 0; j < ldc; j++) C[i * ldc + j] = j < N ? p->c0[i * N + j] : SENTINEL;
+  const size_t wsn = wt__gemm_workspace_floats(&t->k, ta, tb, M, N, K);
+  float *ws = alloc_f(wsn + WS_GUARD);
+  for (size_t i = 0; i < wsn + WS_GUARD; i++) ws[i] = SENTINEL;
+
+  wt__gemm(&t->k, ta, tb, M, N, K, A, lda, B, ldb, acc, C, ldc, ws);
+
+  double worst = 0.0;
+  size_t bad = 0;
+  for (size_t i = 0; i < M; i++)
+    for (size_t j = 0; j < ldc; j++) {
+      if (j >= N) {
+        bad += C[i * ldc + j] != SENTINEL;
+        continue;
+      }
+      const double ref = acc ? p->ref1[i * N + j] : p->ref0[i * N + j];
+      const double mag = p->mag[i * N + j] + (acc ? fabs((double)p->c0[i * N + j]) : 0.0);
+      const double err = fabs((double)C[i * ldc + j] - ref) / (mag + 1e-30);
+      if (!(err <= worst)) worst = err;
+    }
+  for (size_t i = wsn; i < wsn + WS_GUARD; i++) bad += ws[i] != SENTINEL;
+  CHECK_MSG(worst <= TOL_REF && bad == 0,
+            "wt__gemm[%s] M=%zu N=%zu K=%zu ta=%d tb=%d acc=%d pad=%zu: err %.3g, %zu guards "
+            "touched",
+            t->label, M, N, K, ta, tb, acc, pad, worst, bad);
+  free(A);
+  free(B);
+  free(C);
+  free(ws);
+}
+
+static void test_gemm(wt_rng *rng) {
+  table tables[2 + N_ENTRIES];
+  const size_t n_tables = make_tables(tables);
+  /* (M, N, K): small awkward ones, then ones that cross GEMM_KC = 256, GEMM_NC = 512 and
+     GEMM_MC = 96, then the student CNN's conv2 per image (28x28). */
+  static const size_t shapes[][3] = {
+      {1, 1, 1},     {3, 17, 300},   {17, 3, 1},  {300, 1, 3},  {1, 300, 17},
+      {17, 17, 17},  {5, 9, 2},      {13, 8, 8},  {6, 24, 257}, {100, 600, 3},
+      {7, 520, 513}, {97, 9, 260},   {64, 784, 288}};
+  static const size_t small[] = {1, 3, 17};
+  size_t n_shapes = sizeof shapes / sizeof shapes[0];
+  for (size_t s = 0; s < n_shapes + 27; s++) {
+    size_t M, N, K;
+    if (s < n_shapes) {
+      M = shapes[s][0], N = shapes[s][1], K = shapes[s][2];
+    } else {
+      const size_t q = s - n_shapes;
+      M = small[q % 3], N = small[q / 3 % 3], K = small[q / 9];
+    }
+    problem p;
+    problem_init(&p, rng, M, N, K);
+    const bool big = M * N * K > 1000000;
+    for (size_t ti = 0; ti < n_tables; ti++)
+      for (int ta = 0; ta <= 1; ta++)
+        for (int tb = 0; tb <= 1; tb++)
+          for (int acc = 0; acc <= 1; acc++) {
+            if (big && ti >= 2 && acc) continue; /* keep the run short on the largest shape */
+            run_gemm(&tables[ti], &p, ta, tb, acc, (size_t)(ta + 2 * tb + acc) % 3);
+          }
+    problem_free(&p);
+  }
+}
+
+/* ------------------------------------------------------------------ NaN and selection */
+
+static void test_nan(wt_rng *rng) {
+  table tables[2 + N_ENTRIES];
+  const size_t n_tables = make_tables(tables);
+  const size_t M = 11, N = 13, K = 300, i0 = 5, j0 = 7, k0 = 260;
+  for (size_t ti = 0; ti < n_tables; ti++) {
+    const wt_kernels *k = &tables[ti].k;
+    float *A = alloc_f(M * K), *B = alloc_f(K * N), *C = alloc_f(M * N);
+    float *ws = alloc_f(wt__gemm_workspace_floats(k, false, false, M, N, K));
+    fill(rng, A, M * K);
+    fill(rng, B, K * N);
+    /* A NaN in C is overwritten when accumulate is off. */
+    for (size_t i = 0; i < M * N; i++) C[i] = NAN;
+    wt__gemm(k, false, false, M, N, K, A, K, B, N, false, C, N, ws);
+    size_t nonfinite = 0;
+    for (size_t i = 0; i < M * N; i++) nonfinite += !isfinite(C[i]);
+    CHECK_MSG(nonfinite == 0, "[%s] NaN in C leaked through accumulate=0: %zu", tables[ti].label,
+              nonfinite);
+    /* A NaN at A(i0, k0) poisons row i0 of C and nothing else; B(k0, j0) poisons column j0. */
+    A[i0 * K + k0] = NAN;
+    B[k0 * N + j0] = NAN;
+    wt__gemm(k, false, false, M, N, K, A, K, B, N, true, C, N, ws);
+    size_t wrong = 0;
+    for (size_t i = 0; i < M; i++)
+      for (size_t j = 0; j < N; j++) wrong += (i == i0 || j == j0) != (int)isnan(C[i * N + j]);
+    CHECK_MSG(wrong == 0, "[%s] NaN propagation: %zu outputs wrong", tables[ti].label, wrong);
+    free(A);
+    free(B);
+    free(C);
+    free(ws);
+  }
+}
+
+static void test_select(void) {
+  wt_kernels ks, kd;
+  wt__kernels_select(&ks, 1);
+  wt__kernels_select(&kd, 0);
+  CHECK(ks.f32_gemm == entries[0].fn && strstr(ks.f32_gemm_name, "__scalar") != NULL);
+#if WT_HAVE_WASMSIMD
+  CHECK(strstr(kd.f32_gemm_name, "__wasmsimd") != NULL);
+#else
+  CHECK(kd.f32_gemm == entries[0].fn);
+#endif
+  CHECK(kd.gemm_mr >= 1 && kd.gemm_nr >= 4 && kd.gemm_nr % 4 == 0);
+  printf("test_kernels: default GEMM kernel %s (%zux%zu)\n", kd.f32_gemm_name, kd.gemm_mr,
+         kd.gemm_nr);
+}
+
+int main(void) {
+  wt_rng rng;
+  wt_rng_seed(&rng, 20240607, 1);
+  test_select();
+  test_ukernels(&rng);
+  test_gemm(&rng);
+  test_nan(&rng);
+  return check_summary("test_kernels");
+}
