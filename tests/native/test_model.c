@@ -56,7 +56,7 @@ static void test_init_and_errors(void) {
     const double bound = 1.0 / sqrt(blocks[b].fan_in);
     double mx = 0, s2 = 0;
     for (size_t i = 0; i < blocks[b].n; i++) {
-      const double v = p[off + i];
+      const double v = (double)p[off + i];
       mx = fabs(v) > mx ? fabs(v) : mx;
       s2 += v * v;
     }
