@@ -16,7 +16,7 @@ static wt_status check_shape(wt_ctx *ctx, const char *func, int64_t N, int64_t K
 
 /* Row max over r[0..K), ignoring NaN (a NaN row then gives NaN through exp below). */
 static double row_max(const float *r, int64_t K) {
-  double m = -INFINITY;
+  double m = -HUGE_VAL;
   for (int64_t j = 0; j < K; j++)
     if ((double)r[j] > m) m = (double)r[j];
   return m;
