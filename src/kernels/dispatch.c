@@ -18,22 +18,38 @@
    fits L1. Measured with bench/bench_gemm.c. */
 enum { GEMM_KC = 256, GEMM_NC = 512, GEMM_MC = 96 };
 
+/* Per isa: whether it is SIMD, and its transpose for the packing. */
 #define WT_ISA_IS_SIMD_scalar 0
 #define WT_ISA_IS_SIMD_wasmsimd 1
+#define WT_ISA_TRANSPOSE_scalar wt_f32_transpose_ukernel_4x4__scalar
+#define WT_ISA_TRANSPOSE_wasmsimd wt_f32_transpose_ukernel_4x4__wasmsimd
 
-void wt__kernels_select(wt_kernels *k, int force_scalar) {
-  memset(k, 0, sizeof *k);
-  /* The first entry (the scalar reference) unless something better is compiled and allowed;
-     among SIMD entries, the last one listed wins. */
-#define WT_UKERNEL(isa, fn, mr, nr)                                    \
-  if (!k->f32_gemm || (WT_ISA_IS_SIMD_##isa && !force_scalar)) {       \
-    k->f32_gemm = fn;                                                  \
-    k->gemm_mr = mr;                                                   \
-    k->gemm_nr = nr;                                                   \
-    k->f32_gemm_name = #fn;                                            \
-  }
+typedef struct entry {
+  wt_kernels k;
+  bool simd;
+} entry;
+
+static const entry entries[] = {
+#define WT_UKERNEL(isa, fn, mr, nr) \
+  {{fn, mr, nr, #fn, WT_ISA_TRANSPOSE_##isa}, WT_ISA_IS_SIMD_##isa},
 #include "f32_gemm.inc"
 #undef WT_UKERNEL
+};
+#define N_ENTRIES (sizeof entries / sizeof entries[0])
+
+bool wt__kernels_entry(wt_kernels *k, size_t i) {
+  if (i >= N_ENTRIES) return false;
+  *k = entries[i].k;
+  return true;
+}
+
+void wt__kernels_select(wt_kernels *k, int force_scalar) {
+  /* The first entry (the scalar reference) unless SIMD is compiled and allowed; among SIMD
+     entries, the last one listed wins. */
+  size_t pick = 0;
+  for (size_t i = 0; i < N_ENTRIES; i++)
+    if (entries[i].simd && !force_scalar) pick = i;
+  *k = entries[pick].k;
 }
 
 static size_t min_sz(size_t a, size_t b) { return a < b ? a : b; }
@@ -65,34 +81,23 @@ size_t wt__gemm_workspace_floats(const wt_kernels *k, bool trans_a, bool trans_b
 
 /* Packs op(B)[pc : pc+kb, jc : jc+nb] into panels of nr columns: panel p holds kb rows of nr
    floats (columns past nb are zero), panel p at dst + p*kb*nr. */
-static void pack_b(bool trans_b, const float *B, size_t ldb, size_t pc, size_t kb, size_t jc,
-                   size_t nb, size_t nr, float *dst) {
+static void pack_b(const wt_kernels *k, bool trans_b, const float *B, size_t ldb, size_t pc,
+                   size_t kb, size_t jc, size_t nb, float *dst) {
+  const size_t nr = k->gemm_nr;
   for (size_t jr = 0; jr < nb; jr += nr, dst += kb * nr) {
     const size_t n = min_sz(nb - jr, nr);
-    if (!trans_b) {
+    if (trans_b) {
+      k->f32_transpose(n, kb, B + (jc + jr) * ldb + pc, ldb, dst, nr);
+    } else if (n == 8 && nr == 8) {
       const float *src = B + pc * ldb + jc + jr;
-      for (size_t kk = 0; kk < kb; kk++, src += ldb) {
-        float *row = dst + kk * nr;
-        memcpy(row, src, n * sizeof *row);
-        for (size_t j = n; j < nr; j++) row[j] = 0.0f;
-      }
+      for (size_t kk = 0; kk < kb; kk++, src += ldb) memcpy(dst + kk * 8, src, 8 * sizeof *src);
     } else {
-      for (size_t j = 0; j < n; j++) {
-        const float *src = B + (jc + jr + j) * ldb + pc;
-        for (size_t kk = 0; kk < kb; kk++) dst[kk * nr + j] = src[kk];
-      }
-      for (size_t j = n; j < nr; j++)
-        for (size_t kk = 0; kk < kb; kk++) dst[kk * nr + j] = 0.0f;
+      const float *src = B + pc * ldb + jc + jr;
+      for (size_t kk = 0; kk < kb; kk++, src += ldb) memcpy(dst + kk * nr, src, n * sizeof *src);
     }
-  }
-}
-
-/* Packs A^T[ic : ic+mb, pc : pc+kb] (element (i,k) at A[k*lda + i]) into mb rows of kb floats. */
-static void pack_at(const float *A, size_t lda, size_t ic, size_t mb, size_t pc, size_t kb,
-                    float *dst) {
-  for (size_t kk = 0; kk < kb; kk++) {
-    const float *src = A + (pc + kk) * lda + ic;
-    for (size_t i = 0; i < mb; i++) dst[i * kb + kk] = src[i];
+    if (n < nr)
+      for (size_t kk = 0; kk < kb; kk++)
+        for (size_t j = n; j < nr; j++) dst[kk * nr + j] = 0.0f;
   }
 }
 
@@ -108,13 +113,13 @@ void wt__gemm(const wt_kernels *k, bool trans_a, bool trans_b, size_t M, size_t 
     for (size_t pc = 0; pc < K; pc += kc) {
       const size_t kb = min_sz(K - pc, kc);
       const wt_f32_gemm_params params = {.accumulate = accumulate || pc > 0};
-      pack_b(trans_b, B, ldb, pc, kb, jc, nb, nr, bp);
+      pack_b(k, trans_b, B, ldb, pc, kb, jc, nb, bp);
       for (size_t ic = 0; ic < M; ic += mc) {
         const size_t mb = min_sz(M - ic, mc);
         const float *a = ap;
         size_t a_stride = kb;
         if (trans_a) {
-          pack_at(A, lda, ic, mb, pc, kb, ap);
+          k->f32_transpose(kb, mb, A + pc * lda + ic, lda, ap, kb);
         } else {
           a = A + ic * lda + pc;
           a_stride = lda;

@@ -24,14 +24,28 @@ typedef void (*wt_f32_gemm_ukernel_fn)(size_t mr, size_t nc, size_t kc, const fl
 #include "f32_gemm.inc"
 #undef WT_UKERNEL
 
+/* dst[c*ldd + r] = src[r*lds + c] for r < rows, c < cols (the GEMM packing of A^T and B^T).
+   Only those elements are read and written; src and dst do not overlap. */
+typedef void (*wt_f32_transpose_fn)(size_t rows, size_t cols, const float *src, size_t lds,
+                                    float *dst, size_t ldd);
+
+void wt_f32_transpose_ukernel_4x4__scalar(size_t rows, size_t cols, const float *src, size_t lds,
+                                          float *dst, size_t ldd);
+void wt_f32_transpose_ukernel_4x4__wasmsimd(size_t rows, size_t cols, const float *src,
+                                            size_t lds, float *dst, size_t ldd);
+
 typedef struct wt_kernels {
   wt_f32_gemm_ukernel_fn f32_gemm;
   size_t gemm_mr, gemm_nr;
   const char *f32_gemm_name;
+  wt_f32_transpose_fn f32_transpose; /* same isa as f32_gemm */
 } wt_kernels;
 
 /* Picks the fastest kernels this build has (SIMD when compiled with it), or the scalar twins. */
 void wt__kernels_select(wt_kernels *k, int force_scalar);
+/* The table of entry i of f32_gemm.inc (as compiled in this build) with the helpers of its isa,
+   for tests and benchmarks; false when i is past the end. */
+bool wt__kernels_entry(wt_kernels *k, size_t i);
 
 /* Floats of workspace wt__gemm needs for these sizes and transposes. */
 size_t wt__gemm_workspace_floats(const wt_kernels *k, bool trans_a, bool trans_b, size_t M,

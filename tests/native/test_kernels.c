@@ -9,7 +9,9 @@
      and M blocks, padded leading dimensions, accumulate on and off, workspace overrun guard;
    - NaN: a NaN in A or B reaches exactly the C outputs it feeds; a NaN already in C is
      overwritten when accumulate is off.
-   Errors are measured as |got - ref| / (sum_k |a_ik b_kj| + |c0_ij|), never by equality. */
+   - the packing transposes of each isa: every size up to 17 and 64, with sentinels.
+   Errors are measured as |got - ref| / (sum_k |a_ik b_kj| + |c0_ij|), never by equality
+   (transposes are copies and are compared exactly). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,6 +142,36 @@ static void test_ukernels(wt_rng *rng) {
   }
 }
 
+/* ------------------------------------------------------------------ transpose */
+
+static void test_transpose(wt_rng *rng) {
+  static const size_t sizes[] = {1, 2, 3, 4, 5, 7, 8, 9, 17, 64};
+  const size_t ns = sizeof sizes / sizeof sizes[0];
+  for (size_t ti = 0; ti < N_ENTRIES; ti++) {
+    wt_kernels k;
+    wt__kernels_entry(&k, ti);
+    for (size_t ri = 0; ri < ns; ri++)
+      for (size_t ci = 0; ci < ns; ci++) {
+        const size_t rows = sizes[ri], cols = sizes[ci], lds = cols + 3, ldd = rows + 2;
+        const size_t src_len = (rows - 1) * lds + cols, dst_len = (cols + 1) * ldd;
+        float *src = alloc_f(src_len), *dst = alloc_f(dst_len);
+        fill(rng, src, src_len);
+        for (size_t i = 0; i < dst_len; i++) dst[i] = SENTINEL;
+        k.f32_transpose(rows, cols, src, lds, dst, ldd);
+        size_t wrong = 0;
+        for (size_t c = 0; c < cols + 1; c++)
+          for (size_t r = 0; r < ldd; r++) {
+            const float want = c < cols && r < rows ? src[r * lds + c] : SENTINEL;
+            wrong += dst[c * ldd + r] != want; /* a copy: exact */
+          }
+        CHECK_MSG(wrong == 0, "%s transpose rows=%zu cols=%zu: %zu wrong", entries[ti].name,
+                  rows, cols, wrong);
+        free(src);
+        free(dst);
+      }
+  }
+}
+
 /* ------------------------------------------------------------------ wt__gemm */
 
 typedef struct table {
@@ -156,11 +188,9 @@ static size_t make_tables(table *t) {
   wt__kernels_select(&t[n++].k, 0);
   for (size_t i = 0; i < N_ENTRIES; i++, n++) {
     t[n].label = entries[i].name;
-    t[n].k = (wt_kernels){.f32_gemm = entries[i].fn,
-                          .gemm_mr = entries[i].mr,
-                          .gemm_nr = entries[i].nr,
-                          .f32_gemm_name = entries[i].name};
+    CHECK(wt__kernels_entry(&t[n].k, i) && t[n].k.f32_gemm == entries[i].fn);
   }
+  CHECK(!wt__kernels_entry(&t[n].k, N_ENTRIES));
   return n;
 }
 
@@ -344,6 +374,7 @@ int main(void) {
   wt_rng_seed(&rng, 20240607, 1);
   test_select();
   test_ukernels(&rng);
+  test_transpose(&rng);
   test_gemm(&rng);
   test_nan(&rng);
   return check_summary("test_kernels");
