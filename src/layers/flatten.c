@@ -37,14 +37,14 @@ wt_status wt_flatten_forward(wt_ctx *ctx, const wt_flatten *l, int64_t N, const 
   return WT_OK;
 }
 
-/* dy: (N,C*H*W), dx: (N,C,H,W) += dy. x is unused (may be NULL); dx == dy would double dx
-   and is rejected. */
+/* dy: (N,C*H*W), dx: (N,C,H,W) += dy; dx NULL: nothing to do (a first layer). x is unused
+   (may be NULL); dx == dy would double dx and is rejected. */
 wt_status wt_flatten_backward(wt_ctx *ctx, const wt_flatten *l, int64_t N, const float *x,
                               const float *dy, float *dx, const void *cache, void *workspace) {
   if (!ctx) return WT_ERR_ARG;
   WT_TRY(check_hyper(ctx, __func__, l, N));
   if (!dy) return WT_FAIL(ctx, WT_ERR_ARG, "dy is NULL");
-  if (!dx) return WT_FAIL(ctx, WT_ERR_ARG, "dx is NULL");
+  if (!dx) return WT_OK; /* a first layer: no gradient wanted */
   if ((const float *)dx == dy)
     return WT_FAIL(ctx, WT_ERR_ARG, "dx aliases dy (backward accumulates: dx += dy)");
   const size_t n = (size_t)(N * l->elems);

@@ -119,13 +119,14 @@ wt_status wt_maxpool2d_forward(wt_ctx *ctx, const wt_maxpool2d *l, int64_t N, co
 }
 
 /* dy: (N,C,OH,OW), cache: the forward's argmax, dx: (N,C,H,W) += dy scattered to the argmax
-   (overlapping windows add up). x is unused (may be NULL). workspace: unused. */
+   (overlapping windows add up); dx NULL: nothing to do (a first layer). x is unused (may be
+   NULL). workspace: unused. */
 wt_status wt_maxpool2d_backward(wt_ctx *ctx, const wt_maxpool2d *l, int64_t N, const float *x,
                                 const float *dy, float *dx, const void *cache, void *workspace) {
   if (!ctx) return WT_ERR_ARG;
   WT_TRY(check_call(ctx, __func__, l, N));
   if (!dy) return WT_FAIL(ctx, WT_ERR_ARG, "dy is NULL");
-  if (!dx) return WT_FAIL(ctx, WT_ERR_ARG, "dx is NULL");
+  if (!dx) return WT_OK; /* a first layer: no gradient wanted */
   if (!cache) return WT_FAIL(ctx, WT_ERR_ARG, "cache is NULL");
   const int32_t *arg = cache;
   const int64_t HW = l->H * l->W, P = l->OH * l->OW, planes = N * l->C;

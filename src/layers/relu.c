@@ -40,7 +40,8 @@ wt_status wt_relu_forward(wt_ctx *ctx, const wt_relu *l, int64_t N, const float 
   return WT_OK;
 }
 
-/* y: (N,elems) the forward output, dy: (N,elems), dx: (N,elems) += (y <= 0 ? 0 : dy).
+/* y: (N,elems) the forward output, dy: (N,elems), dx: (N,elems) += (y <= 0 ? 0 : dy),
+   or NULL (a first layer: nothing to do).
    A select, not dy * mask, so an infinite dy at a dead unit gives 0 (as torch); a NaN y passes
    dy through (NaN <= 0 is false, as torch). dx must not alias dy. cache, workspace: unused. */
 wt_status wt_relu_backward(wt_ctx *ctx, const wt_relu *l, int64_t N, const float *y,
@@ -49,7 +50,7 @@ wt_status wt_relu_backward(wt_ctx *ctx, const wt_relu *l, int64_t N, const float
   WT_TRY(check_hyper(ctx, __func__, l, N));
   if (!y) return WT_FAIL(ctx, WT_ERR_ARG, "y is NULL");
   if (!dy) return WT_FAIL(ctx, WT_ERR_ARG, "dy is NULL");
-  if (!dx) return WT_FAIL(ctx, WT_ERR_ARG, "dx is NULL");
+  if (!dx) return WT_OK; /* a first layer: no gradient wanted */
   if ((const float *)dx == dy)
     return WT_FAIL(ctx, WT_ERR_ARG, "dx aliases dy (backward accumulates: dx += dy)");
   const size_t n = (size_t)(N * l->elems);
