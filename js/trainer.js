@@ -24,6 +24,7 @@ export class Trainer extends Handle {
   constructor(rt, model, options = {}) {
     argCheck(model instanceof Model, `Trainer: model must be a Model, got ${describe(model)}`);
     model._alive('Trainer');
+    argCheck(model._rt === rt, 'Trainer: model belongs to another init() instance');
     argCheck(options && typeof options === 'object', 'Trainer: options must be an object');
     const opt = options.optimizer;
     argCheck(opt && typeof opt === 'object',

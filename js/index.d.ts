@@ -1,0 +1,168 @@
+// index.d.ts - TypeScript declarations for the wasmtricks package (js/index.js).
+
+/** wt_status names, as thrown in WasmTricksError.code. */
+export type WasmTricksErrorCode =
+  | 'WT_ERR_ARG'
+  | 'WT_ERR_SHAPE'
+  | 'WT_ERR_OOM'
+  | 'WT_ERR_UNSUPPORTED'
+  | 'WT_ERR_STATE'
+  | 'WT_ERR_FORMAT'
+  | 'WT_ERR_NONFINITE';
+
+/** Every error the package throws: the C engine's message, or one naming the bad argument. */
+export class WasmTricksError extends Error {
+  constructor(code: WasmTricksErrorCode, message: string);
+  readonly name: 'WasmTricksError';
+  readonly code: WasmTricksErrorCode;
+}
+
+export interface InitOptions {
+  /** Where the module comes from: a URL or path (default: dist/wasmtricks.wasm beside js/),
+      its bytes, or a compiled module. Browsers and workers fetch URLs; Node reads file: URLs. */
+  wasm?: string | URL | ArrayBuffer | ArrayBufferView | WebAssembly.Module;
+  /** Use the scalar kernels even where SIMD ones exist (for comparisons). */
+  forceScalar?: boolean;
+}
+
+/** [channels, height, width] */
+export type Shape3 = [number, number, number];
+
+/** A seed: an integer in [0, 2^53) or a BigInt in [0, 2^64). */
+export type Seed = number | bigint;
+
+interface Disposable {
+  /** Frees the wasm memory behind the object; later use throws WT_ERR_STATE. Idempotent. */
+  dispose(): void;
+  readonly disposed: boolean;
+}
+
+export interface StudentCNNOptions {
+  /** [C, H, W]; H and W even. */
+  inputShape: Shape3 | readonly number[];
+  numClasses: number;
+  /** Seeds the weight initialisation (default 0). */
+  seed?: Seed;
+}
+
+/** A network with its own C context (its seed, its errors, its memory). */
+export class Model implements Disposable {
+  private constructor();
+  readonly inputShape: readonly [number, number, number];
+  readonly numClasses: number;
+  readonly paramCount: number;
+  /** C*H*W */
+  readonly inputSize: number;
+  readonly disposed: boolean;
+  /** Logits, N*numClasses, for images N*C*H*W (NCHW float32). */
+  forward(images: Float32Array): Float32Array;
+  /** Class probabilities, N*numClasses (rows sum to 1), for images N*C*H*W. */
+  predict(images: Float32Array): Float32Array;
+  /** A copy of all parameters, in PyTorch state_dict order. */
+  getParams(): Float32Array;
+  /** Overwrites all parameters; length must be paramCount. */
+  setParams(params: Float32Array): void;
+  /** Bytes held by this model's context (model, trainers, scratch). */
+  liveBytes(): number;
+  /** Also disposes the model's trainers. */
+  dispose(): void;
+  [Symbol.dispose](): void;
+}
+
+export interface SGDOptions {
+  name: 'sgd';
+  lr: number;
+  momentum?: number;
+  weightDecay?: number;
+  dampening?: number;
+  nesterov?: boolean;
+}
+
+export interface TrainerOptions {
+  optimizer: SGDOptions;
+  /** Reseeds the model's context RNG (augmentation and other random draws). */
+  seed?: Seed;
+}
+
+export interface StepResult {
+  /** Mean cross-entropy over the batch. */
+  loss: number;
+  /** Fraction of the batch classified correctly, before the update. */
+  accuracy: number;
+}
+
+/** The optimizer state of one model; disposed together with the model at the latest. */
+export class Trainer implements Disposable {
+  constructor(model: Model, options: TrainerOptions);
+  readonly model: Model;
+  /** Optimizer steps taken so far. */
+  readonly steps: number;
+  readonly disposed: boolean;
+  /** One step: forward, cross-entropy, backward, SGD update. labels: N integers in [0, numClasses). */
+  step(images: Float32Array, labels: Int32Array | readonly number[]): StepResult;
+  setLearningRate(lr: number): void;
+  dispose(): void;
+  [Symbol.dispose](): void;
+}
+
+export interface Dataset {
+  /** N*C*H*W bytes, NCHW. */
+  images: Uint8Array;
+  labels: Int32Array;
+  count: number;
+  shape: [number, number, number];
+  classNames: string[];
+}
+
+export interface IDX {
+  dims: number[];
+  /** A copy of the payload. */
+  data: Uint8Array;
+}
+
+export interface ToFloatOptions {
+  shape: Shape3 | readonly number[];
+  /** One number, or one per channel; default 0. */
+  mean?: number | ArrayLike<number>;
+  /** One number, or one per channel; default 1. */
+  std?: number | ArrayLike<number>;
+  /** Where to write (length N*C*H*W); default a new array. */
+  out?: Float32Array;
+}
+
+export interface Data {
+  /** Parses an uncompressed IDX buffer (the C parser validates header and length). */
+  parseIDX(bytes: Uint8Array): IDX;
+  /** A Fashion-MNIST split from dir (Node: a folder, default /usr/share/datasets/fashion-mnist/;
+      browsers: a base URL), IDX files gzip-compressed or not. */
+  loadFashionMNIST(options?: { dir?: string | URL; split?: 'train' | 'test' }): Promise<Dataset>;
+  /** uint8 NCHW images to float32 (x / 255 - mean) / std, converted in bounded chunks. */
+  toFloat(images: Uint8Array | Uint8ClampedArray, options: ToFloatOptions): Float32Array;
+  readonly FASHION_MNIST_CLASSES: readonly string[];
+  readonly FASHION_MNIST_MEAN: number;
+  readonly FASHION_MNIST_STD: number;
+}
+
+export interface WasmTricks {
+  models: {
+    /** conv3x3(C->32) ReLU conv3x3(32->64) ReLU maxpool2 flatten linear(->128) ReLU linear(->numClasses) */
+    studentCNN(options: StudentCNNOptions): Model;
+  };
+  Trainer: new (model: Model, options: TrainerOptions) => Trainer;
+  data: Data;
+  /** Name of the GEMM micro-kernel in use, e.g. "wt_f32_gemm_ukernel_6x8__wasmsimd". */
+  kernelName: string;
+  /** The module's imports as "module.name". */
+  imports: string[];
+  /** Bytes held by every live context of this instance (a leak check). */
+  liveBytes(): number;
+  /** Size of the wasm linear memory in bytes (grows, never shrinks). */
+  memoryBytes(): number;
+  WasmTricksError: typeof WasmTricksError;
+}
+
+/** Loads and initialises one independent instance of the engine. */
+export function init(options?: InitOptions): Promise<WasmTricks>;
+
+/** Where init() looks for the module by default. */
+export const defaultWasmURL: URL;
