@@ -1,0 +1,38 @@
+// server.mjs - a tiny static file server for the browser tests: serves the repository's js/,
+// dist/ and tests/browser/ on 127.0.0.1 (a free port), .wasm as application/wasm. Nothing else
+// is reachable. Not a development server for users.
+import http from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { extname, join, normalize } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const ALLOWED = ['js/', 'dist/', 'tests/browser/'];
+const TYPES = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.json': 'application/json',
+};
+
+export async function startServer() {
+  const server = http.createServer(async (req, res) => {
+    const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).slice(1);
+    if (path.includes('..') || !ALLOWED.some((p) => path.startsWith(p))) {
+      res.writeHead(404).end('not found');
+      return;
+    }
+    try {
+      const body = await readFile(join(ROOT, ...path.split('/')));
+      res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+      res.end(body);
+    } catch {
+      res.writeHead(404).end('not found');
+    }
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  return { url: `http://127.0.0.1:${port}/`, close: () => new Promise((r) => server.close(r)) };
+}
+
