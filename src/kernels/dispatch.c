@@ -3,20 +3,33 @@
    wt__gemm blocks the product as GotoBLAS does (Goto and van de Geijn, "Anatomy of
    high-performance matrix multiplication", TOMS 2008), without threads:
      for each block of GEMM_NC columns of C          (jc)
-       for each block of up to GEMM_KC rows of op(B) (pc)   pack op(B) into NR-wide panels
+       for each block of up to GEMM_KC rows of op(B) (pc)   pack op(B) into NR-wide panels (L2)
          for each block of GEMM_MC rows of C         (ic)   pack op(A) into rows if trans_a
-           for each NR panel                         (jr)   the panel (kc x NR) stays in L1
-             for each MR rows                        (ir)   micro-kernel, MR x NR tile of C
+           for each MR rows                          (ir)   the MR x kc sliver of A stays in L1
+             for each NR panel                       (jr)   micro-kernel, MR x NR tile of C
+   The innermost loop walks C along its rows, so the MR rows of C are MR sequential streams
+   the hardware prefetcher follows; walking down the columns instead costs 20% when C is
+   larger than the cache (the weight gradient of the first linear layer, 128 x 12544).
    The first K block uses the caller's accumulate flag and later blocks accumulate. op(A) is
-   read in place when not transposed (rows are contiguous in k); A^T is packed. The workspace
-   is bounded by the block sizes, not by the matrix sizes. */
+   read in place when not transposed (rows are contiguous in k); A^T is packed. B and A^T are
+   packed with the transpose kernel of the table's isa. The workspace is bounded by the block
+   sizes, not by the matrix sizes: at most GEMM_KC * GEMM_NC + GEMM_MC * GEMM_KC floats. */
 #include <string.h>
 
 #include "kernels.h"
 
 /* A kc x nc block of B fits the 2 MiB L2 with room for A; a kc x NR panel (8 KiB at NR = 8)
-   fits L1. Measured with bench/bench_gemm.c. */
-enum { GEMM_KC = 256, GEMM_NC = 512, GEMM_MC = 96 };
+   fits L1. Measured with bench/bench_gemm.c; -DWT_GEMM_KC=... etc. override them for tuning. */
+#ifndef WT_GEMM_KC
+#define WT_GEMM_KC 256
+#endif
+#ifndef WT_GEMM_NC
+#define WT_GEMM_NC 512
+#endif
+#ifndef WT_GEMM_MC
+#define WT_GEMM_MC 96
+#endif
+enum { GEMM_KC = WT_GEMM_KC, GEMM_NC = WT_GEMM_NC, GEMM_MC = WT_GEMM_MC };
 
 /* Per isa: whether it is SIMD, and its transpose for the packing. */
 #define WT_ISA_IS_SIMD_scalar 0
@@ -124,13 +137,12 @@ void wt__gemm(const wt_kernels *k, bool trans_a, bool trans_b, size_t M, size_t 
           a = A + ic * lda + pc;
           a_stride = lda;
         }
-        for (size_t jr = 0; jr < nb; jr += nr) {
-          const size_t n = min_sz(nb - jr, nr);
-          const float *w = bp + jr * kb;
-          float *c = C + ic * ldc + jc + jr;
-          for (size_t ir = 0; ir < mb; ir += mr)
-            k->f32_gemm(min_sz(mb - ir, mr), n, kb, a + ir * a_stride, a_stride, w,
-                        c + ir * ldc, ldc, &params);
+        for (size_t ir = 0; ir < mb; ir += mr) {
+          const size_t m = min_sz(mb - ir, mr);
+          float *c = C + (ic + ir) * ldc + jc;
+          for (size_t jr = 0; jr < nb; jr += nr)
+            k->f32_gemm(m, min_sz(nb - jr, nr), kb, a + ir * a_stride, a_stride, bp + jr * kb,
+                        c + jr, ldc, &params);
         }
       }
     }
