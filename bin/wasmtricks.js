@@ -114,7 +114,7 @@ function progress(total, label) {
       const rate = done / Math.max(secs, 1e-9);
       const pct = done / total;
       const stats = `${String(done).padStart(String(total).length)}/${total} | ${rate.toFixed(0)} img/s | ` +
-        `loss ${loss.toFixed(4)} | acc ${(100 * acc).toFixed(2)}% | ` +
+        (Number.isNaN(loss) ? '' : `loss ${loss.toFixed(4)} | `) + `acc ${(100 * acc).toFixed(2)}% | ` +
         (final ? `${fmtTime(secs)} total` : `ETA ${fmtTime((total - done) / rate)}`);
       if (tty) {
         if (!final && now - lastDraw < 100) return;
@@ -200,8 +200,9 @@ async function trainAndTest(o, wt, model, trainer, trainSet, testSet, n, t0) {
   }
 
   // Evaluation on the full test split, in chunks.
-  const E = 1000;
+  const E = 500;
   let right = 0;
+  const evalBar = progress(testSet.count, 'test     ');
   for (let i = 0; i < testSet.count; i += E) {
     const m = Math.min(E, testSet.count - i);
     const x = data.toFloat(testSet.images.subarray(i * per, (i + m) * per), norm);
@@ -211,6 +212,7 @@ async function trainAndTest(o, wt, model, trainer, trainSet, testSet, n, t0) {
       for (let c = 1; c < 10; c++) if (probs[j * 10 + c] > probs[j * 10 + best]) best = c;
       if (best === testSet.labels[i + j]) right++;
     }
+    evalBar.update(i + m, NaN, right / (i + m), i + m === testSet.count);
   }
   const total = (performance.now() - t0) / 1000;
   console.log(`test accuracy: ${(100 * right / testSet.count).toFixed(2)}% (${right}/${testSet.count})`);
