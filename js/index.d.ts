@@ -91,9 +91,10 @@ export interface StepResult {
   accuracy: number;
 }
 
-/** The optimizer state of one model; disposed together with the model at the latest. */
+/** The optimizer state of one model; disposed together with the model at the latest.
+    Construct it with `new wt.Trainer(model, options)`; this export serves instanceof checks. */
 export class Trainer implements Disposable {
-  constructor(model: Model, options: TrainerOptions);
+  private constructor();
   readonly model: Model;
   /** Optimizer steps taken so far. */
   readonly steps: number;
