@@ -14,6 +14,7 @@
    read in place when not transposed (rows are contiguous in k); A^T is packed. B and A^T are
    packed with the transpose kernel of the table's isa. The workspace is bounded by the block
    sizes, not by the matrix sizes: at most GEMM_KC * GEMM_NC + GEMM_MC * GEMM_KC floats. */
+#include <assert.h>
 #include <string.h>
 
 #include "kernels.h"
@@ -117,6 +118,10 @@ static void pack_b(const wt_kernels *k, bool trans_b, const float *B, size_t ldb
 void wt__gemm(const wt_kernels *k, bool trans_a, bool trans_b, size_t M, size_t N, size_t K,
               const float *A, size_t lda, const float *B, size_t ldb, bool accumulate, float *C,
               size_t ldc, float *ws) {
+  assert(k != NULL && k->f32_gemm != NULL && k->f32_transpose != NULL);
+  assert(M >= 1 && N >= 1 && K >= 1);
+  assert(A != NULL && B != NULL && C != NULL && ws != NULL);
+  assert(lda >= (trans_a ? M : K) && ldb >= (trans_b ? K : N) && ldc >= N);
   const size_t mr = k->gemm_mr, nr = k->gemm_nr;
   const size_t kc = block_k(K), nc = block_n(k), mc = block_m(k);
   float *bp = ws;

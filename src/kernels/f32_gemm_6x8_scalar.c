@@ -1,9 +1,14 @@
-/* f32_gemm_6x8_scalar.c - scalar GEMM micro-kernel, the 6x8 twin of the SIMD one (contract in kernels.h). */
+/* f32_gemm_6x8_scalar.c - scalar GEMM micro-kernel, the 6x8 twin of the SIMD one (contract in
+   kernels.h). */
+#include <assert.h>
+
 #include "kernels.h"
 
 void wt_f32_gemm_ukernel_6x8__scalar(size_t mr, size_t nc, size_t kc, const float *a,
                                      size_t a_stride, const float *w, float *c, size_t c_stride,
                                      const wt_f32_gemm_params *params) {
+  assert(mr >= 1 && mr <= 6 && nc >= 1 && nc <= 8 && kc >= 1);
+  assert(a != NULL && w != NULL && c != NULL && params != NULL);
   float acc[6][8] = {{0}};
   for (size_t k = 0; k < kc; k++) {
     const float *wk = w + k * 8;

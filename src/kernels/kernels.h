@@ -47,7 +47,9 @@ void wt__kernels_select(wt_kernels *k, int force_scalar);
    for tests and benchmarks; false when i is past the end. */
 bool wt__kernels_entry(wt_kernels *k, size_t i);
 
-/* Floats of workspace wt__gemm needs for these sizes and transposes. */
+/* Floats of workspace wt__gemm needs for these sizes and transposes: a packed block of op(B)
+   (at most 256 x 512 floats) plus, when trans_a, a packed block of A^T (at most 96 x 256), so
+   never more than about 160k floats (640 KB) whatever the sizes; small products need less. */
 size_t wt__gemm_workspace_floats(const wt_kernels *k, bool trans_a, bool trans_b, size_t M,
                                  size_t N, size_t K);
 
