@@ -214,6 +214,59 @@ wt_status wt_softmax_cross_entropy(wt_ctx *ctx, int64_t N, int64_t K, const floa
 /* Row-wise softmax, probs: (N,K); in place allowed. */
 wt_status wt_softmax(wt_ctx *ctx, int64_t N, int64_t K, const float *logits, float *probs);
 
+/* The general cross-entropy, torch.nn.functional.cross_entropy(logits, target, weight,
+   reduction=..., label_smoothing=eps) for (N,C) logits. The zero-initialised options are
+   PyTorch's defaults (eps 0, 'mean', no weights). */
+typedef enum wt_reduction {
+  WT_REDUCTION_MEAN = 0, /* mean over rows; hard labels with weights: / sum_i weight[y_i] */
+  WT_REDUCTION_SUM,
+  WT_REDUCTION_NONE      /* one loss per row; the gradient is that of their sum */
+} wt_reduction;
+
+typedef struct wt_ce_options {
+  float label_smoothing;  /* eps in [0, 1]: target (1 - eps) * q + eps / C, over ALL C classes */
+  wt_reduction reduction;
+  const float *weight;    /* (C) per-class weights (finite), or NULL for all 1 */
+} wt_ce_options;
+
+/* logits: (N,C). The target is EITHER labels: (N) in [0, C) (the other pointer NULL) OR
+   targets: (N,C) probabilities (mixup, CutMix, RICAP; rows need not sum to 1, as in torch).
+   With q' the smoothed target ((1 - eps) * onehot(y) + eps / C, or targets * (1 - eps) + eps / C
+   as timm smooths a mixed target) and w the weights, each row's loss is
+   L_i = -sum_c w_c q'_ic log softmax(z_i)_c, and d L_i / d z_ij = p_ij sum_c w_c q'_ic - w_j q'_ij.
+   'mean' divides the sum by N, except for hard labels WITH weights, where it divides by
+   sum_i w[y_i] (PyTorch's weighted mean, smoothing term included).
+   loss: 1 float (mean, sum) or N floats (none); may be NULL. dlogits: (N,C) or NULL, WRITTEN
+   with the gradient of the reduced loss ('none': of the sum). correct: NULL or the sum over
+   rows of the raw target mass on the row's first argmax: the count of correct rows for hard
+   labels, the lambda-weighted accuracy of the mixup/CutMix reference code for soft targets.
+   Errors (nothing written): labels out of range (WT_ERR_ARG), NaN/Inf in logits, targets or
+   weight (WT_ERR_NONFINITE, naming row and class), eps outside [0, 1], weights of the labels
+   summing to 0 under 'mean'. A loss beyond float range (|logits| near 1e38) is
+   WT_ERR_NONFINITE after the outputs were written. Stable for any finite logits. */
+wt_status wt_cross_entropy(wt_ctx *ctx, int64_t N, int64_t C, const float *logits,
+                           const int32_t *labels, const float *targets, const wt_ce_options *opt,
+                           float *loss, float *dlogits, double *correct);
+
+/* Knowledge distillation (Hinton et al. 2015) on logits. */
+typedef struct wt_distill_options {
+  float temperature; /* T > 0 (required; Hinton / Bag of Tricks use 1..20) */
+  int accumulate;    /* 0: dstudent = dKD/ds; nonzero: dstudent += weight * dKD/ds */
+  float weight;      /* w of "CE + w * KD", used only with accumulate (the trainer's form) */
+} wt_distill_options;
+
+/* student, teacher: (N,C) logits. loss (may be NULL) receives
+     KD = F.kl_div(F.log_softmax(s / T, 1), F.softmax(t / T, 1), reduction='batchmean') * T^2
+   (unweighted), i.e. T^2 / N * sum_i KL(softmax(t_i / T) || softmax(s_i / T)). dstudent: (N,C)
+   or NULL, the gradient with respect to the student only, T / N * (softmax(s / T) -
+   softmax(t / T)); WRITTEN, or scaled by weight and ADDED (opt->accumulate), so a training
+   step is: wt_cross_entropy(... dlogits ...) then wt_distillation(... accumulate = 1 ...).
+   Teacher probabilities that underflow to 0 contribute 0 (0 log 0 = 0, as kl_div).
+   Errors: NaN/Inf logits (WT_ERR_NONFINITE), T not finite and > 0 (WT_ERR_ARG). */
+wt_status wt_distillation(wt_ctx *ctx, int64_t N, int64_t C, const float *student,
+                          const float *teacher, const wt_distill_options *opt, float *loss,
+                          float *dstudent);
+
 /* ---------------------------------------------------------------- optimizers */
 
 /* torch.optim.SGD: g += weight_decay * p; buf = momentum * buf + (1 - dampening) * g (buf = g on
