@@ -216,7 +216,8 @@ wt_status wt_softmax(wt_ctx *ctx, int64_t N, int64_t K, const float *logits, flo
 
 /* The general cross-entropy, torch.nn.functional.cross_entropy(logits, target, weight,
    reduction=..., label_smoothing=eps) for (N,C) logits. The zero-initialised options are
-   PyTorch's defaults (eps 0, 'mean', no weights). */
+   PyTorch's defaults (eps 0, 'mean', no weights). Scalars are doubles, as torch's Python floats
+   (eps = 0.1f would move gradients near eps / C by ~1e-7 relative). */
 typedef enum wt_reduction {
   WT_REDUCTION_MEAN = 0, /* mean over rows; hard labels with weights: / sum_i weight[y_i] */
   WT_REDUCTION_SUM,
@@ -224,7 +225,7 @@ typedef enum wt_reduction {
 } wt_reduction;
 
 typedef struct wt_ce_options {
-  float label_smoothing;  /* eps in [0, 1]: target (1 - eps) * q + eps / C, over ALL C classes */
+  double label_smoothing; /* eps in [0, 1]: target (1 - eps) * q + eps / C, over ALL C classes */
   wt_reduction reduction;
   const float *weight;    /* (C) per-class weights (finite), or NULL for all 1 */
 } wt_ce_options;
@@ -250,9 +251,9 @@ wt_status wt_cross_entropy(wt_ctx *ctx, int64_t N, int64_t C, const float *logit
 
 /* Knowledge distillation (Hinton et al. 2015) on logits. */
 typedef struct wt_distill_options {
-  float temperature; /* T > 0 (required; Hinton / Bag of Tricks use 1..20) */
-  int accumulate;    /* 0: dstudent = dKD/ds; nonzero: dstudent += weight * dKD/ds */
-  float weight;      /* w of "CE + w * KD", used only with accumulate (the trainer's form) */
+  double temperature; /* T > 0 (required; Hinton / Bag of Tricks use 1..20) */
+  int accumulate;     /* 0: dstudent = dKD/ds; nonzero: dstudent += weight * dKD/ds */
+  double weight;      /* w of "CE + w * KD", used only with accumulate (the trainer's form) */
 } wt_distill_options;
 
 /* student, teacher: (N,C) logits. loss (may be NULL) receives

@@ -98,9 +98,9 @@ wt_status wt_cross_entropy(wt_ctx *ctx, int64_t N, int64_t C, const float *logit
                    labels ? "both" : "neither");
   const wt_ce_options defaults = {0};
   if (!opt) opt = &defaults;
-  const float eps = opt->label_smoothing;
-  if (!(eps >= 0.0f && eps <= 1.0f))
-    return WT_FAIL(ctx, WT_ERR_ARG, "label_smoothing must be in [0, 1], got %g", (double)eps);
+  const double eps = opt->label_smoothing;
+  if (!(eps >= 0.0 && eps <= 1.0))
+    return WT_FAIL(ctx, WT_ERR_ARG, "label_smoothing must be in [0, 1], got %g", eps);
   if (opt->reduction != WT_REDUCTION_MEAN && opt->reduction != WT_REDUCTION_SUM &&
       opt->reduction != WT_REDUCTION_NONE)
     return WT_FAIL(ctx, WT_ERR_ARG, "reduction must be WT_REDUCTION_MEAN, _SUM or _NONE, got %d",
@@ -116,7 +116,7 @@ wt_status wt_cross_entropy(wt_ctx *ctx, int64_t N, int64_t C, const float *logit
   WT_TRY(wt__check_finite_nc(ctx, __func__, "logits", logits, N, C));
 
   const ce_args a = {.N = N, .C = C, .logits = logits, .labels = labels, .targets = targets,
-                     .weight = opt->weight, .eps = (double)eps, .reduction = opt->reduction};
+                     .weight = opt->weight, .eps = eps, .reduction = opt->reduction};
   double denom = (double)N;
   if (labels && opt->weight && opt->reduction == WT_REDUCTION_MEAN) {
     denom = 0.0;

@@ -20,16 +20,16 @@ wt_status wt_distillation(wt_ctx *ctx, int64_t N, int64_t C, const float *studen
   if (!student) return WT_FAIL(ctx, WT_ERR_ARG, "student logits are NULL");
   if (!teacher) return WT_FAIL(ctx, WT_ERR_ARG, "teacher logits are NULL");
   if (!opt) return WT_FAIL(ctx, WT_ERR_ARG, "options are NULL (the temperature is required)");
-  const float T = opt->temperature;
-  if (!(T > 0.0f && T - T == 0.0f))
-    return WT_FAIL(ctx, WT_ERR_ARG, "temperature must be finite and > 0, got %g", (double)T);
-  if (opt->accumulate && !(opt->weight - opt->weight == 0.0f))
-    return WT_FAIL(ctx, WT_ERR_ARG, "weight must be finite, got %g", (double)opt->weight);
+  const double t = opt->temperature;
+  if (!(t > 0.0 && t - t == 0.0))
+    return WT_FAIL(ctx, WT_ERR_ARG, "temperature must be finite and > 0, got %g", t);
+  if (opt->accumulate && !(opt->weight - opt->weight == 0.0))
+    return WT_FAIL(ctx, WT_ERR_ARG, "weight must be finite, got %g", opt->weight);
   WT_TRY(wt__check_finite_nc(ctx, __func__, "student", student, N, C));
   WT_TRY(wt__check_finite_nc(ctx, __func__, "teacher", teacher, N, C));
 
-  const double t = (double)T, inv_t = 1.0 / t;
-  const double gscale = (opt->accumulate ? (double)opt->weight : 1.0) * t / (double)N;
+  const double inv_t = 1.0 / t;
+  const double gscale = (opt->accumulate ? opt->weight : 1.0) * t / (double)N;
   double kl = 0.0;
   for (int64_t i = 0; i < N; i++) {
     const float *s = student + i * C, *u = teacher + i * C;
