@@ -285,6 +285,116 @@ wt_status wt_sgd_check(wt_ctx *ctx, const wt_sgd_options *opt);
 wt_status wt_sgd_step(wt_ctx *ctx, const wt_sgd_options *opt, size_t n, float *params,
                       const float *grads, float *momentum_buf, int64_t *step);
 
+/* The optimizer family over one flat parameter block (the model's, or any caller's), with its
+   state in the object: kind, options, moment buffers and step count. PyTorch semantics:
+   - WT_OPTIM_SGD: torch.optim.SGD (momentum, dampening, nesterov, L2 weight_decay), as above.
+   - WT_OPTIM_ADAM: torch.optim.Adam: g += wd*p; m = b1*m + (1-b1)*g; v = b2*v + (1-b2)*g*g;
+     (amsgrad: vmax = max(vmax, v), used for v); p -= lr/(1-b1^t) * m / (sqrt(v)/sqrt(1-b2^t) + eps).
+   - WT_OPTIM_ADAMW: torch.optim.AdamW: p *= 1 - lr*wd (decoupled), then Adam without L2.
+   - WT_OPTIM_ADABOUND: the official AdaBound (Luolc/AdaBound adabound.py), amsgrad = AMSBound:
+     g += wd*p (L2); m, v (vmax) as Adam; step = lr*sqrt(1-b2^t)/(1-b1^t); f = final_lr*lr/base_lr
+     (base_lr: the lr at creation, so schedules shrink the bounds too); p -= m * clamp(step /
+     (sqrt(v) + eps), f*(1 - 1/(gamma*t + 1)), f*(1 + 1/(gamma*t))).
+   Hyperparameters are doubles, as PyTorch's Python floats; the update runs in float32 with the
+   scalars rounded where torch rounds them. wt_optim_defaults() gives PyTorch's defaults. */
+typedef enum wt_optim_kind {
+  WT_OPTIM_SGD = 0,
+  WT_OPTIM_ADAM,
+  WT_OPTIM_ADAMW,
+  WT_OPTIM_ADABOUND,
+  WT_OPTIM_KIND_COUNT
+} wt_optim_kind;
+
+typedef struct wt_optim_options {
+  wt_optim_kind kind;
+  double lr;            /* >= 0 (SGD: no default; Adam/AdamW/AdaBound 1e-3) */
+  double weight_decay;  /* >= 0; L2 (SGD, Adam, AdaBound) or decoupled (AdamW, default 1e-2) */
+  double momentum;      /* SGD */
+  double dampening;     /* SGD */
+  int nesterov;         /* SGD */
+  double beta1, beta2;  /* Adam family: each in [0, 1) (0.9, 0.999) */
+  double eps;           /* Adam family: >= 0 (1e-8) */
+  int amsgrad;          /* Adam/AdamW: AMSGrad; AdaBound: AMSBound */
+  double final_lr;      /* AdaBound: >= 0 (0.1) */
+  double gamma;         /* AdaBound: in [0, 1) (1e-3) */
+  int no_bias_decay;    /* no weight decay on the ranges given to wt_optim_create (biases) */
+} wt_optim_options;
+
+/* PyTorch's (and AdaBound's) defaults for kind; lr is 0 for SGD (torch requires it). */
+wt_optim_options wt_optim_defaults(wt_optim_kind kind);
+/* Validates opt as the reference constructors do, plus finiteness; names the bad field. */
+wt_status wt_optim_check(wt_ctx *ctx, const wt_optim_options *opt);
+/* "sgd", "adam", "adamw", "adabound" (NULL for an unknown kind). */
+const char *wt_optim_kind_name(wt_optim_kind kind);
+
+/* A slice [offset, offset + count) of a flat parameter block. */
+typedef struct wt_param_range {
+  size_t offset, count;
+} wt_param_range;
+
+typedef struct wt_optim wt_optim;
+/* An optimizer for n parameters. no_decay (n_no_decay ranges inside [0, n), may be NULL) are
+   the slices exempt from weight decay when opt->no_bias_decay is set: two parameter groups,
+   one with weight_decay and one with 0, as torch's param groups. Allocates the moment buffers
+   once (zeros); wt_optim_step never allocates. */
+wt_status wt_optim_create(wt_ctx *ctx, const wt_optim_options *opt, size_t n,
+                          const wt_param_range *no_decay, size_t n_no_decay, wt_optim **out);
+void wt_optim_destroy(wt_optim *o);
+/* One step: params (n) updated in place from grads (n), with the current lr. */
+wt_status wt_optim_step(wt_optim *o, float *params, const float *grads);
+/* The current lr (a schedule's value); the base lr stays the one given at creation. */
+wt_status wt_optim_set_lr(wt_optim *o, double lr);
+double wt_optim_lr(const wt_optim *o);
+int64_t wt_optim_steps(const wt_optim *o);
+const wt_optim_options *wt_optim_get_options(const wt_optim *o);
+/* The state a checkpoint saves: the moment buffers as one flat float array, in this order
+   (each n floats): SGD [momentum] (none without momentum); Adam/AdamW/AdaBound [m, v] plus
+   [vmax] with amsgrad; and the step count. Export then import into an optimizer of the same
+   options and n continues the run bit for bit. n_floats must equal wt_optim_state_floats(). */
+size_t wt_optim_state_floats(const wt_optim *o);
+wt_status wt_optim_state_export(const wt_optim *o, float *state, size_t n_floats, int64_t *steps);
+wt_status wt_optim_state_import(wt_optim *o, const float *state, size_t n_floats, int64_t steps);
+
+/* ---------------------------------------------------------------- learning-rate schedules */
+
+/* lr(tick) as torch.optim.lr_scheduler computes it, with ticks counted from 0 (the lr before the
+   first scheduler.step()); a tick is one optimizer step or one epoch, as the user steps it.
+   - CONSTANT: base_lr.  STEP (StepLR): base_lr * gamma^floor(t / step_size).
+   - MULTISTEP (MultiStepLR): base_lr * gamma^(number of milestones <= t).
+   - COSINE (CosineAnnealingLR): eta_min + (base_lr - eta_min) * (1 + cos(pi * t / t_max)) / 2
+     (the closed form of PyTorch's recursion, which also continues past t_max, periodically).
+   Warm-up (warmup > 0) is SequentialLR([LinearLR(warmup_start_factor, 1.0, total_iters=warmup),
+   main], milestones=[warmup]): for t < warmup, base_lr * (s + (1 - s) * t / warmup); from then on
+   the main schedule at t - warmup (its clock starts at the end of the warm-up, so t_max and the
+   milestones count from there). */
+typedef enum wt_schedule_kind {
+  WT_SCHEDULE_CONSTANT = 0,
+  WT_SCHEDULE_STEP,
+  WT_SCHEDULE_MULTISTEP,
+  WT_SCHEDULE_COSINE,
+  WT_SCHEDULE_KIND_COUNT
+} wt_schedule_kind;
+
+#define WT_SCHEDULE_MAX_MILESTONES 16
+
+typedef struct wt_schedule {
+  wt_schedule_kind kind;
+  int per_epoch;          /* trainer: 0 ticks per optimizer step, 1 per wt_trainer_end_epoch */
+  int64_t step_size;      /* STEP: >= 1 */
+  double gamma;           /* STEP, MULTISTEP: factor >= 0 (PyTorch's default 0.1) */
+  int64_t milestones[WT_SCHEDULE_MAX_MILESTONES]; /* MULTISTEP: increasing, >= 1 */
+  int n_milestones;
+  int64_t t_max;          /* COSINE: >= 1 */
+  double eta_min;         /* COSINE: >= 0 */
+  int64_t warmup;         /* ticks of linear warm-up, 0 for none */
+  double warmup_start_factor; /* in (0, 1]; LinearLR's default is 1/3 */
+} wt_schedule;
+
+wt_status wt_schedule_check(wt_ctx *ctx, const wt_schedule *s);
+/* The lr at tick (>= 0) for base_lr. */
+wt_status wt_schedule_lr(wt_ctx *ctx, const wt_schedule *s, double base_lr, int64_t tick,
+                         double *lr);
+
 /* ---------------------------------------------------------------- models */
 
 typedef struct wt_model wt_model;

@@ -23,6 +23,12 @@ WT_SIMD_INLINE wt_f32x4 wt_f32x4_load_splat(const float *p) { return wasm_v128_l
 #define wt_f32x4_dup_lane(v, i) wasm_i32x4_shuffle((v), (v), (i), (i), (i), (i))
 WT_SIMD_INLINE wt_f32x4 wt_f32x4_add(wt_f32x4 a, wt_f32x4 b) { return wasm_f32x4_add(a, b); }
 WT_SIMD_INLINE wt_f32x4 wt_f32x4_mul(wt_f32x4 a, wt_f32x4 b) { return wasm_f32x4_mul(a, b); }
+WT_SIMD_INLINE wt_f32x4 wt_f32x4_sub(wt_f32x4 a, wt_f32x4 b) { return wasm_f32x4_sub(a, b); }
+WT_SIMD_INLINE wt_f32x4 wt_f32x4_div(wt_f32x4 a, wt_f32x4 b) { return wasm_f32x4_div(a, b); }
+/* Correctly rounded, as sqrtf. */
+WT_SIMD_INLINE wt_f32x4 wt_f32x4_sqrt(wt_f32x4 a) { return wasm_f32x4_sqrt(a); }
+/* IEEE-style max: a NaN in either operand gives NaN (torch.maximum); not a clamp (see pmax). */
+WT_SIMD_INLINE wt_f32x4 wt_f32x4_max(wt_f32x4 a, wt_f32x4 b) { return wasm_f32x4_max(a, b); }
 /* acc + a * b, rounded twice (no FMA). */
 WT_SIMD_INLINE wt_f32x4 wt_f32x4_muladd(wt_f32x4 acc, wt_f32x4 a, wt_f32x4 b) {
   return wasm_f32x4_add(acc, wasm_f32x4_mul(a, b));

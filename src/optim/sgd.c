@@ -1,9 +1,11 @@
 /* sgd.c - stochastic gradient descent exactly as torch.optim.SGD (PyTorch 1.13,
    _single_tensor_sgd), over one flat block of parameters, in float arithmetic like torch's
-   float32 tensors. Not here: maximize, learning-rate schedules (the trainer's job). */
+   float32 tensors. The loop is wt__sgd_update_* (optim_loops.h), shared with the generic
+   optimizer (optim.c). Not here: maximize, learning-rate schedules (schedule.c). */
 #include <math.h>
 
 #include "../core/internal.h"
+#include "optim_loops.h"
 
 /* Validates opt as torch.optim.SGD's constructor does (plus finiteness and the range of
    dampening): lr >= 0, momentum >= 0, weight_decay >= 0, dampening in [0, 1], and nesterov
@@ -46,19 +48,10 @@ wt_status wt_sgd_step(wt_ctx *ctx, const wt_sgd_options *opt, size_t n, float *p
   if (n > 0 && use_mom && !momentum_buf)
     return WT_FAIL(ctx, WT_ERR_ARG, "momentum_buf is NULL with momentum = %g",
                    (double)opt->momentum);
-  const float lr = opt->lr, mom = opt->momentum, wd = opt->weight_decay;
-  const float damp1 = 1.0f - opt->dampening;
-  const bool first = *step == 0;
-  for (size_t i = 0; i < n; i++) {
-    float g = grads[i];
-    if (wd != 0.0f) g = g + wd * params[i];
-    if (use_mom) {
-      float b = first ? g : mom * momentum_buf[i] + damp1 * g;
-      momentum_buf[i] = b;
-      g = opt->nesterov ? g + mom * b : b;
-    }
-    params[i] = params[i] - lr * g;
-  }
+  const wt__sgd_args a = {.lr = opt->lr, .momentum = opt->momentum,
+                         .damp1 = 1.0f - opt->dampening, .wd = opt->weight_decay,
+                         .use_momentum = use_mom, .nesterov = opt->nesterov, .first = *step == 0};
+  wt__optim_loops_get(ctx->force_scalar).sgd(n, params, grads, momentum_buf, &a);
   *step += 1;
   return WT_OK;
 }

@@ -1,6 +1,14 @@
-/* test_optim.c - SGD: PyTorch trajectories (momentum + weight decay, nesterov, dampening, plain
-   with weight decay) over 5 steps with fixed gradients, a double-precision re-derivation of
-   the update rule, and torch.optim.SGD's argument errors. */
+/* test_optim.c - optimizers and schedules.
+   - wt_sgd_step: PyTorch trajectories (momentum + weight decay, nesterov, dampening, plain with
+     weight decay) over 5 steps with fixed gradients, a double-precision re-derivation of the
+     update rule, and torch.optim.SGD's argument errors.
+   - wt_optim (SGD, Adam, AdamW, AdaBound, AMSBound; amsgrad; no-decay groups; with schedules):
+     200-step trajectories against torch.optim and the AdaBound transcription
+     (tests/data/optim_goldens.h, scripts/gen_optim_goldens.py) at 1e-5 relative; the SIMD loops
+     against their scalar twins bit for bit (tails, NaN); a run split by state export/import
+     against an uninterrupted one bit for bit; argument errors.
+   - wt_schedule: PyTorch's chained lr values at 1e-6 relative.
+   - the trainer's options: kinds, schedules, no_bias_decay from the model, state round trip. */
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -11,6 +19,7 @@
 
 #define WT_GOLDENS_OPTIM
 #include "data/goldens.h"
+#include "data/optim_goldens.h"
 
 #define GOLD_ATOL 1e-6
 #define GOLD_RTOL 1e-5
@@ -117,12 +126,329 @@ static void test_errors(void) {
   CHECK(step == 0);
 }
 
+
+/* ---------------------------------------------------------------- wt_optim */
+
+static wt_ctx *scalar_ctx; /* force_scalar: the scalar twins (the same as ctx natively) */
+static double worst_rel_optim, worst_abs_optim, worst_rel_sched;
+static const char *worst_case = "";
+
+static double rel_err(double got, double want) {
+  return fabs(got - want) / fmax(fabs(want), 1e-30);
+}
+
+/* Runs a golden case on c; writes the final params to out (GOLD_OPT_N). */
+static void run_case(wt_ctx *c, const gold_opt_case *k, float *out, bool compare) {
+  wt_optim *o = NULL;
+  CHECK_OK(c, wt_optim_create(c, &k->opt, GOLD_OPT_N, gold_opt_no_decay, 2, &o));
+  if (!o) return;
+  float p[GOLD_OPT_N];
+  memcpy(p, gold_opt_p0, sizeof p);
+  int snap = 0, bad = 0;
+  for (int t = 0; t < GOLD_OPT_STEPS; t++) {
+    double lr;
+    CHECK_OK(c, wt_schedule_lr(c, &k->sched, k->opt.lr, t, &lr));
+    if (compare && !(rel_err(lr, k->lrs[t]) <= 1e-6)) bad++;
+    CHECK_OK(c, wt_optim_set_lr(o, lr));
+    CHECK_OK(c, wt_optim_step(o, p, k->grads + (size_t)t * GOLD_OPT_N));
+    if (snap < GOLD_OPT_SNAPSHOTS && gold_opt_snapshots[snap] == t + 1) {
+      const float *want = k->traj + (size_t)snap * GOLD_OPT_N;
+      for (int i = 0; compare && i < GOLD_OPT_N; i++) {
+        const double w = (double)want[i], d = fabs((double)p[i] - w);
+        if (!(d <= GOLD_ATOL + GOLD_RTOL * fabs(w))) {
+          if (bad++ < 3)
+            fprintf(stderr, "%s step %d p[%d] = %.9g, reference %.9g\n", k->name, t + 1, i,
+                    (double)p[i], w);
+        }
+        if (d > worst_abs_optim) worst_abs_optim = d;
+        if (fabs(w) > 0.1 && rel_err((double)p[i], w) > worst_rel_optim) {
+          worst_rel_optim = rel_err((double)p[i], w);
+          worst_case = k->name;
+        }
+      }
+      snap++;
+    }
+  }
+  CHECK_MSG(bad == 0, "%s: %d values differ from the reference", k->name, bad);
+  CHECK(wt_optim_steps(o) == GOLD_OPT_STEPS);
+  memcpy(out, p, sizeof p);
+  wt_optim_destroy(o);
+}
+
+static void test_optim_goldens(void) {
+  const size_t n_cases = sizeof gold_opt_cases / sizeof gold_opt_cases[0];
+  for (size_t i = 0; i < n_cases; i++) {
+    float simd[GOLD_OPT_N], scalar[GOLD_OPT_N];
+    run_case(ctx, &gold_opt_cases[i], simd, true);
+    run_case(scalar_ctx, &gold_opt_cases[i], scalar, false);
+    CHECK_MSG(memcmp(simd, scalar, sizeof simd) == 0, "%s: SIMD and scalar loops differ",
+              gold_opt_cases[i].name);
+  }
+  printf("optim goldens: %zu cases x %d steps, worst relative error %.3g (%s, where |p| > 0.1), "
+         "worst absolute error %.3g\n", n_cases, GOLD_OPT_STEPS, worst_rel_optim, worst_case,
+         worst_abs_optim);
+}
+
+static void test_schedule_goldens(void) {
+  const size_t n = sizeof gold_sched_cases / sizeof gold_sched_cases[0];
+  for (size_t i = 0; i < n; i++) {
+    const gold_sched_case *k = &gold_sched_cases[i];
+    int bad = 0;
+    for (int t = 0; t < GOLD_SCHED_TICKS; t++) {
+      double lr;
+      CHECK_OK(ctx, wt_schedule_lr(ctx, &k->sched, k->base_lr, t, &lr));
+      const double e = rel_err(lr, k->lrs[t]);
+      if (e > worst_rel_sched) worst_rel_sched = e;
+      if (!(e <= 1e-6) && bad++ < 3)
+        fprintf(stderr, "schedule %s tick %d: %.17g, torch %.17g\n", k->name, t, lr, k->lrs[t]);
+    }
+    CHECK_MSG(bad == 0, "schedule %s: %d ticks differ from torch", k->name, bad);
+  }
+  printf("schedule goldens: %zu schedules x %d ticks, worst relative error %.3g\n", n,
+         GOLD_SCHED_TICKS, worst_rel_sched);
+}
+
+/* Pseudo-random floats in [-1, 1) (an LCG: the tests own their data). */
+static void fill(float *x, size_t n, uint32_t seed, float scale) {
+  for (size_t i = 0; i < n; i++) {
+    seed = seed * 1664525u + 1013904223u;
+    x[i] = ((float)(seed >> 8) / 8388608.0f - 1.0f) * scale;
+  }
+}
+
+static wt_optim_options kind_options(int which) {
+  wt_optim_options o;
+  switch (which) {
+    case 0: o = (wt_optim_options){.kind = WT_OPTIM_SGD, .lr = 0.1, .momentum = 0.9, .nesterov = 1, .weight_decay = 1e-3}; break;
+    case 1: o = (wt_optim_options){.kind = WT_OPTIM_SGD, .lr = 0.1, .momentum = 0.5, .dampening = 0.2}; break;
+    case 2: o = (wt_optim_options){.kind = WT_OPTIM_SGD, .lr = 0.1, .weight_decay = 1e-2}; break;
+    case 3: o = wt_optim_defaults(WT_OPTIM_ADAM), o.weight_decay = 1e-2; break;
+    case 4: o = wt_optim_defaults(WT_OPTIM_ADAM), o.amsgrad = 1; break;
+    case 5: o = wt_optim_defaults(WT_OPTIM_ADAMW); break;
+    case 6: o = wt_optim_defaults(WT_OPTIM_ADAMW), o.amsgrad = 1; break;
+    case 7: o = wt_optim_defaults(WT_OPTIM_ADABOUND), o.weight_decay = 5e-4; break;
+    default: o = wt_optim_defaults(WT_OPTIM_ADABOUND), o.amsgrad = 1, o.gamma = 0.1; break;
+  }
+  o.no_bias_decay = 1;
+  return o;
+}
+#define N_KINDS 9
+
+/* The SIMD loops against the scalar twins, bit for bit: every n in 0..37 (every tail), odd
+   no-decay slices (unaligned starts), sparse gradients, and NaN in a gradient (the same lanes
+   become NaN). Natively both contexts run the scalar loops and this checks determinism. */
+static void test_simd_vs_scalar(void) {
+  enum { NMAX = 37, STEPS = 7 };
+  for (int k = 0; k < N_KINDS; k++) {
+    const wt_optim_options opt = kind_options(k);
+    for (size_t n = 0; n <= NMAX; n++) {
+      const wt_param_range nd[2] = {{n / 3, n / 4}, {n - n / 5, n / 5}};
+      wt_optim *a = NULL, *b = NULL;
+      CHECK_OK(ctx, wt_optim_create(ctx, &opt, n, nd, 2, &a));
+      CHECK_OK(scalar_ctx, wt_optim_create(scalar_ctx, &opt, n, nd, 2, &b));
+      float pa[NMAX], pb[NMAX], g[NMAX];
+      fill(pa, n, (uint32_t)(n + 1), 1.0f);
+      memcpy(pb, pa, sizeof pa);
+      int bad = 0;
+      for (int t = 0; t < STEPS; t++) {
+        fill(g, n, (uint32_t)(1000 * t + n), 3.0f);
+        for (size_t i = 0; i < n; i += 3) g[i] = 0.0f;
+        if (t == STEPS - 1 && n > 5) g[5] = NAN;
+        CHECK_OK(ctx, wt_optim_step(a, pa, g));
+        CHECK_OK(scalar_ctx, wt_optim_step(b, pb, g));
+      }
+      for (size_t i = 0; i < n; i++)
+        if (!(memcmp(&pa[i], &pb[i], 4) == 0 || (pa[i] != pa[i] && pb[i] != pb[i]))) bad++;
+      if (n > 5) CHECK_MSG(pa[5] != pa[5], "kind %d n %zu: a NaN gradient must give a NaN", k, n);
+      /* moments too */
+      const size_t ns = wt_optim_state_floats(a);
+      float sa[3 * NMAX], sb[3 * NMAX];
+      CHECK_OK(ctx, wt_optim_state_export(a, sa, ns, NULL));
+      CHECK_OK(ctx, wt_optim_state_export(b, sb, ns, NULL));
+      for (size_t i = 0; i < ns; i++)
+        if (!(memcmp(&sa[i], &sb[i], 4) == 0 || (sa[i] != sa[i] && sb[i] != sb[i]))) bad++;
+      CHECK_MSG(bad == 0, "kind %d n %zu: %d values differ between SIMD and scalar", k, n, bad);
+      wt_optim_destroy(a);
+      wt_optim_destroy(b);
+    }
+  }
+}
+
+/* A run split in two by export/import into a fresh optimizer equals the uninterrupted run, bit
+   for bit, for every kind; the state layout is the documented one. */
+static void test_state_roundtrip(void) {
+  enum { N = 45, STEPS = 40 };
+  for (int k = 0; k < N_KINDS; k++) {
+    const wt_optim_options opt = kind_options(k);
+    const wt_param_range nd[1] = {{40, 5}};
+    wt_optim *whole = NULL, *first = NULL, *second = NULL;
+    CHECK_OK(ctx, wt_optim_create(ctx, &opt, N, nd, 1, &whole));
+    CHECK_OK(ctx, wt_optim_create(ctx, &opt, N, nd, 1, &first));
+    CHECK_OK(ctx, wt_optim_create(ctx, &opt, N, nd, 1, &second));
+    float pw[N], ps[N], g[N];
+    fill(pw, N, 7, 1.0f);
+    memcpy(ps, pw, sizeof pw);
+    for (int t = 0; t < STEPS; t++) {
+      fill(g, N, (uint32_t)(31 * t + 1), 2.0f);
+      const double lr = opt.lr * (1.0 - t / 80.0);
+      CHECK_OK(ctx, wt_optim_set_lr(whole, lr));
+      CHECK_OK(ctx, wt_optim_step(whole, pw, g));
+      wt_optim *o = t < STEPS / 2 ? first : second;
+      if (t == STEPS / 2) {
+        float st[3 * N];
+        int64_t steps = -1;
+        const size_t ns = wt_optim_state_floats(first);
+        CHECK(ns == (size_t)(k == 2 ? 0 : (k < 2 ? 1 : (k == 4 || k == 6 || k == 8) ? 3 : 2)) * N);
+        CHECK_OK(ctx, wt_optim_state_export(first, st, ns, &steps));
+        CHECK(steps == STEPS / 2);
+        CHECK_OK(ctx, wt_optim_state_import(second, st, ns, steps));
+        CHECK(wt_optim_steps(second) == STEPS / 2);
+      }
+      CHECK_OK(ctx, wt_optim_set_lr(o, lr));
+      CHECK_OK(ctx, wt_optim_step(o, ps, g));
+    }
+    CHECK_MSG(memcmp(pw, ps, sizeof pw) == 0, "kind %d: the split run differs", k);
+    wt_optim_destroy(whole);
+    wt_optim_destroy(first);
+    wt_optim_destroy(second);
+  }
+}
+
+/* Weight decay groups: unsorted, overlapping and adjacent ranges mean their union; the exempt
+   slices move exactly as with weight_decay 0, the others as with the decay. */
+static void test_no_decay_groups(void) {
+  enum { N = 30 };
+  const wt_param_range messy[4] = {{20, 3}, {4, 6}, {8, 4}, {23, 2}}; /* = [4,12) + [20,25) */
+  for (int k = 0; k < N_KINDS; k++) {
+    wt_optim_options opt = kind_options(k);
+    if (opt.weight_decay == 0.0) opt.weight_decay = 0.1;
+    wt_optim_options plain = opt;
+    plain.weight_decay = 0.0;
+    wt_optim *a = NULL, *b = NULL, *c = NULL;
+    CHECK_OK(ctx, wt_optim_create(ctx, &opt, N, messy, 4, &a));
+    CHECK_OK(ctx, wt_optim_create(ctx, &plain, N, NULL, 0, &b));
+    CHECK_OK(ctx, wt_optim_create(ctx, &opt, N, NULL, 0, &c));
+    float pa[N], pb[N], pc[N], g[N];
+    fill(pa, N, 3, 1.0f);
+    memcpy(pb, pa, sizeof pa);
+    memcpy(pc, pa, sizeof pa);
+    for (int t = 0; t < 5; t++) {
+      fill(g, N, (uint32_t)(t + 9), 1.0f);
+      CHECK_OK(ctx, wt_optim_step(a, pa, g));
+      CHECK_OK(ctx, wt_optim_step(b, pb, g));
+      CHECK_OK(ctx, wt_optim_step(c, pc, g));
+    }
+    int bad = 0;
+    for (int i = 0; i < N; i++) {
+      const bool exempt = (i >= 4 && i < 12) || (i >= 20 && i < 25);
+      if (memcmp(&pa[i], exempt ? &pb[i] : &pc[i], 4) != 0) bad++;
+    }
+    CHECK_MSG(bad == 0, "kind %d: %d params in the wrong decay group", k, bad);
+    /* no_bias_decay off: the ranges are ignored */
+    wt_optim *d = NULL;
+    opt.no_bias_decay = 0;
+    CHECK_OK(ctx, wt_optim_create(ctx, &opt, N, messy, 4, &d));
+    fill(pa, N, 3, 1.0f);
+    for (int t = 0; t < 5; t++) {
+      fill(g, N, (uint32_t)(t + 9), 1.0f);
+      CHECK_OK(ctx, wt_optim_step(d, pa, g));
+    }
+    CHECK(memcmp(pa, pc, sizeof pa) == 0);
+    wt_optim_destroy(a);
+    wt_optim_destroy(b);
+    wt_optim_destroy(c);
+    wt_optim_destroy(d);
+  }
+}
+
+static void test_optim_errors(void) {
+  const wt_optim_options adam = wt_optim_defaults(WT_OPTIM_ADAM);
+  const wt_optim_options ab = wt_optim_defaults(WT_OPTIM_ADABOUND);
+  CHECK(adam.lr == 1e-3 && adam.beta1 == 0.9 && adam.beta2 == 0.999 && adam.eps == 1e-8 &&
+        adam.weight_decay == 0.0);
+  CHECK(wt_optim_defaults(WT_OPTIM_ADAMW).weight_decay == 1e-2);
+  CHECK(ab.final_lr == 0.1 && ab.gamma == 1e-3 && ab.lr == 1e-3 && !ab.amsgrad);
+  CHECK(strcmp(wt_optim_kind_name(WT_OPTIM_ADABOUND), "adabound") == 0);
+  CHECK(wt_optim_kind_name((wt_optim_kind)42) == NULL);
+  struct {
+    wt_optim_options o;
+    const char *msg;
+  } bad[8];
+  size_t nb = 0;
+  bad[nb].o = adam, bad[nb].o.lr = -1e-3, bad[nb++].msg = "adam: lr must be finite and >= 0";
+  bad[nb].o = adam, bad[nb].o.beta1 = 1.0, bad[nb++].msg = "beta1 must be in [0, 1)";
+  bad[nb].o = adam, bad[nb].o.beta2 = (double)NAN, bad[nb++].msg = "beta2 must be in [0, 1)";
+  bad[nb].o = adam, bad[nb].o.momentum = 0.9, bad[nb++].msg = "apply to sgd only";
+  bad[nb].o = adam, bad[nb].o.final_lr = 0.1, bad[nb++].msg = "apply to adabound only";
+  bad[nb].o = ab, bad[nb].o.gamma = 0.0, bad[nb++].msg = "gamma must be in (0, 1)";
+  bad[nb].o = ab, bad[nb].o.lr = 0.0, bad[nb++].msg = "adabound: lr must be > 0";
+  bad[nb].o = (wt_optim_options){.kind = WT_OPTIM_SGD, .lr = 0.1, .beta1 = 0.9},
+  bad[nb++].msg = "do not apply";
+  for (size_t i = 0; i < nb; i++)
+    CHECK_MSG(wt_optim_check(ctx, &bad[i].o) == WT_ERR_ARG && has_msg(bad[i].msg), "case %zu: %s",
+              i, wt_ctx_last_error(ctx));
+  CHECK(wt_optim_check(ctx, &(wt_optim_options){.kind = (wt_optim_kind)9}) == WT_ERR_ARG &&
+        has_msg("unknown optimizer kind 9"));
+  CHECK(wt_optim_check(ctx, &(wt_optim_options){.kind = WT_OPTIM_SGD, .lr = 0.1, .nesterov = 1}) ==
+            WT_ERR_ARG && has_msg("nesterov"));
+  wt_optim *o = NULL;
+  const wt_param_range out_of[1] = {{8, 5}};
+  wt_optim_options nd = adam;
+  nd.no_bias_decay = 1;
+  CHECK(wt_optim_create(ctx, &nd, 10, out_of, 1, &o) == WT_ERR_ARG && !o && has_msg("outside"));
+  CHECK(wt_optim_create(ctx, &bad[0].o, 10, NULL, 0, &o) == WT_ERR_ARG && !o);
+  CHECK_OK(ctx, wt_optim_create(ctx, &adam, 10, NULL, 0, &o));
+  float p[10] = {0}, g[10] = {0}, st[20];
+  CHECK(wt_optim_step(o, NULL, g) == WT_ERR_ARG && has_msg("params is NULL"));
+  CHECK(wt_optim_step(o, p, NULL) == WT_ERR_ARG && has_msg("grads is NULL"));
+  CHECK(wt_optim_set_lr(o, -1.0) == WT_ERR_ARG && has_msg("lr must be"));
+  CHECK(wt_optim_set_lr(o, (double)INFINITY) == WT_ERR_ARG);
+  CHECK(wt_optim_lr(o) == 1e-3);
+  CHECK(wt_optim_state_floats(o) == 20);
+  CHECK(wt_optim_state_export(o, st, 19, NULL) == WT_ERR_SHAPE && has_msg("20 floats"));
+  CHECK(wt_optim_state_import(o, st, 20, -1) == WT_ERR_ARG && has_msg("steps"));
+  CHECK(wt_optim_steps(o) == 0);
+  wt_optim_destroy(o);
+  wt_optim_destroy(NULL);
+
+  const wt_schedule sbad[] = {
+      {.kind = WT_SCHEDULE_STEP, .step_size = 0},
+      {.kind = WT_SCHEDULE_MULTISTEP, .n_milestones = 2, .milestones = {5, 5}, .gamma = 0.1},
+      {.kind = WT_SCHEDULE_MULTISTEP, .n_milestones = 0},
+      {.kind = WT_SCHEDULE_COSINE, .t_max = 0},
+      {.kind = WT_SCHEDULE_COSINE, .t_max = 10, .eta_min = -1.0},
+      {.kind = WT_SCHEDULE_CONSTANT, .warmup = 5, .warmup_start_factor = 0.0},
+      {.kind = WT_SCHEDULE_STEP, .step_size = 3, .gamma = (double)NAN},
+      {.kind = (wt_schedule_kind)7},
+  };
+  const char *smsg[] = {"step_size", "increasing", "milestones", "t_max", "eta_min",
+                        "warmup_start_factor", "gamma", "unknown schedule kind"};
+  for (size_t i = 0; i < sizeof sbad / sizeof sbad[0]; i++)
+    CHECK_MSG(wt_schedule_check(ctx, &sbad[i]) == WT_ERR_ARG && has_msg(smsg[i]), "schedule %zu: %s",
+              i, wt_ctx_last_error(ctx));
+  double lr;
+  CHECK(wt_schedule_lr(ctx, &(wt_schedule){0}, 0.1, -1, &lr) == WT_ERR_ARG && has_msg("tick"));
+  CHECK_OK(ctx, wt_schedule_lr(ctx, &(wt_schedule){0}, 0.1, 12345, &lr));
+  CHECK(lr == 0.1);
+}
+
 int main(void) {
   ctx = wt_ctx_create(&(wt_ctx_options){.seed = 5}, NULL);
   if (!ctx) return 1;
   test_goldens();
   test_first_step_and_zero();
   test_errors();
+  scalar_ctx = wt_ctx_create(&(wt_ctx_options){.seed = 5, .force_scalar = 1}, NULL);
+  if (!scalar_ctx) return 1;
+  const size_t live0 = wt_ctx_live_bytes(ctx); /* the arena */
+  test_optim_goldens();
+  test_schedule_goldens();
+  test_simd_vs_scalar();
+  test_state_roundtrip();
+  test_no_decay_groups();
+  test_optim_errors();
+  CHECK(wt_ctx_live_bytes(ctx) == live0 && wt_ctx_live_bytes(scalar_ctx) == live0);
+  wt_ctx_destroy(scalar_ctx);
   wt_ctx_destroy(ctx);
   return check_summary("test_optim");
 }
