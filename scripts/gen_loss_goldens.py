@@ -288,7 +288,7 @@ def write_header(sets, ce, kd):
     for k, c in enumerate(kd):
         N, C = c["student"].shape
         h.raw("    {\"%s\", %d, %d, %s, gold_kd%d_student, gold_kd%d_teacher, %s, gold_kd%d_grad}," % (
-            c["name"], N, C, repr(float(c["T"])), k, k, fmt_float(float(c["loss"])), k))
+            c["name"], N, C, repr(float(c["T"])), k, k, fmt_float(f32list(c["loss"])[0]), k))
     h.raw("};")
     h.raw()
     h.raw("#endif /* WT_LOSS_GOLDENS_H */")

@@ -10,7 +10,7 @@ wt__lse wt__row_lse(const float *z, int64_t C, double inv_t) {
   for (int64_t j = 0; j < C; j++)
     if ((double)z[j] > m) m = (double)z[j];
   /* A row of NaN only: m stays -inf; make it NaN so lse and everything after is NaN. */
-  if (m == -HUGE_VAL) m = NAN;
+  if (m == -HUGE_VAL) m = (double)NAN;
   double s = 0.0;
   for (int64_t j = 0; j < C; j++) s += exp(((double)z[j] - m) * inv_t);
   return (wt__lse){.m = m, .inv_t = inv_t, .lse = log(s)};

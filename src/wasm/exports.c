@@ -81,3 +81,22 @@ WT_EXPORT int wt_wasm_images_u8_to_f32(wt_ctx *ctx, const uint8_t *src, int N, i
                                        const float *mean, const float *std, float *dst) {
   return wt_images_u8_to_f32(ctx, src, N, C, H, W, mean, std, dst);
 }
+
+/* ---- losses. logits/targets/student/teacher: N*C floats; labels: N int32 or NULL (targets
+   NULL, or the other way round); weight: C floats or NULL. reduction: 0 mean, 1 sum, 2 none.
+   loss: 1 float (N for 'none'); grad: N*C floats, WRITTEN; both caller-allocated. eps and T
+   are doubles, as torch's Python floats. */
+WT_EXPORT int wt_wasm_cross_entropy(wt_ctx *ctx, int N, int C, const float *logits,
+                                    const int32_t *labels, const float *targets, double eps,
+                                    int reduction, const float *weight, float *loss,
+                                    float *grad) {
+  wt_ce_options o = {.label_smoothing = eps, .reduction = (wt_reduction)reduction,
+                     .weight = weight};
+  return wt_cross_entropy(ctx, N, C, logits, labels, targets, &o, loss, grad, NULL);
+}
+WT_EXPORT int wt_wasm_distillation(wt_ctx *ctx, int N, int C, const float *student,
+                                   const float *teacher, double temperature, float *loss,
+                                   float *grad) {
+  wt_distill_options o = {.temperature = temperature};
+  return wt_distillation(ctx, N, C, student, teacher, &o, loss, grad);
+}

@@ -7452,19 +7452,19 @@ static const float gold_kd12_grad[30] = {
 };
 #define GOLD_KD_CASES 13
 static const gold_kd_case gold_kd_cases[GOLD_KD_CASES] = {
-    {"c2 T=1", 6, 2, 1.0, gold_kd0_student, gold_kd0_teacher, 1.21575756f, gold_kd0_grad},
-    {"c2 T=4", 6, 2, 4.0, gold_kd1_student, gold_kd1_teacher, 5.07079346f, gold_kd1_grad},
-    {"c2 T=20", 6, 2, 20.0, gold_kd2_student, gold_kd2_teacher, 10.5603299f, gold_kd2_grad},
-    {"c10 T=1", 5, 10, 1.0, gold_kd3_student, gold_kd3_teacher, 4.11782882f, gold_kd3_grad},
-    {"c10 T=4", 5, 10, 4.0, gold_kd4_student, gold_kd4_teacher, 9.67972589f, gold_kd4_grad},
-    {"c10 T=20", 5, 10, 20.0, gold_kd5_student, gold_kd5_teacher, 12.9456973f, gold_kd5_grad},
-    {"c1000 T=1", 2, 1000, 1.0, gold_kd6_student, gold_kd6_teacher, 17.5684455f, gold_kd6_grad},
-    {"c1000 T=4", 2, 1000, 4.0, gold_kd7_student, gold_kd7_teacher, 27.3184014f, gold_kd7_grad},
-    {"c1000 T=20", 2, 1000, 20.0, gold_kd8_student, gold_kd8_teacher, 25.5757518f, gold_kd8_grad},
+    {"c2 T=1", 6, 2, 1.0, gold_kd0_student, gold_kd0_teacher, 1.21575761f, gold_kd0_grad},
+    {"c2 T=4", 6, 2, 4.0, gold_kd1_student, gold_kd1_teacher, 5.07079363f, gold_kd1_grad},
+    {"c2 T=20", 6, 2, 20.0, gold_kd2_student, gold_kd2_teacher, 10.5603294f, gold_kd2_grad},
+    {"c10 T=1", 5, 10, 1.0, gold_kd3_student, gold_kd3_teacher, 4.11782885f, gold_kd3_grad},
+    {"c10 T=4", 5, 10, 4.0, gold_kd4_student, gold_kd4_teacher, 9.67972565f, gold_kd4_grad},
+    {"c10 T=20", 5, 10, 20.0, gold_kd5_student, gold_kd5_teacher, 12.9456978f, gold_kd5_grad},
+    {"c1000 T=1", 2, 1000, 1.0, gold_kd6_student, gold_kd6_teacher, 17.5684452f, gold_kd6_grad},
+    {"c1000 T=4", 2, 1000, 4.0, gold_kd7_student, gold_kd7_teacher, 27.3184013f, gold_kd7_grad},
+    {"c1000 T=20", 2, 1000, 20.0, gold_kd8_student, gold_kd8_teacher, 25.5757523f, gold_kd8_grad},
     {"huge T=1", 4, 10, 1.0, gold_kd9_student, gold_kd9_teacher, 15399.75f, gold_kd9_grad},
     {"huge T=4", 4, 10, 4.0, gold_kd10_student, gold_kd10_teacher, 61599.0f, gold_kd10_grad},
     {"huge T=20", 4, 10, 20.0, gold_kd11_student, gold_kd11_teacher, 307995.0f, gold_kd11_grad},
-    {"equal T=4", 3, 10, 4.0, gold_kd12_student, gold_kd12_teacher, -1.6283271e-15f, gold_kd12_grad},
+    {"equal T=4", 3, 10, 4.0, gold_kd12_student, gold_kd12_teacher, -1.62832714e-15f, gold_kd12_grad},
 };
 
 #endif /* WT_LOSS_GOLDENS_H */

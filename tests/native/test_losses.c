@@ -251,7 +251,7 @@ static double ce_eval(const void *p, const float *x, float *grad) {
   const ce_arg *a = p;
   float L[8];
   if (wt_cross_entropy(ctx, a->N, a->C, x, a->labels, a->targets, &a->o, L, grad, NULL) != WT_OK)
-    return NAN;
+    return (double)NAN;
   double s = 0.0;
   const int64_t n = a->o.reduction == WT_REDUCTION_NONE ? a->N : 1;
   for (int64_t i = 0; i < n; i++) s += (double)L[i];
@@ -267,7 +267,7 @@ typedef struct kd_arg {
 static double kd_eval(const void *p, const float *x, float *grad) {
   const kd_arg *a = p;
   float L;
-  if (wt_distillation(ctx, a->N, a->C, x, a->teacher, &a->o, &L, grad) != WT_OK) return NAN;
+  if (wt_distillation(ctx, a->N, a->C, x, a->teacher, &a->o, &L, grad) != WT_OK) return (double)NAN;
   return (double)L;
 }
 
@@ -402,7 +402,7 @@ static void test_general_errors(void) {
   o.label_smoothing = 1.5;
   CHECK(wt_cross_entropy(ctx, 2, 3, x, y, NULL, &o, &L, d, NULL) == WT_ERR_ARG &&
         has_msg("label_smoothing must be in [0, 1], got 1.5"));
-  o.label_smoothing = NAN;
+  o.label_smoothing = (double)NAN;
   CHECK(wt_cross_entropy(ctx, 2, 3, x, y, NULL, &o, &L, d, NULL) == WT_ERR_ARG &&
         has_msg("label_smoothing"));
   o.label_smoothing = 0.0;
@@ -455,12 +455,12 @@ static void test_general_errors(void) {
         has_msg("wt_distillation: temperature must be finite and > 0, got 0"));
   k.temperature = -1.0;
   CHECK(wt_distillation(ctx, 2, 3, x, t, &k, &L, d) == WT_ERR_ARG && has_msg("got -1"));
-  k.temperature = INFINITY;
+  k.temperature = (double)INFINITY;
   CHECK(wt_distillation(ctx, 2, 3, x, t, &k, &L, d) == WT_ERR_ARG && has_msg("temperature"));
   CHECK(wt_distillation(ctx, 2, 3, x, t, NULL, &L, d) == WT_ERR_ARG && has_msg("temperature is required"));
   k.temperature = 4.0;
   k.accumulate = 1;
-  k.weight = NAN;
+  k.weight = (double)NAN;
   CHECK(wt_distillation(ctx, 2, 3, x, t, &k, &L, d) == WT_ERR_ARG && has_msg("weight must be finite"));
   k.accumulate = 0;
   CHECK(wt_distillation(ctx, 2, 3, NULL, t, &k, &L, d) == WT_ERR_ARG && has_msg("student logits are NULL"));
