@@ -144,6 +144,44 @@ export interface Data {
   readonly FASHION_MNIST_STD: number;
 }
 
+export interface CrossEntropyOptions {
+  numClasses: number;
+  /** eps in [0, 1]: target (1 - eps) * onehot + eps / numClasses (soft targets: q * (1 - eps) + eps / numClasses, as timm). Default 0. */
+  labelSmoothing?: number;
+  /** As torch: 'mean' (default; hard labels with weight divide by the sum of the labels' weights), 'sum' or 'none'. */
+  reduction?: 'mean' | 'sum' | 'none';
+  /** Per-class weights (numClasses), as torch's `weight`. */
+  weight?: Float32Array | readonly number[];
+}
+
+export interface DistillationOptions {
+  numClasses: number;
+  /** T > 0 (Hinton / Bag of Tricks: 1..20). */
+  temperature: number;
+}
+
+export interface LossResult<L = number> {
+  /** The reduced loss ('none': one per row). */
+  loss: L;
+  /** N*numClasses gradient of the reduced loss ('none': of the sum) with respect to the (student) logits. */
+  grad: Float32Array;
+}
+
+/** Losses with PyTorch semantics, computed by the engine; results are copies. */
+export interface Loss {
+  /** F.cross_entropy(logits, target, weight, reduction, label_smoothing). target: Int32Array N
+      (labels) or Float32Array N*numClasses (soft targets: mixup, CutMix, RICAP). */
+  crossEntropy(logits: Float32Array, target: Int32Array | Float32Array,
+               options: CrossEntropyOptions & { reduction: 'none' }): LossResult<Float32Array>;
+  crossEntropy(logits: Float32Array, target: Int32Array | Float32Array,
+               options: CrossEntropyOptions & { reduction?: 'mean' | 'sum' }): LossResult<number>;
+  crossEntropy(logits: Float32Array, target: Int32Array | Float32Array,
+               options: CrossEntropyOptions): LossResult<number | Float32Array>;
+  /** F.kl_div(F.log_softmax(s/T, 1), F.softmax(t/T, 1), reduction='batchmean') * T*T; grad with respect to the student. */
+  distillation(studentLogits: Float32Array, teacherLogits: Float32Array,
+               options: DistillationOptions): LossResult<number>;
+}
+
 export interface WasmTricks {
   models: {
     /** conv3x3(C->32) ReLU conv3x3(32->64) ReLU maxpool2 flatten linear(->128) ReLU linear(->numClasses) */
@@ -151,6 +189,8 @@ export interface WasmTricks {
   };
   Trainer: new (model: Model, options: TrainerOptions) => Trainer;
   data: Data;
+  /** Cross-entropy (label smoothing, soft targets, weights) and distillation. */
+  loss: Loss;
   /** Name of the GEMM micro-kernel in use, e.g. "wt_f32_gemm_ukernel_6x8__wasmsimd". */
   kernelName: string;
   /** The module's imports as "module.name". */
