@@ -8,6 +8,7 @@ import { Runtime, defaultWasmURL } from './runtime.js';
 import { Model, makeModels } from './model.js';
 import { Trainer } from './trainer.js';
 import { makeData } from './data.js';
+import { makeLoss } from './loss.js';
 
 export { WasmTricksError, Model, Trainer, defaultWasmURL };
 
@@ -37,6 +38,7 @@ export async function init(opts = {}) {
     models,
     Trainer: BoundTrainer,
     data: makeData(rt, ctx),
+    loss: makeLoss(rt, ctx),
     kernelName,
     /** The module's imports, as "module.name" strings (for diagnostics). */
     imports: rt.imports,
