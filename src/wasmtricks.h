@@ -449,6 +449,175 @@ wt_status wt_idx_parse(wt_ctx *ctx, const uint8_t *bytes, size_t len, wt_idx_inf
 wt_status wt_images_u8_to_f32(wt_ctx *ctx, const uint8_t *src, int64_t N, int64_t C, int64_t H,
                               int64_t W, const float *mean, const float *std, float *dst);
 
+/* ---------------------------------------------------------------- augmentation */
+
+/* Per-image augmentation on uint8 images with torchvision 0.14 semantics (tensor path), and the
+   float side (ToTensor + Normalize, Cutout, RandomErasing). Images are HWC interleaved (canvas
+   ImageData order) with C = 1, 3 or 4. Channel policy for C = 4 (RGBA): colour and pointwise ops
+   (Brightness ... Invert, uint8 Cutout/erasing) leave alpha untouched; geometric ops move alpha
+   with the pixels, as torchvision does for a 4-channel tensor (fill default 0 on every channel).
+   Ops never alias: src and dst must not overlap unless a function says so. Randomness comes
+   from the context's RNG only. See docs/augment.md for what matches torchvision exactly. */
+typedef struct wt_image {
+  uint8_t *data; /* H*W*C bytes, row-major, channels interleaved */
+  int64_t H, W, C;
+} wt_image;
+
+typedef enum wt_interp { WT_INTERP_NEAREST = 0, WT_INTERP_BILINEAR = 1 } wt_interp;
+
+/* The 14 AutoAugment ops plus Identity, in torchvision RandAugment's order (Invert last). */
+typedef enum wt_aug_op {
+  WT_AUG_IDENTITY = 0, WT_AUG_SHEAR_X, WT_AUG_SHEAR_Y, WT_AUG_TRANSLATE_X, WT_AUG_TRANSLATE_Y,
+  WT_AUG_ROTATE, WT_AUG_BRIGHTNESS, WT_AUG_COLOR, WT_AUG_CONTRAST, WT_AUG_SHARPNESS,
+  WT_AUG_POSTERIZE, WT_AUG_SOLARIZE, WT_AUG_AUTOCONTRAST, WT_AUG_EQUALIZE, WT_AUG_INVERT,
+  WT_AUG_OP_COUNT
+} wt_aug_op;
+/* "ShearX", ... as torchvision spells them; NULL when out of range. */
+const char *wt_aug_op_name(wt_aug_op op);
+/* The op called `name` (case-sensitive torchvision spelling), or -1. */
+int wt_aug_op_from_name(const char *name);
+
+typedef enum wt_aug_policy {
+  WT_AUG_POLICY_IMAGENET = 0, WT_AUG_POLICY_CIFAR10, WT_AUG_POLICY_SVHN, WT_AUG_POLICY_COUNT
+} wt_aug_policy;
+/* One AutoAugment policy entry: (op, p, magnitude bin); bin -1 means torchvision's None. */
+typedef struct wt_aug_policy_entry {
+  uint8_t op;
+  int8_t bin;
+  float p;
+} wt_aug_policy_entry;
+/* The 25 sub-policies of a policy, 2 entries each (50 entries), exactly torchvision 0.14's list. */
+const wt_aug_policy_entry *wt_aug_policy_table(wt_aug_policy policy);
+
+/* Geometry. dst->H/W/C must be set by the caller to the output extent; dst->data holds
+   dst->H*dst->W*dst->C bytes. */
+/* torchvision F.resize on a uint8 tensor (antialias=False, the 0.14 tensor default): nearest
+   (floor(i * in/out)) or bilinear (align_corners=False, half-pixel centres), rounded half-even. */
+wt_status wt_image_resize(wt_ctx *ctx, const wt_image *src, wt_image *dst, wt_interp interp);
+/* The crop box (top, left, dst->H, dst->W); parts outside src are 0 (torchvision F.crop). */
+wt_status wt_image_crop(wt_ctx *ctx, const wt_image *src, int64_t top, int64_t left, wt_image *dst);
+/* torchvision F.center_crop to dst->H x dst->W (zero padding when larger than src). */
+wt_status wt_image_center_crop(wt_ctx *ctx, const wt_image *src, wt_image *dst);
+/* torchvision F.resized_crop: crop (top, left, h, w) of src, then resize into dst. */
+wt_status wt_image_resized_crop(wt_ctx *ctx, const wt_image *src, int64_t top, int64_t left,
+                                int64_t h, int64_t w, wt_image *dst, wt_interp interp);
+/* Flips (src == dst allowed). */
+wt_status wt_image_hflip(wt_ctx *ctx, const wt_image *src, wt_image *dst);
+wt_status wt_image_vflip(wt_ctx *ctx, const wt_image *src, wt_image *dst);
+/* Output extent of torchvision's Resize(size) with one size (smaller edge) when w is 0. */
+wt_status wt_image_resize_extent(wt_ctx *ctx, int64_t H, int64_t W, int64_t size_h, int64_t size_w,
+                                 int64_t *out_h, int64_t *out_w);
+
+/* One AutoAugment op with the magnitude torchvision's _apply_op(img, op, magnitude, ...)
+   receives: shear value before atan, pixels for Translate (truncated by int()), degrees
+   (counter-clockwise) for Rotate, factor = 1 + magnitude for Brightness/Color/Contrast/
+   Sharpness, bits for Posterize (int()), the threshold for Solarize; ignored otherwise.
+   fill: C values for the area outside a geometric op's source, or NULL (torchvision fill=None:
+   zeros, and bilinear blends towards 0 without the fill mask). dst has src's extent; it may be
+   src itself (the op then works through scratch from the context's arena). */
+wt_status wt_aug_apply(wt_ctx *ctx, wt_aug_op op, double magnitude, wt_interp interp,
+                       const float *fill, const wt_image *src, wt_image *dst);
+
+/* Magnitude of bin `bin` of `op` in torchvision's _augmentation_space for num_bins bins
+   (AutoAugment 10, RandAugment 31) on an H x W image; wide = TrivialAugmentWide's ranges.
+   Ops without magnitudes give 0. Signed ops give the positive value. */
+double wt_aug_magnitude(wt_aug_op op, int bin, int num_bins, int64_t H, int64_t W, int wide);
+int wt_aug_op_signed(wt_aug_op op);
+
+/* Random policies, drawing from the context's RNG (src == dst allowed). */
+wt_status wt_aug_autoaugment(wt_ctx *ctx, wt_aug_policy policy, wt_interp interp, const float *fill,
+                             const wt_image *src, wt_image *dst);
+/* RandAugment(num_ops, magnitude, num_magnitude_bins); torchvision defaults 2, 9, 31. */
+wt_status wt_aug_randaugment(wt_ctx *ctx, int num_ops, int magnitude, int num_bins, wt_interp interp,
+                             const float *fill, const wt_image *src, wt_image *dst);
+/* TrivialAugmentWide(num_magnitude_bins) (default 31). */
+wt_status wt_aug_trivialaugment(wt_ctx *ctx, int num_bins, wt_interp interp, const float *fill,
+                                const wt_image *src, wt_image *dst);
+
+/* Samplers, exactly torchvision's get_params (10 attempts each), from the context's RNG.
+   box: {top, left, h, w}. */
+wt_status wt_aug_rrc_params(wt_ctx *ctx, int64_t H, int64_t W, const float scale[2],
+                            const float ratio[2], int64_t box[4]);
+/* RandomErasing.get_params: box {top, left, h, w}; *found = 0 when all 10 attempts fail. */
+wt_status wt_aug_erasing_params(wt_ctx *ctx, int64_t H, int64_t W, const float scale[2],
+                                const float ratio[2], int64_t box[4], int *found);
+
+/* Cutout (DeVries & Taylor, uoguelph-mlrg/Cutout util/cutout.py): zero the rows
+   clip(cy - length/2, 0, H) .. clip(cy + length/2, 0, H) (end exclusive) and likewise columns,
+   on every channel of a float CHW tensor x (C,H,W) - i.e. after Normalize. */
+wt_status wt_aug_cutout_f32_at(wt_ctx *ctx, float *x, int64_t C, int64_t H, int64_t W, int64_t cy,
+                               int64_t cx, int64_t length);
+/* n_holes holes, centres uniform in [0,H) x [0,W) from the context's RNG. */
+wt_status wt_aug_cutout_f32(wt_ctx *ctx, float *x, int64_t C, int64_t H, int64_t W, int n_holes,
+                            int64_t length);
+/* The same holes on a uint8 image (demos): colour channels set to 0, alpha untouched. */
+wt_status wt_aug_cutout_u8_at(wt_ctx *ctx, wt_image *img, int64_t cy, int64_t cx, int64_t length);
+wt_status wt_aug_cutout_u8(wt_ctx *ctx, wt_image *img, int n_holes, int64_t length);
+
+/* Erasing value: WT_ERASE_CONST with one value per channel (value[c]), or WT_ERASE_RANDOM
+   (float: N(0,1) per element as torchvision's value='random'; uint8: uniform bytes). */
+typedef enum wt_erase_mode { WT_ERASE_CONST = 0, WT_ERASE_RANDOM = 1 } wt_erase_mode;
+/* torchvision F.erase on a float CHW tensor: box {top, left, h, w}. value: C floats (CONST). */
+wt_status wt_aug_erase_f32(wt_ctx *ctx, float *x, int64_t C, int64_t H, int64_t W,
+                           const int64_t box[4], wt_erase_mode mode, const float *value);
+/* On a uint8 image: value holds the colour channels' bytes (alpha untouched). */
+wt_status wt_aug_erase_u8(wt_ctx *ctx, wt_image *img, const int64_t box[4], wt_erase_mode mode,
+                          const uint8_t *value);
+
+/* ToTensor + Normalize of one HWC image into CHW floats: the first out_C channels (e.g. 3 of
+   RGBA), (x / 255 - mean[c]) / std[c]; mean/std may be NULL. dst: out_C*H*W floats. */
+wt_status wt_image_to_tensor(wt_ctx *ctx, const wt_image *src, int64_t out_C, const float *mean,
+                             const float *std, float *dst);
+
+/* A per-sample pipeline: an ordered list of steps applied with the context's RNG. Steps before
+   WT_STEP_TO_TENSOR act on the uint8 image; WT_STEP_CUTOUT and WT_STEP_ERASING after it act on
+   the float tensor (as in the Cutout and torchvision recipes), before it on the uint8 image. */
+typedef enum wt_aug_step_kind {
+  WT_STEP_RESIZE = 0,          /* size_h, size_w (size_w 0: smaller edge = size_h), interp */
+  WT_STEP_CENTER_CROP,         /* size_h, size_w */
+  WT_STEP_RANDOM_CROP,         /* size_h, size_w, padding (zero), as RandomCrop(size, padding) */
+  WT_STEP_RANDOM_RESIZED_CROP, /* size_h, size_w, scale, ratio, interp */
+  WT_STEP_HFLIP,               /* with probability p */
+  WT_STEP_VFLIP,               /* with probability p */
+  WT_STEP_AUTOAUGMENT,         /* policy, interp, fill */
+  WT_STEP_RANDAUGMENT,         /* num_ops, magnitude, num_bins, interp, fill */
+  WT_STEP_TRIVIALAUGMENT,      /* num_bins, interp, fill */
+  WT_STEP_OP,                  /* op, magnitude, interp, fill, with probability p */
+  WT_STEP_TO_TENSOR,           /* out_C (0: all), mean, std */
+  WT_STEP_CUTOUT,              /* n_holes, length */
+  WT_STEP_ERASING,             /* p, scale, ratio, erase_mode, value */
+  WT_STEP_COUNT
+} wt_aug_step_kind;
+typedef struct wt_aug_step {
+  wt_aug_step_kind kind;
+  float p;                 /* flips, OP and ERASING; other kinds ignore it */
+  int64_t size_h, size_w;
+  int64_t padding;
+  float scale[2], ratio[2];
+  wt_interp interp;
+  const float *fill;       /* C values or NULL */
+  wt_aug_policy policy;
+  int num_ops, magnitude_bin, num_bins;
+  wt_aug_op op;
+  double magnitude;
+  int64_t out_C;
+  const float *mean, *std;
+  int n_holes;
+  int64_t length;
+  wt_erase_mode erase_mode;
+  const float *value;      /* ERASING: one per channel (float side), or colour bytes/255 */
+} wt_aug_step;
+/* Output of the pipeline for an H x W x C input: uint8 extent, or float (out_C, H, W) when a
+   TO_TENSOR step is present (*is_float = 1). Validates every step. */
+wt_status wt_aug_pipeline_shape(wt_ctx *ctx, const wt_aug_step *steps, int n_steps, int64_t H,
+                                int64_t W, int64_t C, int64_t out_chw[3], int *is_float);
+/* Runs the pipeline on src. Writes out_u8 (extent from wt_aug_pipeline_shape) or, with a
+   TO_TENSOR step, out_f32 (out_C*H*W floats, CHW); the other may be NULL. Scratch images come
+   from the context's arena when they fit, otherwise from one tracked allocation freed before
+   returning. */
+wt_status wt_aug_pipeline_run(wt_ctx *ctx, const wt_aug_step *steps, int n_steps,
+                              const wt_image *src, uint8_t *out_u8, float *out_f32);
+
 #ifdef __cplusplus
 }
 #endif
