@@ -85,24 +85,24 @@ double wt_aug_magnitude(wt_aug_op op, int bin, int num_bins, int64_t H, int64_t 
   if (num_bins < 1 || bin < 0 || bin >= num_bins) return 0.0;
   switch (op) {
     case WT_AUG_SHEAR_X:
-    case WT_AUG_SHEAR_Y: return linspace_f32(0.0f, wide ? 0.99f : 0.3f, num_bins, bin);
+    case WT_AUG_SHEAR_Y: return (double)linspace_f32(0.0f, wide ? 0.99f : 0.3f, num_bins, bin);
     case WT_AUG_TRANSLATE_X:
     case WT_AUG_TRANSLATE_Y: {
       const double ext = (double)(op == WT_AUG_TRANSLATE_X ? W : H);
-      return linspace_f32(0.0f, wide ? 32.0f : (float)(150.0 / 331.0 * ext), num_bins, bin);
+      return (double)linspace_f32(0.0f, wide ? 32.0f : (float)(150.0 / 331.0 * ext), num_bins, bin);
     }
-    case WT_AUG_ROTATE: return linspace_f32(0.0f, wide ? 135.0f : 30.0f, num_bins, bin);
+    case WT_AUG_ROTATE: return (double)linspace_f32(0.0f, wide ? 135.0f : 30.0f, num_bins, bin);
     case WT_AUG_BRIGHTNESS:
     case WT_AUG_COLOR:
     case WT_AUG_CONTRAST:
-    case WT_AUG_SHARPNESS: return linspace_f32(0.0f, wide ? 0.99f : 0.9f, num_bins, bin);
+    case WT_AUG_SHARPNESS: return (double)linspace_f32(0.0f, wide ? 0.99f : 0.9f, num_bins, bin);
     case WT_AUG_POSTERIZE: {
       /* 8 - round(arange(n) / ((n - 1) / (wide ? 6 : 4))), float32 division, round half even */
       if (num_bins == 1) return 8.0;
       const float q = (float)bin / (float)((double)(num_bins - 1) / (wide ? 6.0 : 4.0));
       return 8.0 - (double)nearbyintf(q);
     }
-    case WT_AUG_SOLARIZE: return linspace_f32(255.0f, 0.0f, num_bins, bin);
+    case WT_AUG_SOLARIZE: return (double)linspace_f32(255.0f, 0.0f, num_bins, bin);
     default: return 0.0;
   }
 }
@@ -183,7 +183,7 @@ static wt_status check_range(wt_ctx *ctx, const char *func, const float scale[2]
 /* One attempt's (area, aspect): area * U(scale), exp(U(log ratio)) (log-uniform aspect). */
 static void draw_area_aspect(wt_rng *rng, double area, const float scale[2], const float ratio[2],
                              double *target, double *aspect) {
-  const double s0 = scale[0], s1 = scale[1], l0 = log((double)ratio[0]), l1 = log((double)ratio[1]);
+  const double s0 = (double)scale[0], s1 = (double)scale[1], l0 = log((double)ratio[0]), l1 = log((double)ratio[1]);
   *target = area * (s0 + (s1 - s0) * wt_rng_uniform(rng));
   *aspect = exp(l0 + (l1 - l0) * wt_rng_uniform(rng));
 }

@@ -100,3 +100,88 @@ WT_EXPORT int wt_wasm_distillation(wt_ctx *ctx, int N, int C, const float *stude
   wt_distill_options o = {.temperature = temperature};
   return wt_distillation(ctx, N, C, student, teacher, &o, loss, grad);
 }
+
+/* ---- augmentation. Images are HWC uint8 (H*W*C bytes, C = 1, 3 or 4) allocated by JS; dst
+   buffers hold the output extent given. fill: C floats or NULL. See wasmtricks.h for each op. */
+#define WT_IMG(p, h, w, c) (&(wt_image){(uint8_t *)(p), (h), (w), (c)})
+WT_EXPORT int wt_wasm_aug_apply(wt_ctx *ctx, int op, double magnitude, int interp, const float *fill,
+                                const uint8_t *src, int H, int W, int C, uint8_t *dst) {
+  return wt_aug_apply(ctx, (wt_aug_op)op, magnitude, (wt_interp)interp, fill, WT_IMG(src, H, W, C),
+                      WT_IMG(dst, H, W, C));
+}
+WT_EXPORT int wt_wasm_image_resized_crop(wt_ctx *ctx, const uint8_t *src, int H, int W, int C, int top,
+                                         int left, int h, int w, uint8_t *dst, int OH, int OW, int interp) {
+  return wt_image_resized_crop(ctx, WT_IMG(src, H, W, C), top, left, h, w, WT_IMG(dst, OH, OW, C),
+                               (wt_interp)interp);
+}
+WT_EXPORT int wt_wasm_image_crop(wt_ctx *ctx, const uint8_t *src, int H, int W, int C, int top, int left,
+                                 uint8_t *dst, int OH, int OW) {
+  return wt_image_crop(ctx, WT_IMG(src, H, W, C), top, left, WT_IMG(dst, OH, OW, C));
+}
+WT_EXPORT int wt_wasm_image_center_crop(wt_ctx *ctx, const uint8_t *src, int H, int W, int C, uint8_t *dst,
+                                        int OH, int OW) {
+  return wt_image_center_crop(ctx, WT_IMG(src, H, W, C), WT_IMG(dst, OH, OW, C));
+}
+/* vertical: 0 horizontal flip, 1 vertical flip. */
+WT_EXPORT int wt_wasm_image_flip(wt_ctx *ctx, const uint8_t *src, int H, int W, int C, uint8_t *dst,
+                                 int vertical) {
+  return vertical ? wt_image_vflip(ctx, WT_IMG(src, H, W, C), WT_IMG(dst, H, W, C))
+                  : wt_image_hflip(ctx, WT_IMG(src, H, W, C), WT_IMG(dst, H, W, C));
+}
+/* out2: int32[2] = { out_h, out_w } of Resize(size_h[, size_w]) (size_w 0: smaller edge). */
+WT_EXPORT int wt_wasm_image_resize_extent(wt_ctx *ctx, int H, int W, int size_h, int size_w, int32_t *out2) {
+  int64_t h, w;
+  wt_status st = wt_image_resize_extent(ctx, H, W, size_h, size_w, &h, &w);
+  out2[0] = (int32_t)h;
+  out2[1] = (int32_t)w;
+  return st;
+}
+/* kind: 0 AutoAugment (a = policy), 1 RandAugment (a = num_ops, b = magnitude, c = bins),
+   2 TrivialAugmentWide (c = bins). src == dst allowed. */
+WT_EXPORT int wt_wasm_aug_policy(wt_ctx *ctx, int kind, int a, int b, int c, int interp, const float *fill,
+                                 const uint8_t *src, int H, int W, int C, uint8_t *dst) {
+  const wt_image *s = WT_IMG(src, H, W, C);
+  wt_image *d = WT_IMG(dst, H, W, C);
+  if (kind == 0) return wt_aug_autoaugment(ctx, (wt_aug_policy)a, (wt_interp)interp, fill, s, d);
+  if (kind == 1) return wt_aug_randaugment(ctx, a, b, c, (wt_interp)interp, fill, s, d);
+  return wt_aug_trivialaugment(ctx, c, (wt_interp)interp, fill, s, d);
+}
+/* erasing 0: RandomResizedCrop.get_params, out5 = {top, left, h, w, 1}; erasing 1:
+   RandomErasing.get_params, out5[4] = found. */
+WT_EXPORT int wt_wasm_aug_box_params(wt_ctx *ctx, int erasing, int H, int W, float s0, float s1, float r0,
+                                     float r1, int32_t *out5) {
+  const float scale[2] = {s0, s1}, ratio[2] = {r0, r1};
+  int64_t box[4] = {0, 0, 0, 0};
+  int found = 1;
+  wt_status st = erasing ? wt_aug_erasing_params(ctx, H, W, scale, ratio, box, &found)
+                         : wt_aug_rrc_params(ctx, H, W, scale, ratio, box);
+  for (int i = 0; i < 4; i++) out5[i] = (int32_t)box[i];
+  out5[4] = found;
+  return st;
+}
+/* In place on img: Cutout with n_holes random centres (cy < 0: random; else one hole at cy, cx). */
+WT_EXPORT int wt_wasm_aug_cutout_u8(wt_ctx *ctx, uint8_t *img, int H, int W, int C, int n_holes, int length,
+                                    int cy, int cx) {
+  wt_image *im = WT_IMG(img, H, W, C);
+  return cy < 0 ? wt_aug_cutout_u8(ctx, im, n_holes, length) : wt_aug_cutout_u8_at(ctx, im, cy, cx, length);
+}
+WT_EXPORT int wt_wasm_aug_cutout_f32(wt_ctx *ctx, float *x, int C, int H, int W, int n_holes, int length) {
+  return wt_aug_cutout_f32(ctx, x, C, H, W, n_holes, length);
+}
+/* In place: box {top, left, h, w}; mode 0 const (value: colour bytes), 1 random. */
+WT_EXPORT int wt_wasm_aug_erase_u8(wt_ctx *ctx, uint8_t *img, int H, int W, int C, int top, int left, int h,
+                                   int w, int mode, const uint8_t *value) {
+  const int64_t box[4] = {top, left, h, w};
+  return wt_aug_erase_u8(ctx, WT_IMG(img, H, W, C), box, (wt_erase_mode)mode, value);
+}
+WT_EXPORT int wt_wasm_aug_erase_f32(wt_ctx *ctx, float *x, int C, int H, int W, int top, int left, int h,
+                                    int w, int mode, const float *value) {
+  const int64_t box[4] = {top, left, h, w};
+  return wt_aug_erase_f32(ctx, x, C, H, W, box, (wt_erase_mode)mode, value);
+}
+/* dst: out_C*H*W floats (CHW); mean/std: out_C floats or NULL. */
+WT_EXPORT int wt_wasm_image_to_tensor(wt_ctx *ctx, const uint8_t *src, int H, int W, int C, int out_C,
+                                      const float *mean, const float *std, float *dst) {
+  return wt_image_to_tensor(ctx, WT_IMG(src, H, W, C), out_C, mean, std, dst);
+}
+#undef WT_IMG
