@@ -1,13 +1,12 @@
 // trainer.js - Trainer: the optimizer state of one model and the training step (forward,
-// cross-entropy, backward, update in one C call). Lives in its model's context, so it is
-// disposed with the model at the latest. Not here: data loading, shuffling or epochs (the CLI
-// and examples show those loops).
+// cross-entropy, backward, update in one C call), with an optional lr schedule. Lives in its
+// model's context, so it is disposed with the model at the latest. Not here: option parsing
+// for optimizers and schedules (optim.js), data loading or shuffling (the CLI and examples).
 
 import { WasmTricksError, argCheck, describe } from './errors.js';
 import { Handle } from './handle.js';
 import { Model } from './model.js';
-
-const SGD_KEYS = new Set(['name', 'lr', 'momentum', 'weightDecay', 'dampening', 'nesterov']);
+import { parseOptimizer, parseSchedule, stackRecord } from './optim.js';
 
 function num(v, name, dflt) {
   if (v === undefined) return dflt;
@@ -18,37 +17,30 @@ function num(v, name, dflt) {
 export class Trainer extends Handle {
   /**
    * @param {Model} model
-   * @param {{ optimizer: { name: 'sgd', lr: number, momentum?: number, weightDecay?: number,
-   *           dampening?: number, nesterov?: boolean }, seed?: number }} options
+   * @param {{ optimizer: { name: 'sgd'|'adam'|'adamw'|'adabound', lr?: number, ... },
+   *           schedule?: { name: 'step'|'multistep'|'cosine'|'constant', ... }, seed?: number }} options
+   *   (the option names and defaults: index.d.ts, OptimizerOptions and ScheduleOptions)
    */
   constructor(rt, model, options = {}) {
     argCheck(model instanceof Model, `Trainer: model must be a Model, got ${describe(model)}`);
     model._alive('Trainer');
     argCheck(model._rt === rt, 'Trainer: model belongs to another init() instance');
     argCheck(options && typeof options === 'object', 'Trainer: options must be an object');
-    const opt = options.optimizer;
-    argCheck(opt && typeof opt === 'object',
+    argCheck(options.optimizer !== undefined,
       "Trainer: options.optimizer is required, e.g. { name: 'sgd', lr: 0.01, momentum: 0.9 }");
-    argCheck(opt.name === 'sgd', `Trainer: optimizer.name must be 'sgd', got ${describe(opt.name)}`);
-    for (const k of Object.keys(opt)) {
-      argCheck(SGD_KEYS.has(k), `Trainer: unknown optimizer option '${k}' (known: ${[...SGD_KEYS].join(', ')})`);
-    }
-    const lr = num(opt.lr, 'optimizer.lr', undefined);
-    argCheck(lr !== undefined, 'Trainer: optimizer.lr is required');
-    const momentum = num(opt.momentum, 'optimizer.momentum', 0);
-    const dampening = num(opt.dampening, 'optimizer.dampening', 0);
-    const weightDecay = num(opt.weightDecay, 'optimizer.weightDecay', 0);
-    argCheck(opt.nesterov === undefined || typeof opt.nesterov === 'boolean',
-      `optimizer.nesterov must be a boolean, got ${describe(opt.nesterov)}`);
+    const { options: optimizer, record } = parseOptimizer(options.optimizer, 'Trainer');
+    const schedule = parseSchedule(options.schedule, 'Trainer');
     super('Trainer');
+    this.optimizer = Object.freeze(optimizer);
     this._rt = rt;
     this.model = model;
     this._ctx = model._ctx;
     if (options.seed !== undefined) rt.seedContext(this._ctx, options.seed);
     this._ptr = rt.withStack((salloc) => {
+      const rec = stackRecord(rt, salloc, record);
+      const sched = schedule ? stackRecord(rt, salloc, schedule) : 0;
       const out = salloc(4);
-      rt.check(rt.exports.wt_wasm_trainer_create(model._ptr, lr, momentum, dampening, weightDecay,
-        opt.nesterov ? 1 : 0, out), this._ctx, 'Trainer');
+      rt.check(rt.exports.wt_wasm_trainer_create(model._ptr, rec, sched, out), this._ctx, 'Trainer');
       return rt.i32[out >> 2] >>> 0;
     });
     model._trainers.add(this);
@@ -61,6 +53,64 @@ export class Trainer extends Handle {
     return this._rt.exports.wt_wasm_trainer_steps(this._ptr);
   }
 
+  /** The lr the next step uses (the schedule's value when there is one). */
+  get lr() {
+    this._alive('lr');
+    return this._rt.exports.wt_wasm_trainer_lr(this._ptr);
+  }
+
+  /** Epochs ended with endEpoch(). */
+  get epochs() {
+    this._alive('epochs');
+    return this._rt.exports.wt_wasm_trainer_epochs(this._ptr);
+  }
+
+  /** Ends an epoch: advances a schedule with interval 'epoch' (as scheduler.step() per epoch). */
+  endEpoch() {
+    this._alive('endEpoch');
+    this._rt.check(this._rt.exports.wt_wasm_trainer_end_epoch(this._ptr), this._ctx, 'endEpoch');
+  }
+
+  /**
+   * The optimizer state a checkpoint saves: { moments: Float32Array (the moment buffers, see
+   * wt_optim_state_export), steps, epochs }. The parameters are model.getParams().
+   */
+  getState() {
+    this._alive('getState');
+    const rt = this._rt;
+    const n = rt.exports.wt_wasm_trainer_state_floats(this._ptr);
+    let p = 0;
+    try {
+      p = rt.alloc(Math.max(4, n * 4), 'optimizer state');
+      return rt.withStack((salloc) => {
+        const counters = salloc(16);
+        rt.check(rt.exports.wt_wasm_trainer_state_export(this._ptr, p, n, counters), this._ctx, 'getState');
+        const c = new Float64Array(rt.memory.buffer, counters, 2);
+        return { moments: rt.f32.slice(p >> 2, (p >> 2) + n), steps: c[0], epochs: c[1] };
+      });
+    } finally {
+      rt.free(p);
+    }
+  }
+
+  /** Restores getState()'s result into a trainer made with the same options and model shape. */
+  setState(state) {
+    this._alive('setState');
+    argCheck(state && typeof state === 'object', `setState: state must be an object, got ${describe(state)}`);
+    const { moments, steps, epochs } = state;
+    argCheck(moments instanceof Float32Array, `setState: state.moments must be a Float32Array, got ${describe(moments)}`);
+    argCheck(Number.isSafeInteger(steps) && steps >= 0, `setState: state.steps must be an integer >= 0, got ${describe(steps)}`);
+    argCheck(Number.isSafeInteger(epochs) && epochs >= 0, `setState: state.epochs must be an integer >= 0, got ${describe(epochs)}`);
+    const rt = this._rt;
+    let p = 0;
+    try {
+      p = moments.length ? rt.copyIn(moments, 'optimizer state') : 0;
+      rt.check(rt.exports.wt_wasm_trainer_state_import(this._ptr, p, moments.length, steps, epochs), this._ctx, 'setState');
+    } finally {
+      rt.free(p);
+    }
+  }
+
   setLearningRate(lr) {
     this._alive('setLearningRate');
     num(lr, 'setLearningRate: lr', undefined);
@@ -68,7 +118,7 @@ export class Trainer extends Handle {
   }
 
   /**
-   * One SGD step on a batch. images: Float32Array N*C*H*W; labels: Int32Array (or integer
+   * One optimizer step on a batch. images: Float32Array N*C*H*W; labels: Int32Array (or integer
    * array) of N class indices. Returns the batch's mean loss and accuracy (before the update).
    */
   step(images, labels) {

@@ -22,7 +22,11 @@
      wt_model *m = NULL;
      if (wt_model_create_student_cnn(ctx, 1, 28, 28, 10, &m) != WT_OK) puts(wt_ctx_last_error(ctx));
      wt_trainer *t = NULL;
-     wt_trainer_create(m, &(wt_sgd_options){ .lr = 0.01f, .momentum = 0.9f }, &t);
+     wt_trainer_options to = { .optim = wt_optim_defaults(WT_OPTIM_ADABOUND) };
+     to.optim.weight_decay = 5e-4, to.optim.no_bias_decay = 1;
+     to.schedule = (wt_schedule){ .kind = WT_SCHEDULE_COSINE, .t_max = 9000, .warmup = 500,
+                                  .warmup_start_factor = 0.1 };
+     wt_trainer_create(m, &to, &t);
      float loss, acc;
      wt_trainer_step(t, images, labels, 64, &loss, &acc);   // images: (64,1,28,28), labels: (64)
      wt_trainer_destroy(t); wt_model_destroy(m); wt_ctx_destroy(ctx);
@@ -413,6 +417,10 @@ size_t wt_model_param_count(const wt_model *m);
 /* The flat parameter block in PyTorch state_dict order (for each layer: weight, then bias). */
 float *wt_model_params(wt_model *m);
 float *wt_model_grads(wt_model *m);
+/* The slices of the parameter block exempt from weight decay under no_bias_decay: every
+   layer's bias (and BatchNorm parameters, when the model has them). Writes the first
+   min(count, cap) ranges to out (NULL with cap 0 only counts) and returns the count. */
+size_t wt_model_no_decay_ranges(const wt_model *m, wt_param_range *out, size_t cap);
 /* Logits (N,K) for x (N,C,H,W); any N >= 1 (processed in chunks). Rejects NaN/Inf input. */
 wt_status wt_model_forward(wt_model *m, const float *x, int64_t N, float *logits);
 /* Class probabilities (N,K): softmax of the logits. */
@@ -422,11 +430,37 @@ wt_status wt_model_predict(wt_model *m, const float *x, int64_t N, float *probs)
 
 typedef struct wt_trainer wt_trainer;
 
+/* What a trainer does. Zero-initialise it and set what you need: every field added later
+   (loss options, ...) means "off" at zero. optim.lr is the base lr; with a schedule (kind not
+   CONSTANT, or warmup > 0) the lr of each step is wt_schedule_lr(schedule, optim.lr, tick),
+   tick = steps taken so far (per step) or wt_trainer_end_epoch calls so far (per epoch).
+   optim.no_bias_decay exempts wt_model_no_decay_ranges() from weight decay. */
+typedef struct wt_trainer_options {
+  wt_optim_options optim;
+  wt_schedule schedule;
+} wt_trainer_options;
+
 /* A trainer owns the optimizer state of one model (the model must outlive it). */
-wt_status wt_trainer_create(wt_model *m, const wt_sgd_options *opt, wt_trainer **out);
+wt_status wt_trainer_create(wt_model *m, const wt_trainer_options *opt, wt_trainer **out);
 void wt_trainer_destroy(wt_trainer *t);
+/* Sets the lr of the next steps (and the base lr AdaBound's bounds scale by stays the one at
+   creation, as in the reference). WT_ERR_STATE when a schedule sets the lr. */
 wt_status wt_trainer_set_lr(wt_trainer *t, float lr);
+/* The lr the next step uses (the schedule's value at the current tick). */
+double wt_trainer_lr(const wt_trainer *t);
 int64_t wt_trainer_steps(const wt_trainer *t);
+/* Ends an epoch: the tick of a per-epoch schedule (as scheduler.step() once per epoch). */
+wt_status wt_trainer_end_epoch(wt_trainer *t);
+int64_t wt_trainer_epochs(const wt_trainer *t);
+/* The trainer's resumable state: the optimizer's moment buffers (wt_optim_state_export's
+   layout, wt_trainer_state_floats() floats), steps and epochs. Importing it into a trainer
+   created with the same options on a model with the same parameters continues the run bit for
+   bit. The parameters themselves are the model's (wt_model_params). */
+size_t wt_trainer_state_floats(const wt_trainer *t);
+wt_status wt_trainer_state_export(const wt_trainer *t, float *state, size_t n_floats,
+                                  int64_t *steps, int64_t *epochs);
+wt_status wt_trainer_state_import(wt_trainer *t, const float *state, size_t n_floats,
+                                  int64_t steps, int64_t epochs);
 /* One step: forward, mean cross-entropy, backward, optimizer. x: (N,C,H,W), labels: (N).
    loss and accuracy (fraction correct, before the update) may be NULL. Validates everything
    (shapes, labels in range, finite input) before touching the model. */

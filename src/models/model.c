@@ -201,6 +201,30 @@ wt_ctx *wt_model_ctx(const wt_model *m) { return m ? m->ctx : NULL; }
 size_t wt_model_param_count(const wt_model *m) { return m ? m->n_params : 0; }
 float *wt_model_params(wt_model *m) { return m ? m->params : NULL; }
 float *wt_model_grads(wt_model *m) { return m ? m->grads : NULL; }
+
+/* The bias slice of a layer with parameters (weights first, then bias, as layer_bind_params
+   binds them); false for layers without a bias. */
+static bool layer_no_decay(const wt__layer *l, wt_param_range *r) {
+  switch (l->kind) {
+    case WT__CONV2D: r->count = (size_t)l->u.conv.OC; break;
+    case WT__LINEAR: r->count = (size_t)l->u.lin.OUT; break;
+    default: return false;
+  }
+  r->offset = l->param_offset + l->param_floats - r->count;
+  return true;
+}
+
+size_t wt_model_no_decay_ranges(const wt_model *m, wt_param_range *out, size_t cap) {
+  if (!m) return 0;
+  size_t count = 0;
+  for (int i = 0; i < m->n_layers; i++) {
+    wt_param_range r;
+    if (!layer_no_decay(&m->layers[i], &r)) continue;
+    if (out && count < cap) out[count] = r;
+    count++;
+  }
+  return count;
+}
 void wt_model_shape(const wt_model *m, int64_t chw[3], int64_t *num_classes) {
   chw[0] = m->C, chw[1] = m->H, chw[2] = m->W;
   *num_classes = m->K;

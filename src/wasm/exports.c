@@ -3,6 +3,7 @@
    Every fallible call returns a wt_status (0 = ok); the message is wt_ctx_last_error(ctx).
    Ownership: whoever calls *_create / wt_wasm_alloc frees with the matching destroy / free. */
 #include <emscripten.h>
+#include <math.h>
 #include <stdlib.h>
 
 #include "../wasmtricks.h"
@@ -50,12 +51,50 @@ WT_EXPORT int wt_wasm_model_predict(wt_model *m, const float *x, int N, float *p
   return wt_model_predict(m, x, N, probs);
 }
 
-/* ---- training. */
-WT_EXPORT int wt_wasm_trainer_create(wt_model *m, float lr, float momentum, float dampening,
-                                     float weight_decay, int nesterov, wt_trainer **out) {
-  wt_sgd_options o = {.lr = lr, .momentum = momentum, .dampening = dampening,
-                      .weight_decay = weight_decay, .nesterov = nesterov};
+/* ---- optimizer and schedule options cross as flat float64 records (js/optim.js packs them):
+   optim (13):    kind, lr, weight_decay, momentum, dampening, nesterov, beta1, beta2, eps,
+                  amsgrad, final_lr, gamma, no_bias_decay   (kind: wt_optim_kind; flags 0/1)
+   schedule (25): kind, per_epoch, step_size, gamma, t_max, eta_min, warmup,
+                  warmup_start_factor, n_milestones, milestones[16]   (kind: wt_schedule_kind) */
+static wt_optim_options unpack_optim(const double *r) {
+  return (wt_optim_options){.kind = (wt_optim_kind)(int)r[0], .lr = r[1], .weight_decay = r[2],
+                            .momentum = r[3], .dampening = r[4], .nesterov = (int)r[5],
+                            .beta1 = r[6], .beta2 = r[7], .eps = r[8], .amsgrad = (int)r[9],
+                            .final_lr = r[10], .gamma = r[11], .no_bias_decay = (int)r[12]};
+}
+static wt_schedule unpack_schedule(const double *r) {
+  wt_schedule s = {.kind = (wt_schedule_kind)(int)r[0], .per_epoch = (int)r[1],
+                   .step_size = (int64_t)r[2], .gamma = r[3], .t_max = (int64_t)r[4],
+                   .eta_min = r[5], .warmup = (int64_t)r[6], .warmup_start_factor = r[7],
+                   .n_milestones = (int)r[8]};
+  for (int i = 0; i < WT_SCHEDULE_MAX_MILESTONES; i++) s.milestones[i] = (int64_t)r[9 + i];
+  return s;
+}
+
+/* ---- training. optim: the 13-double record; schedule: the 25-double record or NULL (none). */
+WT_EXPORT int wt_wasm_trainer_create(wt_model *m, const double *optim, const double *schedule,
+                                     wt_trainer **out) {
+  wt_trainer_options o = {.optim = unpack_optim(optim)};
+  if (schedule) o.schedule = unpack_schedule(schedule);
   return wt_trainer_create(m, &o, out);
+}
+WT_EXPORT double wt_wasm_trainer_lr(wt_trainer *t) { return wt_trainer_lr(t); }
+WT_EXPORT int wt_wasm_trainer_end_epoch(wt_trainer *t) { return wt_trainer_end_epoch(t); }
+WT_EXPORT double wt_wasm_trainer_epochs(wt_trainer *t) { return (double)wt_trainer_epochs(t); }
+WT_EXPORT double wt_wasm_trainer_state_floats(wt_trainer *t) {
+  return (double)wt_trainer_state_floats(t);
+}
+/* state: n floats (caller-allocated); counters: 2 doubles written: steps, epochs. */
+WT_EXPORT int wt_wasm_trainer_state_export(wt_trainer *t, float *state, double n,
+                                           double *counters) {
+  int64_t steps = 0, epochs = 0;
+  const wt_status st = wt_trainer_state_export(t, state, (size_t)n, &steps, &epochs);
+  counters[0] = (double)steps, counters[1] = (double)epochs;
+  return st;
+}
+WT_EXPORT int wt_wasm_trainer_state_import(wt_trainer *t, const float *state, double n,
+                                           double steps, double epochs) {
+  return wt_trainer_state_import(t, state, (size_t)n, (int64_t)steps, (int64_t)epochs);
 }
 WT_EXPORT void wt_wasm_trainer_destroy(wt_trainer *t) { wt_trainer_destroy(t); }
 WT_EXPORT int wt_wasm_trainer_set_lr(wt_trainer *t, float lr) { return wt_trainer_set_lr(t, lr); }
@@ -64,6 +103,27 @@ WT_EXPORT double wt_wasm_trainer_steps(wt_trainer *t) { return (double)wt_traine
 WT_EXPORT int wt_wasm_trainer_step(wt_trainer *t, const float *x, const int32_t *labels, int N,
                                    float *out2) {
   return wt_trainer_step(t, x, labels, N, &out2[0], &out2[1]);
+}
+
+/* ---- standalone optimizer over a caller's flat block of n floats (one parameter group; the
+   base lr is the record's lr). params/grads: n floats each, params updated in place. */
+WT_EXPORT int wt_wasm_optim_create(wt_ctx *ctx, const double *optim, double n, wt_optim **out) {
+  const wt_optim_options o = unpack_optim(optim);
+  return wt_optim_create(ctx, &o, (size_t)n, NULL, 0, out);
+}
+WT_EXPORT void wt_wasm_optim_destroy(wt_optim *o) { wt_optim_destroy(o); }
+WT_EXPORT int wt_wasm_optim_step(wt_optim *o, float *params, const float *grads) {
+  return wt_optim_step(o, params, grads);
+}
+WT_EXPORT int wt_wasm_optim_set_lr(wt_optim *o, double lr) { return wt_optim_set_lr(o, lr); }
+WT_EXPORT double wt_wasm_optim_lr(wt_optim *o) { return wt_optim_lr(o); }
+WT_EXPORT double wt_wasm_optim_steps(wt_optim *o) { return (double)wt_optim_steps(o); }
+/* lr of a schedule record at tick, or NaN when the record is invalid (message in ctx). */
+WT_EXPORT double wt_wasm_schedule_lr(wt_ctx *ctx, const double *schedule, double base_lr,
+                                     double tick) {
+  const wt_schedule s = unpack_schedule(schedule);
+  double lr;
+  return wt_schedule_lr(ctx, &s, base_lr, (int64_t)tick, &lr) == WT_OK ? lr : (double)NAN;
 }
 
 /* ---- data. out6: int32[6] = { ndim, dim0, dim1, dim2, dim3, data_offset }. */

@@ -154,7 +154,7 @@ test('bad calls throw WasmTricksError naming the problem, and the next good call
     throwsWt(() => wt.models.studentCNN({ inputShape: [1, 7, 8], numClasses: 3 }), 'WT_ERR_SHAPE', /even|H/);
     throwsWt(() => wt.models.studentCNN({ inputShape: [1, 8], numClasses: 3 }), 'WT_ERR_ARG', /inputShape must be \[C, H, W\]/);
     throwsWt(() => wt.models.studentCNN({ inputShape: shape, numClasses: 0 }), 'WT_ERR_ARG', /numClasses/);
-    throwsWt(() => new wt.Trainer(m, { optimizer: { name: 'adam', lr: 0.1 } }), 'WT_ERR_ARG', /optimizer.name must be 'sgd'/);
+    throwsWt(() => new wt.Trainer(m, { optimizer: { name: 'rmsprop', lr: 0.1 } }), 'WT_ERR_ARG', /optimizer.name must be one of 'sgd', 'adam', 'adamw', 'adabound'/);
     throwsWt(() => new wt.Trainer(m, { optimizer: { name: 'sgd', lr: 0.1, weight_decay: 1 } }), 'WT_ERR_ARG', /unknown optimizer option 'weight_decay'/);
     throwsWt(() => new wt.Trainer(m, { optimizer: { name: 'sgd' } }), 'WT_ERR_ARG', /lr is required/);
     throwsWt(() => new wt.Trainer(m, { optimizer: { name: 'sgd', lr: -1 } }), 'WT_ERR_ARG', /lr/);

@@ -23,8 +23,8 @@ static void test_golden_steps(int force_scalar) {
   for (int i = 0; i < G_N * G_C * G_H * G_W; i++) x[i] = (float)(cos(1.3 * i) + 0.25 * sin(0.11 * i));
   for (int i = 0; i < G_N; i++) y[i] = i % G_K;
   wt_trainer *t = NULL;
-  CHECK_OK(ctx, wt_trainer_create(m, &(wt_sgd_options){.lr = (float)G_LR, .momentum = (float)G_MOMENTUM,
-                                                     .weight_decay = (float)G_WD}, &t));
+  CHECK_OK(ctx, wt_trainer_create(m, &(wt_trainer_options){.optim = {.lr = G_LR, .momentum = G_MOMENTUM,
+                                                     .weight_decay = G_WD}}, &t));
   for (int s = 0; s < G_STEPS; s++) {
     float loss = -1, acc = -1;
     CHECK_OK(ctx, wt_trainer_step(t, x, y, G_N, &loss, &acc));
@@ -67,8 +67,8 @@ static void test_init_and_errors(void) {
   }
 
   wt_trainer *t = NULL;
-  CHECK(wt_trainer_create(m, &(wt_sgd_options){.lr = -1}, &t) == WT_ERR_ARG && !t);
-  CHECK_OK(ctx, wt_trainer_create(m, &(wt_sgd_options){.lr = 0.01f, .momentum = 0.9f}, &t));
+  CHECK(wt_trainer_create(m, &(wt_trainer_options){.optim = {.lr = -1}}, &t) == WT_ERR_ARG && !t);
+  CHECK_OK(ctx, wt_trainer_create(m, &(wt_trainer_options){.optim = {.lr = 0.01, .momentum = 0.9}}, &t));
   const int N = 8;
   float *x = calloc(N * 784, sizeof(float));
   int32_t y[8] = {0, 1, 2, 3, 4, 5, 6, 7};
@@ -146,7 +146,7 @@ static void test_learns(void) {
   wt_model *m = NULL;
   wt_trainer *t = NULL;
   CHECK_OK(ctx, wt_model_create_student_cnn(ctx, 1, 8, 8, 4, &m));
-  CHECK_OK(ctx, wt_trainer_create(m, &(wt_sgd_options){.lr = 0.05f, .momentum = 0.9f}, &t));
+  CHECK_OK(ctx, wt_trainer_create(m, &(wt_trainer_options){.optim = {.lr = 0.05, .momentum = 0.9}}, &t));
   enum { B = 16 };
   float x[B * 64];
   int32_t y[B];

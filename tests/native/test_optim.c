@@ -12,6 +12,7 @@
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/check.h"
@@ -432,6 +433,126 @@ static void test_optim_errors(void) {
   CHECK(lr == 0.1);
 }
 
+/* ---------------------------------------------------------------- the trainer's optimizer */
+
+/* The student CNN's biases are its no-decay ranges: one per conv/linear layer, each the tail
+   of its layer's slice (weights first, then bias). */
+static void test_model_no_decay_ranges(void) {
+  wt_model *m = NULL;
+  CHECK_OK(ctx, wt_model_create_student_cnn(ctx, 1, 8, 8, 4, &m));
+  wt_param_range r[8];
+  CHECK(wt_model_no_decay_ranges(m, NULL, 0) == 4);
+  CHECK(wt_model_no_decay_ranges(m, r, 8) == 4);
+  const size_t flat = 64 * 4 * 4;
+  const size_t want[4][2] = {{32 * 9, 32},
+                             {32 * 9 + 32 + 64 * 32 * 9, 64},
+                             {32 * 9 + 32 + 64 * 32 * 9 + 64 + 128 * flat, 128},
+                             {wt_model_param_count(m) - 4, 4}};
+  for (int i = 0; i < 4; i++)
+    CHECK_MSG(r[i].offset == want[i][0] && r[i].count == want[i][1], "range %d = [%zu, +%zu)", i,
+              r[i].offset, r[i].count);
+  CHECK(wt_model_no_decay_ranges(m, r, 1) == 4 && r[0].offset == want[0][0]);
+  CHECK(wt_model_no_decay_ranges(NULL, r, 8) == 0);
+  wt_model_destroy(m);
+}
+
+static void make_batch(float *x, int32_t *y, int n, uint32_t seed) {
+  fill(x, (size_t)n * 64, seed, 1.0f);
+  for (int i = 0; i < n; i++) y[i] = (int32_t)((i * 7 + (int)seed) % 4);
+}
+
+/* A trainer run split in two (state and parameters exported, a new model and trainer, state
+   imported) equals the uninterrupted run bit for bit, with AdaBound, no-decay groups and a
+   warm-up + cosine schedule per step, and with Adam and a per-epoch step schedule. */
+static void test_trainer_resume(void) {
+  enum { B = 6, STEPS = 8, HALF = 4 };
+  wt_trainer_options opts[2];
+  opts[0] = (wt_trainer_options){.optim = wt_optim_defaults(WT_OPTIM_ADABOUND),
+                                 .schedule = {.kind = WT_SCHEDULE_COSINE, .t_max = 10,
+                                              .warmup = 3, .warmup_start_factor = 0.1}};
+  opts[0].optim.weight_decay = 5e-2, opts[0].optim.no_bias_decay = 1, opts[0].optim.amsgrad = 1;
+  opts[1] = (wt_trainer_options){.optim = wt_optim_defaults(WT_OPTIM_ADAMW),
+                                 .schedule = {.kind = WT_SCHEDULE_STEP, .step_size = 1,
+                                              .gamma = 0.5, .per_epoch = 1}};
+  for (int c = 0; c < 2; c++) {
+    wt_model *m1 = NULL, *m2 = NULL, *m3 = NULL;
+    wt_trainer *t1 = NULL, *t2 = NULL, *t3 = NULL;
+    CHECK_OK(ctx, wt_model_create_student_cnn(ctx, 1, 8, 8, 4, &m1));
+    CHECK_OK(ctx, wt_model_create_student_cnn(ctx, 1, 8, 8, 4, &m2));
+    const size_t np = wt_model_param_count(m1);
+    memcpy(wt_model_params(m2), wt_model_params(m1), np * sizeof(float));
+    CHECK_OK(ctx, wt_trainer_create(m1, &opts[c], &t1));
+    CHECK_OK(ctx, wt_trainer_create(m2, &opts[c], &t2));
+    float x[B * 64], loss;
+    int32_t y[B];
+    for (int s = 0; s < STEPS; s++) {
+      make_batch(x, y, B, (uint32_t)s + 1);
+      if (c == 0) {
+        double want;
+        CHECK_OK(ctx, wt_schedule_lr(ctx, &opts[c].schedule, opts[c].optim.lr, s, &want));
+        CHECK(wt_trainer_lr(t1) == want);
+      }
+      CHECK_OK(ctx, wt_trainer_step(t1, x, y, B, &loss, NULL));
+      if (s % 2 == 1) CHECK_OK(ctx, wt_trainer_end_epoch(t1));
+      if (s == HALF) {
+        /* resume: a fresh model (other weights) and trainer get the params and the state */
+        const size_t ns = wt_trainer_state_floats(t2);
+        CHECK(ns == (size_t)(c == 0 ? 3 : 2) * np);
+        float *st = malloc(ns * sizeof(float));
+        int64_t steps = -1, epochs = -1;
+        CHECK_OK(ctx, wt_trainer_state_export(t2, st, ns, &steps, &epochs));
+        CHECK(steps == HALF && epochs == HALF / 2);
+        CHECK_OK(ctx, wt_model_create_student_cnn(ctx, 1, 8, 8, 4, &m3));
+        memcpy(wt_model_params(m3), wt_model_params(m2), np * sizeof(float));
+        CHECK_OK(ctx, wt_trainer_create(m3, &opts[c], &t3));
+        CHECK(wt_trainer_state_import(t3, st, ns - 1, steps, epochs) == WT_ERR_SHAPE);
+        CHECK(wt_trainer_state_import(t3, st, ns, steps, -1) == WT_ERR_ARG && has_msg("epochs"));
+        CHECK_OK(ctx, wt_trainer_state_import(t3, st, ns, steps, epochs));
+        CHECK(wt_trainer_steps(t3) == HALF && wt_trainer_epochs(t3) == HALF / 2);
+        free(st);
+        wt_trainer_destroy(t2);
+        wt_model_destroy(m2);
+        t2 = t3, m2 = m3;
+      }
+      CHECK_OK(ctx, wt_trainer_step(t2, x, y, B, &loss, NULL));
+      if (s % 2 == 1) CHECK_OK(ctx, wt_trainer_end_epoch(t2));
+    }
+    CHECK(wt_trainer_steps(t1) == STEPS && wt_trainer_epochs(t1) == STEPS / 2);
+    if (c == 1) CHECK(wt_trainer_lr(t1) == 1e-3 * 0.0625); /* 4 epochs of x0.5 */
+    CHECK_MSG(memcmp(wt_model_params(m1), wt_model_params(m2), np * sizeof(float)) == 0,
+              "case %d: the resumed run differs", c);
+    CHECK(wt_trainer_set_lr(t1, 0.1f) == WT_ERR_STATE && has_msg("schedule"));
+    wt_trainer_destroy(t1);
+    wt_trainer_destroy(t2);
+    wt_model_destroy(m1);
+    wt_model_destroy(m2);
+  }
+}
+
+/* The trainer rejects bad optimizer and schedule options with the optimizer's messages; with
+   no schedule, set_lr sets the lr of the next step. */
+static void test_trainer_options(void) {
+  wt_model *m = NULL;
+  wt_trainer *t = NULL;
+  CHECK_OK(ctx, wt_model_create_student_cnn(ctx, 1, 8, 8, 4, &m));
+  wt_trainer_options o = {.optim = wt_optim_defaults(WT_OPTIM_ADAM)};
+  o.optim.beta2 = 1.0;
+  CHECK(wt_trainer_create(m, &o, &t) == WT_ERR_ARG && !t && has_msg("beta2"));
+  o.optim.beta2 = 0.999;
+  o.schedule = (wt_schedule){.kind = WT_SCHEDULE_COSINE};
+  CHECK(wt_trainer_create(m, &o, &t) == WT_ERR_ARG && !t && has_msg("t_max"));
+  CHECK(wt_trainer_create(m, NULL, &t) == WT_ERR_ARG && has_msg("opt is NULL"));
+  o.schedule = (wt_schedule){0};
+  CHECK_OK(ctx, wt_trainer_create(m, &o, &t));
+  CHECK(wt_trainer_lr(t) == 1e-3);
+  CHECK_OK(ctx, wt_trainer_set_lr(t, 0.5f));
+  CHECK(wt_trainer_lr(t) == 0.5);
+  CHECK(wt_trainer_set_lr(t, -1.0f) == WT_ERR_ARG);
+  CHECK(wt_trainer_state_floats(t) == 2 * wt_model_param_count(m));
+  wt_trainer_destroy(t);
+  wt_model_destroy(m);
+}
+
 int main(void) {
   ctx = wt_ctx_create(&(wt_ctx_options){.seed = 5}, NULL);
   if (!ctx) return 1;
@@ -447,6 +568,9 @@ int main(void) {
   test_state_roundtrip();
   test_no_decay_groups();
   test_optim_errors();
+  test_model_no_decay_ranges();
+  test_trainer_resume();
+  test_trainer_options();
   CHECK(wt_ctx_live_bytes(ctx) == live0 && wt_ctx_live_bytes(scalar_ctx) == live0);
   wt_ctx_destroy(scalar_ctx);
   wt_ctx_destroy(ctx);
