@@ -182,6 +182,48 @@ export interface Loss {
                options: DistillationOptions): LossResult<number>;
 }
 
+/** ImageData-like: HWC bytes with 1, 3 or 4 channels (inferred from data.length, or given). */
+export interface AugImage {
+  data: Uint8ClampedArray | Uint8Array;
+  width: number;
+  height: number;
+  channels?: 1 | 3 | 4;
+}
+export type AugOp = 'Identity' | 'ShearX' | 'ShearY' | 'TranslateX' | 'TranslateY' | 'Rotate' | 'Brightness' |
+  'Color' | 'Contrast' | 'Sharpness' | 'Posterize' | 'Solarize' | 'AutoContrast' | 'Equalize' | 'Invert';
+export interface AugCommon {
+  /** A seed for this call only; default: the instance's RNG. */
+  seed?: number | bigint;
+  channels?: 1 | 3 | 4;
+  interpolation?: 'nearest' | 'bilinear';
+  /** Fill outside a geometric op's source: one number or one per channel (default: torchvision's None, 0). */
+  fill?: number | number[];
+}
+/** Per-image augmentation with torchvision 0.14 semantics; every call returns a new image. */
+export interface Augment {
+  /** One op; magnitude exactly as torchvision 0.14's _apply_op receives it. */
+  apply(img: AugImage, options: AugCommon & { op: AugOp; magnitude?: number }): AugImage;
+  autoAugment(img: AugImage, options?: AugCommon & { policy?: 'imagenet' | 'cifar10' | 'svhn' }): AugImage;
+  randAugment(img: AugImage, options?: AugCommon & { numOps?: number; magnitude?: number; numMagnitudeBins?: number }): AugImage;
+  trivialAugment(img: AugImage, options?: AugCommon & { numMagnitudeBins?: number }): AugImage;
+  /** size: smaller edge, or [height, width]; default bilinear, antialias off (tensor path). */
+  resize(img: AugImage, options: AugCommon & { size: number | [number] | [number, number] }): AugImage;
+  centerCrop(img: AugImage, options: AugCommon & { size: number | [number, number] }): AugImage;
+  crop(img: AugImage, options: AugCommon & { top: number; left: number; height: number; width: number }): AugImage;
+  /** RandomCrop(size, padding) with zero padding (CIFAR: size 32, padding 4). */
+  randomCrop(img: AugImage, options?: AugCommon & { size?: number | [number, number]; padding?: number }): AugImage;
+  randomResizedCrop(img: AugImage, options?: AugCommon & { size?: number | [number, number];
+    scale?: [number, number]; ratio?: [number, number] }): AugImage;
+  /** Flip with probability p (default 1). */
+  hflip(img: AugImage, options?: AugCommon & { p?: number }): AugImage;
+  vflip(img: AugImage, options?: AugCommon & { p?: number }): AugImage;
+  /** Cutout on the bytes (demos; training applies it after Normalize): colour channels set to 0. */
+  cutout(img: AugImage, options?: AugCommon & { holes?: number; length?: number }): AugImage;
+  randomErasing(img: AugImage, options?: AugCommon & { p?: number; scale?: [number, number];
+    ratio?: [number, number]; value?: number | number[] | 'random' }): AugImage;
+  readonly OPS: readonly AugOp[];
+}
+
 export interface WasmTricks {
   models: {
     /** conv3x3(C->32) ReLU conv3x3(32->64) ReLU maxpool2 flatten linear(->128) ReLU linear(->numClasses) */
@@ -191,6 +233,8 @@ export interface WasmTricks {
   data: Data;
   /** Cross-entropy (label smoothing, soft targets, weights) and distillation. */
   loss: Loss;
+  /** Per-image augmentation (torchvision 0.14 semantics). */
+  augment: Augment;
   /** Name of the GEMM micro-kernel in use, e.g. "wt_f32_gemm_ukernel_6x8__wasmsimd". */
   kernelName: string;
   /** The module's imports as "module.name". */
