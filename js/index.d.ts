@@ -69,17 +69,97 @@ export class Model implements Disposable {
   [Symbol.dispose](): void;
 }
 
+/** torch.optim.SGD. weightDecay is L2 (added to the gradient). */
 export interface SGDOptions {
   name: 'sgd';
   lr: number;
-  momentum?: number;
-  weightDecay?: number;
-  dampening?: number;
-  nesterov?: boolean;
+  momentum?: number;     // default 0
+  weightDecay?: number;  // default 0
+  dampening?: number;    // default 0, in [0, 1]
+  nesterov?: boolean;    // needs momentum > 0 and dampening 0
+  /** Trainer only: no weight decay on the model's biases (Bag of Tricks). */
+  noBiasDecay?: boolean;
+}
+
+/** torch.optim.Adam (weightDecay: L2) and torch.optim.AdamW (weightDecay: decoupled, p *= 1 - lr*wd). */
+export interface AdamOptions {
+  name: 'adam' | 'adamw';
+  lr?: number;                                // default 1e-3
+  betas?: readonly [number, number];          // default [0.9, 0.999], each in [0, 1)
+  eps?: number;                               // default 1e-8
+  weightDecay?: number;                       // default 0 (adam), 1e-2 (adamw)
+  amsgrad?: boolean;                          // default false
+  noBiasDecay?: boolean;
+}
+
+/** AdaBound / AMSBound as the official code (Luolc/AdaBound): Adam's step size clamped to
+    [finalLr'(1 - 1/(gamma t + 1)), finalLr'(1 + 1/(gamma t))], finalLr' = finalLr * lr / base lr
+    (so schedules shrink it too); weightDecay is L2. */
+export interface AdaBoundOptions {
+  name: 'adabound';
+  lr?: number;                                // default 1e-3, > 0
+  betas?: readonly [number, number];          // default [0.9, 0.999]
+  finalLr?: number;                           // default 0.1
+  gamma?: number;                             // default 1e-3, in (0, 1)
+  eps?: number;                               // default 1e-8
+  weightDecay?: number;                       // default 0
+  amsbound?: boolean;                         // default false
+  noBiasDecay?: boolean;
+}
+
+export type OptimizerOptions = SGDOptions | AdamOptions | AdaBoundOptions;
+
+/** torch.optim.lr_scheduler values at tick t (steps, or epochs with interval 'epoch'):
+    'step' StepLR(stepSize, gamma = 0.1), 'multistep' MultiStepLR(milestones, gamma = 0.1),
+    'cosine' CosineAnnealingLR(tMax, etaMin = 0), 'constant'. warmupSteps > 0 prepends
+    LinearLR(warmupStartFactor = 1/3 -> 1, warmupSteps) as SequentialLR does: the main schedule's
+    clock starts after the warm-up. */
+export interface ScheduleOptions {
+  name: 'constant' | 'step' | 'multistep' | 'cosine';
+  stepSize?: number;
+  milestones?: readonly number[];
+  gamma?: number;
+  tMax?: number;
+  etaMin?: number;
+  warmupSteps?: number;
+  warmupStartFactor?: number;
+  /** What a tick is: an optimizer step (default) or an endEpoch() call. */
+  interval?: 'step' | 'epoch';
+}
+
+/** A Trainer's optimizer state for checkpoints (the parameters are model.getParams()). */
+export interface TrainerState {
+  /** The moment buffers: SGD [momentum], Adam family [m, v] (+ [vmax] with amsgrad/amsbound). */
+  moments: Float32Array;
+  steps: number;
+  epochs: number;
+}
+
+/** A standalone optimizer over one Float32Array (one parameter group). */
+export interface Optimizer extends Disposable {
+  readonly name: OptimizerOptions['name'];
+  /** The options with the defaults filled in. */
+  readonly options: Readonly<Record<string, unknown>>;
+  /** The current lr. */
+  readonly lr: number;
+  readonly steps: number;
+  /** Updates params in place from grads (same length; fixed by the first call). */
+  step(params: Float32Array, grads: Float32Array): void;
+  /** Changes the lr as a scheduler would; the base lr stays the one given at creation. */
+  setLr(lr: number): void;
+  [Symbol.dispose](): void;
+}
+
+export interface Optim {
+  create(options: Exclude<OptimizerOptions, { noBiasDecay: true }>): Optimizer;
+  /** A schedule's lr at a tick (>= 0) for baseLr. */
+  scheduleLr(schedule: ScheduleOptions, baseLr: number, tick: number): number;
 }
 
 export interface TrainerOptions {
-  optimizer: SGDOptions;
+  optimizer: OptimizerOptions;
+  /** Sets the lr of every step from optimizer.lr (the base lr). */
+  schedule?: ScheduleOptions;
   /** Reseeds the model's context RNG (augmentation and other random draws). */
   seed?: Seed;
 }
@@ -99,9 +179,21 @@ export class Trainer implements Disposable {
   /** Optimizer steps taken so far. */
   readonly steps: number;
   readonly disposed: boolean;
-  /** One step: forward, cross-entropy, backward, SGD update. labels: N integers in [0, numClasses). */
+  /** One step: forward, cross-entropy, backward, optimizer update. labels: N integers in [0, numClasses). */
   step(images: Float32Array, labels: Int32Array | readonly number[]): StepResult;
+  /** Without a schedule only (WT_ERR_STATE otherwise). */
   setLearningRate(lr: number): void;
+  /** The optimizer options with the defaults filled in. */
+  readonly optimizer: Readonly<Record<string, unknown>>;
+  /** The lr the next step uses. */
+  readonly lr: number;
+  /** endEpoch() calls so far. */
+  readonly epochs: number;
+  /** Ends an epoch (the tick of a schedule with interval 'epoch'). */
+  endEpoch(): void;
+  getState(): TrainerState;
+  /** Restores getState() into a trainer with the same options on a model of the same shape. */
+  setState(state: TrainerState): void;
   dispose(): void;
   [Symbol.dispose](): void;
 }
@@ -233,6 +325,8 @@ export interface WasmTricks {
   data: Data;
   /** Cross-entropy (label smoothing, soft targets, weights) and distillation. */
   loss: Loss;
+  /** Standalone optimizers (SGD, Adam, AdamW, AdaBound) and schedule values. */
+  optim: Optim;
   /** Per-image augmentation (torchvision 0.14 semantics). */
   augment: Augment;
   /** Name of the GEMM micro-kernel in use, e.g. "wt_f32_gemm_ukernel_6x8__wasmsimd". */

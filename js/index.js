@@ -39,6 +39,7 @@ export async function init(opts = {}) {
     Trainer: BoundTrainer,
     data: makeData(rt, ctx),
     loss: makeLoss(rt, ctx),
+    optim: (await import('./optim.js')).makeOptim(rt, ctx),
     augment: (await import('./augment.js')).makeAugment(rt, ctx),
     kernelName,
     /** The module's imports, as "module.name" strings (for diagnostics). */
