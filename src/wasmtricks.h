@@ -652,6 +652,132 @@ wt_status wt_aug_pipeline_shape(wt_ctx *ctx, const wt_aug_step *steps, int n_ste
 wt_status wt_aug_pipeline_run(wt_ctx *ctx, const wt_aug_step *steps, int n_steps,
                               const wt_image *src, uint8_t *out_u8, float *out_f32);
 
+/* ---------------------------------------------------------------- batch tricks */
+
+/* mixup (Zhang et al. 2018, facebookresearch/mixup-cifar10 train.py), CutMix (Yun et al. 2019,
+   clovaai/CutMix-PyTorch train.py) and RICAP (Takahashi et al. 2018, jackryo/ricap
+   trainers.py) over a batch x: (N,C,H,W) floats after Normalize, with labels: (N) in [0, K).
+   A mixed batch is 1, 2 or 4 PARTS: part k of output sample i comes from input sample
+   perm[k*N + i] with weight weight[k] (sum 1), so
+     soft target  t_i = sum_k weight[k] * onehot(labels[perm[k*N + i]])   (N,K), consumed by
+                        wt_cross_entropy(targets = t), which equals the official
+                        sum_k weight[k] * CE(logits, labels[perm_k]) (any label smoothing);
+     accuracy         = sum_k weight[k] * acc(labels[perm_k])             (official reporting).
+   mixup and CutMix: part 0 is the batch itself (identity), part 1 its partner permutation,
+   weights {lambda, 1 - lambda}. RICAP: four parts, weight[k] = area_k / (H*W).
+   Three steps, each usable alone: a sampler (wt_mixup_sample, wt_cutmix_sample,
+   wt_ricap_sample, or wt_batch_sample for the options below) or a setter with explicit
+   parameters (wt_mixup_params, ...) fills a wt_batch_params; wt_batch_apply mixes the images;
+   wt_batch_targets writes the soft targets. wt_batch_mix does all three for a training step.
+   Nothing allocates: the caller provides perm storage, the output batch and the targets. */
+typedef enum wt_batch_trick {
+  WT_BATCH_NONE = 0, /* no mixing (a skipped batch): one part, the identity, weight 1 */
+  WT_BATCH_MIXUP,
+  WT_BATCH_CUTMIX,
+  WT_BATCH_RICAP,
+  WT_BATCH_TRICK_COUNT
+} wt_batch_trick;
+
+#define WT_BATCH_MAX_PARTS 4
+
+/* What one mixed batch is made of. Set perm (WT_BATCH_MAX_PARTS * N int32 of the caller's)
+   before calling a sampler or setter; they fill everything else. */
+typedef struct wt_batch_params {
+  wt_batch_trick trick;
+  int64_t N, H, W;                   /* H = W = 0: any image size (mixup) */
+  int n_parts;                       /* 1 (NONE), 2 (mixup, CutMix), 4 (RICAP) */
+  double weight[WT_BATCH_MAX_PARTS]; /* part weights, sum 1 (unused entries 0) */
+  int32_t *perm;                     /* part k, sample i: source sample perm[k*N + i] */
+  double lambda;                     /* mixup: the Beta draw; CutMix: 1 - box area / (H*W) */
+  double lambda_drawn;               /* CutMix: the Beta draw the box was sized from */
+  int64_t center[2];                 /* CutMix: the drawn centre x (column), y (row); explicit
+                                        boxes: their midpoint */
+  int64_t box[4];                    /* CutMix: x0, y0, x1, y1 (columns x, rows y; x1, y1 exclusive) */
+  int64_t boundary[2];               /* RICAP: w (columns of parts 0, 1), h (rows of parts 0, 2) */
+  int64_t offset[WT_BATCH_MAX_PARTS][2]; /* RICAP: part k's crop origin x, y in its source image */
+} wt_batch_params;
+
+/* mixup: lambda ~ Beta(alpha, alpha) once per batch (alpha == 0: lambda = 1, as upstream),
+   then a uniform random permutation (torch.randperm): out = lambda x + (1 - lambda) x[perm],
+   each term rounded to float as torch computes it. alpha: >= 0 (upstream 1.0, Bag of Tricks 0.2). */
+wt_status wt_mixup_sample(wt_ctx *ctx, double alpha, int64_t N, wt_batch_params *p);
+/* Explicit lambda in [0, 1] and partner permutation perm: (N), entries in [0, N). */
+wt_status wt_mixup_params(wt_ctx *ctx, int64_t N, double lambda, const int32_t *perm,
+                          wt_batch_params *p);
+
+/* CutMix box, rand_bbox of the official code: cut = sqrt(1 - lambda); rows: cut_h = int(H cut),
+   y0 = clip(cy - cut_h / 2, 0, H), y1 = clip(cy + cut_h / 2, 0, H); columns likewise with W, cx.
+   box: {x0, y0, x1, y1}. (The official code calls the row axis "W"; each axis uses its own
+   extent, so this is the same box.) lambda in [0, 1], centre inside the image. */
+void wt_cutmix_box(int64_t H, int64_t W, double lambda, int64_t cx, int64_t cy, int64_t box[4]);
+/* Official per-batch draw order: lambda ~ Beta(alpha, alpha) (alpha > 0), permutation, centre
+   row cy ~ U{0..H-1}, centre column cx ~ U{0..W-1}; box as above; lambda recomputed as
+   1 - box area / (H*W). The box of x[perm] is pasted into x. (The probability gate of the
+   official cutmix_prob is wt_batch_sample's prob.) */
+wt_status wt_cutmix_sample(wt_ctx *ctx, double alpha, int64_t N, int64_t H, int64_t W,
+                           wt_batch_params *p);
+/* Explicit box {x0, y0, x1, y1} (0 <= x0 <= x1 <= W, 0 <= y0 <= y1 <= H) and permutation;
+   lambda is recomputed from the box. */
+wt_status wt_cutmix_params(wt_ctx *ctx, int64_t N, int64_t H, int64_t W, const int64_t box[4],
+                           const int32_t *perm, wt_batch_params *p);
+
+/* RICAP boundary: w = round(W * bw), h = round(H * bh), round half to even as np.round;
+   bw, bh in [0, 1]. boundary: {w, h}. */
+void wt_ricap_boundary(int64_t H, int64_t W, double bw, double bh, int64_t boundary[2]);
+/* RICAP, the official order of draws: bh ~ Beta(beta, beta) then bw ~ Beta(beta, beta)
+   (beta > 0; the paper uses 0.3); then for each part k: its own permutation, a crop row
+   y_k ~ U{0..H-h_k}, a crop column x_k ~ U{0..W-w_k}, one offset per part for the whole batch.
+   Part layout (the official code's on NCHW): 0 top-left (w x h), 1 below it (w x (H-h)),
+   2 right of 0 ((W-w) x h), 3 bottom-right; part k's crop of its source, at its offset, fills
+   its place. weight[k] = w_k h_k / (W H). (The official code calls the row axis "x", so its
+   (w, h) is our (h, w); the patches and weights are the same.) */
+wt_status wt_ricap_sample(wt_ctx *ctx, double beta, int64_t N, int64_t H, int64_t W,
+                          wt_batch_params *p);
+/* Explicit boundary {w, h} (0..W, 0..H), offsets[k] = {x_k, y_k} (0 <= x_k <= W - w_k,
+   0 <= y_k <= H - h_k) and perms: (4, N), entries in [0, N). */
+wt_status wt_ricap_params(wt_ctx *ctx, int64_t N, int64_t H, int64_t W, const int64_t boundary[2],
+                          const int64_t offsets[4][2], const int32_t *perms, wt_batch_params *p);
+
+/* Which trick a training step uses. Zero-initialised: none. mixup and CutMix may both be on
+   (timm's switch); RICAP excludes both. wt_batch_defaults gives the official settings. */
+typedef struct wt_batch_options {
+  double mixup_alpha;  /* > 0: mixup, lambda ~ Beta(mixup_alpha, mixup_alpha) */
+  double cutmix_alpha; /* > 0: CutMix, lambda ~ Beta(cutmix_alpha, cutmix_alpha) */
+  double ricap_beta;   /* > 0: RICAP with Beta(ricap_beta, ricap_beta) boundaries */
+  double prob;         /* in [0, 1]: probability that a batch is mixed at all (CutMix's
+                          cutmix_prob, timm's prob); otherwise the batch is WT_BATCH_NONE */
+  double switch_prob;  /* mixup and CutMix both on: probability of CutMix for a batch (timm 0.5) */
+} wt_batch_options;
+/* mixup {alpha 1, prob 1}; CutMix {alpha 1, prob 0.5 (CIFAR; ImageNet uses 1)};
+   RICAP {beta 0.3, prob 1}; NONE: all zero. */
+wt_batch_options wt_batch_defaults(wt_batch_trick trick);
+/* Draws the batch's trick and parameters: u ~ U[0,1) decides mixing when prob < 1 (mixed iff
+   u < prob); with mixup and CutMix both on, v ~ U[0,1) picks CutMix iff v < switch_prob; then
+   the trick's sampler. A skipped batch is WT_BATCH_NONE (identity, weight 1). */
+wt_status wt_batch_sample(wt_ctx *ctx, const wt_batch_options *opt, int64_t N, int64_t H,
+                          int64_t W, wt_batch_params *p);
+
+/* Mixes x: (N,C,H,W) into out: (N,C,H,W) as p says (N = p->N; H, W must be p's unless p->H is
+   0, as mixup's own parameters leave it; perm entries are checked to lie in [0, N)). out must
+   not overlap x. NONE copies. */
+wt_status wt_batch_apply(wt_ctx *ctx, const wt_batch_params *p, int64_t C, int64_t H, int64_t W,
+                         const float *x, float *out);
+/* targets: (N,K), t_i = (1 - eps) * sum_k weight[k] onehot(labels[perm_k[i]]) + eps / K,
+   summed in double and rounded once (eps = 0 for wt_cross_entropy, which smooths itself; eps
+   > 0 shows timm's smoothed mixed target). labels: (N) in [0, K). */
+wt_status wt_batch_targets(wt_ctx *ctx, const wt_batch_params *p, int64_t K, const int32_t *labels,
+                           double label_smoothing, float *targets);
+/* The accuracy the official code reports for the mixed batch: the fraction
+   sum_k weight[k] * mean_i [argmax_i == labels[perm_k[i]]] (first argmax, as wt_cross_entropy's
+   correct count; equal to that count / N for the unsmoothed targets). logits: (N,K), finite. */
+wt_status wt_batch_accuracy(wt_ctx *ctx, const wt_batch_params *p, int64_t K, const float *logits,
+                            const int32_t *labels, double *accuracy);
+/* The training step's one call: wt_batch_sample, wt_batch_apply (x -> out), wt_batch_targets
+   (eps 0). p->perm must point at WT_BATCH_MAX_PARTS * N int32. */
+wt_status wt_batch_mix(wt_ctx *ctx, const wt_batch_options *opt, int64_t N, int64_t C, int64_t H,
+                       int64_t W, int64_t K, const float *x, const int32_t *labels, float *out,
+                       float *targets, wt_batch_params *p);
+
 #ifdef __cplusplus
 }
 #endif
