@@ -316,6 +316,63 @@ export interface Augment {
   readonly OPS: readonly AugOp[];
 }
 
+/** What a wt.batch call mixed, and how (JS names of the C wt_batch_params). */
+export interface BatchParams {
+  /** 'none' when CutMix's prob skipped the batch (or mixup's alpha was 0). */
+  readonly trick: 'none' | 'mixup' | 'cutmix' | 'ricap';
+  /** Part weights, sum 1: mixup/CutMix [lambda, 1 - lambda]; RICAP area fractions. */
+  readonly weights: number[];
+  /** Part k of sample i comes from sample permutations[k][i] (mixup/CutMix: [identity, partner]). */
+  readonly permutations: Int32Array[];
+  /** mixup: the Beta draw; CutMix: 1 - box area / (H W), recomputed from the clipped box. */
+  readonly lambda?: number;
+  /** mixup/CutMix: the partner permutation (= permutations[1]). */
+  readonly permutation?: Int32Array;
+  /** CutMix: the Beta draw the box was sized from, the drawn centre, the pasted box (x1, y1 exclusive). */
+  readonly lambdaDrawn?: number;
+  readonly center?: { x: number; y: number };
+  readonly box?: { x0: number; y0: number; x1: number; y1: number };
+  /** RICAP: w columns / h rows of part 0; parts 0 top-left, 1 below it, 2 right of 0, 3 bottom-right. */
+  readonly boundary?: { w: number; h: number };
+  /** RICAP: each part's crop origin [x, y] in its source image. */
+  readonly offsets?: [number, number][];
+  readonly labels: Int32Array;
+  readonly numClasses: number;
+  readonly shape: [number, number, number];
+}
+export interface BatchCommon {
+  numClasses: number;
+  /** [C, H, W] of each image; N is labels.length. */
+  shape: [number, number, number];
+  /** A seed for this call only; default: the instance's RNG. */
+  seed?: number | bigint;
+  /** Smooths the returned targets as timm does ((1 - eps) t + eps / numClasses); default 0. */
+  labelSmoothing?: number;
+}
+export interface BatchResult {
+  /** The mixed batch, N*C*H*W. */
+  images: Float32Array;
+  /** Soft targets N*numClasses, for wt.loss.crossEntropy. */
+  targets: Float32Array;
+  params: BatchParams;
+}
+/** Batch tricks with the official semantics over normalised NCHW float batches. */
+export interface Batch {
+  /** mixup-cifar10: lambda ~ Beta(alpha, alpha) (default 1), or explicit lambda + permutation. */
+  mixup(images: Float32Array, labels: Int32Array, options: BatchCommon &
+    ({ alpha?: number } | { lambda: number; permutation: Int32Array | number[] })): BatchResult;
+  /** CutMix-PyTorch: with probability prob (default 1), alpha default 1; or an explicit box + permutation. */
+  cutmix(images: Float32Array, labels: Int32Array, options: BatchCommon &
+    ({ alpha?: number; prob?: number } |
+     { box: { x0: number; y0: number; x1: number; y1: number }; permutation: Int32Array | number[] })): BatchResult;
+  /** RICAP: beta default 0.3; or an explicit boundary, offsets and four permutations. */
+  ricap(images: Float32Array, labels: Int32Array, options: BatchCommon &
+    ({ beta?: number } | { boundary: { w: number; h: number }; offsets: [number, number][];
+      permutations: (Int32Array | number[])[] })): BatchResult;
+  /** The official reported accuracy of the mixed batch (a fraction): sum_k weights[k] acc(labels[permutations[k]]). */
+  mixedAccuracy(logits: Float32Array, params: BatchParams): number;
+}
+
 export interface WasmTricks {
   models: {
     /** conv3x3(C->32) ReLU conv3x3(32->64) ReLU maxpool2 flatten linear(->128) ReLU linear(->numClasses) */
@@ -329,6 +386,8 @@ export interface WasmTricks {
   optim: Optim;
   /** Per-image augmentation (torchvision 0.14 semantics). */
   augment: Augment;
+  /** Batch tricks: mixup, CutMix, RICAP (mixed images, soft targets, parameters). */
+  batch: Batch;
   /** Name of the GEMM micro-kernel in use, e.g. "wt_f32_gemm_ukernel_6x8__wasmsimd". */
   kernelName: string;
   /** The module's imports as "module.name". */

@@ -245,3 +245,80 @@ WT_EXPORT int wt_wasm_image_to_tensor(wt_ctx *ctx, const uint8_t *src, int H, in
   return wt_image_to_tensor(ctx, WT_IMG(src, H, W, C), out_C, mean, std, dst);
 }
 #undef WT_IMG
+
+/* ---- batch tricks (mixup, CutMix, RICAP; src/augment/batch/). A wt_batch_params crosses as a
+   record of WT_WASM_BATCH_REC doubles plus a perm buffer of 4*N int32 (both JS-allocated):
+     rec: trick, n_parts, weight[4], lambda, lambda_drawn, center[2] (x, y), box[4]
+          (x0, y0, x1, y1), boundary[2] (w, h), offsets[4][2] (x, y), N, H, W
+   (trick: wt_batch_trick). Samplers and setters fill rec and perm; the others read them. */
+#define WT_WASM_BATCH_REC 27
+static void pack_batch(const wt_batch_params *p, double *r) {
+  r[0] = p->trick, r[1] = p->n_parts;
+  for (int k = 0; k < 4; k++) r[2 + k] = p->weight[k];
+  r[6] = p->lambda, r[7] = p->lambda_drawn, r[8] = (double)p->center[0], r[9] = (double)p->center[1];
+  for (int i = 0; i < 4; i++) r[10 + i] = (double)p->box[i];
+  r[14] = (double)p->boundary[0], r[15] = (double)p->boundary[1];
+  for (int k = 0; k < 4; k++) r[16 + 2 * k] = (double)p->offset[k][0], r[17 + 2 * k] = (double)p->offset[k][1];
+  r[24] = (double)p->N, r[25] = (double)p->H, r[26] = (double)p->W;
+}
+static wt_batch_params unpack_batch(const double *r, int32_t *perm) {
+  wt_batch_params p = {.trick = (wt_batch_trick)(int)r[0], .n_parts = (int)r[1], .perm = perm,
+                       .lambda = r[6], .lambda_drawn = r[7]};
+  for (int k = 0; k < 4; k++) p.weight[k] = r[2 + k];
+  p.center[0] = (int64_t)r[8], p.center[1] = (int64_t)r[9];
+  for (int i = 0; i < 4; i++) p.box[i] = (int64_t)r[10 + i];
+  p.boundary[0] = (int64_t)r[14], p.boundary[1] = (int64_t)r[15];
+  for (int k = 0; k < 4; k++) p.offset[k][0] = (int64_t)r[16 + 2 * k], p.offset[k][1] = (int64_t)r[17 + 2 * k];
+  p.N = (int64_t)r[24], p.H = (int64_t)r[25], p.W = (int64_t)r[26];
+  return p;
+}
+/* wt_batch_sample with the options' five numbers; writes perm (4*N) and rec. */
+WT_EXPORT int wt_wasm_batch_sample(wt_ctx *ctx, double mixup_alpha, double cutmix_alpha, double ricap_beta,
+                                   double prob, double switch_prob, int N, int H, int W, int32_t *perm,
+                                   double *rec) {
+  const wt_batch_options o = {.mixup_alpha = mixup_alpha, .cutmix_alpha = cutmix_alpha,
+                              .ricap_beta = ricap_beta, .prob = prob, .switch_prob = switch_prob};
+  wt_batch_params p = {.perm = perm};
+  wt_status st = wt_batch_sample(ctx, &o, N, H, W, &p);
+  if (st == WT_OK) pack_batch(&p, rec);
+  return st;
+}
+/* Explicit parameters. trick 1 mixup: in = {lambda}, src = partner (N); 2 CutMix: in = box[4],
+   src = partner (N); 3 RICAP: in = {w, h, x0, y0, ..., x3, y3}, src = 4 perms (4*N). */
+WT_EXPORT int wt_wasm_batch_params(wt_ctx *ctx, int trick, int N, int H, int W, const double *in,
+                                   const int32_t *src, int32_t *perm, double *rec) {
+  wt_batch_params p = {.perm = perm};
+  wt_status st;
+  if (trick == WT_BATCH_MIXUP) {
+    st = wt_mixup_params(ctx, N, in[0], src, &p);
+    if (st == WT_OK) p.H = H, p.W = W;
+  } else if (trick == WT_BATCH_CUTMIX) {
+    const int64_t box[4] = {(int64_t)in[0], (int64_t)in[1], (int64_t)in[2], (int64_t)in[3]};
+    st = wt_cutmix_params(ctx, N, H, W, box, src, &p);
+  } else {
+    const int64_t boundary[2] = {(int64_t)in[0], (int64_t)in[1]};
+    int64_t offsets[4][2];
+    for (int k = 0; k < 4; k++) offsets[k][0] = (int64_t)in[2 + 2 * k], offsets[k][1] = (int64_t)in[3 + 2 * k];
+    st = wt_ricap_params(ctx, N, H, W, boundary, offsets, src, &p);
+  }
+  if (st == WT_OK) pack_batch(&p, rec);
+  return st;
+}
+/* x, out: N*C*H*W floats (out must not overlap x). */
+WT_EXPORT int wt_wasm_batch_apply(wt_ctx *ctx, const double *rec, int32_t *perm, int C, int H, int W,
+                                  const float *x, float *out) {
+  const wt_batch_params p = unpack_batch(rec, perm);
+  return wt_batch_apply(ctx, &p, C, H, W, x, out);
+}
+/* targets: N*K floats. */
+WT_EXPORT int wt_wasm_batch_targets(wt_ctx *ctx, const double *rec, int32_t *perm, int K,
+                                    const int32_t *labels, double eps, float *targets) {
+  const wt_batch_params p = unpack_batch(rec, perm);
+  return wt_batch_targets(ctx, &p, K, labels, eps, targets);
+}
+/* logits: N*K floats; *acc receives the weighted accuracy (a fraction). */
+WT_EXPORT int wt_wasm_batch_accuracy(wt_ctx *ctx, const double *rec, int32_t *perm, int K,
+                                     const float *logits, const int32_t *labels, double *acc) {
+  const wt_batch_params p = unpack_batch(rec, perm);
+  return wt_batch_accuracy(ctx, &p, K, logits, labels, acc);
+}

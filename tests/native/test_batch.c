@@ -410,7 +410,7 @@ static void test_errors(void) {
   CHECK(wt_mixup_params(ctx, 4, 0.5, bad_perm, &p) == WT_ERR_ARG && has_msg("entry 2 is 4"));
   CHECK(wt_mixup_sample(ctx, -1.0, 4, &p) == WT_ERR_ARG && has_msg("alpha"));
   CHECK(wt_cutmix_sample(ctx, 0.0, 4, 2, 2, &p) == WT_ERR_ARG && has_msg("alpha"));
-  CHECK(wt_ricap_sample(ctx, NAN, 4, 2, 2, &p) == WT_ERR_ARG && has_msg("beta"));
+  CHECK(wt_ricap_sample(ctx, (double)NAN, 4, 2, 2, &p) == WT_ERR_ARG && has_msg("beta"));
   CHECK(wt_mixup_sample(ctx, 1.0, 0, &p) == WT_ERR_SHAPE && has_msg("N must be"));
   wt_batch_params nop = {0};
   CHECK(wt_mixup_sample(ctx, 1.0, 4, &nop) == WT_ERR_ARG && has_msg("perm is NULL"));

@@ -1,0 +1,253 @@
+// batch.js - the batch tricks behind wt.batch, computed by the C engine (src/augment/batch/)
+// with the official semantics: mixup (facebookresearch/mixup-cifar10), CutMix
+// (clovaai/CutMix-PyTorch) and RICAP (jackryo/ricap) over a batch of normalised NCHW float
+// images, returning the mixed images, the soft targets N x numClasses (for
+// wt.loss.crossEntropy) and the parameters used, which wt.batch.mixedAccuracy turns into the
+// accuracy the official code reports. Random draws come from the engine's seeded RNG: `seed`
+// makes a call reproducible; without it the module's RNG continues. Explicit parameters
+// (lambda / box / boundary + offsets, with permutations) skip the draws. Each call frees every
+// wasm allocation it made, even when it throws. Not here: training with them (the Trainer).
+
+import { WasmTricksError, argCheck, describe } from './errors.js';
+
+const TRICKS = Object.freeze(['none', 'mixup', 'cutmix', 'ricap']);
+const REC = 27; // doubles of the packed wt_batch_params (src/wasm/exports.c)
+const COMMON = ['numClasses', 'shape', 'seed', 'labelSmoothing'];
+const OPTIONS = {
+  mixup: new Set([...COMMON, 'alpha', 'lambda', 'permutation']),
+  cutmix: new Set([...COMMON, 'alpha', 'prob', 'box', 'permutation']),
+  ricap: new Set([...COMMON, 'beta', 'boundary', 'offsets', 'permutations']),
+};
+
+const isInt = (v) => Number.isInteger(v);
+
+function checkOptions(fn, options, known) {
+  argCheck(options !== null && typeof options === 'object' && !Array.isArray(options),
+    `${fn}: options must be an object with numClasses and shape, got ${describe(options)}`);
+  for (const key of Object.keys(options)) {
+    argCheck(known.has(key), `${fn}: unknown option '${key}' (known: ${[...known].join(', ')})`);
+  }
+}
+
+/** N, C, H, W, K of a call, with the inputs' types and lengths checked. */
+function batchDims(fn, images, labels, options) {
+  const { numClasses: K, shape } = options;
+  argCheck(isInt(K) && K >= 1, `${fn}: numClasses must be a positive integer, got ${describe(K)}`);
+  argCheck(Array.isArray(shape) && shape.length === 3 && shape.every((v) => isInt(v) && v >= 1),
+    `${fn}: shape must be [C, H, W] of positive integers, got ${describe(shape)}`);
+  argCheck(labels instanceof Int32Array && labels.length >= 1,
+    `${fn}: labels must be a non-empty Int32Array, got ${describe(labels)}`);
+  argCheck(images instanceof Float32Array, `${fn}: images must be a Float32Array (N*C*H*W), got ${describe(images)}`);
+  const [C, H, W] = shape;
+  const N = labels.length;
+  if (images.length !== N * C * H * W) {
+    throw new WasmTricksError('WT_ERR_SHAPE',
+      `${fn}: images has length ${images.length}, expected N*C*H*W = ${N}*${C}*${H}*${W} = ${N * C * H * W} (N = labels.length)`);
+  }
+  return { N, C, H, W, K };
+}
+
+function intArray(fn, name, v, n) {
+  argCheck((v instanceof Int32Array || Array.isArray(v)) && v.length === n &&
+    Array.prototype.every.call(v, (x) => isInt(x)),
+  `${fn}: ${name} must be an Int32Array or array of ${n} integers, got ${describe(v)}`);
+  return Int32Array.from(v);
+}
+
+export function makeBatch(rt, moduleCtx) {
+  const readF32 = (p, n) => rt.f32.slice(p >>> 2, (p >>> 2) + n);
+  const readI32 = (p, n) => rt.i32.slice(p >>> 2, (p >>> 2) + n);
+  const readF64 = (p, n) => new Float64Array(rt.memory.buffer, p, n).slice();
+
+  /** The params object (JS names) of a packed record and its permutations. */
+  function unpack(rec, perm, N, labels, K, shape) {
+    const trick = TRICKS[rec[0]];
+    const nParts = rec[1];
+    const permutations = [];
+    for (let k = 0; k < nParts; k++) permutations.push(perm.slice(k * N, (k + 1) * N));
+    const params = { trick, weights: Array.from(rec.subarray(2, 2 + nParts)), permutations };
+    if (trick === 'mixup' || trick === 'cutmix') {
+      params.lambda = rec[6];
+      params.permutation = permutations[1];
+    }
+    if (trick === 'cutmix') {
+      params.lambdaDrawn = rec[7];
+      params.center = { x: rec[8], y: rec[9] };
+      params.box = { x0: rec[10], y0: rec[11], x1: rec[12], y1: rec[13] };
+    }
+    if (trick === 'ricap') {
+      params.boundary = { w: rec[14], h: rec[15] };
+      params.offsets = [0, 1, 2, 3].map((k) => [rec[16 + 2 * k], rec[17 + 2 * k]]);
+    }
+    params.labels = labels.slice();
+    params.numClasses = K;
+    params.shape = shape.slice();
+    return Object.freeze(params);
+  }
+
+  /** The record and the 4*N permutation block of a params object (mixedAccuracy). */
+  function pack(fn, params) {
+    argCheck(params !== null && typeof params === 'object' && TRICKS.includes(params.trick) &&
+      params.labels instanceof Int32Array && Array.isArray(params.permutations) && Array.isArray(params.weights) &&
+      Array.isArray(params.shape),
+    `${fn}: params must be the params of a wt.batch call, got ${describe(params)}`);
+    const N = params.labels.length;
+    const rec = new Float64Array(REC);
+    rec[0] = TRICKS.indexOf(params.trick);
+    rec[1] = params.permutations.length;
+    params.weights.forEach((w, k) => { rec[2 + k] = w; });
+    rec[6] = params.lambda ?? 1;
+    rec[7] = params.lambdaDrawn ?? rec[6];
+    if (params.center) [rec[8], rec[9]] = [params.center.x, params.center.y];
+    if (params.box) [rec[10], rec[11], rec[12], rec[13]] = [params.box.x0, params.box.y0, params.box.x1, params.box.y1];
+    if (params.boundary) [rec[14], rec[15]] = [params.boundary.w, params.boundary.h];
+    if (params.offsets) params.offsets.forEach(([x, y], k) => { rec[16 + 2 * k] = x; rec[17 + 2 * k] = y; });
+    rec[24] = N;
+    [rec[25], rec[26]] = params.trick === 'mixup' || params.trick === 'none' ? [0, 0] : params.shape.slice(1);
+    const perm = new Int32Array(4 * N);
+    params.permutations.forEach((p, k) => perm.set(intArray(fn, `params.permutations[${k}]`, p, N), k * N));
+    return { rec, perm, N };
+  }
+
+  /**
+   * One call: draws (or sets) the parameters, mixes the images, writes the targets.
+   * explicit: null to sample, or { trick, values: number[], src: Int32Array } for the setter.
+   */
+  function run(fn, images, labels, options, sample, explicit) {
+    const { N, C, H, W, K } = batchDims(fn, images, labels, options);
+    const { labelSmoothing = 0, seed } = options;
+    argCheck(typeof labelSmoothing === 'number' && labelSmoothing >= 0 && labelSmoothing <= 1,
+      `${fn}: labelSmoothing must be a number in [0, 1], got ${describe(labelSmoothing)}`);
+    argCheck(seed === undefined || (isInt(seed) && seed >= 0) || typeof seed === 'bigint',
+      `${fn}: seed must be a non-negative integer, got ${describe(seed)}`);
+    const e = rt.exports;
+    let ctx = moduleCtx, pX = 0, pOut = 0, pLabels = 0, pTargets = 0, pPerm = 0, pRec = 0, pIn = 0, pSrc = 0;
+    try {
+      if (seed !== undefined && !explicit) ctx = rt.createContext(seed);
+      pX = rt.copyIn(images, 'images');
+      pLabels = rt.copyIn(labels, 'labels');
+      pOut = rt.alloc(images.length * 4, 'mixed images');
+      pTargets = rt.alloc(N * K * 4, 'targets');
+      pPerm = rt.alloc(4 * N * 4, 'permutations');
+      pRec = rt.alloc(REC * 8, 'params');
+      if (explicit) {
+        pIn = rt.copyIn(Float64Array.from(explicit.values), 'params');
+        pSrc = rt.copyIn(explicit.src, 'permutations');
+        rt.check(e.wt_wasm_batch_params(ctx, explicit.trick, N, H, W, pIn, pSrc, pPerm, pRec), ctx, fn);
+      } else {
+        const [mix, cut, ricap, prob] = sample;
+        rt.check(e.wt_wasm_batch_sample(ctx, mix, cut, ricap, prob, 0.5, N, H, W, pPerm, pRec), ctx, fn);
+      }
+      rt.check(e.wt_wasm_batch_apply(ctx, pRec, pPerm, C, H, W, pX, pOut), ctx, fn);
+      rt.check(e.wt_wasm_batch_targets(ctx, pRec, pPerm, K, pLabels, labelSmoothing, pTargets), ctx, fn);
+      const rec = readF64(pRec, REC);
+      return {
+        images: readF32(pOut, images.length),
+        targets: readF32(pTargets, N * K),
+        params: unpack(rec, readI32(pPerm, 4 * N), N, labels, K, options.shape),
+      };
+    } finally {
+      for (const p of [pSrc, pIn, pRec, pPerm, pTargets, pOut, pLabels, pX]) rt.free(p);
+      if (ctx !== moduleCtx) rt.destroyContext(ctx);
+    }
+  }
+
+  const num = (fn, name, v, ok, what) => {
+    argCheck(typeof v === 'number' && Number.isFinite(v) && ok(v), `${fn}: ${name} must be ${what}, got ${describe(v)}`);
+    return v;
+  };
+
+  /**
+   * mixup: lambda ~ Beta(alpha, alpha) (default alpha 1; 0: no mixing), a random partner
+   * permutation; images = lambda x + (1 - lambda) x[perm]. Explicit: { lambda, permutation }.
+   */
+  function mixup(images, labels, options) {
+    const fn = 'batch.mixup';
+    checkOptions(fn, options, OPTIONS.mixup);
+    const { alpha = 1, lambda, permutation } = options;
+    if (lambda !== undefined || permutation !== undefined) {
+      num(fn, 'lambda', lambda, (v) => v >= 0 && v <= 1, 'a number in [0, 1] (given with permutation)');
+      const src = intArray(fn, 'permutation', permutation, labels?.length ?? 0);
+      return run(fn, images, labels, options, null, { trick: 1, values: [lambda], src });
+    }
+    num(fn, 'alpha', alpha, (v) => v >= 0, 'a finite number >= 0');
+    return run(fn, images, labels, options, [alpha, 0, 0, 1]);
+  }
+
+  /**
+   * CutMix: with probability prob (default 1), lambda ~ Beta(alpha, alpha) (default 1), a box
+   * of area about (1 - lambda) H W centred uniformly and clipped, pasted from x[perm]; lambda
+   * recomputed from the box. Explicit: { box: { x0, y0, x1, y1 }, permutation }.
+   */
+  function cutmix(images, labels, options) {
+    const fn = 'batch.cutmix';
+    checkOptions(fn, options, OPTIONS.cutmix);
+    const { alpha = 1, prob = 1, box, permutation } = options;
+    if (box !== undefined || permutation !== undefined) {
+      argCheck(box !== null && typeof box === 'object' && ['x0', 'y0', 'x1', 'y1'].every((k) => isInt(box[k])),
+        `${fn}: box must be { x0, y0, x1, y1 } integers (given with permutation), got ${describe(box)}`);
+      const src = intArray(fn, 'permutation', permutation, labels?.length ?? 0);
+      return run(fn, images, labels, options, null, { trick: 2, values: [box.x0, box.y0, box.x1, box.y1], src });
+    }
+    num(fn, 'alpha', alpha, (v) => v > 0, 'a finite number > 0');
+    num(fn, 'prob', prob, (v) => v >= 0 && v <= 1, 'a number in [0, 1]');
+    return run(fn, images, labels, options, [0, alpha, 0, prob]);
+  }
+
+  /**
+   * RICAP: boundary w = round(W Beta(beta, beta)), h = round(H Beta(beta, beta)) (default beta
+   * 0.3); four parts (0 top-left, 1 below it, 2 right of 0, 3 bottom-right), each a crop of its
+   * own permutation at one offset per part. Explicit: { boundary: { w, h }, offsets: [[x, y] x 4],
+   * permutations: [4 x N] }.
+   */
+  function ricap(images, labels, options) {
+    const fn = 'batch.ricap';
+    checkOptions(fn, options, OPTIONS.ricap);
+    const { beta = 0.3, boundary, offsets, permutations } = options;
+    if (boundary !== undefined || offsets !== undefined || permutations !== undefined) {
+      argCheck(boundary !== null && typeof boundary === 'object' && isInt(boundary.w) && isInt(boundary.h),
+        `${fn}: boundary must be { w, h } integers (given with offsets and permutations), got ${describe(boundary)}`);
+      argCheck(Array.isArray(offsets) && offsets.length === 4 &&
+        offsets.every((o) => Array.isArray(o) && o.length === 2 && o.every(isInt)),
+      `${fn}: offsets must be 4 [x, y] integer pairs, got ${describe(offsets)}`);
+      argCheck(Array.isArray(permutations) && permutations.length === 4,
+        `${fn}: permutations must be an array of 4 permutations, got ${describe(permutations)}`);
+      const N = labels?.length ?? 0;
+      const src = new Int32Array(4 * N);
+      permutations.forEach((p, k) => src.set(intArray(fn, `permutations[${k}]`, p, N), k * N));
+      return run(fn, images, labels, options, null,
+        { trick: 3, values: [boundary.w, boundary.h, ...offsets.flat()], src });
+    }
+    num(fn, 'beta', beta, (v) => v > 0, 'a finite number > 0');
+    return run(fn, images, labels, options, [0, 0, beta, 1]);
+  }
+
+  /**
+   * The accuracy the official code reports for a mixed batch: sum_k weights[k] *
+   * mean_i [argmax(logits_i) == labels[permutations[k][i]]] (mixup/CutMix: lambda acc(y) +
+   * (1 - lambda) acc(y[perm]); RICAP: area-weighted). logits: Float32Array N*numClasses.
+   */
+  function mixedAccuracy(logits, params) {
+    const fn = 'batch.mixedAccuracy';
+    const { rec, perm, N } = pack(fn, params);
+    const K = params.numClasses;
+    argCheck(logits instanceof Float32Array, `${fn}: logits must be a Float32Array (N*numClasses), got ${describe(logits)}`);
+    if (logits.length !== N * K) {
+      throw new WasmTricksError('WT_ERR_SHAPE', `${fn}: logits has length ${logits.length}, expected N*numClasses = ${N}*${K}`);
+    }
+    let pRec = 0, pPerm = 0, pLogits = 0, pLabels = 0, pAcc = 0;
+    try {
+      pRec = rt.copyIn(rec, 'params');
+      pPerm = rt.copyIn(perm, 'permutations');
+      pLogits = rt.copyIn(logits, 'logits');
+      pLabels = rt.copyIn(params.labels, 'labels');
+      pAcc = rt.alloc(8, 'accuracy');
+      rt.check(rt.exports.wt_wasm_batch_accuracy(moduleCtx, pRec, pPerm, K, pLogits, pLabels, pAcc), moduleCtx, fn);
+      return readF64(pAcc, 1)[0];
+    } finally {
+      for (const p of [pAcc, pLabels, pLogits, pPerm, pRec]) rt.free(p);
+    }
+  }
+
+  return Object.freeze({ mixup, cutmix, ricap, mixedAccuracy });
+}
