@@ -41,6 +41,7 @@ export async function init(opts = {}) {
     loss: makeLoss(rt, ctx),
     optim: (await import('./optim.js')).makeOptim(rt, ctx),
     augment: (await import('./augment.js')).makeAugment(rt, ctx),
+    batch: (await import('./batch.js')).makeBatch(rt, ctx),
     kernelName,
     /** The module's imports, as "module.name" strings (for diagnostics). */
     imports: rt.imports,
