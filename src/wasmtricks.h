@@ -426,47 +426,6 @@ wt_status wt_model_forward(wt_model *m, const float *x, int64_t N, float *logits
 /* Class probabilities (N,K): softmax of the logits. */
 wt_status wt_model_predict(wt_model *m, const float *x, int64_t N, float *probs);
 
-/* ---------------------------------------------------------------- training */
-
-typedef struct wt_trainer wt_trainer;
-
-/* What a trainer does. Zero-initialise it and set what you need: every field added later
-   (loss options, ...) means "off" at zero. optim.lr is the base lr; with a schedule (kind not
-   CONSTANT, or warmup > 0) the lr of each step is wt_schedule_lr(schedule, optim.lr, tick),
-   tick = steps taken so far (per step) or wt_trainer_end_epoch calls so far (per epoch).
-   optim.no_bias_decay exempts wt_model_no_decay_ranges() from weight decay. */
-typedef struct wt_trainer_options {
-  wt_optim_options optim;
-  wt_schedule schedule;
-} wt_trainer_options;
-
-/* A trainer owns the optimizer state of one model (the model must outlive it). */
-wt_status wt_trainer_create(wt_model *m, const wt_trainer_options *opt, wt_trainer **out);
-void wt_trainer_destroy(wt_trainer *t);
-/* Sets the lr of the next steps (and the base lr AdaBound's bounds scale by stays the one at
-   creation, as in the reference). WT_ERR_STATE when a schedule sets the lr. */
-wt_status wt_trainer_set_lr(wt_trainer *t, float lr);
-/* The lr the next step uses (the schedule's value at the current tick). */
-double wt_trainer_lr(const wt_trainer *t);
-int64_t wt_trainer_steps(const wt_trainer *t);
-/* Ends an epoch: the tick of a per-epoch schedule (as scheduler.step() once per epoch). */
-wt_status wt_trainer_end_epoch(wt_trainer *t);
-int64_t wt_trainer_epochs(const wt_trainer *t);
-/* The trainer's resumable state: the optimizer's moment buffers (wt_optim_state_export's
-   layout, wt_trainer_state_floats() floats), steps and epochs. Importing it into a trainer
-   created with the same options on a model with the same parameters continues the run bit for
-   bit. The parameters themselves are the model's (wt_model_params). */
-size_t wt_trainer_state_floats(const wt_trainer *t);
-wt_status wt_trainer_state_export(const wt_trainer *t, float *state, size_t n_floats,
-                                  int64_t *steps, int64_t *epochs);
-wt_status wt_trainer_state_import(wt_trainer *t, const float *state, size_t n_floats,
-                                  int64_t steps, int64_t epochs);
-/* One step: forward, mean cross-entropy, backward, optimizer. x: (N,C,H,W), labels: (N).
-   loss and accuracy (fraction correct, before the update) may be NULL. Validates everything
-   (shapes, labels in range, finite input) before touching the model. */
-wt_status wt_trainer_step(wt_trainer *t, const float *x, const int32_t *labels, int64_t N,
-                          float *loss, float *accuracy);
-
 /* ---------------------------------------------------------------- data */
 
 /* IDX files (MNIST, Fashion-MNIST), uncompressed bytes: magic 0x0000 08 <ndim>, big-endian
@@ -751,6 +710,8 @@ typedef struct wt_batch_options {
 /* mixup {alpha 1, prob 1}; CutMix {alpha 1, prob 0.5 (CIFAR; ImageNet uses 1)};
    RICAP {beta 0.3, prob 1}; NONE: all zero. */
 wt_batch_options wt_batch_defaults(wt_batch_trick trick);
+/* Validates options: parameters finite and >= 0, probabilities in [0, 1], RICAP alone. */
+wt_status wt_batch_check(wt_ctx *ctx, const wt_batch_options *opt);
 /* Draws the batch's trick and parameters: u ~ U[0,1) decides mixing when prob < 1 (mixed iff
    u < prob); with mixup and CutMix both on, v ~ U[0,1) picks CutMix iff v < switch_prob; then
    the trick's sampler. A skipped batch is WT_BATCH_NONE (identity, weight 1). */
@@ -777,6 +738,61 @@ wt_status wt_batch_accuracy(wt_ctx *ctx, const wt_batch_params *p, int64_t K, co
 wt_status wt_batch_mix(wt_ctx *ctx, const wt_batch_options *opt, int64_t N, int64_t C, int64_t H,
                        int64_t W, int64_t K, const float *x, const int32_t *labels, float *out,
                        float *targets, wt_batch_params *p);
+
+/* ---------------------------------------------------------------- training */
+
+typedef struct wt_trainer wt_trainer;
+
+/* What a trainer does. Zero-initialise it and set what you need: every field added later
+   (loss options, ...) means "off" at zero. optim.lr is the base lr; with a schedule (kind not
+   CONSTANT, or warmup > 0) the lr of each step is wt_schedule_lr(schedule, optim.lr, tick),
+   tick = steps taken so far (per step) or wt_trainer_end_epoch calls so far (per epoch).
+   optim.no_bias_decay exempts wt_model_no_decay_ranges() from weight decay. */
+typedef struct wt_trainer_options {
+  wt_optim_options optim;
+  wt_schedule schedule;
+  /* The loss: CrossEntropyLoss(label_smoothing) over the labels, or over the soft targets of a
+     batch trick (smoothed the timm way). */
+  double label_smoothing;
+  /* mixup / CutMix / RICAP on every batch (wt_batch_mix); all zero: off. The reported accuracy
+     is then the official codes' mixed accuracy (sum_k weight_k * acc(labels of part k)). */
+  wt_batch_options batch;
+  /* Knowledge distillation: loss = CE + kd_weight * KD(student, teacher, kd_temperature), the
+     teacher run in inference on the same (mixed) batch. The teacher is not owned, must outlive
+     the trainer, and must have the student's input shape and classes. NULL: off. */
+  wt_model *teacher;
+  double kd_temperature; /* T > 0, required with a teacher */
+  double kd_weight;      /* w >= 0; with a teacher, 0 means 1 (the seed sums CE and KD) */
+} wt_trainer_options;
+
+/* A trainer owns the optimizer state of one model (the model must outlive it). */
+wt_status wt_trainer_create(wt_model *m, const wt_trainer_options *opt, wt_trainer **out);
+void wt_trainer_destroy(wt_trainer *t);
+/* Sets the lr of the next steps (and the base lr AdaBound's bounds scale by stays the one at
+   creation, as in the reference). WT_ERR_STATE when a schedule sets the lr. */
+wt_status wt_trainer_set_lr(wt_trainer *t, float lr);
+/* The lr the next step uses (the schedule's value at the current tick). */
+double wt_trainer_lr(const wt_trainer *t);
+int64_t wt_trainer_steps(const wt_trainer *t);
+/* Ends an epoch: the tick of a per-epoch schedule (as scheduler.step() once per epoch). */
+wt_status wt_trainer_end_epoch(wt_trainer *t);
+int64_t wt_trainer_epochs(const wt_trainer *t);
+/* The trainer's resumable state: the optimizer's moment buffers (wt_optim_state_export's
+   layout, wt_trainer_state_floats() floats), steps and epochs. Importing it into a trainer
+   created with the same options on a model with the same parameters continues the run bit for
+   bit. The parameters themselves are the model's (wt_model_params). */
+size_t wt_trainer_state_floats(const wt_trainer *t);
+wt_status wt_trainer_state_export(const wt_trainer *t, float *state, size_t n_floats,
+                                  int64_t *steps, int64_t *epochs);
+wt_status wt_trainer_state_import(wt_trainer *t, const float *state, size_t n_floats,
+                                  int64_t steps, int64_t epochs);
+/* One step: batch trick, forward, loss (cross-entropy with label smoothing, plus distillation),
+   backward, lr schedule, optimizer. x: (N,C,H,W), labels: (N). loss and accuracy (fraction
+   correct before the update; mixed accuracy under a batch trick) may be NULL. Validates
+   everything (shapes, labels in range, finite input) before touching the model; a step whose
+   loss is not finite is refused (WT_ERR_NONFINITE) before the update. */
+wt_status wt_trainer_step(wt_trainer *t, const float *x, const int32_t *labels, int64_t N,
+                          float *loss, float *accuracy);
 
 #ifdef __cplusplus
 }

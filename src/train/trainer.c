@@ -2,7 +2,10 @@
    The trainer owns the optimizer (wt_optim: kind, options, moments, step count) of one model,
    with the model's biases as the no-decay group, and applies the lr schedule (a closed form of
    the tick, so steps and epochs are the whole schedule state).
-   What it is not: the data pipeline or the batch tricks (their own issues). */
+   It also owns the buffers of a batch trick (mixed images, soft targets, permutations), planned
+   for the largest batch seen, and runs the distillation teacher in inference beside the student.
+   What it is not: the data pipeline (per-sample augmentation, loading). */
+#include <math.h>
 #include <string.h>
 
 #include "../models/model.h"
@@ -13,7 +16,57 @@ struct wt_trainer {
   bool scheduled; /* the lr comes from opt.schedule */
   wt_optim *optim;
   int64_t epochs;
+  /* batch-trick buffers for up to `capacity` samples (NULL while no trick is on) */
+  int64_t capacity;
+  float *mixed;     /* (capacity, C, H, W) */
+  float *targets;   /* (capacity, K) */
+  int32_t *perm;    /* (WT_BATCH_MAX_PARTS * capacity) */
 };
+
+static bool batch_trick_on(const wt_batch_options *b) {
+  return b->mixup_alpha > 0.0 || b->cutmix_alpha > 0.0 || b->ricap_beta > 0.0;
+}
+
+static wt_status check_loss_options(wt_model *m, const wt_trainer_options *opt) {
+  wt_ctx *ctx = m->ctx;
+  if (!(opt->label_smoothing >= 0.0 && opt->label_smoothing <= 1.0))
+    return WT_FAIL(ctx, WT_ERR_ARG, "label_smoothing must be in [0, 1], got %g",
+                   opt->label_smoothing);
+  WT_TRY(wt_batch_check(ctx, &opt->batch));
+  const wt_model *te = opt->teacher;
+  if (!te) return WT_OK;
+  if (te == m) return WT_FAIL(ctx, WT_ERR_ARG, "the teacher must be another model than the student");
+  if (te->C != m->C || te->H != m->H || te->W != m->W || te->K != m->K)
+    return WT_FAIL(ctx, WT_ERR_SHAPE,
+                   "teacher takes (%lld,%lld,%lld) -> %lld classes, the student (%lld,%lld,%lld) -> %lld",
+                   (long long)te->C, (long long)te->H, (long long)te->W, (long long)te->K,
+                   (long long)m->C, (long long)m->H, (long long)m->W, (long long)m->K);
+  if (!(opt->kd_temperature > 0.0 && isfinite(opt->kd_temperature)))
+    return WT_FAIL(ctx, WT_ERR_ARG, "kd_temperature must be finite and > 0 with a teacher, got %g",
+                   opt->kd_temperature);
+  if (!(opt->kd_weight >= 0.0 && isfinite(opt->kd_weight)))
+    return WT_FAIL(ctx, WT_ERR_ARG, "kd_weight must be finite and >= 0, got %g", opt->kd_weight);
+  return WT_OK;
+}
+
+/* Plans the batch-trick buffers for N samples (only when a larger batch arrives). */
+static wt_status reserve_batch_buffers(wt_trainer *t, int64_t N) {
+  if (N <= t->capacity) return WT_OK;
+  wt_model *m = t->m;
+  wt_ctx *ctx = m->ctx;
+  float *mixed = wt__alloc(ctx, (size_t)(N * m->C * m->H * m->W) * sizeof(float));
+  float *targets = wt__alloc(ctx, (size_t)(N * m->K) * sizeof(float));
+  int32_t *perm = wt__alloc(ctx, (size_t)(WT_BATCH_MAX_PARTS * N) * sizeof(int32_t));
+  if (!mixed || !targets || !perm) {
+    wt__free(ctx, mixed), wt__free(ctx, targets), wt__free(ctx, perm);
+    return WT_FAIL(ctx, WT_ERR_OOM, "out of memory for the batch-trick buffers of %lld samples",
+                   (long long)N);
+  }
+  wt__free(ctx, t->mixed), wt__free(ctx, t->targets), wt__free(ctx, t->perm);
+  t->mixed = mixed, t->targets = targets, t->perm = perm;
+  t->capacity = N;
+  return WT_OK;
+}
 
 wt_status wt_trainer_create(wt_model *m, const wt_trainer_options *opt, wt_trainer **out) {
   if (!m) return WT_ERR_ARG;
@@ -23,10 +76,12 @@ wt_status wt_trainer_create(wt_model *m, const wt_trainer_options *opt, wt_train
   if (!opt) return WT_FAIL(ctx, WT_ERR_ARG, "opt is NULL");
   WT_TRY(wt_optim_check(ctx, &opt->optim));
   WT_TRY(wt_schedule_check(ctx, &opt->schedule));
+  WT_TRY(check_loss_options(m, opt));
   wt_trainer *t = wt__calloc(ctx, sizeof *t);
   if (!t) return WT_FAIL(ctx, WT_ERR_OOM, "out of memory for the trainer");
   t->m = m;
   t->opt = *opt;
+  if (opt->teacher && opt->kd_weight == 0.0) t->opt.kd_weight = 1.0;
   t->scheduled = opt->schedule.kind != WT_SCHEDULE_CONSTANT || opt->schedule.warmup > 0;
   /* At most one bias per layer today; BatchNorm will add at most one range per layer. */
   wt_param_range nd[2 * WT__MAX_LAYERS];
@@ -45,6 +100,7 @@ void wt_trainer_destroy(wt_trainer *t) {
   if (!t) return;
   wt_ctx *ctx = t->m->ctx;
   wt_optim_destroy(t->optim);
+  wt__free(ctx, t->mixed), wt__free(ctx, t->targets), wt__free(ctx, t->perm);
   wt__free(ctx, t);
 }
 
@@ -111,17 +167,43 @@ wt_status wt_trainer_step(wt_trainer *t, const float *x, const int32_t *labels, 
       return WT_FAIL(ctx, WT_ERR_ARG, "labels[%lld] = %d is out of range [0, %lld)", (long long)i,
                      (int)labels[i], (long long)m->K);
 
-  WT_TRY(wt__model_forward_batch(m, x, N));
-  float l;
-  int64_t correct;
-  WT_TRY(wt_softmax_cross_entropy(ctx, N, m->K, wt__model_logits(m), labels, &l,
-                                  wt__model_dlogits(m), &correct));
-  /* A non-finite loss means the run diverged: stop before the update spreads NaN into the
+  /* The batch trick mixes x into t->mixed and emits soft targets; a batch the trick's prob
+     skipped trains on x and the hard labels. */
+  const float *in = x;
+  const float *targets = NULL;
+  if (batch_trick_on(&t->opt.batch)) {
+    WT_TRY(reserve_batch_buffers(t, N));
+    wt_batch_params p = {.perm = t->perm};
+    WT_TRY(wt_batch_mix(ctx, &t->opt.batch, N, m->C, m->H, m->W, m->K, x, labels, t->mixed,
+                        t->targets, &p));
+    if (p.trick != WT_BATCH_NONE) in = t->mixed, targets = t->targets;
+  }
+
+  WT_TRY(wt__model_forward_batch(m, in, N));
+  const float *logits = wt__model_logits(m);
+  /* Non-finite logits mean the run diverged: stop before the update spreads NaN into the
      weights, so the caller can lower the learning rate and go on from intact parameters. */
-  if (!(l - l == 0.0f))
-    return WT_FAIL(ctx, WT_ERR_NONFINITE, "loss is %s at step %lld (diverged; lower the lr)",
-                   l != l ? "NaN" : "Inf", (long long)wt_optim_steps(t->optim));
-  WT_TRY(wt__model_backward_batch(m, x, N));
+  const int64_t bad = wt__find_nonfinite(logits, (size_t)(N * m->K));
+  if (bad >= 0)
+    return WT_FAIL(ctx, WT_ERR_NONFINITE, "logits are %s at step %lld (diverged; lower the lr)",
+                   logits[bad] != logits[bad] ? "NaN" : "Inf", (long long)wt_optim_steps(t->optim));
+  const wt_ce_options ce = {.label_smoothing = t->opt.label_smoothing};
+  float l;
+  double correct;
+  WT_TRY(wt_cross_entropy(ctx, N, m->K, logits, targets ? NULL : labels, targets, &ce, &l,
+                          wt__model_dlogits(m), &correct));
+  if (t->opt.teacher) {
+    const wt_status st = wt__model_forward_batch(t->opt.teacher, in, N);
+    if (st != WT_OK)
+      return WT_FAIL(ctx, st, "teacher: %s", wt_ctx_last_error(t->opt.teacher->ctx));
+    const wt_distill_options kd = {
+        .temperature = t->opt.kd_temperature, .accumulate = 1, .weight = t->opt.kd_weight};
+    float kd_loss;
+    WT_TRY(wt_distillation(ctx, N, m->K, logits, wt__model_logits(t->opt.teacher), &kd, &kd_loss,
+                           wt__model_dlogits(m)));
+    l = (float)((double)l + t->opt.kd_weight * (double)kd_loss);
+  }
+  WT_TRY(wt__model_backward_batch(m, in, N));
   if (t->scheduled) {
     double lr;
     WT_TRY(wt_schedule_lr(ctx, &t->opt.schedule, t->opt.optim.lr, tick(t), &lr));
@@ -129,6 +211,6 @@ wt_status wt_trainer_step(wt_trainer *t, const float *x, const int32_t *labels, 
   }
   WT_TRY(wt_optim_step(t->optim, m->params, m->grads));
   if (loss) *loss = l;
-  if (accuracy) *accuracy = (float)correct / (float)N;
+  if (accuracy) *accuracy = (float)(correct / (double)N);
   return WT_OK;
 }

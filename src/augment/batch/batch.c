@@ -67,20 +67,25 @@ wt_batch_options wt_batch_defaults(wt_batch_trick trick) {
 static bool unit(double v) { return v >= 0.0 && v <= 1.0; }
 static bool nonneg(double v) { return v >= 0.0 && isfinite(v); }
 
-wt_status wt_batch_sample(wt_ctx *ctx, const wt_batch_options *opt, int64_t N, int64_t H,
-                          int64_t W, wt_batch_params *p) {
+wt_status wt_batch_check(wt_ctx *ctx, const wt_batch_options *opt) {
   if (!ctx) return WT_ERR_ARG;
   if (!opt) return WT_FAIL(ctx, WT_ERR_ARG, "options is NULL");
-  WT_TRY(wt__batch_check_dims(ctx, __func__, p, N, H, W));
   if (!nonneg(opt->mixup_alpha) || !nonneg(opt->cutmix_alpha) || !nonneg(opt->ricap_beta))
     return WT_FAIL(ctx, WT_ERR_ARG, "mixup_alpha %g, cutmix_alpha %g, ricap_beta %g must be finite and >= 0",
                    opt->mixup_alpha, opt->cutmix_alpha, opt->ricap_beta);
   if (!unit(opt->prob) || !unit(opt->switch_prob))
     return WT_FAIL(ctx, WT_ERR_ARG, "prob %g and switch_prob %g must lie in [0, 1]", opt->prob, opt->switch_prob);
-  const bool mix = opt->mixup_alpha > 0.0, cut = opt->cutmix_alpha > 0.0, ricap = opt->ricap_beta > 0.0;
-  if (ricap && (mix || cut))
+  if (opt->ricap_beta > 0.0 && (opt->mixup_alpha > 0.0 || opt->cutmix_alpha > 0.0))
     return WT_FAIL(ctx, WT_ERR_ARG, "RICAP excludes mixup and CutMix (ricap_beta %g with mixup_alpha %g, cutmix_alpha %g)",
                    opt->ricap_beta, opt->mixup_alpha, opt->cutmix_alpha);
+  return WT_OK;
+}
+
+wt_status wt_batch_sample(wt_ctx *ctx, const wt_batch_options *opt, int64_t N, int64_t H,
+                          int64_t W, wt_batch_params *p) {
+  WT_TRY(wt_batch_check(ctx, opt));
+  WT_TRY(wt__batch_check_dims(ctx, __func__, p, N, H, W));
+  const bool mix = opt->mixup_alpha > 0.0, cut = opt->cutmix_alpha > 0.0, ricap = opt->ricap_beta > 0.0;
   wt__batch_reset(p, N, H, W);
   wt__batch_identity(p->perm, N);
   if (!mix && !cut && !ricap) return WT_OK;
