@@ -162,12 +162,35 @@ export interface TrainerOptions {
   schedule?: ScheduleOptions;
   /** Reseeds the model's context RNG (augmentation and other random draws). */
   seed?: Seed;
+  /** CrossEntropyLoss(label_smoothing): eps in [0, 1], spread over all classes. Default 0. */
+  labelSmoothing?: number;
+  /** mixup / CutMix / RICAP on every batch, by name with the official defaults
+      (mixup alpha 1; cutmix alpha 1, prob 0.5; ricap beta 0.3; 'mixup+cutmix' switchProb 0.5). */
+  batchTrick?: BatchTrickName | BatchTrickOptions;
+  /** Knowledge distillation: loss = CE + weight * KD(T = temperature). The teacher runs in
+      inference on the same (mixed) batch; disposing it disposes this trainer. */
+  teacher?: Model | { model: Model; temperature?: number; weight?: number };
+}
+
+export type BatchTrickName = 'mixup' | 'cutmix' | 'ricap' | 'mixup+cutmix';
+export interface BatchTrickOptions {
+  name: BatchTrickName;
+  /** mixup / CutMix: lambda ~ Beta(alpha, alpha). */
+  alpha?: number;
+  /** RICAP: boundary ~ Beta(beta, beta) (default 0.3). */
+  beta?: number;
+  /** Probability that a batch is mixed at all. */
+  prob?: number;
+  /** 'mixup+cutmix': probability of CutMix for a mixed batch. */
+  switchProb?: number;
 }
 
 export interface StepResult {
-  /** Mean cross-entropy over the batch. */
+  /** Mean loss over the batch: cross-entropy (smoothed, soft targets under a batch trick),
+      plus weight * KD with a teacher. */
   loss: number;
-  /** Fraction of the batch classified correctly, before the update. */
+  /** Fraction of the batch classified correctly, before the update (under a batch trick: the
+      official codes' mixed accuracy). */
   accuracy: number;
 }
 
@@ -176,6 +199,9 @@ export interface StepResult {
 export class Trainer implements Disposable {
   private constructor();
   readonly model: Model;
+  readonly labelSmoothing: number;
+  readonly batchTrick: Readonly<BatchTrickOptions> | null;
+  readonly teacher: Readonly<{ model: Model; temperature: number; weight: number }> | null;
   /** Optimizer steps taken so far. */
   readonly steps: number;
   readonly disposed: boolean;

@@ -1,5 +1,6 @@
-// trainer.js - Trainer: the optimizer state of one model and the training step (forward,
-// cross-entropy, backward, update in one C call), with an optional lr schedule. Lives in its
+// trainer.js - Trainer: the optimizer state of one model and the training step (batch trick,
+// forward, cross-entropy with label smoothing, distillation, backward, update in one C call),
+// with an optional lr schedule. Lives in its
 // model's context, so it is disposed with the model at the latest. Not here: option parsing
 // for optimizers and schedules (optim.js), data loading or shuffling (the CLI and examples).
 
@@ -14,6 +15,66 @@ function num(v, name, dflt) {
   return v;
 }
 
+const TRAINER_KEYS = ['optimizer', 'schedule', 'seed', 'labelSmoothing', 'batchTrick', 'teacher'];
+
+// Each batch trick's options and defaults (the official codes': mixup-cifar10 alpha 1; CutMix
+// CIFAR alpha 1, cutmix_prob 0.5; RICAP beta 0.3; timm's switch 0.5 when mixup and CutMix mix).
+const BATCH_TRICKS = {
+  mixup: { alpha: 1, prob: 1 },
+  cutmix: { alpha: 1, prob: 0.5 },
+  ricap: { beta: 0.3, prob: 1 },
+  'mixup+cutmix': { alpha: 1, prob: 1, switchProb: 0.5 },
+};
+
+function checkKeys(obj, allowed, where) {
+  for (const k of Object.keys(obj)) {
+    argCheck(allowed.includes(k), `${where}: unknown option '${k}' (known: ${allowed.join(', ')})`);
+  }
+}
+
+// The loss record wt_wasm_trainer_create takes: label_smoothing, mixup_alpha, cutmix_alpha,
+// ricap_beta, prob, switch_prob, kd_temperature, kd_weight (8 doubles); plus the teacher.
+function parseLoss(options, model) {
+  const eps = num(options.labelSmoothing, 'Trainer: labelSmoothing', 0);
+  argCheck(eps >= 0 && eps <= 1, `Trainer: labelSmoothing must be in [0, 1], got ${eps}`);
+  const rec = [eps, 0, 0, 0, 0, 0, 0, 0];
+  let batchTrick = null;
+  if (options.batchTrick !== undefined && options.batchTrick !== null) {
+    const b = typeof options.batchTrick === 'string' ? { name: options.batchTrick } : options.batchTrick;
+    argCheck(b && typeof b === 'object', `Trainer: batchTrick must be a name or an object, got ${describe(b)}`);
+    const defaults = BATCH_TRICKS[b.name];
+    argCheck(defaults !== undefined,
+      `Trainer: batchTrick.name must be one of ${Object.keys(BATCH_TRICKS).join(', ')}, got ${describe(b.name)}`);
+    checkKeys(b, ['name', ...Object.keys(defaults)], `Trainer: batchTrick '${b.name}'`);
+    batchTrick = { name: b.name };
+    for (const [k, d] of Object.entries(defaults)) batchTrick[k] = num(b[k], `Trainer: batchTrick.${k}`, d);
+    if (b.name === 'ricap') rec[3] = batchTrick.beta;
+    if (b.name === 'mixup' || b.name === 'mixup+cutmix') rec[1] = batchTrick.alpha;
+    if (b.name === 'cutmix' || b.name === 'mixup+cutmix') rec[2] = batchTrick.alpha;
+    argCheck((batchTrick.alpha ?? batchTrick.beta) > 0,
+      `Trainer: batchTrick.${b.name === 'ricap' ? 'beta' : 'alpha'} must be > 0`);
+    rec[4] = batchTrick.prob;
+    rec[5] = batchTrick.switchProb ?? 0.5;
+  }
+  let teacher = null;
+  if (options.teacher !== undefined && options.teacher !== null) {
+    const t = options.teacher instanceof Model ? { model: options.teacher } : options.teacher;
+    argCheck(t && typeof t === 'object' && t.model instanceof Model,
+      `Trainer: teacher must be a Model or { model, temperature, weight }, got ${describe(options.teacher)}`);
+    checkKeys(t, ['model', 'temperature', 'weight'], 'Trainer: teacher');
+    t.model._alive('Trainer teacher');
+    argCheck(t.model !== model, 'Trainer: the teacher must be another model than the student');
+    argCheck(t.model._rt === model._rt, 'Trainer: the teacher belongs to another init() instance');
+    teacher = { model: t.model, temperature: num(t.temperature, 'Trainer: teacher.temperature', 4),
+      weight: num(t.weight, 'Trainer: teacher.weight', 1) };
+    argCheck(teacher.temperature > 0, `Trainer: teacher.temperature must be > 0, got ${teacher.temperature}`);
+    argCheck(teacher.weight > 0, `Trainer: teacher.weight must be > 0, got ${teacher.weight}`);
+    rec[6] = teacher.temperature;
+    rec[7] = teacher.weight;
+  }
+  return { labelSmoothing: eps, batchTrick, teacher, record: rec };
+}
+
 export class Trainer extends Handle {
   /**
    * @param {Model} model
@@ -26,10 +87,12 @@ export class Trainer extends Handle {
     model._alive('Trainer');
     argCheck(model._rt === rt, 'Trainer: model belongs to another init() instance');
     argCheck(options && typeof options === 'object', 'Trainer: options must be an object');
+    checkKeys(options, TRAINER_KEYS, 'Trainer');
     argCheck(options.optimizer !== undefined,
       "Trainer: options.optimizer is required, e.g. { name: 'sgd', lr: 0.01, momentum: 0.9 }");
     const { options: optimizer, record } = parseOptimizer(options.optimizer, 'Trainer');
     const schedule = parseSchedule(options.schedule, 'Trainer');
+    const loss = parseLoss(options, model);
     super('Trainer');
     this.optimizer = Object.freeze(optimizer);
     this._rt = rt;
@@ -39,11 +102,18 @@ export class Trainer extends Handle {
     this._ptr = rt.withStack((salloc) => {
       const rec = stackRecord(rt, salloc, record);
       const sched = schedule ? stackRecord(rt, salloc, schedule) : 0;
+      const lossRec = stackRecord(rt, salloc, loss.record);
       const out = salloc(4);
-      rt.check(rt.exports.wt_wasm_trainer_create(model._ptr, rec, sched, out), this._ctx, 'Trainer');
+      rt.check(rt.exports.wt_wasm_trainer_create(model._ptr, rec, sched, lossRec,
+        loss.teacher ? loss.teacher.model._ptr : 0, out), this._ctx, 'Trainer');
       return rt.i32[out >> 2] >>> 0;
     });
+    this.labelSmoothing = loss.labelSmoothing;
+    this.batchTrick = loss.batchTrick && Object.freeze(loss.batchTrick);
+    this.teacher = loss.teacher && Object.freeze(loss.teacher);
     model._trainers.add(this);
+    // The C trainer reads the teacher at every step: disposing the teacher disposes this trainer.
+    if (loss.teacher) loss.teacher.model._trainers.add(this);
     this._track();
   }
 
@@ -119,7 +189,9 @@ export class Trainer extends Handle {
 
   /**
    * One optimizer step on a batch. images: Float32Array N*C*H*W; labels: Int32Array (or integer
-   * array) of N class indices. Returns the batch's mean loss and accuracy (before the update).
+   * array) of N class indices. Returns the batch's mean loss (CE, plus weight * KD with a
+   * teacher) and accuracy (before the update; with a batch trick, the official codes' mixed
+   * accuracy: the label weights of each sample's parts on its prediction).
    */
   step(images, labels) {
     this._alive('step');
@@ -155,6 +227,7 @@ export class Trainer extends Handle {
 
   _free() {
     this.model._trainers.delete(this);
+    if (this.teacher) this.teacher.model._trainers.delete(this);
     this._rt.exports.wt_wasm_trainer_destroy(this._ptr);
     this._ptr = 0;
   }

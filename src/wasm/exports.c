@@ -71,11 +71,20 @@ static wt_schedule unpack_schedule(const double *r) {
   return s;
 }
 
-/* ---- training. optim: the 13-double record; schedule: the 25-double record or NULL (none). */
+/* ---- training. optim: the 13-double record; schedule: the 25-double record or NULL (none);
+   loss: 8 doubles { label_smoothing, mixup_alpha, cutmix_alpha, ricap_beta, prob, switch_prob,
+   kd_temperature, kd_weight } or NULL; teacher: a model or NULL. */
 WT_EXPORT int wt_wasm_trainer_create(wt_model *m, const double *optim, const double *schedule,
-                                     wt_trainer **out) {
+                                     const double *loss, wt_model *teacher, wt_trainer **out) {
   wt_trainer_options o = {.optim = unpack_optim(optim)};
   if (schedule) o.schedule = unpack_schedule(schedule);
+  if (loss) {
+    o.label_smoothing = loss[0];
+    o.batch = (wt_batch_options){.mixup_alpha = loss[1], .cutmix_alpha = loss[2],
+                                 .ricap_beta = loss[3], .prob = loss[4], .switch_prob = loss[5]};
+    o.kd_temperature = loss[6], o.kd_weight = loss[7];
+  }
+  o.teacher = teacher;
   return wt_trainer_create(m, &o, out);
 }
 WT_EXPORT double wt_wasm_trainer_lr(wt_trainer *t) { return wt_trainer_lr(t); }
