@@ -169,7 +169,9 @@ export interface TrainerOptions {
   batchTrick?: BatchTrickName | BatchTrickOptions;
   /** Knowledge distillation: loss = CE + weight * KD(T = temperature). The teacher runs in
       inference on the same (mixed) batch; disposing it disposes this trainer. */
-  teacher?: Model | { model: Model; temperature?: number; weight?: number };
+  teacher?: Model;
+  /** With a teacher: temperature (default 4) and weight of the KD term (default 1). */
+  distillation?: { temperature?: number; weight?: number };
 }
 
 export type BatchTrickName = 'mixup' | 'cutmix' | 'ricap' | 'mixup+cutmix';
@@ -201,7 +203,8 @@ export class Trainer implements Disposable {
   readonly model: Model;
   readonly labelSmoothing: number;
   readonly batchTrick: Readonly<BatchTrickOptions> | null;
-  readonly teacher: Readonly<{ model: Model; temperature: number; weight: number }> | null;
+  readonly teacher: Model | null;
+  readonly distillation: Readonly<{ temperature: number; weight: number }> | null;
   /** Optimizer steps taken so far. */
   readonly steps: number;
   readonly disposed: boolean;

@@ -15,7 +15,7 @@ function num(v, name, dflt) {
   return v;
 }
 
-const TRAINER_KEYS = ['optimizer', 'schedule', 'seed', 'labelSmoothing', 'batchTrick', 'teacher'];
+const TRAINER_KEYS = ['optimizer', 'schedule', 'seed', 'labelSmoothing', 'batchTrick', 'teacher', 'distillation'];
 
 // Each batch trick's options and defaults (the official codes': mixup-cifar10 alpha 1; CutMix
 // CIFAR alpha 1, cutmix_prob 0.5; RICAP beta 0.3; timm's switch 0.5 when mixup and CutMix mix).
@@ -58,19 +58,22 @@ function parseLoss(options, model) {
   }
   let teacher = null;
   if (options.teacher !== undefined && options.teacher !== null) {
-    const t = options.teacher instanceof Model ? { model: options.teacher } : options.teacher;
-    argCheck(t && typeof t === 'object' && t.model instanceof Model,
-      `Trainer: teacher must be a Model or { model, temperature, weight }, got ${describe(options.teacher)}`);
-    checkKeys(t, ['model', 'temperature', 'weight'], 'Trainer: teacher');
-    t.model._alive('Trainer teacher');
-    argCheck(t.model !== model, 'Trainer: the teacher must be another model than the student');
-    argCheck(t.model._rt === model._rt, 'Trainer: the teacher belongs to another init() instance');
-    teacher = { model: t.model, temperature: num(t.temperature, 'Trainer: teacher.temperature', 4),
-      weight: num(t.weight, 'Trainer: teacher.weight', 1) };
-    argCheck(teacher.temperature > 0, `Trainer: teacher.temperature must be > 0, got ${teacher.temperature}`);
-    argCheck(teacher.weight > 0, `Trainer: teacher.weight must be > 0, got ${teacher.weight}`);
+    const t = options.teacher;
+    argCheck(t instanceof Model, `Trainer: teacher must be a Model, got ${describe(t)}`);
+    t._alive('Trainer teacher');
+    argCheck(t !== model, 'Trainer: the teacher must be another model than the student');
+    argCheck(t._rt === model._rt, 'Trainer: the teacher belongs to another init() instance');
+    const d = options.distillation ?? {};
+    argCheck(d && typeof d === 'object', `Trainer: distillation must be an object, got ${describe(d)}`);
+    checkKeys(d, ['temperature', 'weight'], 'Trainer: distillation');
+    teacher = { model: t, temperature: num(d.temperature, 'Trainer: distillation.temperature', 4),
+      weight: num(d.weight, 'Trainer: distillation.weight', 1) };
+    argCheck(teacher.temperature > 0, `Trainer: distillation.temperature must be > 0, got ${teacher.temperature}`);
+    argCheck(teacher.weight > 0, `Trainer: distillation.weight must be > 0, got ${teacher.weight}`);
     rec[6] = teacher.temperature;
     rec[7] = teacher.weight;
+  } else {
+    argCheck(options.distillation === undefined, 'Trainer: distillation options need a teacher');
   }
   return { labelSmoothing: eps, batchTrick, teacher, record: rec };
 }
@@ -110,7 +113,8 @@ export class Trainer extends Handle {
     });
     this.labelSmoothing = loss.labelSmoothing;
     this.batchTrick = loss.batchTrick && Object.freeze(loss.batchTrick);
-    this.teacher = loss.teacher && Object.freeze(loss.teacher);
+    this.teacher = loss.teacher ? loss.teacher.model : null;
+    this.distillation = loss.teacher ? Object.freeze({ temperature: loss.teacher.temperature, weight: loss.teacher.weight }) : null;
     model._trainers.add(this);
     // The C trainer reads the teacher at every step: disposing the teacher disposes this trainer.
     if (loss.teacher) loss.teacher.model._trainers.add(this);
@@ -227,7 +231,7 @@ export class Trainer extends Handle {
 
   _free() {
     this.model._trainers.delete(this);
-    if (this.teacher) this.teacher.model._trainers.delete(this);
+    if (this.teacher) this.teacher._trainers.delete(this);
     this._rt.exports.wt_wasm_trainer_destroy(this._ptr);
     this._ptr = 0;
   }

@@ -44,7 +44,7 @@ test('distillation: the step loss is CE + weight * KD of student and teacher log
   const student = wt.models.studentCNN({ inputShape: shape, numClasses: K, seed: 3 });
   const teacher = wt.models.studentCNN({ inputShape: shape, numClasses: K, seed: 4 });
   const trainer = new wt.Trainer(student, {
-    optimizer: { name: 'sgd', lr: 0.05 }, teacher: { model: teacher, temperature: 4, weight: 0.7 },
+    optimizer: { name: 'sgd', lr: 0.05 }, teacher, distillation: { temperature: 4, weight: 0.7 },
   });
   const { x, y } = quadrants(8, 6);
   for (let s = 0; s < 3; s++) {
@@ -54,7 +54,8 @@ test('distillation: the step loss is CE + weight * KD of student and teacher log
     const { loss } = trainer.step(x, y);
     assert.ok(Math.abs(loss - (ce + 0.7 * kd)) <= 1e-5 * Math.abs(loss), `${loss} vs ${ce} + 0.7 * ${kd}`);
   }
-  assert.deepEqual({ ...trainer.teacher, model: null }, { model: null, temperature: 4, weight: 0.7 });
+  assert.equal(trainer.teacher, teacher);
+  assert.deepEqual({ ...trainer.distillation }, { temperature: 4, weight: 0.7 });
   teacher.dispose();
   assert.equal(trainer.disposed, true, 'disposing the teacher disposes the trainer that reads it');
   assert.throws(() => trainer.step(x, y), /disposed/);
@@ -95,8 +96,9 @@ test('bad trainer options throw, naming the option', () => {
     [{ optimizer: sgd, batchTrick: { name: 'mixup', alpha: 0 } }, /alpha must be > 0/],
     [{ optimizer: sgd, teacher: model }, /another model/],
     [{ optimizer: sgd, teacher: other }, /teacher/],
-    [{ optimizer: sgd, teacher: { model: other, temperature: -1 } }, /temperature/],
+    [{ optimizer: sgd, teacher: other, distillation: { temperature: -1 } }, /temperature/],
     [{ optimizer: sgd, teacher: {} }, /teacher must be a Model/],
+    [{ optimizer: sgd, distillation: { temperature: 2 } }, /need a teacher/],
   ];
   for (const [options, pattern] of cases) {
     assert.throws(() => new wt.Trainer(model, options), (e) => e instanceof WasmTricksError && pattern.test(e.message),
