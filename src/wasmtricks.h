@@ -204,6 +204,64 @@ wt_status wt_flatten_forward(wt_ctx *ctx, const wt_flatten *l, int64_t N, const 
 wt_status wt_flatten_backward(wt_ctx *ctx, const wt_flatten *l, int64_t N, const float *x,
                               const float *dy, float *dx, const void *cache, void *workspace);
 
+/* batch norm 2d, torch.nn.BatchNorm2d(C, eps, momentum) with affine and running statistics.
+   training: normalise by the batch mean and biased variance over (N,H,W) and move running_mean /
+   running_var (unbiased, n/(n-1)) by momentum; *num_batches_tracked += 1. eval: normalise by the
+   running statistics. weight, bias: (C) parameters; running_mean, running_var: (C) buffers;
+   num_batches_tracked: 1 int64 or NULL. cache: mean, invstd and the mode of the forward. */
+typedef struct wt_batchnorm2d {
+  int64_t C, H, W;
+  double eps;      /* 1e-5 in torch */
+  double momentum; /* 0.1 in torch */
+  int training;
+  float *weight, *bias, *running_mean, *running_var;
+  int64_t *num_batches_tracked;
+  float *dweight, *dbias;
+} wt_batchnorm2d;
+wt_status wt_batchnorm2d_sizes(wt_ctx *ctx, wt_batchnorm2d *l, int64_t N, wt_layer_sizes *out);
+wt_status wt_batchnorm2d_forward(wt_ctx *ctx, const wt_batchnorm2d *l, int64_t N, const float *x,
+                                 float *y, void *cache, void *workspace);
+wt_status wt_batchnorm2d_backward(wt_ctx *ctx, const wt_batchnorm2d *l, int64_t N, const float *x,
+                                  const float *dy, float *dx, const void *cache, void *workspace);
+/* weight 1, bias 0, running_mean 0, running_var 1, num_batches_tracked 0. */
+wt_status wt_batchnorm2d_init_params(wt_ctx *ctx, const wt_batchnorm2d *l);
+
+/* average pool 2d, torch.nn.AvgPool2d(kernel, stride, padding), count_include_pad, floor mode.
+   With the kernel equal to (H,W) it is the global average pool (nn.AdaptiveAvgPool2d(1)). */
+typedef struct wt_avgpool2d {
+  int64_t C, H, W;
+  int64_t KH, KW, stride_h, stride_w, pad_h, pad_w;
+  int64_t OH, OW; /* filled by wt_avgpool2d_sizes */
+} wt_avgpool2d;
+wt_status wt_avgpool2d_sizes(wt_ctx *ctx, wt_avgpool2d *l, int64_t N, wt_layer_sizes *out);
+wt_status wt_avgpool2d_forward(wt_ctx *ctx, const wt_avgpool2d *l, int64_t N, const float *x,
+                               float *y, void *cache, void *workspace);
+wt_status wt_avgpool2d_backward(wt_ctx *ctx, const wt_avgpool2d *l, int64_t N, const float *x,
+                                const float *dy, float *dx, const void *cache, void *workspace);
+
+/* dropout, torch.nn.Dropout(p): training keeps each element with probability 1 - p (a draw
+   from the context's RNG) and scales it by 1 / (1 - p); eval is the identity. */
+typedef struct wt_dropout {
+  int64_t elems; /* per sample */
+  double p;      /* in [0, 1) */
+  int training;
+} wt_dropout;
+wt_status wt_dropout_sizes(wt_ctx *ctx, wt_dropout *l, int64_t N, wt_layer_sizes *out);
+wt_status wt_dropout_forward(wt_ctx *ctx, const wt_dropout *l, int64_t N, const float *x, float *y,
+                             void *cache, void *workspace);
+wt_status wt_dropout_backward(wt_ctx *ctx, const wt_dropout *l, int64_t N, const float *x,
+                              const float *dy, float *dx, const void *cache, void *workspace);
+
+/* residual add: y = a + b over (N,elems); backward: da += dy, db += dy. */
+typedef struct wt_add {
+  int64_t elems; /* per sample */
+} wt_add;
+wt_status wt_add_sizes(wt_ctx *ctx, wt_add *l, int64_t N, wt_layer_sizes *out);
+wt_status wt_add_forward(wt_ctx *ctx, const wt_add *l, int64_t N, const float *a, const float *b,
+                         float *y);
+wt_status wt_add_backward(wt_ctx *ctx, const wt_add *l, int64_t N, const float *dy, float *da,
+                          float *db);
+
 /* ---------------------------------------------------------------- losses */
 
 /* Softmax cross-entropy with integer labels, mean over the batch, as
@@ -421,6 +479,76 @@ float *wt_model_grads(wt_model *m);
    layer's bias (and BatchNorm parameters, when the model has them). Writes the first
    min(count, cap) ranges to out (NULL with cap 0 only counts) and returns the count. */
 size_t wt_model_no_decay_ranges(const wt_model *m, wt_param_range *out, size_t cap);
+/* Train / eval mode, as torch's model.train() / model.eval(): BatchNorm uses batch statistics
+   and updates its running ones in training, the running ones in eval; Dropout is on only in
+   training. Models start in training mode (as torch modules). wt_model_forward / predict run
+   in the current mode; wt_trainer_step always trains the student in training mode and runs a
+   distillation teacher in eval mode (each model's own flag is left as it was). */
+void wt_model_set_training(wt_model *m, int training);
+int wt_model_training(const wt_model *m);
+/* Re-initialises every parameter (and BatchNorm buffer) as at creation, from the context's RNG. */
+wt_status wt_model_reset_params(wt_model *m);
+/* BatchNorm running statistics (for each BatchNorm layer: running_mean (C), running_var (C));
+   *n receives the float count. NULL for models without BatchNorm buffers is not an error. */
+float *wt_model_buffers(wt_model *m, size_t *n);
+
+/* CIFAR ResNet (He et al. 2016, sec. 4.2) of depth = 6n + 2 (8, 14, 20, 32, 44, 56): a 3x3
+   conv(16) + BN + ReLU stem, three stages of n BasicBlocks with 16, 32, 64 channels (strides
+   1, 2, 2), global average pool, linear. Shortcuts are option B: a 1x1 conv + BN projection
+   where the shape changes, the identity elsewhere. zero_init_residual: each block's last BN
+   starts with weight 0 (Goyal et al. 2017; Bag of Tricks). Convs have no bias and start as
+   torchvision's (kaiming_normal_, fan_out); BN weight 1, bias 0. State_dict names are
+   torchvision's: conv1, bn1, layer1.0.conv1, ..., layer2.0.downsample.0, ..., fc. */
+wt_status wt_model_create_resnet(wt_ctx *ctx, int depth, int64_t C, int64_t H, int64_t W,
+                                 int64_t num_classes, int zero_init_residual, wt_model **out);
+/* ResNet-18 for small inputs (the CIFAR variant): torchvision's resnet18 with a 3x3 stride-1
+   stem conv and no max-pool; stages of 2 BasicBlocks with 64, 128, 256, 512 channels. Its
+   state_dict equals that of torchvision.models.resnet18(num_classes=K) after
+   `m.conv1 = nn.Conv2d(C, 64, 3, 1, 1, bias=False); m.maxpool = nn.Identity()`. */
+wt_status wt_model_create_resnet18(wt_ctx *ctx, int64_t C, int64_t H, int64_t W,
+                                   int64_t num_classes, int zero_init_residual, wt_model **out);
+
+/* A model from a JSON spec (len bytes, not NUL-terminated necessarily). Either a named model,
+     {"model": "resnet", "depth": 20, "input": [3, 32, 32], "classes": 10,
+      "zero_init_residual": false}          ("student_cnn", "resnet", "resnet18")
+   or an explicit list of layers, each reading the previous layer unless it says otherwise:
+     {"input": [1, 28, 28], "classes": 10, "layers": [
+        {"type": "conv2d", "name": "conv1", "out_channels": 16, "kernel": 3, "padding": 1,
+         "bias": false},
+        {"type": "batchnorm2d", "name": "bn1", "id": "a"},
+        {"type": "relu"},
+        {"type": "add", "inputs": ["a", "@input"]}, ...]}
+   Types and keys (defaults in brackets): conv2d out_channels kernel stride[1] padding[0]
+   bias[true] init["torch"|"kaiming_out"]; linear out_features bias[true]; batchnorm2d
+   eps[1e-5] momentum[0.1] zero_init[false]; relu; flatten; maxpool2d and avgpool2d kernel
+   stride[kernel] padding[0]; global_avgpool; dropout p[0.5]; add inputs [a, b]. Every layer
+   may have "name" (its state_dict prefix; default: its index, as nn.Sequential), "id" (for
+   references; default: its name) and "input" (an id, or "@input" for the model input).
+   The last layer must give `classes` values. Unknown keys and types are errors (WT_ERR_FORMAT
+   for bad JSON, WT_ERR_ARG / WT_ERR_SHAPE naming the layer and key otherwise). */
+wt_status wt_model_create_from_spec(wt_ctx *ctx, const char *spec, size_t len, wt_model **out);
+/* The model's spec as JSON (NUL-terminated; owned by the model). Named models give their named
+   spec, so wt_model_create_from_spec(wt_model_spec(m)) builds the same architecture. */
+const char *wt_model_spec(const wt_model *m);
+/* A torchinfo-like table: one row per layer (index, name, type, output shape, parameters),
+   then the totals. Writes at most cap bytes (NUL-terminated) and the full length to *len. */
+wt_status wt_model_summary(wt_model *m, char *buf, size_t cap, size_t *len);
+
+/* Weights as safetensors (huggingface/safetensors: u64 little-endian header length, a JSON
+   header {name: {dtype, shape, data_offsets}, "__metadata__": {...}}, raw little-endian data).
+   Names, shapes and order are the PyTorch state_dict's: conv/linear weight and bias, BatchNorm
+   weight, bias, running_mean, running_var (F32) and num_batches_tracked (I64, shape []).
+   __metadata__ holds {"format": "pt", "spec": <wt_model_spec>}.
+   Save: with out NULL, only *size is set; otherwise cap must be >= *size. */
+wt_status wt_model_save_safetensors(wt_model *m, uint8_t *out, size_t cap, size_t *size);
+/* Loads the weights of a file into m: every state_dict tensor of m must be present with its
+   dtype and shape, and no other tensor may be. The whole file is validated before anything is
+   written (truncation, header length, JSON, dtypes, shapes and their byte sizes, offsets inside
+   the data and not overlapping): WT_ERR_FORMAT, or WT_ERR_SHAPE for a mismatch with m. */
+wt_status wt_model_load_safetensors(wt_model *m, const uint8_t *bytes, size_t len);
+/* Builds the model its __metadata__ spec describes, then loads the weights into it. */
+wt_status wt_model_create_from_safetensors(wt_ctx *ctx, const uint8_t *bytes, size_t len,
+                                           wt_model **out);
 /* Logits (N,K) for x (N,C,H,W); any N >= 1 (processed in chunks). Rejects NaN/Inf input. */
 wt_status wt_model_forward(wt_model *m, const float *x, int64_t N, float *logits);
 /* Class probabilities (N,K): softmax of the logits. */

@@ -83,7 +83,7 @@ wt_status wt_trainer_create(wt_model *m, const wt_trainer_options *opt, wt_train
   t->opt = *opt;
   if (opt->teacher && opt->kd_weight == 0.0) t->opt.kd_weight = 1.0;
   t->scheduled = opt->schedule.kind != WT_SCHEDULE_CONSTANT || opt->schedule.warmup > 0;
-  /* At most one bias per layer today; BatchNorm will add at most one range per layer. */
+  /* At most one no-decay range per layer (a bias, or a BatchNorm's weight and bias). */
   wt_param_range nd[2 * WT__MAX_LAYERS];
   const size_t n_nd = wt_model_no_decay_ranges(m, nd, 2 * WT__MAX_LAYERS);
   WT_ASSERT(n_nd <= 2 * WT__MAX_LAYERS);
@@ -179,7 +179,9 @@ wt_status wt_trainer_step(wt_trainer *t, const float *x, const int32_t *labels, 
     if (p.trick != WT_BATCH_NONE) in = t->mixed, targets = t->targets;
   }
 
-  WT_TRY(wt__model_forward_batch(m, in, N));
+  /* A training step trains: BatchNorm on batch statistics, Dropout on (the model's own
+     train/eval flag is left as it was). */
+  WT_TRY(wt__model_forward_batch_mode(m, in, N, 1));
   const float *logits = wt__model_logits(m);
   /* Non-finite logits mean the run diverged: stop before the update spreads NaN into the
      weights, so the caller can lower the learning rate and go on from intact parameters. */
@@ -193,7 +195,8 @@ wt_status wt_trainer_step(wt_trainer *t, const float *x, const int32_t *labels, 
   WT_TRY(wt_cross_entropy(ctx, N, m->K, logits, targets ? NULL : labels, targets, &ce, &l,
                           wt__model_dlogits(m), &correct));
   if (t->opt.teacher) {
-    const wt_status st = wt__model_forward_batch(t->opt.teacher, in, N);
+    /* The teacher runs in inference: BatchNorm on its running statistics, no Dropout. */
+    const wt_status st = wt__model_forward_batch_mode(t->opt.teacher, in, N, 0);
     if (st != WT_OK)
       return WT_FAIL(ctx, st, "teacher: %s", wt_ctx_last_error(t->opt.teacher->ctx));
     const wt_distill_options kd = {

@@ -1,0 +1,55 @@
+/* add.c - the residual sum of two equally shaped tensors, y = a + b (the "out += identity" of a
+   ResNet block). Backward hands dy to both inputs. No parameters, cache or workspace. */
+#include "../core/internal.h"
+
+static wt_status check_hyper(wt_ctx *ctx, const char *func, const wt_add *l, int64_t N) {
+  if (!l) return wt__fail(ctx, WT_ERR_ARG, func, "l is NULL");
+  WT_TRY(wt__check_dim(ctx, func, "N", N));
+  if (l->elems < 1 || l->elems > WT_MAX_ELEMS)
+    return wt__fail(ctx, WT_ERR_SHAPE, func, "elems must be in [1, %lld], got %lld",
+                    (long long)WT_MAX_ELEMS, (long long)l->elems);
+  const int64_t d[2] = {N, l->elems};
+  return wt__check_elems(ctx, func, "a (N,elems)", d, 2, NULL);
+}
+
+/* a, b: (N,elems) -> y: (N,elems). */
+wt_status wt_add_sizes(wt_ctx *ctx, wt_add *l, int64_t N, wt_layer_sizes *out) {
+  if (!ctx) return WT_ERR_ARG;
+  if (!out) return WT_FAIL(ctx, WT_ERR_ARG, "out is NULL");
+  WT_TRY(check_hyper(ctx, __func__, l, N));
+  out->param_floats = 0;
+  out->cache_bytes = 0;
+  out->workspace_bytes = 0;
+  out->out_elems = l->elems;
+  return WT_OK;
+}
+
+/* a, b: (N,elems) -> y: (N,elems) = a + b (y may be a or b). */
+wt_status wt_add_forward(wt_ctx *ctx, const wt_add *l, int64_t N, const float *a, const float *b,
+                         float *y) {
+  if (!ctx) return WT_ERR_ARG;
+  WT_TRY(check_hyper(ctx, __func__, l, N));
+  if (!a || !b) return WT_FAIL(ctx, WT_ERR_ARG, "%s is NULL", !a ? "a" : "b");
+  if (!y) return WT_FAIL(ctx, WT_ERR_ARG, "y is NULL");
+  const size_t n = (size_t)(N * l->elems);
+  for (size_t i = 0; i < n; i++) y[i] = a[i] + b[i];
+  return WT_OK;
+}
+
+/* dy: (N,elems); da += dy and db += dy (either NULL: not wanted). da == db (the same tensor
+   added to itself) receives 2 dy; neither may alias dy. */
+wt_status wt_add_backward(wt_ctx *ctx, const wt_add *l, int64_t N, const float *dy, float *da,
+                          float *db) {
+  if (!ctx) return WT_ERR_ARG;
+  WT_TRY(check_hyper(ctx, __func__, l, N));
+  if (!dy) return WT_FAIL(ctx, WT_ERR_ARG, "dy is NULL");
+  if ((const float *)da == dy || (const float *)db == dy)
+    return WT_FAIL(ctx, WT_ERR_ARG, "%s aliases dy (backward accumulates)",
+                   (const float *)da == dy ? "da" : "db");
+  const size_t n = (size_t)(N * l->elems);
+  if (da)
+    for (size_t i = 0; i < n; i++) da[i] += dy[i];
+  if (db)
+    for (size_t i = 0; i < n; i++) db[i] += dy[i];
+  return WT_OK;
+}
