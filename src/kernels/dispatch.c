@@ -1,4 +1,4 @@
-/* dispatch.c - chooses the kernel table and drives the GEMM micro-kernels over whole matrices.
+/* dispatch.c - chooses the kernel table (GEMM and vector kernels) and drives the GEMM micro-kernels over whole matrices.
 
    wt__gemm blocks the product as GotoBLAS does (Goto and van de Geijn, "Anatomy of
    high-performance matrix multiplication", TOMS 2008), without threads:
@@ -45,15 +45,26 @@ typedef struct entry {
 
 static const entry entries[] = {
 #define WT_UKERNEL(isa, fn, mr, nr) \
-  {{fn, mr, nr, #fn, WT_ISA_TRANSPOSE_##isa}, WT_ISA_IS_SIMD_##isa},
+  {{.f32_gemm = fn, .gemm_mr = mr, .gemm_nr = nr, .f32_gemm_name = #fn, \
+    .f32_transpose = WT_ISA_TRANSPOSE_##isa}, WT_ISA_IS_SIMD_##isa},
 #include "f32_gemm.inc"
 #undef WT_UKERNEL
 };
 #define N_ENTRIES (sizeof entries / sizeof entries[0])
 
+/* Fills the vector kernels of k: per op, the scalar entry of f32_vector.inc, replaced by the
+   last SIMD entry of that op when simd. */
+static void select_vector(wt_kernels *k, bool simd) {
+#define WT_VKERNEL(isa, op, fn) \
+  if (!WT_ISA_IS_SIMD_##isa || simd) k->f32_##op = fn;
+#include "f32_vector.inc"
+#undef WT_VKERNEL
+}
+
 bool wt__kernels_entry(wt_kernels *k, size_t i) {
   if (i >= N_ENTRIES) return false;
   *k = entries[i].k;
+  select_vector(k, entries[i].simd);
   return true;
 }
 
@@ -64,6 +75,7 @@ void wt__kernels_select(wt_kernels *k, int force_scalar) {
   for (size_t i = 0; i < N_ENTRIES; i++)
     if (entries[i].simd && !force_scalar) pick = i;
   *k = entries[pick].k;
+  select_vector(k, entries[pick].simd);
 }
 
 static size_t min_sz(size_t a, size_t b) { return a < b ? a : b; }

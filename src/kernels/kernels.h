@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct wt_f32_gemm_params {
   int accumulate; /* 0: c = a*w; 1: c += a*w */
@@ -34,17 +35,60 @@ void wt_f32_transpose_ukernel_4x4__scalar(size_t rows, size_t cols, const float 
 void wt_f32_transpose_ukernel_4x4__wasmsimd(size_t rows, size_t cols, const float *src,
                                             size_t lds, float *dst, size_t ldd);
 
+/* Vector kernels (f32_vector.inc); n, rows, cols may be 0. Twins give the same bits except
+   rowsum (reassociated sums).
+   relu:       y[i] = x[i] > 0 || isnan(x[i]) ? x[i] : +0 (torch.relu). y == x is allowed.
+   relu_grad:  dx[i] += dy[i] unless y[i] <= 0 (torch's threshold_backward on the output: a
+               select, so an infinite dy at a dead unit leaves dx alone). dx must not alias.
+   rowbias:    y[r*ldy + j] += bias[r] for r < rows, j < cols (a conv's bias over its planes).
+   rowsum:     sum[r] += sum_j x[r*ldx + j] (the conv bias gradient).
+   maxpool2x2: planes of (H,W) -> (H/2, W/2) (floor), the max of each 2x2 window with stride 2,
+               no padding, as torch.nn.MaxPool2d(2): scanning (0,0),(0,1),(1,0),(1,1), a value
+               replaces the running max (from -inf) if greater or NaN; argmax gets its index
+               h*W + w within the input plane. H, W >= 2. */
+typedef void (*wt_f32_relu_fn)(size_t n, const float *x, float *y);
+typedef void (*wt_f32_relu_grad_fn)(size_t n, const float *y, const float *dy, float *dx);
+typedef void (*wt_f32_rowbias_fn)(size_t rows, size_t cols, const float *bias, float *y,
+                                  size_t ldy);
+typedef void (*wt_f32_rowsum_fn)(size_t rows, size_t cols, const float *x, size_t ldx,
+                                 float *sum);
+typedef void (*wt_f32_maxpool2x2_fn)(size_t planes, size_t H, size_t W, const float *x, float *y,
+                                     int32_t *argmax);
+
+void wt_f32_relu_ukernel__scalar(size_t n, const float *x, float *y);
+void wt_f32_relu_ukernel__wasmsimd(size_t n, const float *x, float *y);
+void wt_f32_relu_grad_ukernel__scalar(size_t n, const float *y, const float *dy, float *dx);
+void wt_f32_relu_grad_ukernel__wasmsimd(size_t n, const float *y, const float *dy, float *dx);
+void wt_f32_rowbias_ukernel__scalar(size_t rows, size_t cols, const float *bias, float *y,
+                                    size_t ldy);
+void wt_f32_rowbias_ukernel__wasmsimd(size_t rows, size_t cols, const float *bias, float *y,
+                                      size_t ldy);
+void wt_f32_rowsum_ukernel__scalar(size_t rows, size_t cols, const float *x, size_t ldx,
+                                   float *sum);
+void wt_f32_rowsum_ukernel__wasmsimd(size_t rows, size_t cols, const float *x, size_t ldx,
+                                     float *sum);
+void wt_f32_maxpool2x2_ukernel__scalar(size_t planes, size_t H, size_t W, const float *x,
+                                       float *y, int32_t *argmax);
+void wt_f32_maxpool2x2_ukernel__wasmsimd(size_t planes, size_t H, size_t W, const float *x,
+                                         float *y, int32_t *argmax);
+
 typedef struct wt_kernels {
   wt_f32_gemm_ukernel_fn f32_gemm;
   size_t gemm_mr, gemm_nr;
   const char *f32_gemm_name;
   wt_f32_transpose_fn f32_transpose; /* same isa as f32_gemm */
+  /* vector kernels: the SIMD ones unless scalar is forced (or not compiled) */
+  wt_f32_relu_fn f32_relu;
+  wt_f32_relu_grad_fn f32_relu_grad;
+  wt_f32_rowbias_fn f32_rowbias;
+  wt_f32_rowsum_fn f32_rowsum;
+  wt_f32_maxpool2x2_fn f32_maxpool2x2;
 } wt_kernels;
 
 /* Picks the fastest kernels this build has (SIMD when compiled with it), or the scalar twins. */
 void wt__kernels_select(wt_kernels *k, int force_scalar);
-/* The table of entry i of f32_gemm.inc (as compiled in this build) with the helpers of its isa,
-   for tests and benchmarks; false when i is past the end. */
+/* The table of entry i of f32_gemm.inc (as compiled in this build) with the helpers and vector
+   kernels of its isa, for tests and benchmarks; false when i is past the end. */
 bool wt__kernels_entry(wt_kernels *k, size_t i);
 
 /* Floats of workspace wt__gemm needs for these sizes and transposes: a packed block of op(B)

@@ -2,6 +2,7 @@
    im2col per sample, then one GEMM through ctx->k. Backward recomputes im2col from x, so the
    layer keeps no cache. Not here: groups, dilation, other padding modes, transposed conv. */
 #include <math.h>
+#include <string.h>
 
 #include "../core/internal.h"
 
@@ -113,46 +114,72 @@ static wt_status check_call(wt_ctx *ctx, const char *func, const wt_conv2d *l, i
   return WT_OK;
 }
 
+/* The outputs ow of one kernel column kw whose input column iw = ow*stride_w - pad_w + kw is
+   inside [0, W): ow in [*lo, *hi). Outside it the window sees the zero padding. */
+static void valid_cols(const wt_conv2d *l, int64_t kw, int64_t *lo, int64_t *hi) {
+  const int64_t s = l->stride_w, first = l->pad_w - kw; /* iw >= 0  <=>  ow*s >= first */
+  int64_t a = first <= 0 ? 0 : (first + s - 1) / s;
+  int64_t b = (l->W - 1 + l->pad_w - kw); /* iw <= W-1  <=>  ow*s <= b */
+  b = b < 0 ? 0 : b / s + 1;
+  if (b > l->OW) b = l->OW;
+  if (a > b) a = b;
+  *lo = a, *hi = b;
+}
+
 /* x: (C,H,W) of one sample -> col: (C*KH*KW, OH*OW), row (c*KH + kh)*KW + kw holds
-   x[c, oh*stride_h - pad_h + kh, ow*stride_w - pad_w + kw], zero outside the image. */
+   x[c, oh*stride_h - pad_h + kh, ow*stride_w - pad_w + kw], zero outside the image. Each output
+   row is a zero head, a copied middle (contiguous when stride_w is 1) and a zero tail, so the
+   inner loops carry no bounds test. */
 static void im2col(const wt_conv2d *l, const float *x, float *col) {
-  const int64_t H = l->H, W = l->W, OH = l->OH, OW = l->OW;
+  const int64_t H = l->H, W = l->W, OH = l->OH, OW = l->OW, sw = l->stride_w;
   for (int64_t c = 0; c < l->C; c++)
     for (int64_t kh = 0; kh < l->KH; kh++)
       for (int64_t kw = 0; kw < l->KW; kw++) {
         float *row = col + ((c * l->KH + kh) * l->KW + kw) * OH * OW;
         const float *plane = x + c * H * W;
+        int64_t lo, hi;
+        valid_cols(l, kw, &lo, &hi);
         for (int64_t oh = 0; oh < OH; oh++) {
           const int64_t ih = oh * l->stride_h - l->pad_h + kh;
           float *r = row + oh * OW;
           if (ih < 0 || ih >= H) {
-            for (int64_t ow = 0; ow < OW; ow++) r[ow] = 0.0f;
+            memset(r, 0, (size_t)OW * sizeof *r);
             continue;
           }
-          for (int64_t ow = 0; ow < OW; ow++) {
-            const int64_t iw = ow * l->stride_w - l->pad_w + kw;
-            r[ow] = (iw >= 0 && iw < W) ? plane[ih * W + iw] : 0.0f;
-          }
+          for (int64_t ow = 0; ow < lo; ow++) r[ow] = 0.0f;
+          for (int64_t ow = hi; ow < OW; ow++) r[ow] = 0.0f;
+          if (lo >= hi) continue;
+          /* src[j] is input column iw of output ow = lo + j */
+          const float *src = plane + ih * W + (lo * sw - l->pad_w + kw);
+          float *dst = r + lo;
+          if (sw == 1)
+            for (int64_t j = 0; j < hi - lo; j++) dst[j] = src[j];
+          else
+            for (int64_t j = 0; j < hi - lo; j++) dst[j] = src[j * sw];
         }
       }
 }
 
 /* The adjoint of im2col: dx: (C,H,W) += scatter of dcol: (C*KH*KW, OH*OW). */
 static void col2im_add(const wt_conv2d *l, const float *dcol, float *dx) {
-  const int64_t H = l->H, W = l->W, OH = l->OH, OW = l->OW;
+  const int64_t H = l->H, W = l->W, OH = l->OH, OW = l->OW, sw = l->stride_w;
   for (int64_t c = 0; c < l->C; c++)
     for (int64_t kh = 0; kh < l->KH; kh++)
       for (int64_t kw = 0; kw < l->KW; kw++) {
         const float *row = dcol + ((c * l->KH + kh) * l->KW + kw) * OH * OW;
         float *plane = dx + c * H * W;
+        int64_t lo, hi;
+        valid_cols(l, kw, &lo, &hi);
         for (int64_t oh = 0; oh < OH; oh++) {
           const int64_t ih = oh * l->stride_h - l->pad_h + kh;
           if (ih < 0 || ih >= H) continue;
-          const float *r = row + oh * OW;
-          for (int64_t ow = 0; ow < OW; ow++) {
-            const int64_t iw = ow * l->stride_w - l->pad_w + kw;
-            if (iw >= 0 && iw < W) plane[ih * W + iw] += r[ow];
-          }
+          const float *r = row + oh * OW + lo;
+          if (lo >= hi) continue;
+          float *dst = plane + ih * W + (lo * sw - l->pad_w + kw);
+          if (sw == 1)
+            for (int64_t j = 0; j < hi - lo; j++) dst[j] += r[j];
+          else
+            for (int64_t j = 0; j < hi - lo; j++) dst[j * sw] += r[j];
         }
       }
 }
@@ -179,9 +206,7 @@ wt_status wt_conv2d_forward(wt_ctx *ctx, const wt_conv2d *l, int64_t N, const fl
       b = col;
     }
     wt__gemm(&ctx->k, false, false, OC, P, K, l->weight, K, b, P, false, yn, P, gws);
-    if (l->bias)
-      for (size_t o = 0; o < OC; o++)
-        for (size_t p = 0; p < P; p++) yn[o * P + p] += l->bias[o];
+    if (l->bias) ctx->k.f32_rowbias(OC, P, l->bias, yn, P);
   }
   return WT_OK;
 }
@@ -204,12 +229,7 @@ wt_status wt_conv2d_backward(wt_ctx *ctx, const wt_conv2d *l, int64_t N, const f
   for (int64_t n = 0; n < N; n++) {
     const float *xn = x + (size_t)n * in;
     const float *dyn = dy + (size_t)n * OC * P;
-    if (l->dbias)
-      for (size_t o = 0; o < OC; o++) {
-        float s = 0.0f;
-        for (size_t p = 0; p < P; p++) s += dyn[o * P + p];
-        l->dbias[o] += s;
-      }
+    if (l->dbias) ctx->k.f32_rowsum(OC, P, dyn, P, l->dbias);
     if (l->dweight) {
       const float *b = xn;
       if (!pw) {

@@ -88,6 +88,13 @@ wt_status wt_maxpool2d_forward(wt_ctx *ctx, const wt_maxpool2d *l, int64_t N, co
   if (!cache) return WT_FAIL(ctx, WT_ERR_ARG, "cache is NULL");
   int32_t *arg = cache;
   const int64_t H = l->H, W = l->W, OH = l->OH, OW = l->OW;
+  /* The common 2x2 / stride 2 / no padding pool: the f32_maxpool2x2 kernel (same scan order,
+     ties and NaN rule, same argmax), SIMD when the table has it. */
+  if (l->KH == 2 && l->KW == 2 && l->stride_h == 2 && l->stride_w == 2 && l->pad_h == 0 &&
+      l->pad_w == 0) {
+    ctx->k.f32_maxpool2x2((size_t)(N * l->C), (size_t)H, (size_t)W, x, y, arg);
+    return WT_OK;
+  }
   for (int64_t plane = 0; plane < N * l->C; plane++) {
     const float *xp = x + plane * H * W;
     float *yp = y + plane * OH * OW;

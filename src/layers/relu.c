@@ -1,5 +1,6 @@
 /* relu.c - y = max(x, 0) elementwise, as torch.relu: NaN propagates forward, and backward masks
-   on the output like torch's threshold_backward (dx += y <= 0 ? 0 : dy). No cache, no workspace. */
+   on the output like torch's threshold_backward (dx += y <= 0 ? 0 : dy). No cache, no workspace.
+   The loops are the f32_relu / f32_relu_grad kernels of ctx->k (SIMD with scalar twins). */
 #include "../core/internal.h"
 
 static wt_status check_hyper(wt_ctx *ctx, const char *func, const wt_relu *l, int64_t N) {
@@ -32,11 +33,7 @@ wt_status wt_relu_forward(wt_ctx *ctx, const wt_relu *l, int64_t N, const float 
   WT_TRY(check_hyper(ctx, __func__, l, N));
   if (!x) return WT_FAIL(ctx, WT_ERR_ARG, "x is NULL");
   if (!y) return WT_FAIL(ctx, WT_ERR_ARG, "y is NULL");
-  const size_t n = (size_t)(N * l->elems);
-  for (size_t i = 0; i < n; i++) {
-    const float v = x[i];
-    y[i] = (v > 0.0f || v != v) ? v : 0.0f;
-  }
+  ctx->k.f32_relu((size_t)(N * l->elems), x, y);
   return WT_OK;
 }
 
@@ -53,8 +50,6 @@ wt_status wt_relu_backward(wt_ctx *ctx, const wt_relu *l, int64_t N, const float
   if (!dx) return WT_OK; /* a first layer: no gradient wanted */
   if ((const float *)dx == dy)
     return WT_FAIL(ctx, WT_ERR_ARG, "dx aliases dy (backward accumulates: dx += dy)");
-  const size_t n = (size_t)(N * l->elems);
-  for (size_t i = 0; i < n; i++)
-    if (!(y[i] <= 0.0f)) dx[i] += dy[i];
+  ctx->k.f32_relu_grad((size_t)(N * l->elems), y, dy, dx);
   return WT_OK;
 }

@@ -10,6 +10,9 @@
    - NaN: a NaN in A or B reaches exactly the C outputs it feeds; a NaN already in C is
      overwritten when accumulate is off.
    - the packing transposes of each isa: every size up to 17 and 64, with sentinels.
+   - every f32_vector.inc entry against its scalar twin (and the scalar ones against a direct
+     reference): n = 0..3*8+1 and larger, in place, strided rows, odd plane sizes, and inputs
+     seeded with NaN, +-0, +-inf and ties; bit-exact except rowsum (reassociated sums).
    Errors are measured as |got - ref| / (sum_k |a_ik b_kj| + |c0_ij|), never by equality
    (transposes are copies and are compared exactly). */
 #include <stdint.h>
@@ -369,6 +372,188 @@ static void test_select(void) {
          kd.gemm_nr);
 }
 
+/* ------------------------------------------------------------------ vector kernels */
+
+typedef struct ventry {
+  const char *isa, *op, *name;
+  void (*fn)(void);
+} ventry;
+
+static const ventry ventries[] = {
+#define WT_VKERNEL(isa, op, fn) {#isa, #op, #fn, (void (*)(void))fn},
+#include "kernels/f32_vector.inc"
+#undef WT_VKERNEL
+};
+#define N_VENTRIES (sizeof ventries / sizeof ventries[0])
+
+static const ventry *vtwin_of(const ventry *e) {
+  for (size_t i = 0; i < N_VENTRIES; i++)
+    if (!strcmp(ventries[i].isa, "scalar") && !strcmp(ventries[i].op, e->op)) return &ventries[i];
+  return NULL;
+}
+
+/* Random values in [-1, 1), with about one in five replaced by NaN, +-0, +-inf or a repeat of
+   the previous value (ties for max-pool). */
+static void fill_special(wt_rng *rng, float *p, size_t n) {
+  fill(rng, p, n);
+  for (size_t i = 0; i < n; i++) {
+    const uint32_t r = wt_rng_u32(rng) % 20;
+    if (r == 0) p[i] = NAN;
+    else if (r == 1) p[i] = -0.0f;
+    else if (r == 2) p[i] = 0.0f;
+    else if (r == 3) p[i] = INFINITY;
+    else if (r == 4) p[i] = -INFINITY;
+    else if (r == 5 && i > 0) p[i] = p[i - 1];
+  }
+}
+
+/* Same bits, or both NaN. */
+static bool same_f(float a, float b) {
+  return (a != a && b != b) || memcmp(&a, &b, sizeof a) == 0;
+}
+
+static size_t count_diff(const float *a, const float *b, size_t n) {
+  size_t d = 0;
+  for (size_t i = 0; i < n; i++) d += !same_f(a[i], b[i]);
+  return d;
+}
+
+#define VGUARD 4
+
+static void test_vector_relu(wt_rng *rng, const ventry *e, const ventry *tw) {
+  const wt_f32_relu_fn f = (wt_f32_relu_fn)e->fn, g = (wt_f32_relu_fn)tw->fn;
+  for (size_t n = 0; n <= 3 * 8 + 1 + 40; n += n < 26 ? 1 : 19) {
+    float *x = alloc_f(n + VGUARD), *y = alloc_f(n + VGUARD), *yt = alloc_f(n + VGUARD);
+    fill_special(rng, x, n);
+    for (size_t i = 0; i < n + VGUARD; i++) y[i] = yt[i] = SENTINEL;
+    f(n, x, y);
+    g(n, x, yt);
+    size_t bad = count_diff(y, yt, n + VGUARD);
+    for (size_t i = 0; i < n; i++) { /* the reference: torch.relu */
+      const float want = x[i] != x[i] ? x[i] : (x[i] > 0.0f ? x[i] : 0.0f);
+      bad += !same_f(yt[i], want);
+    }
+    memcpy(yt, y, n * sizeof *y); /* in place */
+    memcpy(y, x, n * sizeof *y);
+    f(n, y, y);
+    bad += count_diff(y, yt, n);
+    CHECK_MSG(bad == 0, "%s n=%zu: %zu wrong", e->name, n, bad);
+    free(x), free(y), free(yt);
+  }
+}
+
+static void test_vector_relu_grad(wt_rng *rng, const ventry *e, const ventry *tw) {
+  const wt_f32_relu_grad_fn f = (wt_f32_relu_grad_fn)e->fn, g = (wt_f32_relu_grad_fn)tw->fn;
+  for (size_t n = 0; n <= 3 * 8 + 1 + 40; n += n < 26 ? 1 : 19) {
+    float *y = alloc_f(n), *dy = alloc_f(n), *dx = alloc_f(n + VGUARD), *dxt = alloc_f(n + VGUARD);
+    float *dx0 = alloc_f(n + 1);
+    fill_special(rng, y, n);
+    fill_special(rng, dy, n);
+    fill(rng, dx, n);
+    for (size_t i = n; i < n + VGUARD; i++) dx[i] = SENTINEL;
+    memcpy(dxt, dx, (n + VGUARD) * sizeof *dx);
+    memcpy(dx0, dx, n * sizeof *dx);
+    f(n, y, dy, dx);
+    g(n, y, dy, dxt);
+    size_t bad = count_diff(dx, dxt, n + VGUARD);
+    for (size_t i = 0; i < n; i++)
+      bad += !same_f(dxt[i], y[i] <= 0.0f ? dx0[i] : dx0[i] + dy[i]);
+    CHECK_MSG(bad == 0, "%s n=%zu: %zu wrong", e->name, n, bad);
+    free(y), free(dy), free(dx), free(dxt), free(dx0);
+  }
+}
+
+static void test_vector_rows(wt_rng *rng, const ventry *e, const ventry *tw, bool sum) {
+  static const size_t colss[] = {0, 1, 3, 4, 5, 7, 8, 9, 16, 17, 25, 784};
+  for (size_t ci = 0; ci < sizeof colss / sizeof colss[0]; ci++)
+    for (size_t rows = 0; rows <= 5; rows += 1) {
+      const size_t cols = colss[ci], ld = cols + ci % 3, len = rows * ld + VGUARD;
+      float *x = alloc_f(len), *xt = alloc_f(len), *v = alloc_f(rows + VGUARD);
+      float *vt = alloc_f(rows + VGUARD);
+      fill(rng, x, len);
+      fill(rng, v, rows + VGUARD);
+      memcpy(xt, x, len * sizeof *x);
+      memcpy(vt, v, (rows + VGUARD) * sizeof *v);
+      size_t bad = 0;
+      if (sum) {
+        ((wt_f32_rowsum_fn)e->fn)(rows, cols, x, ld, v);
+        ((wt_f32_rowsum_fn)tw->fn)(rows, cols, x, ld, vt);
+        for (size_t r = 0; r < rows; r++) {
+          double mag = 1.0; /* |initial sum| < 1 */
+          for (size_t j = 0; j < cols; j++) mag += fabs((double)x[r * ld + j]);
+          bad += !(fabs((double)v[r] - (double)vt[r]) <= TOL_TWIN * mag);
+        }
+        bad += count_diff(v + rows, vt + rows, VGUARD);
+      } else {
+        ((wt_f32_rowbias_fn)e->fn)(rows, cols, v, x, ld);
+        ((wt_f32_rowbias_fn)tw->fn)(rows, cols, v, xt, ld);
+        bad += count_diff(x, xt, len);
+      }
+      CHECK_MSG(bad == 0, "%s rows=%zu cols=%zu ld=%zu: %zu wrong", e->name, rows, cols, ld, bad);
+      free(x), free(xt), free(v), free(vt);
+    }
+}
+
+static void test_vector_maxpool(wt_rng *rng, const ventry *e, const ventry *tw) {
+  const wt_f32_maxpool2x2_fn f = (wt_f32_maxpool2x2_fn)e->fn, g = (wt_f32_maxpool2x2_fn)tw->fn;
+  for (size_t H = 2; H <= 9; H++)
+    for (size_t W = 2; W <= 19; W++) {
+      const size_t planes = 1 + (H + W) % 3, OH = H / 2, OW = W / 2;
+      const size_t in = planes * H * W, out = planes * OH * OW;
+      float *x = alloc_f(in), *y = alloc_f(out + VGUARD), *yt = alloc_f(out + VGUARD);
+      int32_t *a = malloc((out + VGUARD) * sizeof *a), *at = malloc((out + VGUARD) * sizeof *a);
+      if (!a || !at) exit(2);
+      fill_special(rng, x, in);
+      for (size_t i = 0; i < out + VGUARD; i++) y[i] = yt[i] = SENTINEL, a[i] = at[i] = -7;
+      f(planes, H, W, x, y, a);
+      g(planes, H, W, x, yt, at);
+      size_t bad = count_diff(y, yt, out + VGUARD);
+      for (size_t i = 0; i < out + VGUARD; i++) bad += a[i] != at[i];
+      /* the scalar one against a direct reading: y is the value at the argmax, which is in
+         its window, and nothing in the window beats it */
+      for (size_t p = 0; p < planes; p++)
+        for (size_t oh = 0; oh < OH; oh++)
+          for (size_t ow = 0; ow < OW; ow++) {
+            const size_t o = (p * OH + oh) * OW + ow;
+            const float *xp = x + p * H * W;
+            const size_t ih = (size_t)at[o] / W, iw = (size_t)at[o] % W;
+            bad += ih / 2 != oh || iw / 2 != ow || !same_f(yt[o], xp[at[o]]);
+            for (size_t t = 0; t < 4; t++) {
+              const float v = xp[(2 * oh + t / 2) * W + 2 * ow + t % 2];
+              bad += v == v && yt[o] == yt[o] && v > yt[o];
+              bad += v != v && yt[o] == yt[o];
+            }
+          }
+      CHECK_MSG(bad == 0, "%s planes=%zu H=%zu W=%zu: %zu wrong", e->name, planes, H, W, bad);
+      free(x), free(y), free(yt), free(a), free(at);
+    }
+}
+
+static void test_vector(wt_rng *rng) {
+  for (size_t i = 0; i < N_VENTRIES; i++) {
+    const ventry *e = &ventries[i], *tw = vtwin_of(e);
+    CHECK_MSG(tw != NULL, "%s has no scalar twin", e->name);
+    if (!tw) continue;
+    if (!strcmp(e->op, "relu")) test_vector_relu(rng, e, tw);
+    else if (!strcmp(e->op, "relu_grad")) test_vector_relu_grad(rng, e, tw);
+    else if (!strcmp(e->op, "rowbias")) test_vector_rows(rng, e, tw, false);
+    else if (!strcmp(e->op, "rowsum")) test_vector_rows(rng, e, tw, true);
+    else if (!strcmp(e->op, "maxpool2x2")) test_vector_maxpool(rng, e, tw);
+    else CHECK_MSG(false, "%s: no test for op %s", e->name, e->op);
+  }
+  /* the selected tables carry the vector kernels of their isa */
+  wt_kernels ks, kd;
+  wt__kernels_select(&ks, 1);
+  wt__kernels_select(&kd, 0);
+  CHECK(ks.f32_relu == wt_f32_relu_ukernel__scalar && ks.f32_maxpool2x2 != NULL);
+#if WT_HAVE_WASMSIMD
+  CHECK(kd.f32_relu == wt_f32_relu_ukernel__wasmsimd);
+  CHECK(kd.f32_maxpool2x2 == wt_f32_maxpool2x2_ukernel__wasmsimd);
+#else
+  CHECK(kd.f32_relu == wt_f32_relu_ukernel__scalar);
+#endif
+}
+
 int main(void) {
   wt_rng rng;
   wt_rng_seed(&rng, 20240607, 1);
@@ -377,5 +562,6 @@ int main(void) {
   test_transpose(&rng);
   test_gemm(&rng);
   test_nan(&rng);
+  test_vector(&rng);
   return check_summary("test_kernels");
 }
