@@ -538,7 +538,8 @@ wt_status wt_model_summary(wt_model *m, char *buf, size_t cap, size_t *len);
    header {name: {dtype, shape, data_offsets}, "__metadata__": {...}}, raw little-endian data).
    Names, shapes and order are the PyTorch state_dict's: conv/linear weight and bias, BatchNorm
    weight, bias, running_mean, running_var (F32) and num_batches_tracked (I64, shape []).
-   __metadata__ holds {"format": "pt", "spec": <wt_model_spec>}.
+   __metadata__ holds {"format": "pt", "spec": <wt_model_spec>} (examples/pytorch/wt_models.py
+   writes the same bytes from a PyTorch state_dict).
    Save: with out NULL, only *size is set; otherwise cap must be >= *size. */
 wt_status wt_model_save_safetensors(wt_model *m, uint8_t *out, size_t cap, size_t *size);
 /* Loads the weights of a file into m: every state_dict tensor of m must be present with its
