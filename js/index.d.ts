@@ -45,6 +45,36 @@ export interface StudentCNNOptions {
   seed?: Seed;
 }
 
+export interface ResNetOptions {
+  /** 6n+2: 8, 14, 20, 32, 44, 56 (default 20). */
+  depth?: number;
+  numClasses: number;
+  /** [C, H, W] (default [3, 32, 32]). */
+  inputShape?: Shape3 | readonly number[];
+  /** Each block's last BatchNorm starts with weight 0 (Bag of Tricks). */
+  zeroInitResidual?: boolean;
+  seed?: Seed;
+}
+
+/** One layer of an explicit spec. `name` is the state_dict prefix (default: the index, as
+    nn.Sequential), `id` names it for references (default: the name), `input` reads another
+    layer's output ("@input": the model's input; default: the previous layer). */
+export type LayerSpec = { name?: string; id?: string; input?: string } & (
+  | { type: 'conv2d'; out_channels: number; kernel: number; stride?: number; padding?: number;
+      bias?: boolean; init?: 'torch' | 'kaiming_out' }
+  | { type: 'linear'; out_features: number; bias?: boolean }
+  | { type: 'batchnorm2d'; eps?: number; momentum?: number; zero_init?: boolean }
+  | { type: 'maxpool2d' | 'avgpool2d'; kernel: number; stride?: number; padding?: number }
+  | { type: 'global_avgpool' | 'relu' | 'flatten' }
+  | { type: 'dropout'; p?: number }
+  | { type: 'add'; inputs: [string, string] });
+
+/** A model description: a named model or an explicit list of layers. */
+export type ModelSpec =
+  | { model: 'student_cnn' | 'resnet18'; input: Shape3 | number[]; classes: number; zero_init_residual?: boolean }
+  | { model: 'resnet'; depth: number; input: Shape3 | number[]; classes: number; zero_init_residual?: boolean }
+  | { input: Shape3 | number[]; classes: number; layers: LayerSpec[] };
+
 /** A network with its own C context (its seed, its errors, its memory). */
 export class Model implements Disposable {
   private constructor();
@@ -62,6 +92,23 @@ export class Model implements Disposable {
   getParams(): Float32Array;
   /** Overwrites all parameters; length must be paramCount. */
   setParams(params: Float32Array): void;
+  /** The spec that rebuilds this architecture (wt.models.fromSpec(model.spec)). */
+  readonly spec: ModelSpec;
+  /** True in training mode (the default, as torch): BatchNorm on batch statistics, Dropout on.
+      forward/predict run in the current mode; Trainer.step always trains the student in training
+      mode and runs a distillation teacher in eval mode. */
+  readonly training: boolean;
+  /** Training mode (torch's model.train()); returns the model. */
+  train(on?: boolean): this;
+  /** Eval mode (torch's model.eval()): BatchNorm on running statistics, no Dropout. */
+  eval(): this;
+  /** torchinfo-like table: layer, type, output shape, parameters, totals. */
+  summary(): string;
+  /** safetensors bytes: PyTorch state_dict names and shapes (BatchNorm buffers included), the
+      spec in __metadata__. */
+  save(): Uint8Array;
+  /** Loads a safetensors file's weights (validated entirely before anything is written). */
+  loadWeights(bytes: Uint8Array | ArrayBuffer): this;
   /** Bytes held by this model's context (model, trainers, scratch). */
   liveBytes(): number;
   /** Also disposes the model's trainers. */
@@ -406,6 +453,15 @@ export interface WasmTricks {
   models: {
     /** conv3x3(C->32) ReLU conv3x3(32->64) ReLU maxpool2 flatten linear(->128) ReLU linear(->numClasses) */
     studentCNN(options: StudentCNNOptions): Model;
+    /** CIFAR ResNet (He et al. 2016) of depth 6n+2: 16/32/64 channels, BasicBlocks, 1x1 conv + BN
+        projection shortcuts; torchvision state_dict names. */
+    resnet(options: ResNetOptions): Model;
+    /** ResNet-18 for small inputs: 3x3 stride-1 stem, no max-pool (torchvision's names). */
+    resnet18(options: Omit<ResNetOptions, 'depth'>): Model;
+    /** A model from a spec object or its JSON string. */
+    fromSpec(spec: ModelSpec | string, options?: { seed?: Seed }): Model;
+    /** Rebuilds the model of a safetensors file (model.save(), or examples/pytorch/wt_models.py). */
+    load(bytes: Uint8Array | ArrayBuffer, options?: { seed?: Seed }): Model;
   };
   Trainer: new (model: Model, options: TrainerOptions) => Trainer;
   data: Data;

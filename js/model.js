@@ -11,34 +11,136 @@ function posInt(v, name) {
   return v;
 }
 
+/** A double out-parameter at p (8-byte aligned stack memory). */
+function readF64(rt, p) {
+  return new Float64Array(rt.memory.buffer, p, 1)[0];
+}
+
+/** Creates the C model for the student CNN (the default of the Model constructor). */
+function createStudent(rt, ctx, out, { inputShape, numClasses }) {
+  const [C, H, W] = inputShape;
+  return rt.exports.wt_wasm_model_create_student_cnn(ctx, C, H, W, numClasses, out);
+}
+
 export class Model extends Handle {
-  /** @internal use wt.models.* */
-  constructor(rt, { inputShape, numClasses, seed = 0, forceScalar = false }) {
-    argCheck(Array.isArray(inputShape) && inputShape.length === 3,
-      `inputShape must be [C, H, W], got ${describe(inputShape)}`);
-    inputShape.forEach((v, i) => posInt(v, `inputShape[${i}]`));
-    posInt(numClasses, 'numClasses');
+  /** @internal use wt.models.*. create(rt, ctx, outPtr, opts) makes the C model (default: the
+      student CNN); without inputShape / numClasses they are read from the built model. */
+  constructor(rt, { inputShape, numClasses, seed = 0, forceScalar = false, create = createStudent,
+    what = 'studentCNN' }) {
+    if (create === createStudent || inputShape !== undefined) {
+      argCheck(Array.isArray(inputShape) && inputShape.length === 3,
+        `inputShape must be [C, H, W], got ${describe(inputShape)}`);
+      inputShape.forEach((v, i) => posInt(v, `inputShape[${i}]`));
+    }
+    if (create === createStudent || numClasses !== undefined) posInt(numClasses, 'numClasses');
     super('Model');
     this._rt = rt;
     this._trainers = new Set();
-    this.inputShape = Object.freeze([...inputShape]);
-    this.numClasses = numClasses;
     this.seed = seed;
     this._ctx = rt.createContext(seed, forceScalar);
     try {
-      const [C, H, W] = inputShape;
       this._ptr = rt.withStack((salloc) => {
         const out = salloc(4);
-        rt.check(rt.exports.wt_wasm_model_create_student_cnn(this._ctx, C, H, W, numClasses, out),
-          this._ctx, 'studentCNN');
+        rt.check(create(rt, this._ctx, out, { inputShape, numClasses }), this._ctx, what);
         return rt.i32[out >> 2] >>> 0;
       });
     } catch (e) {
       rt.destroyContext(this._ctx);
       throw e;
     }
+    const shape = rt.withStack((salloc) => {
+      const out = salloc(16);
+      rt.exports.wt_wasm_model_shape(this._ptr, out);
+      return Array.from(rt.i32.subarray(out >> 2, (out >> 2) + 4));
+    });
+    this.inputShape = Object.freeze(shape.slice(0, 3));
+    this.numClasses = shape[3];
     this.paramCount = rt.exports.wt_wasm_model_param_count(this._ptr);
     this._track();
+  }
+
+  /** The model's spec (a JSON-compatible object): wt.models.fromSpec(model.spec) rebuilds it. */
+  get spec() {
+    this._alive('spec');
+    return JSON.parse(this._rt.cstring(this._rt.exports.wt_wasm_model_spec(this._ptr) >>> 0));
+  }
+
+  /** True in training mode (BatchNorm on batch statistics, Dropout on), as a new model starts. */
+  get training() {
+    this._alive('training');
+    return this._rt.exports.wt_wasm_model_training(this._ptr) !== 0;
+  }
+
+  /** Training mode, as torch's model.train(). Returns the model. */
+  train(on = true) {
+    this._alive('train');
+    this._rt.exports.wt_wasm_model_set_training(this._ptr, on ? 1 : 0);
+    return this;
+  }
+
+  /** Eval mode (BatchNorm on running statistics, no Dropout), as torch's model.eval(). */
+  eval() {
+    return this.train(false);
+  }
+
+  /** A torchinfo-like table: layer, type, output shape, parameters, totals. */
+  summary() {
+    this._alive('summary');
+    const rt = this._rt;
+    const len = rt.withStack((salloc) => {
+      const out = salloc(8);
+      rt.check(rt.exports.wt_wasm_model_summary(this._ptr, 0, 0, out), this._ctx, 'summary');
+      return readF64(rt, out);
+    });
+    let buf = 0;
+    try {
+      buf = rt.alloc(len + 1, 'summary');
+      rt.withStack((salloc) => {
+        const out = salloc(8);
+        rt.check(rt.exports.wt_wasm_model_summary(this._ptr, buf, len + 1, out), this._ctx, 'summary');
+      });
+      return rt.cstring(buf);
+    } finally {
+      rt.free(buf);
+    }
+  }
+
+  /** The weights as a safetensors file (PyTorch state_dict names; the spec in __metadata__). */
+  save() {
+    this._alive('save');
+    const rt = this._rt;
+    const size = rt.withStack((salloc) => {
+      const out = salloc(8);
+      rt.check(rt.exports.wt_wasm_model_save_safetensors(this._ptr, 0, 0, out), this._ctx, 'save');
+      return readF64(rt, out);
+    });
+    let buf = 0;
+    try {
+      buf = rt.alloc(size, 'save');
+      rt.withStack((salloc) => {
+        const out = salloc(8);
+        rt.check(rt.exports.wt_wasm_model_save_safetensors(this._ptr, buf, size, out), this._ctx, 'save');
+      });
+      return rt.u8.slice(buf, buf + size);
+    } finally {
+      rt.free(buf);
+    }
+  }
+
+  /** Loads a safetensors file's weights into this model (same tensor names and shapes). The
+      file is validated entirely before anything is written. */
+  loadWeights(bytes) {
+    this._alive('loadWeights');
+    const b = asBytes(bytes, 'loadWeights');
+    const rt = this._rt;
+    let p = 0;
+    try {
+      p = rt.copyIn(b, 'weights');
+      rt.check(rt.exports.wt_wasm_model_load_safetensors(this._ptr, p, b.length), this._ctx, 'loadWeights');
+    } finally {
+      rt.free(p);
+    }
+    return this;
   }
 
   /** Elements of one input image: C*H*W. */
@@ -121,14 +223,88 @@ export class Model extends Handle {
   }
 }
 
+function asBytes(bytes, method) {
+  if (bytes instanceof ArrayBuffer) return new Uint8Array(bytes);
+  argCheck(ArrayBuffer.isView(bytes),
+    `${method}: bytes must be a Uint8Array or ArrayBuffer, got ${describe(bytes)}`);
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+function inputShapeOf(opts, what, fallback) {
+  const s = opts.inputShape ?? fallback;
+  argCheck(Array.isArray(s) && s.length === 3, `${what}: inputShape must be [C, H, W], got ${describe(s)}`);
+  s.forEach((v, i) => posInt(v, `${what}: inputShape[${i}]`));
+  return s;
+}
+
 /** The factories exposed as wt.models. */
 export function makeModels(rt, forceScalar = false) {
+  const opts0 = (opts, what) => {
+    argCheck(opts && typeof opts === 'object', `${what}: options must be an object`);
+    return opts;
+  };
   return Object.freeze({
     /** The seed's student CNN: conv3x3(C->32) ReLU conv3x3(32->64) ReLU maxpool2 flatten
         linear(->128) ReLU linear(->numClasses). H and W must be even. */
     studentCNN(opts = {}) {
-      argCheck(opts && typeof opts === 'object', 'studentCNN: options must be an object');
-      return new Model(rt, { forceScalar, ...opts });
+      return new Model(rt, { forceScalar, ...opts0(opts, 'studentCNN') });
+    },
+    /** CIFAR ResNet (He et al. 2016) of depth 6n+2 (8, 14, 20, 32, 44, 56): 16/32/64 channels,
+        BasicBlocks, 1x1 conv + BN projection shortcuts. */
+    resnet(opts = {}) {
+      const { depth = 20, numClasses, zeroInitResidual = false, seed = 0 } = opts0(opts, 'resnet');
+      const [C, H, W] = inputShapeOf(opts, 'resnet', [3, 32, 32]);
+      posInt(numClasses, 'resnet: numClasses');
+      posInt(depth, 'resnet: depth');
+      return new Model(rt, {
+        seed, forceScalar, what: 'resnet', inputShape: [C, H, W], numClasses,
+        create: (r, ctx, out) => r.exports.wt_wasm_model_create_resnet(ctx, depth, C, H, W, numClasses,
+          zeroInitResidual ? 1 : 0, out),
+      });
+    },
+    /** ResNet-18 for small inputs (3x3 stem, no max-pool; torchvision's state_dict names). */
+    resnet18(opts = {}) {
+      const { numClasses, zeroInitResidual = false, seed = 0 } = opts0(opts, 'resnet18');
+      const [C, H, W] = inputShapeOf(opts, 'resnet18', [3, 32, 32]);
+      posInt(numClasses, 'resnet18: numClasses');
+      return new Model(rt, {
+        seed, forceScalar, what: 'resnet18', inputShape: [C, H, W], numClasses,
+        create: (r, ctx, out) => r.exports.wt_wasm_model_create_resnet18(ctx, C, H, W, numClasses,
+          zeroInitResidual ? 1 : 0, out),
+      });
+    },
+    /** A model from a spec object (or its JSON string); see wt_model_create_from_spec. */
+    fromSpec(spec, { seed = 0 } = {}) {
+      const text = typeof spec === 'string' ? spec : JSON.stringify(spec);
+      argCheck(typeof text === 'string', `fromSpec: spec must be an object or a JSON string, got ${describe(spec)}`);
+      const bytes = new TextEncoder().encode(text);
+      return new Model(rt, {
+        seed, forceScalar, what: 'fromSpec',
+        create: (r, ctx, out) => {
+          const p = r.copyIn(bytes, 'spec');
+          try {
+            return r.exports.wt_wasm_model_create_from_spec(ctx, p, bytes.length, out);
+          } finally {
+            r.free(p);
+          }
+        },
+      });
+    },
+    /** A model rebuilt from a safetensors file written by model.save() (or by
+        examples/pytorch/wt_models.py): the spec comes from its __metadata__. */
+    load(bytes, { seed = 0 } = {}) {
+      const b = asBytes(bytes, 'load');
+      return new Model(rt, {
+        seed, forceScalar, what: 'load',
+        create: (r, ctx, out) => {
+          const p = r.copyIn(b, 'safetensors');
+          try {
+            return r.exports.wt_wasm_model_create_from_safetensors(ctx, p, b.length, out);
+          } finally {
+            r.free(p);
+          }
+        },
+      });
     },
   });
 }

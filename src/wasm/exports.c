@@ -39,6 +39,51 @@ WT_EXPORT int wt_wasm_model_create_student_cnn(wt_ctx *ctx, int C, int H, int W,
   return wt_model_create_student_cnn(ctx, C, H, W, classes, out);
 }
 WT_EXPORT void wt_wasm_model_destroy(wt_model *m) { wt_model_destroy(m); }
+/* CIFAR ResNet of depth 6n+2 / ResNet-18 for small inputs (zero_init: 0/1). */
+WT_EXPORT int wt_wasm_model_create_resnet(wt_ctx *ctx, int depth, int C, int H, int W, int classes,
+                                          int zero_init, wt_model **out) {
+  return wt_model_create_resnet(ctx, depth, C, H, W, classes, zero_init, out);
+}
+WT_EXPORT int wt_wasm_model_create_resnet18(wt_ctx *ctx, int C, int H, int W, int classes,
+                                            int zero_init, wt_model **out) {
+  return wt_model_create_resnet18(ctx, C, H, W, classes, zero_init, out);
+}
+/* spec: len bytes of JSON (UTF-8), owned by the caller. */
+WT_EXPORT int wt_wasm_model_create_from_spec(wt_ctx *ctx, const char *spec, int len, wt_model **out) {
+  return wt_model_create_from_spec(ctx, spec, (size_t)len, out);
+}
+/* bytes: a safetensors file (len bytes), owned by the caller. */
+WT_EXPORT int wt_wasm_model_create_from_safetensors(wt_ctx *ctx, const uint8_t *bytes, double len,
+                                                    wt_model **out) {
+  return wt_model_create_from_safetensors(ctx, bytes, (size_t)len, out);
+}
+WT_EXPORT int wt_wasm_model_load_safetensors(wt_model *m, const uint8_t *bytes, double len) {
+  return wt_model_load_safetensors(m, bytes, (size_t)len);
+}
+/* out NULL: only *size (1 double) is written; otherwise out holds cap bytes. */
+WT_EXPORT int wt_wasm_model_save_safetensors(wt_model *m, uint8_t *out, double cap, double *size) {
+  size_t n = 0;
+  const wt_status st = wt_model_save_safetensors(m, out, (size_t)cap, &n);
+  *size = (double)n;
+  return st;
+}
+WT_EXPORT void wt_wasm_model_set_training(wt_model *m, int training) { wt_model_set_training(m, training); }
+WT_EXPORT int wt_wasm_model_training(wt_model *m) { return wt_model_training(m); }
+/* The model's JSON spec (owned by the model). */
+WT_EXPORT const char *wt_wasm_model_spec(wt_model *m) { return wt_model_spec(m); }
+/* buf: cap bytes (or NULL with cap 0); *len (1 double): the summary's full length. */
+WT_EXPORT int wt_wasm_model_summary(wt_model *m, char *buf, double cap, double *len) {
+  size_t n = 0;
+  const wt_status st = wt_model_summary(m, buf, (size_t)cap, &n);
+  *len = (double)n;
+  return st;
+}
+/* out4: int32[4] = { C, H, W, classes }. */
+WT_EXPORT void wt_wasm_model_shape(wt_model *m, int32_t *out4) {
+  int64_t chw[3], k;
+  wt_model_shape(m, chw, &k);
+  out4[0] = (int32_t)chw[0], out4[1] = (int32_t)chw[1], out4[2] = (int32_t)chw[2], out4[3] = (int32_t)k;
+}
 WT_EXPORT double wt_wasm_model_param_count(wt_model *m) { return (double)wt_model_param_count(m); }
 /* Pointer to the flat parameter block (floats, PyTorch state_dict order); valid until the
    model is destroyed, but re-read HEAPF32 after any call that may grow memory. */
