@@ -179,8 +179,6 @@ static void file_free(wt_ctx *ctx, st_file *f) {
   wt__free(ctx, f->e);
 }
 
-#define BAD(...) (st = WT_FAIL(ctx, WT_ERR_FORMAT, __VA_ARGS__), false)
-
 /* The name of entry token k for messages (truncated, escapes raw). */
 static const char *key_text(const wt__json *j, int64_t k, char *buf, size_t cap) {
   if (!wt__json_str(j, k, buf, cap, NULL)) snprintf(buf, cap, "(an unreadable name)");
@@ -188,7 +186,6 @@ static const char *key_text(const wt__json *j, int64_t k, char *buf, size_t cap)
 }
 
 static wt_status parse_entry(wt_ctx *ctx, const wt__json *j, int64_t k, uint64_t data_len, st_entry *e) {
-  wt_status st = WT_OK;
   char nm[WT__ST_MAX_NAME];
   const char *name = key_text(j, k, nm, sizeof nm);
   const int64_t v = k + 1;
@@ -235,7 +232,6 @@ static wt_status parse_entry(wt_ctx *ctx, const wt__json *j, int64_t k, uint64_t
                    (long long)(en - b), dtypes[e->dtype].name, (unsigned long long)elems,
                    (unsigned long long)(elems * (uint64_t)dtypes[e->dtype].size));
   e->begin = (uint64_t)b, e->end = (uint64_t)en;
-  (void)st;
   return WT_OK;
 }
 
