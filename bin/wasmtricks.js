@@ -18,6 +18,9 @@ options:
   --lr X                learning rate                            [default: 0.01]
   --momentum X          SGD momentum                             [default: 0.9]
   --weight-decay X      L2 weight decay                          [default: 5e-4]
+  --schedule NAME       lr schedule: cosine (annealed to 0 over the run, per step)
+                        or constant                              [default: cosine]
+  --label-smoothing X   CrossEntropyLoss label smoothing         [default: 0]
   --seed N              seed for weights and shuffling           [default: 1]
   --limit N             train on the first N images only         [default: all]
   -h, --help            show this help
@@ -31,6 +34,8 @@ const FLAGS = {
   lr: { type: 'float', default: 0.01, positive: true },
   momentum: { type: 'float', default: 0.9 },
   'weight-decay': { type: 'float', default: 5e-4 },
+  schedule: { type: 'string', default: 'cosine', choices: ['cosine', 'constant'] },
+  'label-smoothing': { type: 'float', default: 0 },
   seed: { type: 'int', default: 1, min: 0 },
   limit: { type: 'int', default: undefined, min: 1 },
 };
@@ -65,6 +70,8 @@ function parseArgs(argv) {
         throw new UsageError(`option --${name} must be ${want}, got '${value}'`);
       }
       value = v;
+    } else if (flag.choices && !flag.choices.includes(value)) {
+      throw new UsageError(`option --${name} must be one of ${flag.choices.join(', ')}, got '${value}'`);
     }
     opts[name] = value;
   }
@@ -147,12 +154,17 @@ async function train(o) {
   const per = shape[0] * shape[1] * shape[2];
   const norm = { shape, mean: data.FASHION_MNIST_MEAN, std: data.FASHION_MNIST_STD };
   console.log(`wasmtricks: Fashion-MNIST, ${n} training and ${testSet.count} test images; ` +
-    `student CNN, SGD lr ${o.lr} momentum ${o.momentum} weight decay ${o['weight-decay']}, ` +
+    `student CNN, SGD lr ${o.lr} (${o.schedule}) momentum ${o.momentum} weight decay ${o['weight-decay']}, ` +
     `batch ${o['batch-size']}, ${o.epochs} epoch(s), seed ${o.seed}; kernel ${wt.kernelName}`);
 
   const model = wt.models.studentCNN({ inputShape: shape, numClasses: 10, seed: o.seed });
   const trainer = new wt.Trainer(model, {
     optimizer: { name: 'sgd', lr: o.lr, momentum: o.momentum, weightDecay: o['weight-decay'] },
+    // Cosine annealing to 0 over every step of the run (Bag of Tricks, He et al. 2019).
+    schedule: o.schedule === 'cosine'
+      ? { name: 'cosine', tMax: Math.ceil(n / o['batch-size']) * o.epochs, interval: 'step' }
+      : undefined,
+    labelSmoothing: o['label-smoothing'],
     seed: o.seed,
   });
   try {
