@@ -740,6 +740,39 @@ wt_status wt_aug_pipeline_shape(wt_ctx *ctx, const wt_aug_step *steps, int n_ste
 wt_status wt_aug_pipeline_run(wt_ctx *ctx, const wt_aug_step *steps, int n_steps,
                               const wt_image *src, uint8_t *out_u8, float *out_f32);
 
+/* ---------------------------------------------------------------- data sets and loader */
+
+/* CIFAR-10 / CIFAR-100 binary batches (cs.toronto.edu/~kriz/cifar.html): records of label
+   byte(s), then 3072 bytes of the 32x32 R, G, B planes. classes 10: one label byte (0..9),
+   3073-byte records; classes 100: coarse (0..19) then fine (0..99) label, 3074-byte records,
+   the fine label is used. *count receives the number of records; images (count*32*32*3 bytes,
+   HWC interleaved) and labels (count int32) may be NULL (count only). Every record is checked
+   before anything is written: empty input, a length that is not a whole number of records
+   (truncated, or the other variant) and labels out of range are WT_ERR_FORMAT. */
+wt_status wt_cifar_parse(wt_ctx *ctx, const uint8_t *bytes, size_t len, int classes,
+                         int64_t *count, uint8_t *images, int32_t *labels);
+
+/* PNG and JPEG decoding with stb_image compiled into the engine (no stdio; dimensions up to
+   16384). wt_image_decode_info: the file's extent and channel count (1 grey, 2 grey + alpha,
+   3 RGB, 4 RGBA) without decoding. */
+wt_status wt_image_decode_info(wt_ctx *ctx, const uint8_t *bytes, size_t len, int64_t *H,
+                               int64_t *W, int64_t *C);
+/* Decodes into dst, whose H, W and C (1, 3 or 4) the caller sets: channels converted as
+   stb_image does (grey <-> RGB by luma, alpha dropped or set to 255); an image of another extent
+   is resized (bilinear) to cover dst, then centre-cropped - torchvision's Resize + CenterCrop.
+   Not an image, truncated or corrupt: WT_ERR_FORMAT with stb_image's reason. */
+wt_status wt_image_decode(wt_ctx *ctx, const uint8_t *bytes, size_t len, wt_image *dst);
+
+/* Fisher-Yates shuffle of idx[0..n) with the context's RNG (i from n-1 down to 1 swaps with
+   wt_rng_below(i + 1)): the loader's per-epoch order. */
+wt_status wt_data_shuffle(wt_ctx *ctx, int32_t *idx, int64_t n);
+/* One batch for the model: each of the n HWC uint8 images in src (n*H*W*C bytes, contiguous)
+   goes through the pipeline steps, which must contain a TO_TENSOR step; out receives n float
+   tensors (N, out_C, OH, OW) as wt_aug_pipeline_shape gives them. Random steps draw from the
+   context's RNG, sample by sample in order. */
+wt_status wt_data_batch(wt_ctx *ctx, const wt_aug_step *steps, int n_steps, const uint8_t *src,
+                        int64_t n, int64_t H, int64_t W, int64_t C, float *out);
+
 /* ---------------------------------------------------------------- batch tricks */
 
 /* mixup (Zhang et al. 2018, facebookresearch/mixup-cifar10 train.py), CutMix (Yun et al. 2019,

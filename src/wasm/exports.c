@@ -376,3 +376,95 @@ WT_EXPORT int wt_wasm_batch_accuracy(wt_ctx *ctx, const double *rec, int32_t *pe
   const wt_batch_params p = unpack_batch(rec, perm);
   return wt_batch_accuracy(ctx, &p, K, logits, labels, acc);
 }
+
+/* ---- data sets and loader (src/data/). The context RNG's state crosses as 4 uint32: state lo,
+   hi, inc lo, hi (a checkpoint saves it; set restores it exactly). */
+WT_EXPORT void wt_wasm_ctx_rng_get(wt_ctx *ctx, uint32_t *out4) {
+  const wt_rng *r = wt_ctx_rng(ctx);
+  out4[0] = (uint32_t)r->state, out4[1] = (uint32_t)(r->state >> 32);
+  out4[2] = (uint32_t)r->inc, out4[3] = (uint32_t)(r->inc >> 32);
+}
+WT_EXPORT void wt_wasm_ctx_rng_set(wt_ctx *ctx, const uint32_t *in4) {
+  wt_rng *r = wt_ctx_rng(ctx);
+  r->state = (uint64_t)in4[1] << 32 | in4[0];
+  r->inc = ((uint64_t)in4[3] << 32 | in4[2]) | 1u;
+}
+/* bytes: len bytes; *count (1 double) written; images (count*3072 bytes HWC) and labels (count
+   int32) may be NULL (count only). */
+WT_EXPORT int wt_wasm_cifar_parse(wt_ctx *ctx, const uint8_t *bytes, double len, int classes,
+                                  double *count, uint8_t *images, int32_t *labels) {
+  int64_t n = 0;
+  const wt_status st = wt_cifar_parse(ctx, bytes, (size_t)len, classes, &n, images, labels);
+  *count = (double)n;
+  return st;
+}
+/* out3: int32[3] = { H, W, C } of the file. */
+WT_EXPORT int wt_wasm_image_decode_info(wt_ctx *ctx, const uint8_t *bytes, double len, int32_t *out3) {
+  int64_t h = 0, w = 0, c = 0;
+  const wt_status st = wt_image_decode_info(ctx, bytes, (size_t)len, &h, &w, &c);
+  out3[0] = (int32_t)h, out3[1] = (int32_t)w, out3[2] = (int32_t)c;
+  return st;
+}
+/* dst: H*W*C bytes (HWC), the extent and channels wanted. */
+WT_EXPORT int wt_wasm_image_decode(wt_ctx *ctx, const uint8_t *bytes, double len, uint8_t *dst, int H,
+                                   int W, int C) {
+  wt_image d = {dst, H, W, C};
+  return wt_image_decode(ctx, bytes, (size_t)len, &d);
+}
+WT_EXPORT int wt_wasm_data_shuffle(wt_ctx *ctx, int32_t *idx, int n) { return wt_data_shuffle(ctx, idx, n); }
+
+/* Pipeline steps cross as records of WT_WASM_STEP_REC doubles (js/loader.js packs them):
+     0 kind, 1 p, 2 size_h, 3 size_w, 4 padding, 5-6 scale, 7-8 ratio, 9 interp, 10 has_fill,
+     11-14 fill[4], 15 policy, 16 num_ops, 17 magnitude_bin, 18 num_bins, 19 op, 20 magnitude,
+     21 out_C, 22 has_mean_std, 23-26 mean[4], 27-30 std[4], 31 n_holes, 32 length,
+     33 erase_mode, 34 has_value, 35-38 value[4], 39 unused
+   (kind: wt_aug_step_kind, policy: wt_aug_policy, op: wt_aug_op). At most 16 steps. */
+#define WT_WASM_STEP_REC 40
+#define WT_WASM_MAX_STEPS 16
+typedef struct wasm_steps {
+  wt_aug_step s[WT_WASM_MAX_STEPS];
+  float fill[WT_WASM_MAX_STEPS][4], mean[WT_WASM_MAX_STEPS][4], std[WT_WASM_MAX_STEPS][4],
+      value[WT_WASM_MAX_STEPS][4];
+} wasm_steps;
+static void unpack_steps(const double *rec, int n, wasm_steps *w) {
+  for (int k = 0; k < n; k++) {
+    const double *r = rec + k * WT_WASM_STEP_REC;
+    wt_aug_step *s = &w->s[k];
+    for (int i = 0; i < 4; i++) {
+      w->fill[k][i] = (float)r[11 + i], w->mean[k][i] = (float)r[23 + i];
+      w->std[k][i] = (float)r[27 + i], w->value[k][i] = (float)r[35 + i];
+    }
+    *s = (wt_aug_step){.kind = (wt_aug_step_kind)(int)r[0], .p = (float)r[1],
+                       .size_h = (int64_t)r[2], .size_w = (int64_t)r[3], .padding = (int64_t)r[4],
+                       .scale = {(float)r[5], (float)r[6]}, .ratio = {(float)r[7], (float)r[8]},
+                       .interp = (wt_interp)(int)r[9], .fill = r[10] != 0.0 ? w->fill[k] : NULL,
+                       .policy = (wt_aug_policy)(int)r[15], .num_ops = (int)r[16],
+                       .magnitude_bin = (int)r[17], .num_bins = (int)r[18],
+                       .op = (wt_aug_op)(int)r[19], .magnitude = r[20], .out_C = (int64_t)r[21],
+                       .mean = r[22] != 0.0 ? w->mean[k] : NULL,
+                       .std = r[22] != 0.0 ? w->std[k] : NULL, .n_holes = (int)r[31],
+                       .length = (int64_t)r[32], .erase_mode = (wt_erase_mode)(int)r[33],
+                       .value = r[34] != 0.0 ? w->value[k] : NULL};
+  }
+}
+/* steps: n_steps records; src: n*H*W*C bytes (HWC images); out: n*out_C*OH*OW floats;
+   out_chw (int32[3], may be NULL) receives the tensor extent. */
+WT_EXPORT int wt_wasm_data_batch(wt_ctx *ctx, const double *steps, int n_steps, const uint8_t *src,
+                                 int n, int H, int W, int C, float *out) {
+  if (n_steps < 1 || n_steps > WT_WASM_MAX_STEPS) return WT_ERR_ARG;
+  wasm_steps w;
+  unpack_steps(steps, n_steps, &w);
+  return wt_data_batch(ctx, w.s, n_steps, src, n, H, W, C, out);
+}
+/* out3: int32[3] = { out_C, OH, OW } of the pipeline for an H x W x C input. */
+WT_EXPORT int wt_wasm_data_batch_shape(wt_ctx *ctx, const double *steps, int n_steps, int H, int W,
+                                       int C, int32_t *out3) {
+  if (n_steps < 1 || n_steps > WT_WASM_MAX_STEPS) return WT_ERR_ARG;
+  wasm_steps w;
+  unpack_steps(steps, n_steps, &w);
+  int64_t chw[3] = {0, 0, 0};
+  int is_float = 0;
+  const wt_status st = wt_aug_pipeline_shape(ctx, w.s, n_steps, H, W, C, chw, &is_float);
+  for (int i = 0; i < 3; i++) out3[i] = (int32_t)chw[i];
+  return st;
+}
