@@ -1,10 +1,11 @@
-// data.js - data sets and conversions behind wt.data: IDX parsing (the C parser reads the
-// header), Fashion-MNIST from Debian's dataset-fashion-mnist or any directory / URL (gzip or
-// plain IDX), and uint8 -> float32 normalisation in bounded chunks. Not here: batching or
-// shuffling (the CLI's loop), augmentation.
+// data.js - wt.data: IDX parsing (the C parser reads the header), file reading (Node folders or
+// browser URLs, gzip or plain), uint8 -> float32 normalisation in bounded chunks, and the data
+// set sources of dataset.js (Fashion-MNIST, MNIST, CIFAR, ImageFolder, arrays, images).
+// Not here: batching, shuffling and augmentation (loader.js).
 
 import { WasmTricksError, argCheck, describe } from './errors.js';
 import { isNode } from './runtime.js';
+import { makeDatasets } from './dataset.js';
 
 export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist/';
 export const FASHION_MNIST_CLASSES = Object.freeze([
@@ -36,7 +37,7 @@ async function gunzip(bytes) {
 const isGzip = (b) => b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b;
 
 /** Reads `name.gz` or `name` from a directory (Node) or a base URL (browsers). */
-async function readDataFile(dir, name) {
+async function readDataFile(dir, name, fn = 'loadFashionMNIST') {
   if (isNode && !/^[a-z][a-z0-9+.-]*:\/\//i.test(dir)) {
     const { readFile } = await import('node:fs/promises');
     const { join } = await import('node:path');
@@ -48,7 +49,7 @@ async function readDataFile(dir, name) {
       }
     }
     throw new WasmTricksError('WT_ERR_ARG',
-      `loadFashionMNIST: neither ${name}.gz nor ${name} exists in ${dir}` +
+      `${fn}: neither ${name}.gz nor ${name} exists in ${dir}` +
       (dir === FASHION_MNIST_DIR ? ' (install it: apt-get install dataset-fashion-mnist)' : ''));
   }
   const base = dir.endsWith('/') ? dir : `${dir}/`;
@@ -56,7 +57,7 @@ async function readDataFile(dir, name) {
     const response = await fetch(new URL(file, new URL(base, globalThis.location?.href)));
     if (response.ok) return new Uint8Array(await response.arrayBuffer());
   }
-  throw new WasmTricksError('WT_ERR_ARG', `loadFashionMNIST: cannot fetch ${name}.gz or ${name} from ${base}`);
+  throw new WasmTricksError('WT_ERR_ARG', `${fn}: cannot fetch ${name}.gz or ${name} from ${base}`);
 }
 
 export function makeData(rt, moduleCtx) {
@@ -84,39 +85,17 @@ export function makeData(rt, moduleCtx) {
     }
   }
 
+  const sets = makeDatasets(rt, moduleCtx, { parseIDX, readDataFile, gunzip, isGzip,
+    fmnist: { dir: FASHION_MNIST_DIR, classes: FASHION_MNIST_CLASSES, mean: FASHION_MNIST_MEAN, std: FASHION_MNIST_STD } });
+
   /**
-   * Loads a Fashion-MNIST split. dir: a directory (Node) or base URL (browsers) holding the
-   * IDX files, gzip or not; default /usr/share/datasets/fashion-mnist/ (Debian's
-   * dataset-fashion-mnist) in Node.
+   * Loads a Fashion-MNIST split (the former name of fashionMNIST): a Dataset with images
+   * (N*28*28 bytes), labels, count / length, shape [1, 28, 28] and classNames.
    */
   async function loadFashionMNIST({ dir, split = 'train' } = {}) {
     argCheck(split === 'train' || split === 'test', `loadFashionMNIST: split must be 'train' or 'test', got ${describe(split)}`);
-    if (dir === undefined) {
-      argCheck(isNode, 'loadFashionMNIST: pass dir (the URL of a folder holding the IDX files) in a browser');
-      dir = FASHION_MNIST_DIR;
-    }
-    argCheck(typeof dir === 'string' || dir instanceof URL, `loadFashionMNIST: dir must be a string or URL, got ${describe(dir)}`);
-    dir = String(dir);
-    const [imgName, lblName] = FILES[split];
-    const [imgRaw, lblRaw] = await Promise.all([readDataFile(dir, imgName), readDataFile(dir, lblName)]);
-    const img = parseIDX(isGzip(imgRaw) ? await gunzip(imgRaw) : imgRaw);
-    const lbl = parseIDX(isGzip(lblRaw) ? await gunzip(lblRaw) : lblRaw);
-    if (img.dims.length !== 3 || img.dims[1] !== 28 || img.dims[2] !== 28) {
-      throw new WasmTricksError('WT_ERR_FORMAT', `loadFashionMNIST: ${imgName} has dims [${img.dims}], expected [N, 28, 28]`);
-    }
-    if (lbl.dims.length !== 1 || lbl.dims[0] !== img.dims[0]) {
-      throw new WasmTricksError('WT_ERR_FORMAT', `loadFashionMNIST: ${lblName} has dims [${lbl.dims}], expected [${img.dims[0]}]`);
-    }
-    const labels = Int32Array.from(lbl.data);
-    const bad = labels.findIndex((v) => v > 9);
-    if (bad >= 0) throw new WasmTricksError('WT_ERR_FORMAT', `loadFashionMNIST: label ${bad} is ${labels[bad]}, outside 0..9`);
-    return {
-      images: img.data,
-      labels,
-      count: img.dims[0],
-      shape: [1, 28, 28],
-      classNames: [...FASHION_MNIST_CLASSES],
-    };
+    if (dir === undefined) argCheck(isNode, 'loadFashionMNIST: pass dir (the URL of a folder holding the IDX files) in a browser');
+    return sets.fashionMNIST({ dir, split });
   }
 
   /**
@@ -172,6 +151,7 @@ export function makeData(rt, moduleCtx) {
   }
 
   return Object.freeze({
+    ...sets,
     parseIDX,
     loadFashionMNIST,
     toFloat,

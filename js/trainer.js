@@ -1,13 +1,16 @@
 // trainer.js - Trainer: the optimizer state of one model and the training step (batch trick,
 // forward, cross-entropy with label smoothing, distillation, backward, update in one C call),
-// with an optional lr schedule. Lives in its
-// model's context, so it is disposed with the model at the latest. Not here: option parsing
-// for optimizers and schedules (optim.js), data loading or shuffling (the CLI and examples).
+// with an optional lr schedule; presets, augmentation options and fit / evaluate / predict
+// (the loop is fit.js). Lives in its model's context, so it is disposed with the model at the
+// latest. Not here: option parsing for optimizers and schedules (optim.js), data (dataset.js).
 
 import { WasmTricksError, argCheck, describe } from './errors.js';
 import { Handle } from './handle.js';
 import { Model } from './model.js';
 import { parseOptimizer, parseSchedule, stackRecord } from './optim.js';
+import { applyPreset, isAutoSchedule, resolveSchedule, fit, evaluate, predict, snapshot, restore } from './fit.js';
+import { parseAugment } from './loader.js';
+import { encodeCheckpoint, decodeCheckpoint } from './checkpoint.js';
 
 function num(v, name, dflt) {
   if (v === undefined) return dflt;
@@ -15,7 +18,8 @@ function num(v, name, dflt) {
   return v;
 }
 
-const TRAINER_KEYS = ['optimizer', 'schedule', 'seed', 'labelSmoothing', 'batchTrick', 'teacher', 'distillation'];
+const TRAINER_KEYS = ['optimizer', 'schedule', 'seed', 'labelSmoothing', 'batchTrick', 'teacher', 'distillation',
+  'preset', 'augment', 'normalize'];
 
 // Each batch trick's options and defaults (the official codes': mixup-cifar10 alpha 1; CutMix
 // CIFAR alpha 1, cutmix_prob 0.5; RICAP beta 0.3; timm's switch 0.5 when mixup and CutMix mix).
@@ -91,26 +95,40 @@ export class Trainer extends Handle {
     argCheck(model._rt === rt, 'Trainer: model belongs to another init() instance');
     argCheck(options && typeof options === 'object', 'Trainer: options must be an object');
     checkKeys(options, TRAINER_KEYS, 'Trainer');
+    const given = options;
+    options = applyPreset(options);
     argCheck(options.optimizer !== undefined,
       "Trainer: options.optimizer is required, e.g. { name: 'sgd', lr: 0.01, momentum: 0.9 }");
     const { options: optimizer, record } = parseOptimizer(options.optimizer, 'Trainer');
-    const schedule = parseSchedule(options.schedule, 'Trainer');
+    // A schedule over "the run" (tMax / warmupSteps 'auto') is resolved by fit(), which knows
+    // the run's length; until then the trainer holds a placeholder of one step.
+    const autoSchedule = isAutoSchedule(options.schedule) ? options.schedule : null;
+    const schedule = parseSchedule(autoSchedule ? resolveSchedule(autoSchedule, 1, 1) : options.schedule, 'Trainer');
     const loss = parseLoss(options, model);
+    const augment = parseAugment(options.augment);
+    let norm = null;
+    if (options.normalize !== undefined) {
+      const { mean, std } = options.normalize ?? {};
+      const arr = (v) => (typeof v === 'number' ? [v] : Array.from(v ?? []));
+      argCheck(arr(mean).length >= 1 && arr(std).length === arr(mean).length && arr(std).every((v) => v > 0),
+        `Trainer: normalize must be { mean, std } (numbers or one per channel, std > 0), got ${describe(options.normalize)}`);
+      norm = Object.freeze({ mean: arr(mean), std: arr(std) });
+    }
     super('Trainer');
     this.optimizer = Object.freeze(optimizer);
     this._rt = rt;
     this.model = model;
     this._ctx = model._ctx;
     if (options.seed !== undefined) rt.seedContext(this._ctx, options.seed);
-    this._ptr = rt.withStack((salloc) => {
-      const rec = stackRecord(rt, salloc, record);
-      const sched = schedule ? stackRecord(rt, salloc, schedule) : 0;
-      const lossRec = stackRecord(rt, salloc, loss.record);
-      const out = salloc(4);
-      rt.check(rt.exports.wt_wasm_trainer_create(model._ptr, rec, sched, lossRec,
-        loss.teacher ? loss.teacher.model._ptr : 0, out), this._ctx, 'Trainer');
-      return rt.i32[out >> 2] >>> 0;
-    });
+    this._records = { optim: record, loss: loss.record, teacher: loss.teacher ? loss.teacher.model._ptr : 0 };
+    this._ptr = this._create(schedule);
+    this._autoSchedule = autoSchedule;
+    this._resolvedFor = null;
+    this.preset = given.preset ?? null;
+    this.schedule = options.schedule ?? null;
+    this.augment = Object.freeze(augment);
+    this.normalization = norm;
+    this.classNames = null;
     this.labelSmoothing = loss.labelSmoothing;
     this.batchTrick = loss.batchTrick && Object.freeze(loss.batchTrick);
     this.teacher = loss.teacher ? loss.teacher.model : null;
@@ -119,6 +137,67 @@ export class Trainer extends Handle {
     // The C trainer reads the teacher at every step: disposing the teacher disposes this trainer.
     if (loss.teacher) loss.teacher.model._trainers.add(this);
     this._track();
+  }
+
+  _create(scheduleRecord) {
+    const rt = this._rt;
+    const r = this._records;
+    return rt.withStack((salloc) => {
+      const rec = stackRecord(rt, salloc, r.optim);
+      const sched = scheduleRecord ? stackRecord(rt, salloc, scheduleRecord) : 0;
+      const lossRec = stackRecord(rt, salloc, r.loss);
+      const out = salloc(4);
+      rt.check(rt.exports.wt_wasm_trainer_create(this.model._ptr, rec, sched, lossRec, r.teacher, out), this._ctx, 'Trainer');
+      return rt.i32[out >> 2] >>> 0;
+    });
+  }
+
+  /** fit(): sets an 'auto' schedule for a run of stepsPerEpoch * epochs steps (a fresh C trainer
+      when no step was taken; a trainer already training keeps its schedule). */
+  _resolveSchedule(stepsPerEpoch, epochs) {
+    const key = `${stepsPerEpoch}x${epochs}`;
+    if (this._resolvedFor === key || (this._resolvedFor !== null && this.steps > 0)) return;
+    if (this.steps > 0) return;
+    const resolved = resolveSchedule(this._autoSchedule, stepsPerEpoch, epochs);
+    const rec = parseSchedule(resolved, 'Trainer');
+    const ptr = this._create(rec);
+    this._rt.exports.wt_wasm_trainer_destroy(this._ptr);
+    this._ptr = ptr;
+    this._resolvedFor = key;
+    this.resolvedSchedule = Object.freeze(resolved);
+  }
+
+  /** The trainer's settings as plain data (for logs and checkpoints). */
+  describe() {
+    return { preset: this.preset, optimizer: this.optimizer, schedule: this.resolvedSchedule ?? this.schedule,
+      labelSmoothing: this.labelSmoothing, batchTrick: this.batchTrick, augment: this.augment,
+      distillation: this.distillation };
+  }
+
+  /**
+   * Trains on a data set (wt.data.*): { epochs, batchSize, dropLast, shuffle, validation,
+   * onProgress, signal, checkpoint, resume } (see fit.js). Resolves to { history, seconds }.
+   */
+  fit(data, options) { return fit(this, data, options); }
+
+  /** { loss, accuracy, top5, perClass, confusion, count } of the model (eval mode) on data. */
+  evaluate(data, options) { return evaluate(this, data, options); }
+
+  /** Top-k { label, className, probability } for a data set, image(s) or normalised input. */
+  predict(input, options) { return predict(this, input, options); }
+
+  /** The checkpoint bytes of the trainer now (at the end of `epoch` of a run of fit settings). */
+  checkpoint({ epoch = this.epochs, epochs = epoch, batchSize = 0, dropLast = false } = {}) {
+    this._alive('checkpoint');
+    return encodeCheckpoint(snapshot(this, { epoch, epochs, batchSize, dropLast }));
+  }
+
+  /** Restores checkpoint bytes (this trainer's options and model architecture). */
+  restore(bytes) {
+    this._alive('restore');
+    const ck = decodeCheckpoint(bytes);
+    restore(this, ck);
+    return ck;
   }
 
   /** Optimizer steps taken so far. */

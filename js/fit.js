@@ -1,0 +1,332 @@
+// fit.js - the training loop behind Trainer.fit / evaluate / predict: the loader (loader.js)
+// over a data set, the Trainer's step, per-step and per-epoch progress (loss, accuracy,
+// images/s, lr, ETA), cancellation by AbortSignal, validation, and checkpoints at epoch ends
+// (checkpoint.js); evaluation with top-1/top-5, per-class accuracy and the confusion matrix;
+// predictions as top-k class names. Also the presets. Not here: the step itself (trainer.js,
+// src/train/), the data sets (dataset.js).
+
+import { WasmTricksError, argCheck, describe } from './errors.js';
+import { Dataset } from './dataset.js';
+import { Loader, buildSteps } from './loader.js';
+import { encodeCheckpoint, decodeCheckpoint, readCheckpointFile, writeFileAtomic } from './checkpoint.js';
+
+const SGD = { name: 'sgd', lr: 0.01, momentum: 0.9, weightDecay: 5e-4 };
+
+/**
+ * The recipes. 'baseline': SGD (lr 0.01, momentum 0.9, weight decay 5e-4) with cosine annealing
+ * over every step of the run - the CLI's default recipe for the student CNN. 'bag-of-tricks'
+ * (He et al. 2019): + linear warm-up over the first 10% of the run, label smoothing 0.1, mixup
+ * alpha 0.2, no bias decay. 'cifar-autoaugment' (Cubuk et al. 2019; DeVries and Taylor 2017):
+ * SGD lr 0.1 nesterov + cosine, pad-4 random crop, horizontal flip, AutoAugment's CIFAR-10
+ * policy and Cutout 16.
+ */
+export const PRESETS = Object.freeze({
+  baseline: { optimizer: SGD, schedule: { name: 'cosine', tMax: 'auto' } },
+  'bag-of-tricks': {
+    optimizer: { ...SGD, noBiasDecay: true },
+    schedule: { name: 'cosine', tMax: 'auto', warmupSteps: 'auto', warmupStartFactor: 0.1 },
+    labelSmoothing: 0.1,
+    batchTrick: { name: 'mixup', alpha: 0.2 },
+  },
+  'cifar-autoaugment': {
+    optimizer: { name: 'sgd', lr: 0.1, momentum: 0.9, weightDecay: 5e-4, nesterov: true },
+    schedule: { name: 'cosine', tMax: 'auto' },
+    augment: { randomCrop: { padding: 4 }, hflip: true, autoAugment: 'cifar10', cutout: 16 },
+  },
+});
+
+/** Options with a preset's values under the caller's (an optimizer without a name, or with
+    the preset's name, is merged into the preset's). */
+export function applyPreset(options) {
+  if (options.preset === undefined) return options;
+  const p = PRESETS[options.preset];
+  argCheck(p !== undefined, `Trainer: preset must be one of ${Object.keys(PRESETS).map((k) => `'${k}'`).join(', ')}, got ${describe(options.preset)}`);
+  const out = { ...p, ...options };
+  const o = options.optimizer;
+  if (o && (o.name === undefined || o.name === p.optimizer.name)) out.optimizer = { ...p.optimizer, ...o };
+  delete out.preset;
+  return out;
+}
+
+/** True when a schedule depends on the run's length (tMax or warmupSteps 'auto'). */
+export const isAutoSchedule = (s) => !!s && (s.tMax === 'auto' || s.warmupSteps === 'auto');
+
+/** A concrete schedule for a run of stepsPerEpoch * epochs steps: 'auto' warm-up is 10% of the
+    run, an 'auto' cosine spans what remains. */
+export function resolveSchedule(s, stepsPerEpoch, epochs) {
+  const total = Math.max(1, stepsPerEpoch * epochs);
+  const warmup = s.warmupSteps === 'auto' ? Math.round(total / 10) : (s.warmupSteps ?? 0);
+  const out = { ...s, warmupSteps: warmup };
+  if (s.tMax === 'auto') out.tMax = Math.max(1, total - warmup);
+  if (s.interval === 'epoch') out.tMax = s.tMax === 'auto' ? epochs : s.tMax;
+  return out;
+}
+
+function checkData(data, method) {
+  argCheck(data instanceof Dataset || (data && typeof data === 'object' && data.images && data.labels && data.shape),
+    `${method}: data must be a data set (wt.data.*), got ${describe(data)}`);
+  return data;
+}
+
+const tick = () => new Promise((r) => (typeof setImmediate === 'function' ? setImmediate(r) : setTimeout(r, 0)));
+
+function abortError(signal) {
+  const reason = signal.reason;
+  if (reason instanceof Error) return reason;
+  const e = new Error('fit was aborted');
+  e.name = 'AbortError';
+  return e;
+}
+
+/** The normalisation a trainer uses: given in its options, restored from a checkpoint, or the
+    training data's per-channel statistics. */
+function normalization(t, data) {
+  if (!t.normalization) {
+    const mean = data.mean;
+    const std = data.std;
+    t.normalization = Object.freeze({ mean: [...mean], std: [...std] });
+  }
+  return t.normalization;
+}
+
+/**
+ * Trains for `epochs` passes. Options: batchSize (64), dropLast (false), shuffle (true),
+ * validation (a data set, evaluated after each epoch), onProgress(p) (every step: { type:
+ * 'step', epoch, epochs, step, steps, loss, accuracy, imagesPerSecond, lr, eta }; at epoch ends
+ * { type: 'epoch', ... , validation }), signal (AbortSignal: the returned promise rejects with
+ * its reason after the current step), checkpoint (Node: a path written atomically at every
+ * epoch end), resume (a checkpoint path or bytes: continue from its epoch, bit for bit).
+ * Returns { history: [per-epoch records], seconds }.
+ */
+export async function fit(t, data, options = {}) {
+  checkData(data, 'fit');
+  argCheck(options && typeof options === 'object', 'fit: options must be an object');
+  const known = ['epochs', 'batchSize', 'dropLast', 'shuffle', 'validation', 'onProgress', 'signal',
+    'checkpoint', 'resume'];
+  for (const k of Object.keys(options)) argCheck(known.includes(k), `fit: unknown option '${k}' (known: ${known.join(', ')})`);
+  const { epochs = 1, batchSize = 64, dropLast = false, shuffle = true, validation, onProgress,
+    signal, checkpoint, resume } = options;
+  argCheck(Number.isInteger(epochs) && epochs >= 1, `fit: epochs must be a positive integer, got ${describe(epochs)}`);
+  argCheck(onProgress === undefined || typeof onProgress === 'function', 'fit: onProgress must be a function');
+  if (validation !== undefined) checkData(validation, 'fit (validation)');
+  t._alive('fit');
+  const model = t.model;
+  let start = 0;
+  let ck = null;
+  if (resume !== undefined) {
+    ck = typeof resume === 'string' ? await readCheckpointFile(resume) : decodeCheckpoint(resume);
+    if (ck.fit.batchSize !== batchSize || ck.fit.epochs !== epochs || ck.fit.dropLast !== dropLast) {
+      throw new WasmTricksError('WT_ERR_STATE', `fit: the checkpoint was written by a run of ${ck.fit.epochs} epochs, ` +
+        `batch size ${ck.fit.batchSize}${ck.fit.dropLast ? ', dropLast' : ''}; resume with the same settings`);
+    }
+    t.normalization = Object.freeze(ck.normalization);
+  }
+  const { mean, std } = normalization(t, data);
+  if (!t.classNames) t.classNames = data.classNames;
+  const steps = buildSteps(t.augment, { dataShape: data.shape, inputShape: model.inputShape, mean, std, train: true });
+  const loader = new Loader(t._rt, t._ctx, data, { batchSize, shuffle, dropLast, steps });
+  const history = [];
+  const t0 = performance.now();
+  try {
+    if (t._autoSchedule) t._resolveSchedule(loader.numBatches, epochs);
+    if (ck) {
+      restore(t, ck);
+      start = ck.epoch;
+    }
+    const totalSteps = loader.numBatches * (epochs - start);
+    let doneSteps = 0;
+    let trainSecs = 0;
+    for (let epoch = start; epoch < epochs; epoch++) {
+      loader.startEpoch();
+      const e0 = performance.now();
+      let lossSum = 0;
+      let accSum = 0;
+      let seen = 0;
+      for (let b = 0; b < loader.numBatches; b++) {
+        if (signal?.aborted) throw abortError(signal);
+        const s0 = performance.now();
+        const { x, labels, n } = loader.batch(b);
+        const lr = t.lr;
+        const { loss, accuracy } = t.step(x, labels);
+        trainSecs += (performance.now() - s0) / 1000;
+        lossSum += loss * n;
+        accSum += accuracy * n;
+        seen += n;
+        doneSteps++;
+        if (onProgress) {
+          const secs = (performance.now() - e0) / 1000;
+          onProgress({ type: 'step', epoch: epoch + 1, epochs, step: b + 1, steps: loader.numBatches,
+            samples: seen, totalSamples: loader.numSamples, loss: lossSum / seen, accuracy: accSum / seen,
+            batchLoss: loss, batchAccuracy: accuracy, lr, imagesPerSecond: seen / Math.max(secs, 1e-9),
+            eta: (trainSecs / doneSteps) * (totalSteps - doneSteps) });
+        }
+        await tick();
+      }
+      t.endEpoch();
+      const rec = { epoch: epoch + 1, loss: lossSum / seen, accuracy: accSum / seen, lr: t.lr,
+        seconds: (performance.now() - e0) / 1000 };
+      rec.imagesPerSecond = seen / rec.seconds;
+      if (validation !== undefined) rec.validation = evaluate(t, validation);
+      history.push(rec);
+      if (checkpoint !== undefined) {
+        await writeFileAtomic(checkpoint, encodeCheckpoint(snapshot(t, { epoch: epoch + 1, epochs, batchSize, dropLast })));
+      }
+      onProgress?.({ type: 'epoch', epochs, ...rec, eta: (trainSecs / doneSteps) * (totalSteps - doneSteps) });
+    }
+  } finally {
+    loader.dispose();
+  }
+  return { history, seconds: (performance.now() - t0) / 1000 };
+}
+
+/** What a checkpoint holds (see checkpoint.js). */
+export function snapshot(t, { epoch, epochs, batchSize, dropLast }) {
+  const rt = t._rt;
+  const rng = rt.withStack((salloc) => {
+    const o = salloc(16);
+    rt.exports.wt_wasm_ctx_rng_get(t._ctx, o);
+    return Array.from(new Uint32Array(rt.memory.buffer, o, 4));
+  });
+  const state = t.getState();
+  return {
+    epoch,
+    fit: { epochs, batchSize, dropLast },
+    steps: state.steps,
+    trainerEpochs: state.epochs,
+    rng,
+    normalization: t.normalization,
+    classNames: t.classNames ?? null,
+    options: t.describe(),
+    model: t.model.save(),
+    moments: state.moments,
+  };
+}
+
+/** Restores a decoded checkpoint into a trainer made with the same options and model. */
+export function restore(t, ck) {
+  const rt = t._rt;
+  t.model.loadWeights(ck.model);
+  t.setState({ moments: ck.moments, steps: ck.steps, epochs: ck.trainerEpochs });
+  rt.withStack((salloc) => {
+    const p = salloc(16);
+    new Uint32Array(rt.memory.buffer, p, 4).set(ck.rng);
+    rt.exports.wt_wasm_ctx_rng_set(t._ctx, p);
+  });
+  if (ck.normalization) t.normalization = Object.freeze(ck.normalization);
+  if (ck.classNames) t.classNames = ck.classNames;
+}
+
+/**
+ * Loss (cross-entropy, no smoothing), top-1 and top-5 accuracy, per-class accuracy and the
+ * confusion matrix (confusion[true][predicted]) of the model in eval mode over a data set.
+ */
+export function evaluate(t, data, { batchSize = 256 } = {}) {
+  checkData(data, 'evaluate');
+  t._alive('evaluate');
+  const model = t.model;
+  const K = model.numClasses;
+  argCheck(data.numClasses <= K, `evaluate: the data has ${data.numClasses} classes, the model ${K}`);
+  const { mean, std } = normalization(t, data);
+  const steps = buildSteps({}, { dataShape: data.shape, inputShape: model.inputShape, mean, std, train: false });
+  const loader = new Loader(t._rt, t._ctx, data, { batchSize, steps });
+  const confusion = Array.from({ length: K }, () => new Array(K).fill(0));
+  const wasTraining = model.training;
+  let lossSum = 0;
+  let top1 = 0;
+  let top5 = 0;
+  const k5 = Math.min(5, K);
+  model.eval();
+  try {
+    loader.startEpoch();
+    for (let b = 0; b < loader.numBatches; b++) {
+      const { x, labels, n } = loader.batch(b);
+      const logits = model.forward(x);
+      for (let i = 0; i < n; i++) {
+        const row = logits.subarray(i * K, (i + 1) * K);
+        const y = labels[i];
+        let max = -Infinity;
+        let arg = 0;
+        for (let c = 0; c < K; c++) if (row[c] > max) { max = row[c]; arg = c; }
+        let sum = 0;
+        for (let c = 0; c < K; c++) sum += Math.exp(row[c] - max);
+        lossSum += Math.log(sum) + max - row[y];
+        let rank = 0; // classes scoring above the true one (ties: earlier classes first)
+        for (let c = 0; c < K; c++) if (row[c] > row[y] || (row[c] === row[y] && c < y)) rank++;
+        if (arg === y) top1++;
+        if (rank < k5) top5++;
+        confusion[y][arg]++;
+      }
+    }
+  } finally {
+    loader.dispose();
+    model.train(wasTraining);
+  }
+  const n = data.length;
+  const perClass = confusion.map((row, c) => {
+    const total = row.reduce((a, v) => a + v, 0);
+    return total ? row[c] / total : NaN;
+  });
+  return { loss: lossSum / n, accuracy: top1 / n, top5: top5 / n, perClass, confusion, count: n };
+}
+
+/**
+ * Top-k predictions, best first: [{ label, className, probability }] per image. input: a data
+ * set, one ImageData-like image ({ data, width, height, channels? }) or an array of them (any
+ * extent: resized to cover and centre-cropped), or normalised Float32Array input (N*C*H*W).
+ */
+export function predict(t, input, { topK = 5 } = {}) {
+  t._alive('predict');
+  const model = t.model;
+  const K = model.numClasses;
+  argCheck(Number.isInteger(topK) && topK >= 1, `predict: topK must be a positive integer, got ${describe(topK)}`);
+  const names = t.classNames ?? Array.from({ length: K }, (_, i) => String(i));
+  const rank = (probs, n) => Array.from({ length: n }, (_, i) => {
+    const row = Array.from(probs.subarray(i * K, (i + 1) * K), (p, c) => ({ label: c, className: names[c] ?? String(c), probability: p }));
+    return row.sort((a, b) => b.probability - a.probability || a.label - b.label).slice(0, Math.min(topK, K));
+  });
+  const wasTraining = model.training;
+  model.eval();
+  try {
+    if (input instanceof Float32Array) return rank(model.predict(input), model._batch(input, 'predict'));
+    const many = Array.isArray(input);
+    const sets = input instanceof Dataset ? [input] : (many ? input : [input]).map((img, i) => imageSet(img, model, i));
+    const out = [];
+    for (const d of sets) {
+      argCheck(t.normalization || input instanceof Dataset,
+        'predict: the trainer has no normalisation yet: fit it, resume a checkpoint, or pass normalize: { mean, std } in its options');
+      const { mean, std } = normalization(t, d);
+      const steps = buildSteps({}, { dataShape: d.shape, inputShape: model.inputShape, mean, std, train: false });
+      const loader = new Loader(t._rt, t._ctx, d, { batchSize: 256, steps });
+      try {
+        loader.startEpoch();
+        for (let b = 0; b < loader.numBatches; b++) {
+          const { x, n } = loader.batch(b);
+          out.push(...rank(model.predict(x), n));
+        }
+      } finally {
+        loader.dispose();
+      }
+    }
+    return input instanceof Dataset || many ? out : out[0];
+  } finally {
+    model.train(wasTraining);
+  }
+}
+
+/** One image as a one-sample data set with the model's channel count. */
+function imageSet(img, model, i) {
+  argCheck(img && (img.data instanceof Uint8Array || img.data instanceof Uint8ClampedArray) &&
+    Number.isInteger(img.width) && Number.isInteger(img.height),
+  `predict: image ${i} must be { data, width, height }, got ${describe(img)}`);
+  const { width: W, height: H } = img;
+  const inC = img.channels ?? img.data.length / (W * H);
+  argCheck([1, 3, 4].includes(inC) && img.data.length === W * H * inC, `predict: image ${i} has ${img.data.length} bytes, not ${W}x${H} times 1, 3 or 4`);
+  const C = model.inputShape[0];
+  const out = new Uint8Array(W * H * C);
+  for (let p = 0; p < W * H; p++) {
+    const s = img.data.subarray(p * inC, p * inC + inC);
+    if (C === 1) out[p] = inC >= 3 ? Math.round(0.299 * s[0] + 0.587 * s[1] + 0.114 * s[2]) : s[0];
+    else for (let c = 0; c < C; c++) out[p * C + c] = inC === 1 ? s[0] : s[c];
+  }
+  return new Dataset({ images: out, labels: Int32Array.of(0), shape: [C, H, W], numClasses: model.numClasses, name: `image ${i}` });
+}

@@ -1,0 +1,239 @@
+// loader.js - the data loader: the per-epoch shuffle (the engine's seeded RNG, wt_data_shuffle),
+// batching (drop-last optional) and, per sample, the augmentation pipeline ending in ToTensor +
+// Normalize (+ Cutout / RandomErasing on the float tensor), one wasm call per batch
+// (wt_data_batch). The random draws come from the context it is given - the model's - so a
+// checkpoint of that context's RNG resumes the same orders and augmentations. Also here: the
+// `augment` options of the Trainer, turned into pipeline steps. Not here: batch tricks (the
+// training step), the data sets (dataset.js).
+
+import { WasmTricksError, argCheck, describe } from './errors.js';
+
+const STEP_REC = 40;
+const KIND = { resize: 0, centerCrop: 1, randomCrop: 2, randomResizedCrop: 3, hflip: 4, vflip: 5,
+  autoAugment: 6, randAugment: 7, trivialAugment: 8, op: 9, toTensor: 10, cutout: 11, erasing: 12 };
+const POLICIES = { imagenet: 0, cifar10: 1, svhn: 2 };
+const INTERP = { nearest: 0, bilinear: 1 };
+
+/** The augmentation options the Trainer takes, in pipeline order. */
+export const AUGMENT_KEYS = Object.freeze(['randomResizedCrop', 'randomCrop', 'hflip', 'vflip',
+  'autoAugment', 'randAugment', 'trivialAugment', 'cutout', 'randomErasing']);
+
+const opt = (v, dflt) => (v === true || v === undefined ? dflt : { ...dflt, ...v });
+
+function known(o, keys, what) {
+  argCheck(o !== null && typeof o === 'object' && !Array.isArray(o), `${what} must be an object, got ${describe(o)}`);
+  for (const k of Object.keys(o)) {
+    argCheck(keys.includes(k), `${what}: unknown option '${k}' (known: ${keys.join(', ')})`);
+  }
+}
+
+/**
+ * Validates the Trainer's `augment` option ({ randomCrop: { padding: 4 }, hflip: true,
+ * autoAugment: 'cifar10', cutout: 16, ... }) into a normalised object (false / absent: off).
+ */
+export function parseAugment(a) {
+  if (a === undefined || a === null || a === false) return {};
+  known(a, AUGMENT_KEYS, 'Trainer: augment');
+  const out = {};
+  const on = (k) => a[k] !== undefined && a[k] !== false && a[k] !== null;
+  const num = (v, name, ok, rule) => {
+    argCheck(typeof v === 'number' && Number.isFinite(v) && ok(v), `Trainer: augment.${name} must be ${rule}, got ${describe(v)}`);
+    return v;
+  };
+  if (on('randomResizedCrop')) {
+    const o = opt(a.randomResizedCrop, { scale: [0.08, 1], ratio: [3 / 4, 4 / 3] });
+    known(o, ['scale', 'ratio'], 'Trainer: augment.randomResizedCrop');
+    out.randomResizedCrop = o;
+  }
+  if (on('randomCrop')) {
+    const o = typeof a.randomCrop === 'number' ? { padding: a.randomCrop } : opt(a.randomCrop, { padding: 4 });
+    known(o, ['padding'], 'Trainer: augment.randomCrop');
+    num(o.padding, 'randomCrop.padding', (v) => Number.isInteger(v) && v >= 0, 'an integer >= 0');
+    out.randomCrop = o;
+  }
+  for (const k of ['hflip', 'vflip']) {
+    if (!on(k)) continue;
+    const o = typeof a[k] === 'number' ? { p: a[k] } : opt(a[k], { p: 0.5 });
+    known(o, ['p'], `Trainer: augment.${k}`);
+    num(o.p, `${k}.p`, (v) => v >= 0 && v <= 1, 'in [0, 1]');
+    out[k] = o;
+  }
+  const policies = ['autoAugment', 'randAugment', 'trivialAugment'].filter(on);
+  argCheck(policies.length <= 1, `Trainer: augment: choose one of autoAugment, randAugment, trivialAugment, got ${policies.join(' and ')}`);
+  if (on('autoAugment')) {
+    const o = typeof a.autoAugment === 'string' ? { policy: a.autoAugment } : opt(a.autoAugment, { policy: 'imagenet' });
+    known(o, ['policy'], 'Trainer: augment.autoAugment');
+    argCheck(o.policy in POLICIES, `Trainer: augment.autoAugment policy must be 'imagenet', 'cifar10' or 'svhn', got ${describe(o.policy)}`);
+    out.autoAugment = o;
+  }
+  if (on('randAugment')) {
+    const o = opt(a.randAugment, { numOps: 2, magnitude: 9, numMagnitudeBins: 31 });
+    known(o, ['numOps', 'magnitude', 'numMagnitudeBins'], 'Trainer: augment.randAugment');
+    out.randAugment = o;
+  }
+  if (on('trivialAugment')) {
+    const o = opt(a.trivialAugment, { numMagnitudeBins: 31 });
+    known(o, ['numMagnitudeBins'], 'Trainer: augment.trivialAugment');
+    out.trivialAugment = o;
+  }
+  if (on('cutout')) {
+    const o = typeof a.cutout === 'number' ? { length: a.cutout } : opt(a.cutout, { length: 16 });
+    known(o, ['length', 'holes'], 'Trainer: augment.cutout');
+    num(o.length, 'cutout.length', (v) => Number.isInteger(v) && v >= 1, 'an integer >= 1');
+    out.cutout = { holes: 1, ...o };
+  }
+  if (on('randomErasing')) {
+    const o = typeof a.randomErasing === 'number' ? { p: a.randomErasing } : opt(a.randomErasing, {});
+    known(o, ['p', 'scale', 'ratio', 'value'], 'Trainer: augment.randomErasing');
+    out.randomErasing = { p: 0.5, scale: [0.02, 0.33], ratio: [0.3, 3.3], value: 0, ...o };
+  }
+  return out;
+}
+
+/**
+ * Pipeline steps (plain objects) for data of shape dataShape feeding a model of inputShape:
+ * a Resize + CenterCrop when the extents differ, the training augmentations (train only), then
+ * ToTensor + Normalize and the float-side ones.
+ */
+export function buildSteps(augment, { dataShape, inputShape, mean, std, train }) {
+  const [C, H, W] = dataShape;
+  const [MC, MH, MW] = inputShape;
+  if (MC > C || (MC !== C && !(C === 4 && MC === 3))) {
+    throw new WasmTricksError('WT_ERR_SHAPE', `the data has ${C} channels but the model takes ${MC}`);
+  }
+  const steps = [];
+  if (train && augment.randomResizedCrop) {
+    const { scale, ratio } = augment.randomResizedCrop;
+    steps.push({ kind: 'randomResizedCrop', size: [MH, MW], scale, ratio, interp: 'bilinear' });
+  } else if (H !== MH || W !== MW) {
+    steps.push({ kind: 'resize', size: [Math.min(MH, MW), 0], interp: 'bilinear' });
+    steps.push({ kind: 'centerCrop', size: [MH, MW] });
+  }
+  if (train) {
+    if (augment.randomCrop) steps.push({ kind: 'randomCrop', size: [MH, MW], padding: augment.randomCrop.padding });
+    if (augment.hflip) steps.push({ kind: 'hflip', p: augment.hflip.p });
+    if (augment.vflip) steps.push({ kind: 'vflip', p: augment.vflip.p });
+    if (augment.autoAugment) steps.push({ kind: 'autoAugment', policy: augment.autoAugment.policy });
+    if (augment.randAugment) steps.push({ kind: 'randAugment', ...augment.randAugment });
+    if (augment.trivialAugment) steps.push({ kind: 'trivialAugment', ...augment.trivialAugment });
+  }
+  steps.push({ kind: 'toTensor', outC: MC, mean, std });
+  if (train && augment.cutout) steps.push({ kind: 'cutout', holes: augment.cutout.holes, length: augment.cutout.length });
+  if (train && augment.randomErasing) steps.push({ kind: 'erasing', ...augment.randomErasing });
+  return steps;
+}
+
+/** Packs steps into the ABI record (src/wasm/exports.c, WT_WASM_STEP_REC doubles per step). */
+export function packSteps(steps) {
+  const r = new Float64Array(steps.length * STEP_REC);
+  steps.forEach((s, k) => {
+    const o = k * STEP_REC;
+    const four = (at, v) => { for (let i = 0; i < 4; i++) r[o + at + i] = v[Math.min(i, v.length - 1)] ?? 0; };
+    r[o] = KIND[s.kind];
+    r[o + 1] = s.p ?? 0;
+    if (s.size) { r[o + 2] = s.size[0]; r[o + 3] = s.size[1]; }
+    r[o + 4] = s.padding ?? 0;
+    if (s.scale) { r[o + 5] = s.scale[0]; r[o + 6] = s.scale[1]; }
+    if (s.ratio) { r[o + 7] = s.ratio[0]; r[o + 8] = s.ratio[1]; }
+    r[o + 9] = INTERP[s.interp ?? 'nearest'];
+    r[o + 15] = POLICIES[s.policy ?? 'imagenet'];
+    r[o + 16] = s.numOps ?? 0;
+    r[o + 17] = s.magnitude ?? 0;
+    r[o + 18] = s.numMagnitudeBins ?? 0;
+    r[o + 21] = s.outC ?? 0;
+    if (s.mean) { r[o + 22] = 1; four(23, s.mean); four(27, s.std); }
+    r[o + 31] = s.holes ?? 0;
+    r[o + 32] = s.length ?? 0;
+    if (s.kind === 'erasing') {
+      const random = s.value === 'random';
+      r[o + 33] = random ? 1 : 0;
+      if (!random) { r[o + 34] = 1; four(35, typeof s.value === 'number' ? [s.value] : s.value); }
+    }
+  });
+  return r;
+}
+
+/** Batches of one data set for one model context. dispose() frees its wasm buffers. */
+export class Loader {
+  /**
+   * @param rt the runtime; ctx the context whose RNG shuffles and augments (the model's)
+   * @param dataset a Dataset; steps from buildSteps
+   */
+  constructor(rt, ctx, dataset, { batchSize, shuffle = false, dropLast = false, steps }) {
+    argCheck(Number.isInteger(batchSize) && batchSize >= 1, `batchSize must be a positive integer, got ${describe(batchSize)}`);
+    this.rt = rt;
+    this.ctx = ctx;
+    this.data = dataset;
+    this.batchSize = batchSize;
+    this.shuffle = shuffle;
+    this.dropLast = dropLast;
+    const [C, H, W] = dataset.shape;
+    this.inBytes = C * H * W;
+    const n = dataset.length;
+    this.numBatches = dropLast ? Math.floor(n / batchSize) : Math.ceil(n / batchSize);
+    this.numSamples = dropLast ? this.numBatches * batchSize : n;
+    if (this.numBatches === 0) {
+      throw new WasmTricksError('WT_ERR_ARG', `the data set has ${n} samples, fewer than one batch of ${batchSize} (dropLast)`);
+    }
+    this.rec = packSteps(steps);
+    this.nSteps = steps.length;
+    this._p = { rec: 0, src: 0, out: 0, idx: 0 };
+    try {
+      this._p.rec = rt.copyIn(this.rec, 'pipeline steps');
+      this.outShape = rt.withStack((salloc) => {
+        const o = salloc(12);
+        rt.check(rt.exports.wt_wasm_data_batch_shape(ctx, this._p.rec, this.nSteps, H, W, C, o), ctx, 'loader');
+        return Array.from(rt.i32.subarray(o >> 2, (o >> 2) + 3));
+      });
+      this.outFloats = this.outShape[0] * this.outShape[1] * this.outShape[2];
+      this._p.src = rt.alloc(batchSize * this.inBytes, 'batch images');
+      this._p.out = rt.alloc(batchSize * this.outFloats * 4, 'batch tensors');
+      if (shuffle) this._p.idx = rt.alloc(n * 4, 'shuffle order');
+    } catch (e) {
+      this.dispose();
+      throw e;
+    }
+    this.order = Int32Array.from({ length: n }, (_, i) => i);
+    this.x = new Float32Array(batchSize * this.outFloats);
+    this.y = new Int32Array(batchSize);
+  }
+
+  /** Draws the epoch's order (identity without shuffle). */
+  startEpoch() {
+    const n = this.data.length;
+    this.order = Int32Array.from({ length: n }, (_, i) => i);
+    if (!this.shuffle) return;
+    const rt = this.rt;
+    rt.i32.set(this.order, this._p.idx >> 2);
+    rt.check(rt.exports.wt_wasm_data_shuffle(this.ctx, this._p.idx, n), this.ctx, 'shuffle');
+    this.order = rt.i32.slice(this._p.idx >> 2, (this._p.idx >> 2) + n);
+  }
+
+  /** Batch b of the epoch: { x: Float32Array (views reused by the next call), labels, n }. */
+  batch(b) {
+    const rt = this.rt;
+    const B = this.batchSize;
+    const start = b * B;
+    const m = Math.min(B, this.data.length - start);
+    const per = this.inBytes;
+    const imgs = this.data.images;
+    const u8 = rt.u8;
+    for (let j = 0; j < m; j++) {
+      const k = this.order[start + j];
+      u8.set(imgs.subarray(k * per, (k + 1) * per), this._p.src + j * per);
+      this.y[j] = this.data.labels[k];
+    }
+    const [C, H, W] = this.data.shape;
+    rt.check(rt.exports.wt_wasm_data_batch(this.ctx, this._p.rec, this.nSteps, this._p.src, m, H, W, C, this._p.out), this.ctx, 'loader');
+    const x = this.x.subarray(0, m * this.outFloats);
+    x.set(rt.f32.subarray(this._p.out >> 2, (this._p.out >> 2) + m * this.outFloats));
+    return { x, labels: this.y.subarray(0, m), n: m };
+  }
+
+  dispose() {
+    for (const k of Object.keys(this._p)) {
+      this.rt.free(this._p[k]);
+      this._p[k] = 0;
+    }
+  }
+}
