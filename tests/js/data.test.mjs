@@ -81,3 +81,181 @@ test('Fashion-MNIST test split from Debian dataset-fashion-mnist', { skip: !exis
   await assert.rejects(wt.data.loadFashionMNIST({ split: 'valid' }), /split must be 'train' or 'test'/);
   await assert.rejects(wt.data.loadFashionMNIST({ dir: '/nonexistent', split: 'test' }), /t10k-images-idx3-ubyte/);
 });
+
+// ---- data sets on generated files (issue 9): IDX folders, CIFAR batches, ImageFolder, arrays.
+import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { deflateSync, gzipSync } from 'node:zlib';
+import { execFileSync } from 'node:child_process';
+
+const tmp = mkdtempSync(join(tmpdir(), 'wt-data-'));
+process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
+
+function idxDir(name, { n = 6, labels = n, bad } = {}) {
+  const dir = join(tmp, name);
+  mkdirSync(dir, { recursive: true });
+  const img = idx([n, 4, 4], Uint8Array.from({ length: n * 16 }, (_, i) => i % 256));
+  const lbl = idx([labels], Uint8Array.from({ length: labels }, (_, i) => i % 10));
+  if (bad === 'magic') img[2] = 0x0b;
+  if (bad === 'label') lbl[8] = 12;
+  writeFileSync(join(dir, 'train-images-idx3-ubyte.gz'), gzipSync(bad === 'truncated' ? img.subarray(0, img.length - 3) : img));
+  writeFileSync(join(dir, 'train-labels-idx1-ubyte'), lbl);
+  return dir;
+}
+
+test('mnist / open read an IDX folder (gzip and plain) into a data set', async () => {
+  const ds = await wt.data.mnist({ dir: idxDir('ok'), split: 'train' });
+  assert.equal(ds.length, 6);
+  assert.equal(ds.numClasses, 10);
+  assert.deepEqual(ds.shape, [1, 4, 4]);
+  assert.equal(ds.classNames[3], '3');
+  assert.deepEqual([...ds.labels], [0, 1, 2, 3, 4, 5]);
+  const viaOpen = await wt.data.open(idxDir('ok2'));
+  assert.equal(viaOpen.length, 6);
+});
+
+test('IDX loaders: wrong magic, truncated, mismatched counts and bad labels each name the problem', async () => {
+  await assert.rejects(wt.data.mnist({ dir: idxDir('magic', { bad: 'magic' }) }), /element type 0x0b/);
+  await assert.rejects(wt.data.mnist({ dir: idxDir('trunc', { bad: 'truncated' }) }), /truncated IDX data/);
+  await assert.rejects(wt.data.mnist({ dir: idxDir('count', { labels: 5 }) }), /mismatched counts: train-labels-idx1-ubyte has 5 labels but train-images-idx3-ubyte has 6 images/);
+  await assert.rejects(wt.data.mnist({ dir: idxDir('label', { bad: 'label' }) }), /label 0 in train-labels-idx1-ubyte is 12/);
+  await assert.rejects(wt.data.mnist({ dir: join(tmp, 'none') }), /neither train-images-idx3-ubyte.gz nor/);
+});
+
+function cifarBatch(n, classes, label = (i) => i % classes) {
+  const rec = classes === 10 ? 3073 : 3074;
+  const b = new Uint8Array(n * rec);
+  for (let i = 0; i < n; i++) {
+    if (classes === 100) b[i * rec] = 3;
+    b[i * rec + rec - 3073] = label(i);
+    for (let p = 0; p < 3072; p++) b[i * rec + rec - 3072 + p] = (p + i) & 255;
+  }
+  return b;
+}
+
+test('cifar10 / cifar100 read binary batches (planes to HWC) and reject corrupt ones', async () => {
+  const dir = join(tmp, 'cifar-10-batches-bin');
+  mkdirSync(dir);
+  for (let i = 1; i <= 5; i++) writeFileSync(join(dir, `data_batch_${i}.bin`), cifarBatch(2, 10));
+  writeFileSync(join(dir, 'test_batch.bin'), cifarBatch(3, 10));
+  const train = await wt.data.cifar10({ dir: tmp, split: 'train' });
+  assert.equal(train.length, 10);
+  assert.deepEqual(train.shape, [3, 32, 32]);
+  assert.equal(train.classNames[9], 'truck');
+  // pixel 1 of image 0: R from plane 0 (1), G from plane 1 (1025 & 255), B from plane 2
+  assert.deepEqual([...train.images.subarray(3, 6)], [1, 1025 & 255, 2049 & 255]);
+  const test1 = await wt.data.cifar10({ dir, split: 'test' });
+  assert.equal(test1.length, 3);
+  const c100 = wt.data.parseCIFAR([cifarBatch(4, 100, (i) => 90 + i)], { classes: 100 });
+  assert.deepEqual([...c100.labels], [90, 91, 92, 93]);
+  assert.equal(c100.numClasses, 100);
+
+  writeFileSync(join(dir, 'test_batch.bin'), cifarBatch(3, 10).subarray(0, 3 * 3073 - 10));
+  await assert.rejects(wt.data.cifar10({ dir, split: 'test' }), /test_batch.bin: .*not a multiple of the 3073-byte record/);
+  writeFileSync(join(dir, 'test_batch.bin'), cifarBatch(3, 10, () => 11));
+  await assert.rejects(wt.data.cifar10({ dir, split: 'test' }), /record 0 has label 11/);
+  // CIFAR-100 bytes read as CIFAR-10: the record size does not divide.
+  assert.throws(() => wt.data.parseCIFAR([cifarBatch(3, 100)], { classes: 10 }), (e) => e.code === 'WT_ERR_FORMAT');
+});
+
+// A minimal PNG encoder (8-bit, colour type 0/2/6, one IDAT) for test images.
+const CRC = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+function crc32(b) {
+  let c = 0xffffffff;
+  for (const v of b) c = CRC[(c ^ v) & 255] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+function png(width, height, channels, data) {
+  const chunk = (type, body) => {
+    const out = Buffer.alloc(12 + body.length);
+    out.writeUInt32BE(body.length, 0);
+    out.write(type, 4, 'latin1');
+    body.copy(out, 8);
+    out.writeUInt32BE(crc32(out.subarray(4, 8 + body.length)), 8 + body.length);
+    return out;
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 8;
+  ihdr[9] = { 1: 0, 3: 2, 4: 6 }[channels];
+  const raw = Buffer.alloc(height * (1 + width * channels));
+  for (let y = 0; y < height; y++) Buffer.from(data.subarray(y * width * channels, (y + 1) * width * channels)).copy(raw, y * (1 + width * channels) + 1);
+  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+}
+
+test('imageFolder decodes PNG inside the engine, sorts classes, fits other extents; corrupt files are named', async () => {
+  const root = join(tmp, 'folder');
+  const pix = (w, h, seed) => Uint8Array.from({ length: w * h * 3 }, (_, i) => (i * seed) & 255);
+  for (const [cls, seed] of [['cat', 3], ['ant', 5]]) {
+    mkdirSync(join(root, cls), { recursive: true });
+    writeFileSync(join(root, cls, 'a.png'), png(8, 8, 3, pix(8, 8, seed)));
+    writeFileSync(join(root, cls, 'b.png'), png(16, 12, 3, pix(16, 12, seed + 1)));
+    writeFileSync(join(root, cls, 'notes.txt'), 'ignored');
+  }
+  const ds = await wt.data.imageFolder(root);
+  assert.deepEqual(ds.classNames, ['ant', 'cat']);
+  assert.deepEqual(ds.shape, [3, 8, 8]);
+  assert.equal(ds.length, 4);
+  assert.deepEqual([...ds.labels], [0, 0, 1, 1]);
+  assert.deepEqual(ds.images.subarray(0, 192), pix(8, 8, 5), 'PNG decodes losslessly');
+  const grey = await wt.data.imageFolder(root, { shape: [1, 4, 4] });
+  assert.deepEqual(grey.shape, [1, 4, 4]);
+  const one = wt.data.decodeImage(new Uint8Array(png(8, 8, 3, pix(8, 8, 3))));
+  assert.deepEqual([one.width, one.height, one.channels], [8, 8, 3]);
+
+  writeFileSync(join(root, 'cat', 'c.png'), png(8, 8, 3, pix(8, 8, 1)).subarray(0, 40));
+  await assert.rejects(wt.data.imageFolder(root), /cat\/c\.png: .*cannot decode the image/);
+  writeFileSync(join(root, 'cat', 'c.png'), 'not an image at all');
+  await assert.rejects(wt.data.imageFolder(root), (e) => e.code === 'WT_ERR_FORMAT' && /c\.png/.test(e.message));
+  await assert.rejects(wt.data.imageFolder(join(tmp, 'missing')), /cannot read the folder/);
+  mkdirSync(join(tmp, 'flat'));
+  await assert.rejects(wt.data.imageFolder(join(tmp, 'flat')), /no class sub-folders/);
+});
+
+const CIFAR_JPEG = '/work/shared/data/cifar10-jpeg.tar.gz';
+test('imageFolder decodes JPEG (CIFAR-10 JPEG files)', { skip: !existsSync(CIFAR_JPEG) && 'the shared CIFAR-10 JPEG archive is absent' }, async () => {
+  const dir = join(tmp, 'cifar-jpeg');
+  mkdirSync(dir);
+  execFileSync('tar', ['xzf', CIFAR_JPEG, '-C', dir, '--wildcards', 'test/airplane/000[0-4].jpg', 'test/ship/000[0-4].jpg']);
+  const ds = await wt.data.imageFolder(join(dir, 'test'));
+  assert.deepEqual(ds.classNames, ['airplane', 'ship']);
+  assert.deepEqual(ds.shape, [3, 32, 32]);
+  assert.equal(ds.length, 10);
+  const m = ds.mean;
+  assert.ok(m.every((v) => v > 0.2 && v < 0.8), `mean ${m}`);
+});
+
+test('fromArrays / fromImages: layouts, channel statistics, seeded splits, clear errors', () => {
+  // CHW input becomes HWC storage.
+  const a = wt.data.fromArrays({ images: Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8), labels: [1, 0], shape: [2, 1, 2], classNames: ['x', 'y'] });
+  assert.deepEqual([...a.images], [1, 3, 2, 4, 5, 7, 6, 8]);
+  assert.deepEqual(a.classNames, ['x', 'y']);
+  const flat = wt.data.fromArrays({ images: Uint8Array.of(0, 255, 0, 255), labels: [0, 1, 0, 1], shape: [1, 1, 1] });
+  assert.equal(flat.numClasses, 2);
+  assert.ok(Math.abs(flat.mean[0] - 0.5) < 1e-12 && Math.abs(flat.std[0] - 0.5) < 1e-12);
+  assert.throws(() => wt.data.fromArrays({ images: new Uint8Array(7), labels: [0, 1], shape: [1, 2, 2] }), /mismatched counts: 2 labels but images holds 1.75 images/);
+  assert.throws(() => wt.data.fromArrays({ images: new Uint8Array(4), labels: [0, -1], shape: [1, 1, 2] }), /labels\[1\]/);
+
+  const img = (v) => ({ data: new Uint8ClampedArray(2 * 2 * 4).fill(v), width: 2, height: 2 });
+  const b = wt.data.fromImages([{ image: img(10), label: 0 }, { image: img(20), label: 2 }], { classNames: ['a', 'b', 'c'] });
+  assert.deepEqual(b.shape, [3, 2, 2]);
+  assert.equal(b.numClasses, 3);
+  assert.equal(b.images[0], 10);
+  assert.throws(() => wt.data.fromImages([{ image: img(1), label: 0 }, { image: { data: new Uint8Array(4), width: 1, height: 1 }, label: 0 }]), /items\[1\]\.image must be 2x2/);
+
+  const big = wt.data.fromArrays({ images: Uint8Array.from({ length: 100 }, (_, i) => i), labels: Array.from({ length: 100 }, (_, i) => i % 4), shape: [1, 1, 1] });
+  const s1 = big.split(0.2, { seed: 3 });
+  const s2 = big.split(0.2, { seed: 3 });
+  assert.equal(s1.validation.length, 20);
+  assert.equal(s1.train.length, 80);
+  assert.deepEqual(s1.validation.images, s2.validation.images);
+  const all = new Set([...s1.train.images, ...s1.validation.images]);
+  assert.equal(all.size, 100, 'train and validation partition the set');
+  assert.notDeepEqual(big.split(0.2, { seed: 4 }).validation.images, s1.validation.images);
+});
