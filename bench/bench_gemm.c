@@ -2,11 +2,17 @@
    side, on the products one training step of the student CNN makes (batch 64, inputs 28x28x1
    and 32x32x3). Not a test and not in ctest: it checks nothing; it prints median/max GFLOP/s.
 
+   It also measures the machine's wasm SIMD peak: f32x4 multiply then add on 8 independent
+   accumulators fed from L1 (2 flops per lane; wasm SIMD has no FMA without relaxed SIMD), the
+   denominator of the efficiency column. `npm run bench` (bench/run.mjs) builds and runs it with --json.
+
    Build and run (see bench/README.md for details), after the wasm library is built in
    build-wasm (emcmake cmake -S . -B build-wasm && cmake --build build-wasm --target wasmtricks):
-     emcc -O3 -std=c11 -DWT_HAVE_WASMSIMD=1 -Isrc bench/bench_gemm.c build-wasm/libwasmtricks.a \
-          -sALLOW_MEMORY_GROWTH=1 -o build-wasm/bench_gemm.js
-     node --no-experimental-fetch build-wasm/bench_gemm.js [--quick]
+     emcc -O3 -msimd128 -std=c11 -DWT_HAVE_WASMSIMD=1 -Isrc bench/bench_gemm.c \
+          build-wasm/libwasmtricks.a -sALLOW_MEMORY_GROWTH=1 -o build-wasm/bench_gemm.js
+     node --no-experimental-fetch build-wasm/bench_gemm.js [--quick] [--default-only] [--json]
+   --default-only times only the kernel the library selects (and scalar is skipped); --json
+   adds one line "JSON {...}" with the medians, for run.mjs.
    Natively (scalar kernels only): cc -O2 -std=c11 -DWT_HAVE_WASMSIMD=0 -Isrc bench/bench_gemm.c
    build/libwasmtricks.a -lm.
 
@@ -26,14 +32,23 @@
 
 #include "kernels/kernels.h"
 
+#if defined(__wasm_simd128__)
+#include <wasm_simd128.h>
+
+/* GFLOP/s of independent f32x4 multiply-then-add chains: 12 accumulators hide the add latency,
+   so the loop runs at the issue rate of the two operations. */
+static double peak_once(double min_s);
+#endif
+
 typedef struct entry {
   const char *isa, *name;
   wt_f32_gemm_ukernel_fn fn;
   size_t mr, nr;
+  int pack_a;
 } entry;
 
 static const entry entries[] = {
-#define WT_UKERNEL(isa, fn, mr, nr) {#isa, #fn, fn, mr, nr},
+#define WT_UKERNEL(isa, fn, mr, nr, pack_a) {#isa, #fn, fn, mr, nr, pack_a},
 #include "kernels/f32_gemm.inc"
 #undef WT_UKERNEL
 };
@@ -138,52 +153,151 @@ static size_t add_cnn_shapes(shape *out, size_t C, size_t H, size_t W, size_t ba
   return n;
 }
 
+#if defined(__wasm_simd128__)
+__attribute__((noinline)) static double peak_once(double min_s) {
+  /* 8 accumulators (4 rows x 2 vectors), per step two vector loads and four splat loads from
+     L1-resident buffers (a interleaved by 4, one pointer and immediate offsets), then 8
+     independent multiply-then-add pairs: the register budget and instruction mix of a 4x8
+     GEMM tile, without its packing, edges or stores. All 8 chains feed the result. */
+  static float w[256 * 8], a[4 * 256];
+  for (size_t i = 0; i < 256 * 8; i++) w[i] = 1e-3f * (float)(i % 7);
+  for (size_t i = 0; i < 4 * 256; i++) a[i] = 1e-3f * (float)(i % 5);
+  v128_t acc[4][2];
+  for (int i = 0; i < 4; i++) acc[i][0] = acc[i][1] = wasm_f32x4_splat(0.0f);
+  size_t calls = 0;
+  const double t0 = now_s();
+  double t;
+  do {
+    for (int rep = 0; rep < 64; rep++) {
+      const float *wp = w;
+      for (size_t k = 0; k < 256; k++, wp += 8) {
+        const v128_t w0 = wasm_v128_load(wp), w1 = wasm_v128_load(wp + 4);
+        for (int i = 0; i < 4; i++) {
+          const v128_t s = wasm_v128_load32_splat(a + 4 * k + i);
+          acc[i][0] = wasm_f32x4_add(acc[i][0], wasm_f32x4_mul(s, w0));
+          acc[i][1] = wasm_f32x4_add(acc[i][1], wasm_f32x4_mul(s, w1));
+        }
+      }
+      /* the buffers may have changed (they have not): keeps the loop from being folded */
+      __asm__ volatile("" ::: "memory");
+    }
+    calls++;
+    t = now_s() - t0;
+  } while (t < min_s);
+  float sink = 0.0f;
+  for (int i = 0; i < 4; i++)
+    sink += wasm_f32x4_extract_lane(acc[i][0], 0) + wasm_f32x4_extract_lane(acc[i][1], 3);
+  volatile float keep = sink;
+  (void)keep;
+  return 64.0 * 256.0 * 64.0 * (double)calls / t * 1e-9; /* 4*8 lanes x 2 flops per k */
+}
+#endif
+
+#if defined(__wasm_simd128__)
+#define PEAK_ONCE(min_s) peak_once(min_s)
+#else
+#define PEAK_ONCE(min_s) 0.0
+#endif
+
 int main(int argc, char **argv) {
-  const bool quick = argc > 1 && !strcmp(argv[1], "--quick");
+  bool quick = false, default_only = false, json = false;
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--quick")) quick = true;
+    else if (!strcmp(argv[i], "--default-only")) default_only = true;
+    else if (!strcmp(argv[i], "--json")) json = true;
+  }
   const int reps = quick ? 3 : MAX_REPS;
   const double min_s = quick ? 0.01 : 0.03;
   wt_kernels tables[N_ENTRIES];
   for (size_t i = 0; i < N_ENTRIES; i++) wt__kernels_entry(&tables[i], i);
   wt_kernels def;
   wt__kernels_select(&def, 0);
+  /* the kernels timed: all, or only the default one */
+  size_t cols[N_ENTRIES], n_cols = 0;
+  for (size_t e = 0; e < N_ENTRIES; e++)
+    if (!default_only || entries[e].fn == def.f32_gemm) cols[n_cols++] = e;
+
+  double peak = 0.0;
+#if defined(__wasm_simd128__)
+  {
+    double p[MAX_REPS];
+    peak_once(0.0);
+    for (int r = 0; r < reps; r++) p[r] = peak_once(min_s);
+    qsort(p, (size_t)reps, sizeof p[0], cmp_double);
+    peak = p[reps / 2];
+    printf("wasm SIMD peak (f32x4 mul+add, 8 chains, L1): %.2f GFLOP/s median, %.2f max\n", peak,
+           p[reps - 1]);
+  }
+#endif
   printf("wt__gemm GFLOP/s as median/max of %d runs; default kernel %s\n", reps,
          def.f32_gemm_name);
-  static const size_t inputs[][3] = {{1, 28, 28}, {3, 32, 32}};
-  for (size_t in = 0; in < 2; in++) {
-    shape shapes[16];
-    const size_t n = add_cnn_shapes(shapes, inputs[in][0], inputs[in][1], inputs[in][2], 64);
-    printf("\ninput %zux%zux%zu, batch 64 (conv per image)\n", inputs[in][0], inputs[in][1],
-           inputs[in][2]);
-    printf("%-6s %-8s %6s %6s %6s", "layer", "product", "M", "N", "K");
-    for (size_t e = 0; e < N_ENTRIES; e++) {
+
+  /* groups: square products, then the student CNN's products per input */
+  shape shapes[3][16];
+  size_t counts[3];
+  const char *titles[3] = {"square (nn)", "student CNN 1x28x28, batch 64 (conv per image)",
+                           "student CNN 3x32x32, batch 64 (conv per image)"};
+  const char *keys[3] = {"square", "cnn_1x28x28", "cnn_3x32x32"};
+  static const size_t sq[] = {256, 512, 1024};
+  for (size_t i = 0; i < 3; i++)
+    shapes[0][i] = (shape){"square", "nn", sq[i], sq[i], sq[i], false, false, false};
+  counts[0] = 3;
+  counts[1] = add_cnn_shapes(shapes[1], 1, 28, 28, 64);
+  counts[2] = add_cnn_shapes(shapes[2], 3, 32, 32, 64);
+
+  if (json) printf("JSON {\"peak_gflops\": %.3f, \"kernel\": \"%s\", \"groups\": {", peak,
+                   def.f32_gemm_name);
+  /* human-readable rows go to stderr in --json mode so stdout stays one JSON line */
+  FILE *out = json ? stderr : stdout;
+  if (json) fflush(stdout);
+  for (size_t gi = 0; gi < 3; gi++) {
+    const size_t n = counts[gi];
+    fprintf(out, "\n%s\n%-6s %-8s %6s %6s %6s", titles[gi], "layer", "product", "M", "N", "K");
+    for (size_t c = 0; c < n_cols; c++) {
       char label[32];
-      snprintf(label, sizeof label, "%s %zux%zu", entries[e].isa, entries[e].mr, entries[e].nr);
-      printf(" %15s", label);
+      snprintf(label, sizeof label, "%s %zux%zu", entries[cols[c]].isa, entries[cols[c]].mr,
+               entries[cols[c]].nr);
+      fprintf(out, " %15s", label);
     }
-    printf("   default/scalar (medians)\n");
+    fprintf(out, "   default, %% of the peak (GFLOP/s) run beside it\n");
+    if (json) printf("%s\"%s\": [", gi ? ", " : "", keys[gi]);
     for (size_t s = 0; s < n; s++) {
-      printf("%-6s %-8s %6zu %6zu %6zu", shapes[s].layer, shapes[s].product, shapes[s].M,
-             shapes[s].N, shapes[s].K);
+      const shape *sh = &shapes[gi][s];
+      fprintf(out, "%-6s %-8s %6zu %6zu %6zu", sh->layer, sh->product, sh->M, sh->N, sh->K);
       /* Repetitions interleave the kernels, so load from other processes hits all alike. */
       run runs[N_ENTRIES];
       double g[N_ENTRIES][MAX_REPS];
-      for (size_t e = 0; e < N_ENTRIES; e++) {
-        run_init(&runs[e], &tables[e], &shapes[s]);
-        run_once(&runs[e], 0.0); /* warm up */
+      for (size_t c = 0; c < n_cols; c++) {
+        run_init(&runs[c], &tables[cols[c]], sh);
+        run_once(&runs[c], 0.0); /* warm up */
       }
-      for (int r = 0; r < reps; r++)
-        for (size_t e = 0; e < N_ENTRIES; e++) g[e][r] = run_once(&runs[e], min_s);
-      double scalar = 0.0, best_default = 0.0;
-      for (size_t e = 0; e < N_ENTRIES; e++) {
-        qsort(g[e], (size_t)reps, sizeof g[e][0], cmp_double);
-        const double med = g[e][reps / 2];
-        if (e == 0) scalar = med;
-        if (entries[e].fn == def.f32_gemm) best_default = med;
-        printf(" %7.2f/%6.2f", med, g[e][reps - 1]);
-        run_free(&runs[e]);
+      /* the peak loop runs interleaved with the kernels, so the ratio sees the same load */
+      double pk[MAX_REPS];
+      for (int r = 0; r < reps; r++) {
+        for (size_t c = 0; c < n_cols; c++) g[c][r] = run_once(&runs[c], min_s);
+        pk[r] = peak > 0.0 ? PEAK_ONCE(min_s) : 0.0;
       }
-      printf("   %6.2fx\n", best_default / scalar);
+      qsort(pk, (size_t)reps, sizeof pk[0], cmp_double);
+      const double row_peak = pk[reps / 2];
+      double med_def = 0.0, max_def = 0.0;
+      for (size_t c = 0; c < n_cols; c++) {
+        qsort(g[c], (size_t)reps, sizeof g[c][0], cmp_double);
+        const double med = g[c][reps / 2];
+        if (entries[cols[c]].fn == def.f32_gemm) med_def = med, max_def = g[c][reps - 1];
+        fprintf(out, " %7.2f/%6.2f", med, g[c][reps - 1]);
+        run_free(&runs[c]);
+      }
+      const double pct = row_peak > 0.0 ? 100.0 * med_def / row_peak : 0.0;
+      fprintf(out, "   %5.1f%% of %.2f\n", pct, row_peak);
+      if (json)
+        printf("%s{\"layer\": \"%s\", \"product\": \"%s\", \"M\": %zu, \"N\": %zu, \"K\": %zu, "
+               "\"gflops\": %.3f, \"gflops_max\": %.3f, \"peak_gflops\": %.3f, "
+               "\"pct_peak\": %.1f}",
+               s ? ", " : "", sh->layer, sh->product, sh->M, sh->N, sh->K, med_def, max_def,
+               row_peak, pct);
     }
+    if (json) printf("]");
   }
+  if (json) printf("}}\n");
   return 0;
 }

@@ -13,13 +13,15 @@ typedef struct wt_f32_gemm_params {
 } wt_f32_gemm_params;
 
 /* c[mr x nc] (+)= a[mr x kc] * w[kc x nc].
-   a: row i at a + i*a_stride (floats).  w: a packed panel, kc rows of NR floats each (columns
+   a: row i at a + i*a_stride (floats); for the pre-packed ("ppmm", PACK_A 1 in f32_gemm.inc)
+   kernels, a packed panel instead: element (i,k) at a[k*MR + i], rows mr..MR-1 zero, and
+   a_stride is unused.  w: a packed panel, kc rows of NR floats each (columns
    >= nc are zero padding).  c: row i at c + i*c_stride.  1 <= mr <= MR, 1 <= nc <= NR, kc >= 1. */
 typedef void (*wt_f32_gemm_ukernel_fn)(size_t mr, size_t nc, size_t kc, const float *a,
                                        size_t a_stride, const float *w, float *c, size_t c_stride,
                                        const wt_f32_gemm_params *params);
 
-#define WT_UKERNEL(isa, fn, mr, nr)                                                               \
+#define WT_UKERNEL(isa, fn, mr, nr, pack_a)                                                             \
   void fn(size_t mr_, size_t nc, size_t kc, const float *a, size_t a_stride, const float *w,      \
           float *c, size_t c_stride, const wt_f32_gemm_params *params);
 #include "f32_gemm.inc"
@@ -75,6 +77,7 @@ void wt_f32_maxpool2x2_ukernel__wasmsimd(size_t planes, size_t H, size_t W, cons
 typedef struct wt_kernels {
   wt_f32_gemm_ukernel_fn f32_gemm;
   size_t gemm_mr, gemm_nr;
+  bool gemm_pack_a; /* f32_gemm wants A packed in MR-interleaved panels (ppmm) */
   const char *f32_gemm_name;
   wt_f32_transpose_fn f32_transpose; /* same isa as f32_gemm */
   /* vector kernels: the SIMD ones unless scalar is forced (or not compiled) */
