@@ -469,6 +469,7 @@ export function makeDatasets(rt, ctx, { parseIDX, readDataFile, gunzip, isGzip, 
       return cifar('open', 100, { dir: spec, split });
     }
     if (names.includes('train') && names.includes('test')) return imageFolder(path.join(spec, split), { shape });
+    if (split === 'test') fail('WT_ERR_ARG', `open: ${spec} has no test split (no train/ and test/ folders)`);
     return imageFolder(spec, { shape });
   }
 
