@@ -157,7 +157,7 @@ export function makeDatasets(rt, ctx, { parseIDX, readDataFile, gunzip, isGzip, 
   const e = rt.exports;
 
   /** Images and labels from two IDX buffers (gzip or not): counts and dims checked. */
-  async function fromIDX(imgRaw, lblRaw, { name, imgName, lblName, numClasses = 10, classNames, mean, std }) {
+  async function fromIDX(imgRaw, lblRaw, { name, imgName, lblName, numClasses, classNames, mean, std }) {
     const img = parseIDX(isGzip(imgRaw) ? await gunzip(imgRaw) : imgRaw);
     const lbl = parseIDX(isGzip(lblRaw) ? await gunzip(lblRaw) : lblRaw);
     if (img.dims.length !== 3) fail('WT_ERR_FORMAT', `${name}: ${imgName} has dims [${img.dims}], expected [N, H, W]`);
@@ -166,6 +166,8 @@ export function makeDatasets(rt, ctx, { parseIDX, readDataFile, gunzip, isGzip, 
       fail('WT_ERR_FORMAT', `${name}: mismatched counts: ${lblName} has ${lbl.dims[0]} labels but ${imgName} has ${img.dims[0]} images`);
     }
     const labels = Int32Array.from(lbl.data);
+    // A folder of unknown IDX files: as many classes as the largest label says.
+    numClasses ??= classNames?.length ?? labels.reduce((m, v) => Math.max(m, v + 1), 1);
     const bad = labels.findIndex((v) => v >= numClasses);
     if (bad >= 0) fail('WT_ERR_FORMAT', `${name}: label ${bad} in ${lblName} is ${labels[bad]}, outside 0..${numClasses - 1}`);
     return new Dataset({ images: img.data, labels, shape: [1, img.dims[1], img.dims[2]], numClasses,
@@ -460,7 +462,7 @@ export function makeDatasets(rt, ctx, { parseIDX, readDataFile, gunzip, isGzip, 
     }
     const has = (f) => names.includes(f) || names.includes(`${f}.gz`);
     if (has('train-images-idx3-ubyte') || has('t10k-images-idx3-ubyte')) {
-      return idxSet('open', { dir: spec, split }, { name: path.basename(spec), numClasses: 10 });
+      return idxSet('open', { dir: spec, split }, { name: path.basename(spec) });
     }
     if (names.includes('cifar-10-batches-bin') || names.includes('data_batch_1.bin') || names.includes('test_batch.bin')) {
       return cifar('open', 10, { dir: spec, split });

@@ -1,0 +1,110 @@
+// cli.test.mjs - bin/wasmtricks.js as a user runs it: --help documents every flag; bad flags,
+// values and paths exit non-zero with one line; train on a small generated IDX folder (a
+// preset plus trick flags, --save, --checkpoint, --resume), then eval and predict.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { deflateSync } from 'node:zlib';
+
+const CLI = new URL('../../bin/wasmtricks.js', import.meta.url).pathname;
+const tmp = mkdtempSync(join(tmpdir(), 'wt-cli-'));
+process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
+const run = (...args) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+
+function idx(dims, data) {
+  const head = Buffer.alloc(4 + 4 * dims.length);
+  head.writeUInt32BE(0x800 | dims.length, 0);
+  dims.forEach((d, i) => head.writeUInt32BE(d, 4 + 4 * i));
+  return Buffer.concat([head, Buffer.from(data)]);
+}
+
+/** Two classes of 8x8 images: bright left half (0) or bright right half (1). */
+function toyIDX(dir, prefix, n) {
+  const img = new Uint8Array(n * 64);
+  const lbl = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    lbl[i] = i % 2;
+    for (let p = 0; p < 64; p++) img[i * 64 + p] = ((p % 8 < 4) === (lbl[i] === 0) ? 200 : 30) + ((i * 7 + p) % 40);
+  }
+  writeFileSync(join(dir, `${prefix}-images-idx3-ubyte`), idx([n, 8, 8], img));
+  writeFileSync(join(dir, `${prefix}-labels-idx1-ubyte`), idx([n], lbl));
+}
+toyIDX(tmp, 'train', 96);
+toyIDX(tmp, 't10k', 32);
+
+test('--help documents every flag; usage errors exit 2 with one line', () => {
+  const h = run('--help');
+  assert.equal(h.status, 0);
+  const src = readFileSync(CLI, 'utf8');
+  const block = src.slice(src.indexOf('const FLAGS = {'), src.indexOf('const COMMANDS'));
+  const flags = [...block.matchAll(/^\s+'?([a-z][a-z-]*)'?:|,\s*'?([a-z][a-z-]*)'?:\s*(?:int|\{)/gm)].map((m) => m[1] ?? m[2]);
+  assert.ok(flags.length > 40, `found ${flags.length} flags`);
+  for (const f of flags) assert.match(h.stdout, new RegExp(`--${f}\\b`), `--help mentions --${f}`);
+  for (const f of ['data', 'model', 'epochs', 'batch-size', 'optimizer', 'lr', 'final-lr', 'label-smoothing', 'mixup',
+    'cutmix', 'ricap', 'cutout', 'autoaugment', 'teacher', 'preset', 'save', 'resume']) assert.ok(flags.includes(f), f);
+  for (const [args, re] of [
+    [['train', '--data', 'fashion-mnist', '--bogus'], /unknown option '--bogus'/],
+    [['train', '--data', 'fashion-mnist', '--epochs', 'x'], /--epochs must be an integer >= 1, got 'x'/],
+    [['train', '--data', 'fashion-mnist', '--preset', 'magic'], /--preset must be one of baseline, bag-of-tricks, cifar-autoaugment/],
+    [['train', '--data', 'fashion-mnist', '--model', 'vgg'], /--model must be/],
+    [['train', '--data', 'fashion-mnist', '--resume', join(tmp, 'nope')], /--resume: no such file/],
+    [['train'], /train needs --data/],
+    [['fly'], /unknown command 'fly'/],
+    [['predict', '--model-file', CLI], /predict needs one or more image files/],
+  ]) {
+    const r = run(...args);
+    assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, re);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+  }
+  const bad = run('train', '--data', join(tmp, 'missing-folder'));
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /no such data set or folder/);
+  assert.equal(bad.stderr.trim().split('\n').length, 1);
+});
+
+test('train (preset + trick flags, --save, --checkpoint), resume, eval and predict on a small IDX folder', () => {
+  const model = join(tmp, 'toy.safetensors');
+  const ck = join(tmp, 'toy.ckpt');
+  const t = run('train', '--data', tmp, '--limit', '64', '--epochs', '2', '--batch-size', '16', '--preset', 'bag-of-tricks',
+    '--lr', '0.05', '--cutout', '2', '--random-crop', '1', '--save', model, '--checkpoint', ck, '--seed', '3');
+  assert.equal(t.status, 0, t.stderr);
+  assert.match(t.stdout, /64 training and 32 test images 1x8x8, 2 classes/);
+  assert.match(t.stdout, /label smoothing 0\.1, mixup 0\.2, randomCrop, cutout, no bias decay/);
+  assert.match(t.stdout, /epoch 2\/2 100% step 4\/4 \| loss [\d.]+ \| acc [\d.]+% \| \d+ img\/s \| lr [\d.e-]+ \| ETA 0:00/);
+  const acc = Number(t.stdout.match(/test accuracy: ([\d.]+)%/)[1]);
+  assert.ok(acc >= 90, `test accuracy ${acc}%`);
+  assert.ok(existsSync(model) && existsSync(join(tmp, 'toy.json')) && existsSync(ck));
+
+  const r = run('train', '--data', tmp, '--limit', '64', '--epochs', '2', '--batch-size', '16', '--preset', 'bag-of-tricks',
+    '--lr', '0.05', '--cutout', '2', '--random-crop', '1', '--resume', ck, '--seed', '3');
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, new RegExp(`test accuracy: ${acc.toFixed(2)}%`), 'resuming a finished run gives its accuracy');
+
+  const e = run('eval', '--model-file', model, '--data', tmp);
+  assert.equal(e.status, 0, e.stderr);
+  assert.match(e.stdout, new RegExp(`accuracy ${acc.toFixed(2)}% \\(\\d+/32\\)`));
+  assert.match(e.stdout, /confusion matrix \(rows: true class, columns: predicted\)/);
+  const e2 = run('eval', '--model-file', ck, '--data', tmp, '--limit', '8');
+  assert.equal(e2.status, 0, e2.stderr);
+  assert.match(e2.stdout, /\(\d+\/8\)/);
+
+  // A 16x16 grey PNG of class 0 (bright left half), resized to 8x8 by the engine.
+  const raw = Buffer.alloc(16 * 17);
+  for (let y = 0; y < 16; y++) for (let x = 0; x < 16; x++) raw[y * 17 + 1 + x] = x < 8 ? 220 : 30;
+  const CRC = Array.from({ length: 256 }, (_, n) => { let c = n; for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1; return c >>> 0; });
+  const crc = (b) => { let c = 0xffffffff; for (const v of b) c = CRC[(c ^ v) & 255] ^ (c >>> 8); return (c ^ 0xffffffff) >>> 0; };
+  const chunk = (type, body) => { const o = Buffer.alloc(12 + body.length); o.writeUInt32BE(body.length, 0); o.write(type, 4, 'latin1'); body.copy(o, 8); o.writeUInt32BE(crc(o.subarray(4, 8 + body.length)), 8 + body.length); return o; };
+  const ihdr = Buffer.from([0, 0, 0, 16, 0, 0, 0, 16, 8, 0, 0, 0, 0]);
+  const png = join(tmp, 'left.png');
+  writeFileSync(png, Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]));
+  const p = run('predict', '--model-file', model, '--top-k', '2', png);
+  assert.equal(p.status, 0, p.stderr);
+  assert.match(p.stdout, /left\.png: 0 \d+\.\d%, 1 \d+\.\d%/);
+  const bad = run('predict', '--model-file', model, CLI);
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /wasmtricks\.js: .*not a PNG or JPEG file/);
+});
