@@ -204,7 +204,17 @@ export interface Optim {
 }
 
 export interface TrainerOptions {
-  optimizer: OptimizerOptions;
+  /** Required unless a preset gives it; with a preset, an optimizer without a name (or with
+      the preset's) is merged into the preset's. */
+  optimizer?: OptimizerOptions | Partial<OptimizerOptions>;
+  /** A recipe: 'baseline', 'bag-of-tricks' (cosine + warm-up + label smoothing 0.1 + mixup 0.2
+      + no bias decay) or 'cifar-autoaugment' (pad-crop + flip + AutoAugment CIFAR10 + Cutout 16);
+      the other options override it. */
+  preset?: 'baseline' | 'bag-of-tricks' | 'cifar-autoaugment';
+  /** Per-image augmentation in fit() (training batches only). */
+  augment?: AugmentOptions;
+  /** ToTensor + Normalize statistics; default: the training data's (fit) per channel. */
+  normalize?: { mean: number | number[]; std: number | number[] };
   /** Sets the lr of every step from optimizer.lr (the base lr). */
   schedule?: ScheduleOptions;
   /** Reseeds the model's context RNG (augmentation and other random draws). */
@@ -219,6 +229,68 @@ export interface TrainerOptions {
   teacher?: Model;
   /** With a teacher: temperature (default 4) and weight of the KD term (default 1). */
   distillation?: { temperature?: number; weight?: number };
+}
+
+export interface AugmentOptions {
+  randomResizedCrop?: boolean | { scale?: [number, number]; ratio?: [number, number] };
+  /** Zero padding (default 4), then a random crop of the input size. */
+  randomCrop?: boolean | number | { padding?: number };
+  hflip?: boolean | number | { p?: number };
+  vflip?: boolean | number | { p?: number };
+  autoAugment?: 'imagenet' | 'cifar10' | 'svhn' | { policy: 'imagenet' | 'cifar10' | 'svhn' };
+  randAugment?: boolean | { numOps?: number; magnitude?: number; numMagnitudeBins?: number };
+  trivialAugment?: boolean | { numMagnitudeBins?: number };
+  /** Hole side length, or { length, holes }; applied after Normalize. */
+  cutout?: number | { length: number; holes?: number };
+  randomErasing?: boolean | number | { p?: number; scale?: [number, number]; ratio?: [number, number]; value?: number | number[] | 'random' };
+}
+
+export interface FitProgress {
+  type: 'step' | 'epoch';
+  epoch: number;
+  epochs: number;
+  /** Step records: batch index (1-based) and batches per epoch. */
+  step?: number;
+  steps?: number;
+  /** Running means over the epoch so far (step) or the whole epoch (epoch). */
+  loss: number;
+  accuracy: number;
+  lr: number;
+  imagesPerSecond: number;
+  /** Seconds left in the run. */
+  eta: number;
+  validation?: Evaluation;
+}
+
+export interface FitOptions {
+  epochs?: number;
+  batchSize?: number;
+  dropLast?: boolean;
+  shuffle?: boolean;
+  validation?: Dataset;
+  onProgress?: (p: FitProgress) => void;
+  /** Rejects with the signal's reason (an AbortError) after the current step. */
+  signal?: AbortSignal;
+  /** Node: a checkpoint file written atomically at every epoch end. */
+  checkpoint?: string;
+  /** A checkpoint path (Node) or bytes: continue its run bit for bit. */
+  resume?: string | Uint8Array;
+}
+
+export interface Evaluation {
+  loss: number;
+  accuracy: number;
+  top5: number;
+  perClass: number[];
+  /** confusion[true][predicted] counts. */
+  confusion: number[][];
+  count: number;
+}
+
+export interface Prediction {
+  label: number;
+  className: string;
+  probability: number;
 }
 
 export type BatchTrickName = 'mixup' | 'cutmix' | 'ricap' | 'mixup+cutmix';
@@ -270,17 +342,51 @@ export class Trainer implements Disposable {
   getState(): TrainerState;
   /** Restores getState() into a trainer with the same options on a model of the same shape. */
   setState(state: TrainerState): void;
+  /** Trains on a data set; resolves to the per-epoch records. */
+  fit(data: Dataset, options?: FitOptions): Promise<{ history: Array<FitProgress & { seconds: number }>; seconds: number }>;
+  /** The model in eval mode over a data set. */
+  evaluate(data: Dataset, options?: { batchSize?: number }): Evaluation;
+  /** Top-k classes: one image -> Prediction[]; images, a data set or normalised input -> Prediction[][]. */
+  predict(input: ImageLike, options?: { topK?: number }): Prediction[];
+  predict(input: Dataset | ImageLike[] | Float32Array, options?: { topK?: number }): Prediction[][];
+  /** Checkpoint bytes (weights, optimizer state, schedule position, RNG, epoch). */
+  checkpoint(): Uint8Array;
+  /** Restores checkpoint bytes into this trainer and its model. */
+  restore(bytes: Uint8Array): void;
+  readonly preset: string | null;
+  readonly augment: Readonly<AugmentOptions>;
+  normalization: { mean: number[]; std: number[] } | null;
+  classNames: readonly string[] | null;
   dispose(): void;
   [Symbol.dispose](): void;
 }
 
+export interface ImageLike {
+  data: Uint8Array | Uint8ClampedArray;
+  width: number;
+  height: number;
+  /** Default: data.length / (width * height). */
+  channels?: number;
+}
+
 export interface Dataset {
-  /** N*C*H*W bytes, NCHW. */
-  images: Uint8Array;
-  labels: Int32Array;
-  count: number;
-  shape: [number, number, number];
-  classNames: string[];
+  /** N*H*W*C bytes, HWC per image (for C = 1 also NCHW). */
+  readonly images: Uint8Array;
+  readonly labels: Int32Array;
+  readonly length: number;
+  /** The former name of length. */
+  readonly count: number;
+  readonly numClasses: number;
+  readonly shape: readonly [number, number, number];
+  readonly classNames: readonly string[];
+  /** Per-channel mean and std of the pixels in [0, 1] (given, or computed once). */
+  readonly mean: number[];
+  readonly std: number[];
+  get(i: number): { image: ImageLike; label: number };
+  subset(indices: number[]): Dataset;
+  take(n: number): Dataset;
+  /** A seeded split: round(fraction * length) validation samples. */
+  split(fraction: number, options?: { seed?: number }): { train: Dataset; validation: Dataset };
 }
 
 export interface IDX {
@@ -305,6 +411,22 @@ export interface Data {
   /** A Fashion-MNIST split from dir (Node: a folder, default /usr/share/datasets/fashion-mnist/;
       browsers: a base URL), IDX files gzip-compressed or not. */
   loadFashionMNIST(options?: { dir?: string | URL; split?: 'train' | 'test' }): Promise<Dataset>;
+  fashionMNIST(options?: { dir?: string | URL; split?: 'train' | 'test' }): Promise<Dataset>;
+  mnist(options?: { dir?: string | URL; split?: 'train' | 'test' }): Promise<Dataset>;
+  /** Node: CIFAR binary batches from a folder (cifar-10-batches-bin or its parent). */
+  cifar10(options: { dir: string; split?: 'train' | 'test' }): Promise<Dataset>;
+  cifar100(options: { dir: string; split?: 'train' | 'test' }): Promise<Dataset>;
+  parseCIFAR(batches: Uint8Array[], options?: { classes?: 10 | 100; classNames?: string[] }): Dataset;
+  /** Node: one sub-folder per class of PNG/JPEG files, decoded by the engine. */
+  imageFolder(dir: string, options?: { shape?: [number, number, number]; classNames?: string[] }): Promise<Dataset>;
+  fromArrays(options: { images: Uint8Array | Uint8ClampedArray; labels: ArrayLike<number>; shape: [number, number, number];
+    numClasses?: number; classNames?: string[]; mean?: number[]; std?: number[]; layout?: 'chw' | 'hwc' }): Dataset;
+  fromImages(items: Array<{ image: ImageLike; label: number }>, options?: { numClasses?: number; classNames?: string[];
+    channels?: 1 | 3 | 4; mean?: number[]; std?: number[] }): Dataset;
+  /** Node: what the CLI's --data takes (a name or a folder). */
+  open(spec: string, options?: { split?: 'train' | 'test'; shape?: [number, number, number] }): Promise<Dataset>;
+  /** Decodes one PNG/JPEG; with shape, resized to cover it and centre-cropped. */
+  decodeImage(bytes: Uint8Array, options?: { shape?: [number, number, number] }): ImageLike & { channels: number };
   /** uint8 NCHW images to float32 (x / 255 - mean) / std, converted in bounded chunks. */
   toFloat(images: Uint8Array | Uint8ClampedArray, options: ToFloatOptions): Float32Array;
   readonly FASHION_MNIST_CLASSES: readonly string[];
