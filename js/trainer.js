@@ -156,8 +156,7 @@ export class Trainer extends Handle {
       when no step was taken; a trainer already training keeps its schedule). */
   _resolveSchedule(stepsPerEpoch, epochs) {
     const key = `${stepsPerEpoch}x${epochs}`;
-    if (this._resolvedFor === key || (this._resolvedFor !== null && this.steps > 0)) return;
-    if (this.steps > 0) return;
+    if (this._resolvedFor === key || this.steps > 0) return;
     const resolved = resolveSchedule(this._autoSchedule, stepsPerEpoch, epochs);
     const rec = parseSchedule(resolved, 'Trainer');
     const ptr = this._create(rec);
@@ -278,6 +277,10 @@ export class Trainer extends Handle {
    */
   step(images, labels) {
     this._alive('step');
+    if (this._autoSchedule && this._resolvedFor === null) {
+      throw new WasmTricksError('WT_ERR_STATE', "step: the schedule spans the run (tMax or warmupSteps 'auto'), " +
+        'which fit() sets; call fit(), or give the schedule in steps');
+    }
     const N = this.model._batch(images, 'step');
     argCheck(labels instanceof Int32Array || Array.isArray(labels),
       `step: labels must be an Int32Array or an array of integers, got ${describe(labels)}`);

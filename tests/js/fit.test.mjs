@@ -99,6 +99,7 @@ test('presets: bag-of-tricks and cifar-autoaugment set their recipes; options ov
   assert.equal(bot.labelSmoothing, 0.1);
   assert.deepEqual(bot.batchTrick, { name: 'mixup', alpha: 0.2, prob: 1 });
   assert.equal(bot.optimizer.noBiasDecay, true);
+  assert.throws(() => bot.step(new Float32Array(3 * 64), [0]), /the schedule spans the run/);
   await bot.fit(toy(40, 3, 3), { epochs: 2, batchSize: 8 });
   assert.deepEqual(bot.resolvedSchedule, { name: 'cosine', tMax: 9, warmupSteps: 1, warmupStartFactor: 0.1 });
   assert.equal(bot.lr, 0, 'cosine annealed to 0 at the end of the run');
