@@ -51,7 +51,7 @@ recipe:
   --cutmix A            CutMix, lambda ~ Beta(A, A) (with --mixup: either, half the batches each)
   --cutmix-prob P       probability that a batch is cut-mixed    [default: 0.5, with --mixup 1]
   --ricap B             RICAP with Beta(B, B) boundaries
-  --teacher FILE        distil from a teacher (safetensors written by --save or model.save())
+  --teacher FILE        distil from a teacher (a file written by --save, or model.save())
   --kd-temperature T    distillation temperature                 [default: 4]
   --kd-weight W         loss = CE + W * KD                       [default: 1]
 augmentation (per image, training only):
@@ -328,7 +328,7 @@ async function train(o) {
   if (testSet && o['test-limit']) testSet = testSet.take(o['test-limit']);
   let validation;
   if (o.validation) ({ train: trainSet, validation } = trainSet.split(o.validation, { seed: o.seed ?? 1 }));
-  const teacher = o.teacher ? wt.models.load(new Uint8Array(readFileSync(o.teacher))) : null;
+  const teacher = o.teacher ? loadModelFile(wt, o.teacher).model : null;
   const model = makeModel(wt, o, trainSet.shape, trainSet.numClasses);
   const batchSize = o['batch-size'] ?? 64;
   const epochs = o.epochs ?? 1;

@@ -84,6 +84,11 @@ test('train (preset + trick flags, --save, --checkpoint), resume, eval and predi
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, new RegExp(`test accuracy: ${acc.toFixed(2)}%`), 'resuming a finished run gives its accuracy');
 
+  const kd = run('train', '--data', tmp, '--limit', '32', '--batch-size', '16', '--teacher', ck, '--kd-temperature', '2',
+    '--optimizer', 'adabound', '--final-lr', '0.05', '--cutmix', '1', '--mixup', '0.4', '--hflip', '--trivialaugment');
+  assert.equal(kd.status, 0, kd.stderr);
+  assert.match(kd.stdout, /adabound lr 0\.001 .*mixup\+cutmix 0\.4, hflip, trivialAugment, distillation T=2/);
+
   const e = run('eval', '--model-file', model, '--data', tmp);
   assert.equal(e.status, 0, e.stderr);
   assert.match(e.stdout, new RegExp(`accuracy ${acc.toFixed(2)}% \\(\\d+/32\\)`));
