@@ -1,5 +1,5 @@
 /* conv2d.c - 2-d convolution as torch.nn.Conv2d (zero padding, groups = 1, no dilation):
-   im2col per sample, then one GEMM through ctx->k. Backward recomputes im2col from x, so the
+   im2col per sample and per chunk of output positions (sized for L2), then GEMMs through ctx->k. Backward recomputes im2col from x, so the
    layer keeps no cache. Not here: groups, dilation, other padding modes, transposed conv. */
 #include <math.h>
 #include <string.h>
@@ -57,11 +57,27 @@ static wt_status check_hyper(wt_ctx *ctx, const char *func, const wt_conv2d *l, 
   return WT_OK;
 }
 
-/* Workspace floats: [col | dcol | gemm scratch], each block a multiple of 4 floats. The GEMM
-   scratch is the max over the three products (forward, dW, dcol). */
+/* im2col works on chunks of the P = OH*OW output positions, so the col block (K x chunk) and
+   its packed copy stay in L2 between im2col and the GEMM that reads it: P is cut into equal
+   chunks of at most WT_CONV_CHUNK_FLOATS / K columns, rounded up to 8 (the GEMM's NR). */
+#ifndef WT_CONV_CHUNK_FLOATS
+#define WT_CONV_CHUNK_FLOATS 65536 /* -DWT_CONV_CHUNK_FLOATS=... for tests of the chunk edges */
+#endif
+static size_t chunk_cols(size_t K, size_t P) {
+  const size_t chunks = (P * K + WT_CONV_CHUNK_FLOATS - 1) / WT_CONV_CHUNK_FLOATS;
+  size_t pc = (P + chunks - 1) / chunks;
+  pc = (pc + 7) / 8 * 8;
+  return pc < P ? pc : P;
+}
+
+/* Workspace floats: [col | dcol | gemm scratch], each block a multiple of 4 floats; col and
+   dcol hold K x chunk_cols() floats. The GEMM scratch is the max over the three products
+   (forward, dW, dcol). */
 static bool workspace_floats(const wt_ctx *ctx, const wt_conv2d *l, int64_t OH, int64_t OW,
                              size_t *out) {
-  const size_t OCs = (size_t)l->OC, K = (size_t)(l->C * l->KH * l->KW), P = (size_t)(OH * OW);
+  const size_t OCs = (size_t)l->OC, K = (size_t)(l->C * l->KH * l->KW);
+  size_t P = (size_t)(OH * OW);
+  if (!is_pointwise(l)) P = chunk_cols(K, P); /* K * P fits size_t: checked by check_hyper */
   size_t g = wt__gemm_workspace_floats(&ctx->k, false, false, OCs, P, K);
   size_t g2 = wt__gemm_workspace_floats(&ctx->k, false, true, OCs, K, P);
   size_t g3 = wt__gemm_workspace_floats(&ctx->k, true, false, K, P, OCs);
@@ -80,8 +96,9 @@ static bool workspace_floats(const wt_ctx *ctx, const wt_conv2d *l, int64_t OH, 
 
 /* x: (N,C,H,W) -> out: (N,OC,OH,OW) with OH = floor((H + 2*pad_h - KH) / stride_h) + 1 (and
    OW likewise), filled into l->OH, l->OW. param_floats = OC*C*KH*KW + OC (weight, then bias,
-   counted even when the bias will be NULL). cache_bytes = 0. workspace_bytes: im2col and its
-   gradient, (C*KH*KW, OH*OW) floats each, plus the GEMM packing scratch. */
+   counted even when the bias will be NULL). cache_bytes = 0. workspace_bytes: a chunk of
+   im2col and of its gradient, (C*KH*KW, chunk of OH*OW) floats each, plus the GEMM packing
+   scratch. */
 wt_status wt_conv2d_sizes(wt_ctx *ctx, wt_conv2d *l, int64_t N, wt_layer_sizes *out) {
   if (!ctx) return WT_ERR_ARG;
   if (!out) return WT_FAIL(ctx, WT_ERR_ARG, "out is NULL");
@@ -126,60 +143,67 @@ static void valid_cols(const wt_conv2d *l, int64_t kw, int64_t *lo, int64_t *hi)
   *lo = a, *hi = b;
 }
 
-/* x: (C,H,W) of one sample -> col: (C*KH*KW, OH*OW), row (c*KH + kh)*KW + kw holds
-   x[c, oh*stride_h - pad_h + kh, ow*stride_w - pad_w + kw], zero outside the image. Each output
-   row is a zero head, a copied middle (contiguous when stride_w is 1) and a zero tail, so the
-   inner loops carry no bounds test. */
-static void im2col(const wt_conv2d *l, const float *x, float *col) {
-  const int64_t H = l->H, W = l->W, OH = l->OH, OW = l->OW, sw = l->stride_w;
+/* x: (C,H,W) of one sample -> col: (C*KH*KW, p1 - p0), the output positions p in [p0, p1) of
+   im2col: row (c*KH + kh)*KW + kw, column p - p0 holds x[c, oh*stride_h - pad_h + kh,
+   ow*stride_w - pad_w + kw] with p = oh*OW + ow, zero outside the image. Each output row segment
+   is a zero head, a copied middle (contiguous when stride_w is 1) and a zero tail, so the inner
+   loops carry no bounds test. */
+static void im2col(const wt_conv2d *l, const float *x, int64_t p0, int64_t p1, float *col) {
+  const int64_t H = l->H, W = l->W, OW = l->OW, sw = l->stride_w, pn = p1 - p0;
   for (int64_t c = 0; c < l->C; c++)
     for (int64_t kh = 0; kh < l->KH; kh++)
       for (int64_t kw = 0; kw < l->KW; kw++) {
-        float *row = col + ((c * l->KH + kh) * l->KW + kw) * OH * OW;
+        float *row = col + ((c * l->KH + kh) * l->KW + kw) * pn;
         const float *plane = x + c * H * W;
         int64_t lo, hi;
         valid_cols(l, kw, &lo, &hi);
-        for (int64_t oh = 0; oh < OH; oh++) {
+        for (int64_t oh = p0 / OW; oh * OW < p1; oh++) {
+          const int64_t a = p0 > oh * OW ? p0 - oh * OW : 0;
+          const int64_t b = p1 - oh * OW < OW ? p1 - oh * OW : OW; /* ow in [a, b) */
           const int64_t ih = oh * l->stride_h - l->pad_h + kh;
-          float *r = row + oh * OW;
+          float *r = row + (oh * OW + a - p0); /* r[ow - a] is output (oh, ow) */
           if (ih < 0 || ih >= H) {
-            memset(r, 0, (size_t)OW * sizeof *r);
+            for (int64_t ow = a; ow < b; ow++) r[ow - a] = 0.0f;
             continue;
           }
-          for (int64_t ow = 0; ow < lo; ow++) r[ow] = 0.0f;
-          for (int64_t ow = hi; ow < OW; ow++) r[ow] = 0.0f;
-          if (lo >= hi) continue;
-          /* src[j] is input column iw of output ow = lo + j */
-          const float *src = plane + ih * W + (lo * sw - l->pad_w + kw);
-          float *dst = r + lo;
+          const int64_t vlo = lo > a ? lo : a, vhi = hi < b ? hi : b;
+          for (int64_t ow = a; ow < b && ow < vlo; ow++) r[ow - a] = 0.0f;
+          for (int64_t ow = vhi > a ? vhi : a; ow < b; ow++) r[ow - a] = 0.0f;
+          if (vlo >= vhi) continue;
+          /* src[j] is input column iw of output ow = vlo + j */
+          const float *src = plane + ih * W + (vlo * sw - l->pad_w + kw);
+          float *dst = r + (vlo - a);
           if (sw == 1)
-            for (int64_t j = 0; j < hi - lo; j++) dst[j] = src[j];
+            for (int64_t j = 0; j < vhi - vlo; j++) dst[j] = src[j];
           else
-            for (int64_t j = 0; j < hi - lo; j++) dst[j] = src[j * sw];
+            for (int64_t j = 0; j < vhi - vlo; j++) dst[j] = src[j * sw];
         }
       }
 }
 
-/* The adjoint of im2col: dx: (C,H,W) += scatter of dcol: (C*KH*KW, OH*OW). */
-static void col2im_add(const wt_conv2d *l, const float *dcol, float *dx) {
-  const int64_t H = l->H, W = l->W, OH = l->OH, OW = l->OW, sw = l->stride_w;
+/* The adjoint of im2col over [p0, p1): dx: (C,H,W) += scatter of dcol: (C*KH*KW, p1 - p0). */
+static void col2im_add(const wt_conv2d *l, const float *dcol, int64_t p0, int64_t p1, float *dx) {
+  const int64_t H = l->H, W = l->W, OW = l->OW, sw = l->stride_w, pn = p1 - p0;
   for (int64_t c = 0; c < l->C; c++)
     for (int64_t kh = 0; kh < l->KH; kh++)
       for (int64_t kw = 0; kw < l->KW; kw++) {
-        const float *row = dcol + ((c * l->KH + kh) * l->KW + kw) * OH * OW;
+        const float *row = dcol + ((c * l->KH + kh) * l->KW + kw) * pn;
         float *plane = dx + c * H * W;
         int64_t lo, hi;
         valid_cols(l, kw, &lo, &hi);
-        for (int64_t oh = 0; oh < OH; oh++) {
+        for (int64_t oh = p0 / OW; oh * OW < p1; oh++) {
           const int64_t ih = oh * l->stride_h - l->pad_h + kh;
           if (ih < 0 || ih >= H) continue;
-          const float *r = row + oh * OW + lo;
-          if (lo >= hi) continue;
-          float *dst = plane + ih * W + (lo * sw - l->pad_w + kw);
+          const int64_t a = p0 > oh * OW ? p0 - oh * OW : 0;
+          const int64_t b = p1 - oh * OW < OW ? p1 - oh * OW : OW;
+          const int64_t vlo = lo > a ? lo : a, vhi = hi < b ? hi : b;
+          if (vlo >= vhi) continue;
+          const float *r = row + (oh * OW + vlo - p0);
+          float *dst = plane + ih * W + (vlo * sw - l->pad_w + kw);
           if (sw == 1)
-            for (int64_t j = 0; j < hi - lo; j++) dst[j] += r[j];
+            for (int64_t j = 0; j < vhi - vlo; j++) dst[j] += r[j];
           else
-            for (int64_t j = 0; j < hi - lo; j++) dst[j * sw] += r[j];
+            for (int64_t j = 0; j < vhi - vlo; j++) dst[j * sw] += r[j];
         }
       }
 }
@@ -195,18 +219,23 @@ wt_status wt_conv2d_forward(wt_ctx *ctx, const wt_conv2d *l, int64_t N, const fl
   const bool pw = is_pointwise(l);
   const size_t OC = (size_t)l->OC, K = (size_t)(l->C * l->KH * l->KW);
   const size_t P = (size_t)(l->OH * l->OW), in = (size_t)(l->C * l->H * l->W);
+  const size_t pc = pw ? P : chunk_cols(K, P);
   float *col = workspace;
-  float *gws = pw ? col : col + 2 * round4(K * P);
+  float *gws = pw ? col : col + 2 * round4(K * pc);
   for (int64_t n = 0; n < N; n++) {
     const float *xn = x + (size_t)n * in;
     float *yn = y + (size_t)n * OC * P;
-    const float *b = xn;
-    if (!pw) {
-      im2col(l, xn, col);
-      b = col;
+    if (pw) {
+      wt__gemm(&ctx->k, false, false, OC, P, K, l->weight, K, xn, P, false, yn, P, gws);
+      if (l->bias) ctx->k.f32_rowbias(OC, P, l->bias, yn, P);
+      continue;
     }
-    wt__gemm(&ctx->k, false, false, OC, P, K, l->weight, K, b, P, false, yn, P, gws);
-    if (l->bias) ctx->k.f32_rowbias(OC, P, l->bias, yn, P);
+    for (size_t p0 = 0; p0 < P; p0 += pc) {
+      const size_t pn = P - p0 < pc ? P - p0 : pc;
+      im2col(l, xn, (int64_t)p0, (int64_t)(p0 + pn), col);
+      wt__gemm(&ctx->k, false, false, OC, pn, K, l->weight, K, col, pn, false, yn + p0, P, gws);
+      if (l->bias) ctx->k.f32_rowbias(OC, pn, l->bias, yn + p0, P);
+    }
   }
   return WT_OK;
 }
@@ -223,28 +252,32 @@ wt_status wt_conv2d_backward(wt_ctx *ctx, const wt_conv2d *l, int64_t N, const f
   const bool pw = is_pointwise(l);
   const size_t OC = (size_t)l->OC, K = (size_t)(l->C * l->KH * l->KW);
   const size_t P = (size_t)(l->OH * l->OW), in = (size_t)(l->C * l->H * l->W);
+  const size_t pc = pw ? P : chunk_cols(K, P);
   float *col = workspace;
-  float *dcol = pw ? col : col + round4(K * P);
-  float *gws = pw ? col : col + 2 * round4(K * P);
+  float *dcol = pw ? col : col + round4(K * pc);
+  float *gws = pw ? col : col + 2 * round4(K * pc);
   for (int64_t n = 0; n < N; n++) {
     const float *xn = x + (size_t)n * in;
     const float *dyn = dy + (size_t)n * OC * P;
+    float *dxn = dx ? dx + (size_t)n * in : NULL;
     if (l->dbias) ctx->k.f32_rowsum(OC, P, dyn, P, l->dbias);
-    if (l->dweight) {
-      const float *b = xn;
-      if (!pw) {
-        im2col(l, xn, col);
-        b = col;
-      }
-      wt__gemm(&ctx->k, false, true, OC, K, P, dyn, P, b, P, true, l->dweight, K, gws);
+    if (pw) {
+      if (l->dweight)
+        wt__gemm(&ctx->k, false, true, OC, K, P, dyn, P, xn, P, true, l->dweight, K, gws);
+      if (dxn) wt__gemm(&ctx->k, true, false, K, P, OC, l->weight, K, dyn, P, true, dxn, P, gws);
+      continue;
     }
-    if (dx) {
-      float *dxn = dx + (size_t)n * in;
-      if (pw) {
-        wt__gemm(&ctx->k, true, false, K, P, OC, l->weight, K, dyn, P, true, dxn, P, gws);
-      } else {
-        wt__gemm(&ctx->k, true, false, K, P, OC, l->weight, K, dyn, P, false, dcol, P, gws);
-        col2im_add(l, dcol, dxn);
+    /* per chunk of output positions: dW += dy[:, chunk] col_chunk^T, and
+       dx += col2im(W^T dy[:, chunk]) */
+    for (size_t p0 = 0; p0 < P; p0 += pc) {
+      const size_t pn = P - p0 < pc ? P - p0 : pc;
+      if (l->dweight) {
+        im2col(l, xn, (int64_t)p0, (int64_t)(p0 + pn), col);
+        wt__gemm(&ctx->k, false, true, OC, K, pn, dyn + p0, P, col, pn, true, l->dweight, K, gws);
+      }
+      if (dxn) {
+        wt__gemm(&ctx->k, true, false, K, pn, OC, l->weight, K, dyn + p0, P, false, dcol, pn, gws);
+        col2im_add(l, dcol, (int64_t)p0, (int64_t)(p0 + pn), dxn);
       }
     }
   }
