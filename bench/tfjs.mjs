@@ -54,23 +54,31 @@ export async function tfjsTrain(shape, K, N, steps) {
   return times;
 }
 
-/** Seconds per forward pass of a batch of N (after one warm-up), on `backend`. */
-export async function tfjsInfer(backend, shape, K, N, reps) {
+/** A forward pass of a batch of N on `backend` (after one warm-up): { run() -> seconds,
+    dispose() }, so the caller can interleave it with other timings. */
+export async function tfjsInferRunner(backend, shape, K, N) {
   const tf = await load();
   if (!(await tf.setBackend(backend))) throw new Error(`tfjs backend ${backend} failed to load`);
   await tf.ready();
   const m = studentCNN(tf, shape, K);
   const { x, y } = batch(tf, shape, K, N);
-  const times = [];
-  for (let s = 0; s <= reps; s++) {
+  const run = async () => {
     const t0 = performance.now();
     const out = m.predict(x);
     await out.data();
     out.dispose();
-    if (s > 0) times.push((performance.now() - t0) / 1e3);
-  }
-  tf.dispose([x, y]);
-  m.dispose();
+    return (performance.now() - t0) / 1e3;
+  };
+  await run();
+  return { run, dispose: () => { tf.dispose([x, y]); m.dispose(); } };
+}
+
+/** Seconds per forward pass of a batch of N (after one warm-up), on `backend`. */
+export async function tfjsInfer(backend, shape, K, N, reps) {
+  const r = await tfjsInferRunner(backend, shape, K, N);
+  const times = [];
+  for (let s = 0; s < reps; s++) times.push(await r.run());
+  r.dispose();
   return times;
 }
 
