@@ -16,6 +16,10 @@ declare -A need=(
   [libstb-dev]=/usr/include/stb/stb_image.h
   [dataset-fashion-mnist]=/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz
   [chromium]=/usr/bin/chromium
+  # fuzzing (scripts/fuzz.sh: clang 14 + libFuzzer) and the leak check (scripts/sanitize.sh)
+  [clang]=/usr/bin/clang
+  [libclang-rt-14-dev]=/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
+  [valgrind]=/usr/bin/valgrind
 )
 # The browser tests need chromium; WT_SKIP_BROWSER=1 leaves it out (never in CI).
 if [[ "${WT_SKIP_BROWSER:-}" == "1" && "${CI:-}" != "true" ]]; then

@@ -33,10 +33,47 @@
 #pragma GCC diagnostic pop
 #endif
 
+/* stb_image 2.27 (Debian's) builds a Huffman table from a DHT segment's 16 code counts without
+   checking that they sum to at most 256 (2.28 added the check): a larger sum writes past
+   stbi__huffman.size[257] on the heap (found by tests/fuzz/fuzz_image.c). This walks the
+   markers as stb_image does (fill bytes, lengths, the entropy-coded data up to the next marker
+   other than RSTn and stuffing; where stb_image would stop at an error, it reads on), so it
+   sees every DHT stb_image would process, and reports such a table before stb sees it. */
+static bool jpeg_dht_too_long(const uint8_t *b, size_t len) {
+  size_t p = 0; /* SOI, after any 0xFF fill bytes, as stb_image accepts it */
+  while (p < len && b[p] == 0xFF) p++;
+  if (p == 0 || p >= len || b[p] != 0xD8) return false;
+  p++;
+  while (p + 1 < len) {
+    const uint8_t m = b[p + 1];
+    if (b[p] != 0xFF || m == 0xFF) { p++; continue; } /* resync / fill bytes */
+    if (m == 0x00 || m == 0x01 || (m >= 0xD0 && m <= 0xD8)) { p += 2; continue; }
+    if (m == 0xD9) return false; /* EOI */
+    const size_t seg = p + 3 < len ? (size_t)b[p + 2] << 8 | b[p + 3] : 0;
+    if (m == 0xC4) {
+      size_t q = p + 4;
+      for (long L = (long)seg - 2; L > 0;) {
+        if (q < len && ((b[q] >> 4) > 1 || (b[q] & 15) > 3)) break; /* stb rejects the table */
+        size_t n = 0;
+        for (size_t i = 1; i <= 16; i++) n += q + i < len ? b[q + i] : 0;
+        if (n > 256) return true;
+        q += 17 + n, L -= 17 + (long)n;
+      }
+    }
+    p += 2 + seg;
+    if (m == 0xDA) /* entropy-coded data: up to the next marker that is not RSTn or stuffing */
+      while (p + 1 < len && !(b[p] == 0xFF && b[p + 1] != 0x00 && (b[p + 1] < 0xD0 || b[p + 1] > 0xD7)))
+        p++;
+  }
+  return false;
+}
+
 static wt_status check_bytes(wt_ctx *ctx, const char *func, const uint8_t *bytes, size_t len) {
   if (!bytes) return wt__fail(ctx, WT_ERR_ARG, func, "bytes is NULL");
   if (len == 0 || len > 0x7fffffff)
     return wt__fail(ctx, WT_ERR_FORMAT, func, "%zu bytes is not an image file", len);
+  if (jpeg_dht_too_long(bytes, len))
+    return wt__fail(ctx, WT_ERR_FORMAT, func, "corrupt JPEG: a Huffman table with more than 256 codes");
   return WT_OK;
 }
 
