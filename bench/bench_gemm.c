@@ -221,7 +221,7 @@ int main(int argc, char **argv) {
 #if defined(__wasm_simd128__)
   {
     double p[MAX_REPS];
-    peak_once(0.0);
+    for (int w = 0; w < 3; w++) peak_once(min_s); /* lets V8 tier the loop up */
     for (int r = 0; r < reps; r++) p[r] = peak_once(min_s);
     qsort(p, (size_t)reps, sizeof p[0], cmp_double);
     peak = p[reps / 2];
@@ -245,8 +245,9 @@ int main(int argc, char **argv) {
   counts[1] = add_cnn_shapes(shapes[1], 1, 28, 28, 64);
   counts[2] = add_cnn_shapes(shapes[2], 3, 32, 32, 64);
 
-  if (json) printf("JSON {\"peak_gflops\": %.3f, \"kernel\": \"%s\", \"groups\": {", peak,
-                   def.f32_gemm_name);
+  if (json) printf("JSON {\"kernel\": \"%s\", \"groups\": {", def.f32_gemm_name);
+  double row_peaks[64];
+  size_t n_row_peaks = 0;
   /* human-readable rows go to stderr in --json mode so stdout stays one JSON line */
   FILE *out = json ? stderr : stdout;
   if (json) fflush(stdout);
@@ -279,6 +280,7 @@ int main(int argc, char **argv) {
       }
       qsort(pk, (size_t)reps, sizeof pk[0], cmp_double);
       const double row_peak = pk[reps / 2];
+      if (n_row_peaks < 64) row_peaks[n_row_peaks++] = row_peak;
       double med_def = 0.0, max_def = 0.0;
       for (size_t c = 0; c < n_cols; c++) {
         qsort(g[c], (size_t)reps, sizeof g[c][0], cmp_double);
@@ -298,6 +300,12 @@ int main(int argc, char **argv) {
     }
     if (json) printf("]");
   }
-  if (json) printf("}}\n");
+  /* the machine's peak: the median of the peaks measured beside every product */
+  if (n_row_peaks > 0) {
+    qsort(row_peaks, n_row_peaks, sizeof row_peaks[0], cmp_double);
+    peak = row_peaks[n_row_peaks / 2];
+  }
+  fprintf(out, "\nwasm SIMD peak, median over the products: %.2f GFLOP/s\n", peak);
+  if (json) printf("}, \"peak_gflops\": %.3f}\n", peak);
   return 0;
 }
