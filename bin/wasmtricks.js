@@ -22,8 +22,8 @@ data:
                         sub-folders, optionally under train/ and test/)
   --data-dir DIR        the Fashion-MNIST folder                  [default: Debian's]
   --image-size N        ImageFolder: decode to N x N               [default: first image's]
-  --limit N             use the first N training images            [default: all]
-  --test-limit N        evaluate on the first N test images        [default: all]
+  --limit N             train on a seeded random subset of N images [default: all]
+  --test-limit N        evaluate on a seeded random subset of N test images
   --validation F        hold out a fraction F of the training set, evaluated every epoch
 model:
   --model NAME          student, resnet8, resnet14, resnet20, resnet32, resnet44, resnet56,
@@ -324,8 +324,8 @@ async function train(o) {
   } catch (e) {
     if (o.data === 'fashion-mnist' || o.data === 'mnist') throw e;
   }
-  if (o.limit) trainSet = trainSet.take(o.limit);
-  if (testSet && o['test-limit']) testSet = testSet.take(o['test-limit']);
+  if (o.limit) trainSet = trainSet.sample(o.limit, { seed: o.seed ?? 1 });
+  if (testSet && o['test-limit']) testSet = testSet.sample(o['test-limit'], { seed: o.seed ?? 1 });
   let validation;
   if (o.validation) ({ train: trainSet, validation } = trainSet.split(o.validation, { seed: o.seed ?? 1 }));
   const teacher = o.teacher ? loadModelFile(wt, o.teacher).model : null;
@@ -385,7 +385,7 @@ async function evalCmd(o) {
     if (!/has no test split/.test(e.message)) throw e;
     data = await loadData(wt, o, 'train');
   }
-  if (o.limit) data = data.take(o.limit);
+  if (o.limit) data = data.sample(o.limit, { seed: o.seed ?? 1 });
   const t = evalTrainer(wt, loaded);
   try {
     const ev = t.evaluate(data);

@@ -96,18 +96,21 @@ export class Dataset {
       std: this._std, name: this.name });
   }
 
+  /** n samples drawn without replacement with a seeded order (kept in data set order): a
+      fair subset of a class-sorted set such as an ImageFolder. */
+  sample(n, { seed = 0 } = {}) {
+    argCheck(Number.isInteger(n) && n >= 1, `sample: n must be a positive integer, got ${describe(n)}`);
+    if (n >= this.length) return this;
+    return this.subset(seededOrder(this.length, seed).slice(0, n).sort((x, y) => x - y));
+  }
+
   /**
    * A seeded random split: { train, validation } with round(fraction * length) validation
    * samples. Same seed, same split (mulberry32 Fisher-Yates, independent of the engine's RNG).
    */
   split(fraction, { seed = 0 } = {}) {
     argCheck(typeof fraction === 'number' && fraction > 0 && fraction < 1, `split: fraction must be in (0, 1), got ${describe(fraction)}`);
-    const order = Array.from({ length: this.length }, (_, i) => i);
-    const rnd = mulberry32(seed);
-    for (let i = order.length - 1; i > 0; i--) {
-      const j = Math.floor(rnd() * (i + 1));
-      [order[i], order[j]] = [order[j], order[i]];
-    }
+    const order = seededOrder(this.length, seed);
     const nv = Math.round(fraction * this.length);
     const sorted = (a) => a.sort((x, y) => x - y);
     return {
@@ -115,6 +118,17 @@ export class Dataset {
       validation: this.subset(sorted(order.slice(0, nv)), `${this.name} (validation part)`),
     };
   }
+}
+
+/** A permutation of 0..n-1 from the seed (mulberry32 Fisher-Yates, independent of the engine). */
+function seededOrder(n, seed) {
+  const order = Array.from({ length: n }, (_, i) => i);
+  const rnd = mulberry32(seed);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(rnd() * (i + 1));
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  return order;
 }
 
 export function mulberry32(seed) {

@@ -385,6 +385,8 @@ export interface Dataset {
   get(i: number): { image: ImageLike; label: number };
   subset(indices: number[]): Dataset;
   take(n: number): Dataset;
+  /** n samples without replacement, seeded (a fair subset of a class-sorted set). */
+  sample(n: number, options?: { seed?: number }): Dataset;
   /** A seeded split: round(fraction * length) validation samples. */
   split(fraction: number, options?: { seed?: number }): { train: Dataset; validation: Dataset };
 }

@@ -258,4 +258,9 @@ test('fromArrays / fromImages: layouts, channel statistics, seeded splits, clear
   const all = new Set([...s1.train.images, ...s1.validation.images]);
   assert.equal(all.size, 100, 'train and validation partition the set');
   assert.notDeepEqual(big.split(0.2, { seed: 4 }).validation.images, s1.validation.images);
+  const few = big.sample(10, { seed: 2 });
+  assert.equal(few.length, 10);
+  assert.deepEqual(few.images, big.sample(10, { seed: 2 }).images);
+  assert.notDeepEqual(few.images, big.take(10).images, 'a seeded sample, not the first 10');
+  assert.equal(big.sample(1000), big);
 });
