@@ -239,10 +239,9 @@ function trainerOptions(o, teacher) {
     t.schedule = { name: 'cosine', tMax: 'auto', warmupSteps: 0, warmupStartFactor: 0.1, warmupEpochs: o['warmup-epochs'] ?? 0 };
   }
   if (o['label-smoothing'] !== undefined) t.labelSmoothing = o['label-smoothing'];
-  if (o.mixup && o.cutmix) t.batchTrick = { name: 'mixup+cutmix', alpha: o.mixup, prob: o['cutmix-prob'] ?? 1 };
-  else if (o.mixup) t.batchTrick = { name: 'mixup', alpha: o.mixup };
-  else if (o.cutmix) t.batchTrick = { name: 'cutmix', alpha: o.cutmix, prob: o['cutmix-prob'] ?? 0.5 };
-  else if (o.ricap) t.batchTrick = { name: 'ricap', beta: o.ricap };
+  if (o.mixup) t.mixup = { alpha: o.mixup };
+  if (o.cutmix) t.cutmix = { alpha: o.cutmix, prob: o['cutmix-prob'] };
+  if (o.ricap) t.ricap = { beta: o.ricap };
   const aug = {};
   if (o['random-crop'] !== undefined) aug.randomCrop = { padding: o['random-crop'] };
   if (o['random-resized-crop']) aug.randomResizedCrop = true;
@@ -338,7 +337,8 @@ async function train(o) {
     trainer = new wt.Trainer(model, withRunLength(trainerOptions(o, teacher), steps));
     const d = trainer.describe();
     const tricks = [d.labelSmoothing ? `label smoothing ${d.labelSmoothing}` : '',
-      d.batchTrick ? `${d.batchTrick.name} ${d.batchTrick.alpha ?? d.batchTrick.beta}` : '',
+      d.mixup ? `mixup ${d.mixup.alpha}` : '', d.cutmix ? `cutmix ${d.cutmix.alpha} (p ${d.cutmix.prob})` : '',
+      d.ricap ? `ricap ${d.ricap.beta}` : '',
       ...Object.keys(d.augment), d.optimizer.noBiasDecay ? 'no bias decay' : '',
       d.distillation ? `distillation T=${d.distillation.temperature}` : ''].filter(Boolean);
     console.log(`wasmtricks: ${trainSet.name}, ${trainSet.length} training${testSet ? ` and ${testSet.length} test` : ''} images ` +

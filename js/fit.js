@@ -26,7 +26,7 @@ export const PRESETS = Object.freeze({
     optimizer: { ...SGD, noBiasDecay: true },
     schedule: { name: 'cosine', tMax: 'auto', warmupSteps: 'auto', warmupStartFactor: 0.1 },
     labelSmoothing: 0.1,
-    batchTrick: { name: 'mixup', alpha: 0.2 },
+    mixup: { alpha: 0.2 },
   },
   'cifar-autoaugment': {
     optimizer: { name: 'sgd', lr: 0.1, momentum: 0.9, weightDecay: 5e-4, nesterov: true },

@@ -221,9 +221,15 @@ export interface TrainerOptions {
   seed?: Seed;
   /** CrossEntropyLoss(label_smoothing): eps in [0, 1], spread over all classes. Default 0. */
   labelSmoothing?: number;
-  /** mixup / CutMix / RICAP on every batch, by name with the official defaults
-      (mixup alpha 1; cutmix alpha 1, prob 0.5; ricap beta 0.3; 'mixup+cutmix' switchProb 0.5). */
-  batchTrick?: BatchTrickName | BatchTrickOptions;
+  /** mixup on every batch: lambda ~ Beta(alpha, alpha) (default alpha 1, mixup-cifar10). */
+  mixup?: { alpha?: number };
+  /** CutMix: lambda ~ Beta(alpha, alpha) (default 1), applied with probability prob
+      (default 0.5 as CutMix's CIFAR recipe; 1 when mixup is on too). */
+  cutmix?: { alpha?: number; prob?: number };
+  /** RICAP: boundary ~ Beta(beta, beta) (default 0.3); excludes mixup and CutMix. */
+  ricap?: { beta?: number };
+  /** mixup and CutMix both on: probability that a mixed batch uses CutMix (timm, default 0.5). */
+  switchProb?: number;
   /** Knowledge distillation: loss = CE + weight * KD(T = temperature). The teacher runs in
       inference on the same (mixed) batch; disposing it disposes this trainer. */
   teacher?: Model;
@@ -293,19 +299,6 @@ export interface Prediction {
   probability: number;
 }
 
-export type BatchTrickName = 'mixup' | 'cutmix' | 'ricap' | 'mixup+cutmix';
-export interface BatchTrickOptions {
-  name: BatchTrickName;
-  /** mixup / CutMix: lambda ~ Beta(alpha, alpha). */
-  alpha?: number;
-  /** RICAP: boundary ~ Beta(beta, beta) (default 0.3). */
-  beta?: number;
-  /** Probability that a batch is mixed at all. */
-  prob?: number;
-  /** 'mixup+cutmix': probability of CutMix for a mixed batch. */
-  switchProb?: number;
-}
-
 export interface StepResult {
   /** Mean loss over the batch: cross-entropy (smoothed, soft targets under a batch trick),
       plus weight * KD with a teacher. */
@@ -321,7 +314,10 @@ export class Trainer implements Disposable {
   private constructor();
   readonly model: Model;
   readonly labelSmoothing: number;
-  readonly batchTrick: Readonly<BatchTrickOptions> | null;
+  readonly mixup: Readonly<{ alpha: number }> | null;
+  readonly cutmix: Readonly<{ alpha: number; prob: number }> | null;
+  readonly ricap: Readonly<{ beta: number }> | null;
+  readonly switchProb: number | null;
   readonly teacher: Model | null;
   readonly distillation: Readonly<{ temperature: number; weight: number }> | null;
   /** Optimizer steps taken so far. */

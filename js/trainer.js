@@ -18,17 +18,13 @@ function num(v, name, dflt) {
   return v;
 }
 
-const TRAINER_KEYS = ['optimizer', 'schedule', 'seed', 'labelSmoothing', 'batchTrick', 'teacher', 'distillation',
+const TRAINER_KEYS = ['optimizer', 'schedule', 'seed', 'labelSmoothing', 'mixup', 'cutmix', 'ricap', 'switchProb', 'teacher', 'distillation',
   'preset', 'augment', 'normalize'];
 
-// Each batch trick's options and defaults (the official codes': mixup-cifar10 alpha 1; CutMix
-// CIFAR alpha 1, cutmix_prob 0.5; RICAP beta 0.3; timm's switch 0.5 when mixup and CutMix mix).
-const BATCH_TRICKS = {
-  mixup: { alpha: 1, prob: 1 },
-  cutmix: { alpha: 1, prob: 0.5 },
-  ricap: { beta: 0.3, prob: 1 },
-  'mixup+cutmix': { alpha: 1, prob: 1, switchProb: 0.5 },
-};
+// The batch tricks' options and defaults, as the official codes set them: mixup-cifar10 alpha 1;
+// CutMix (CIFAR) alpha 1, cutmix_prob 0.5 (1 when mixup shares the batches); RICAP beta 0.3;
+// timm's switchProb 0.5 when mixup and CutMix both run.
+const BATCH_TRICKS = { mixup: { alpha: 1 }, cutmix: { alpha: 1, prob: 0.5 }, ricap: { beta: 0.3 } };
 
 function checkKeys(obj, allowed, where) {
   for (const k of Object.keys(obj)) {
@@ -42,24 +38,29 @@ function parseLoss(options, model) {
   const eps = num(options.labelSmoothing, 'Trainer: labelSmoothing', 0);
   argCheck(eps >= 0 && eps <= 1, `Trainer: labelSmoothing must be in [0, 1], got ${eps}`);
   const rec = [eps, 0, 0, 0, 0, 0, 0, 0];
-  let batchTrick = null;
-  if (options.batchTrick !== undefined && options.batchTrick !== null) {
-    const b = typeof options.batchTrick === 'string' ? { name: options.batchTrick } : options.batchTrick;
-    argCheck(b && typeof b === 'object', `Trainer: batchTrick must be a name or an object, got ${describe(b)}`);
-    const defaults = BATCH_TRICKS[b.name];
-    argCheck(defaults !== undefined,
-      `Trainer: batchTrick.name must be one of ${Object.keys(BATCH_TRICKS).join(', ')}, got ${describe(b.name)}`);
-    checkKeys(b, ['name', ...Object.keys(defaults)], `Trainer: batchTrick '${b.name}'`);
-    batchTrick = { name: b.name };
-    for (const [k, d] of Object.entries(defaults)) batchTrick[k] = num(b[k], `Trainer: batchTrick.${k}`, d);
-    if (b.name === 'ricap') rec[3] = batchTrick.beta;
-    if (b.name === 'mixup' || b.name === 'mixup+cutmix') rec[1] = batchTrick.alpha;
-    if (b.name === 'cutmix' || b.name === 'mixup+cutmix') rec[2] = batchTrick.alpha;
-    argCheck((batchTrick.alpha ?? batchTrick.beta) > 0,
-      `Trainer: batchTrick.${b.name === 'ricap' ? 'beta' : 'alpha'} must be > 0`);
-    rec[4] = batchTrick.prob;
-    rec[5] = batchTrick.switchProb ?? 0.5;
+  const tricks = {};
+  for (const [name, defaults] of Object.entries(BATCH_TRICKS)) {
+    const v = options[name];
+    if (v === undefined || v === null || v === false) continue;
+    const o = v === true ? {} : v;
+    argCheck(o && typeof o === 'object', `Trainer: ${name} must be an object like { ${Object.keys(defaults).join(', ')} }, got ${describe(v)}`);
+    checkKeys(o, Object.keys(defaults), `Trainer: ${name}`);
+    const t = {};
+    for (const [k, d] of Object.entries(defaults)) {
+      t[k] = num(o[k], `Trainer: ${name}.${k}`, name === 'cutmix' && k === 'prob' && options.mixup ? 1 : d);
+    }
+    argCheck((t.alpha ?? t.beta) > 0, `Trainer: ${name}.${name === 'ricap' ? 'beta' : 'alpha'} must be > 0`);
+    tricks[name] = t;
   }
+  argCheck(!(tricks.ricap && (tricks.mixup || tricks.cutmix)), 'Trainer: ricap excludes mixup and cutmix');
+  const switchProb = num(options.switchProb, 'Trainer: switchProb', 0.5);
+  argCheck(options.switchProb === undefined || (tricks.mixup && tricks.cutmix),
+    'Trainer: switchProb chooses between mixup and cutmix: it needs both');
+  rec[1] = tricks.mixup?.alpha ?? 0;
+  rec[2] = tricks.cutmix?.alpha ?? 0;
+  rec[3] = tricks.ricap?.beta ?? 0;
+  rec[4] = tricks.cutmix?.prob ?? 1;
+  rec[5] = switchProb;
   let teacher = null;
   if (options.teacher !== undefined && options.teacher !== null) {
     const t = options.teacher;
@@ -79,7 +80,8 @@ function parseLoss(options, model) {
   } else {
     argCheck(options.distillation === undefined, 'Trainer: distillation options need a teacher');
   }
-  return { labelSmoothing: eps, batchTrick, teacher, record: rec };
+  return { labelSmoothing: eps, mixup: tricks.mixup ?? null, cutmix: tricks.cutmix ?? null,
+    ricap: tricks.ricap ?? null, switchProb: tricks.mixup && tricks.cutmix ? switchProb : null, teacher, record: rec };
 }
 
 export class Trainer extends Handle {
@@ -130,7 +132,8 @@ export class Trainer extends Handle {
     this.normalization = norm;
     this.classNames = null;
     this.labelSmoothing = loss.labelSmoothing;
-    this.batchTrick = loss.batchTrick && Object.freeze(loss.batchTrick);
+    for (const k of ['mixup', 'cutmix', 'ricap']) this[k] = loss[k] && Object.freeze(loss[k]);
+    this.switchProb = loss.switchProb;
     this.teacher = loss.teacher ? loss.teacher.model : null;
     this.distillation = loss.teacher ? Object.freeze({ temperature: loss.teacher.temperature, weight: loss.teacher.weight }) : null;
     model._trainers.add(this);
@@ -169,7 +172,8 @@ export class Trainer extends Handle {
   /** The trainer's settings as plain data (for logs and checkpoints). */
   describe() {
     return { preset: this.preset, optimizer: this.optimizer, schedule: this.resolvedSchedule ?? this.schedule,
-      labelSmoothing: this.labelSmoothing, batchTrick: this.batchTrick, augment: this.augment,
+      labelSmoothing: this.labelSmoothing, mixup: this.mixup, cutmix: this.cutmix, ricap: this.ricap,
+      switchProb: this.switchProb, augment: this.augment,
       distillation: this.distillation };
   }
 

@@ -87,7 +87,7 @@ test('train (preset + trick flags, --save, --checkpoint), resume, eval and predi
   const kd = run('train', '--data', tmp, '--limit', '32', '--batch-size', '16', '--teacher', ck, '--kd-temperature', '2',
     '--optimizer', 'adabound', '--final-lr', '0.05', '--cutmix', '1', '--mixup', '0.4', '--hflip', '--trivialaugment');
   assert.equal(kd.status, 0, kd.stderr);
-  assert.match(kd.stdout, /adabound lr 0\.001 .*mixup\+cutmix 0\.4, hflip, trivialAugment, distillation T=2/);
+  assert.match(kd.stdout, /adabound lr 0\.001 .*mixup 0\.4, cutmix 1 \(p 1\), hflip, trivialAugment, distillation T=2/);
 
   const e = run('eval', '--model-file', model, '--data', tmp);
   assert.equal(e.status, 0, e.stderr);

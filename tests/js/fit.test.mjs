@@ -97,7 +97,8 @@ test('presets: bag-of-tricks and cifar-autoaugment set their recipes; options ov
   const model = student(2, 3);
   const bot = new wt.Trainer(model, { preset: 'bag-of-tricks' });
   assert.equal(bot.labelSmoothing, 0.1);
-  assert.deepEqual(bot.batchTrick, { name: 'mixup', alpha: 0.2, prob: 1 });
+  assert.deepEqual(bot.mixup, { alpha: 0.2 });
+  assert.equal(bot.cutmix, null);
   assert.equal(bot.optimizer.noBiasDecay, true);
   assert.throws(() => bot.step(new Float32Array(3 * 64), [0]), /the schedule spans the run/);
   await bot.fit(toy(40, 3, 3), { epochs: 2, batchSize: 8 });

@@ -62,13 +62,20 @@ test('distillation: the step loss is CE + weight * KD of student and teacher log
   student.dispose();
 });
 
-for (const trick of ['mixup', 'cutmix', 'ricap', 'mixup+cutmix']) {
+const TRICKS = {
+  mixup: { mixup: { alpha: 1 } },
+  cutmix: { cutmix: { alpha: 1, prob: 1 } },
+  ricap: { ricap: { beta: 0.3 } },
+  'mixup+cutmix': { mixup: { alpha: 1 }, cutmix: { alpha: 1 }, switchProb: 0.5 },
+};
+for (const [trick, tricks] of Object.entries(TRICKS)) {
   test(`batch trick ${trick}: trains to > 90% held-out accuracy`, () => {
     const model = wt.models.studentCNN({ inputShape: shape, numClasses: K, seed: 7 });
     const trainer = new wt.Trainer(model, {
-      optimizer: { name: 'sgd', lr: 0.05, momentum: 0.9 }, batchTrick: trick, labelSmoothing: 0.1, seed: 9,
+      optimizer: { name: 'sgd', lr: 0.05, momentum: 0.9 }, ...tricks, labelSmoothing: 0.1, seed: 9,
     });
-    assert.equal(trainer.batchTrick.name, trick);
+    for (const name of ['mixup', 'cutmix', 'ricap']) assert.equal(trainer[name] !== null, name in tricks, name);
+    if (trick === 'mixup+cutmix') assert.deepEqual({ ...trainer.cutmix }, { alpha: 1, prob: 1 });
     for (let s = 0; s < 80; s++) {
       const { x, y } = quadrants(16, 100 + s);
       const { loss, accuracy } = trainer.step(x, y);
@@ -90,10 +97,13 @@ test('bad trainer options throw, naming the option', () => {
   const cases = [
     [{ optimizer: sgd, labelSmoothing: 1.5 }, /labelSmoothing/],
     [{ optimizer: sgd, labelSmooting: 0.1 }, /unknown option 'labelSmooting'/],
-    [{ optimizer: sgd, batchTrick: 'mixupp' }, /batchTrick.name must be one of/],
-    [{ optimizer: sgd, batchTrick: { name: 'mixup', beta: 1 } }, /unknown option 'beta'/],
-    [{ optimizer: sgd, batchTrick: { name: 'cutmix', prob: 2 } }, /prob/],
-    [{ optimizer: sgd, batchTrick: { name: 'mixup', alpha: 0 } }, /alpha must be > 0/],
+    [{ optimizer: sgd, mixupp: { alpha: 1 } }, /unknown option 'mixupp'/],
+    [{ optimizer: sgd, mixup: { beta: 1 } }, /unknown option 'beta'/],
+    [{ optimizer: sgd, mixup: 0.2 }, /mixup must be an object/],
+    [{ optimizer: sgd, cutmix: { prob: 2 } }, /prob/],
+    [{ optimizer: sgd, mixup: { alpha: 0 } }, /alpha must be > 0/],
+    [{ optimizer: sgd, ricap: {}, mixup: {} }, /ricap excludes/],
+    [{ optimizer: sgd, mixup: {}, switchProb: 0.3 }, /needs both/],
     [{ optimizer: sgd, teacher: model }, /another model/],
     [{ optimizer: sgd, teacher: other }, /teacher/],
     [{ optimizer: sgd, teacher: other, distillation: { temperature: -1 } }, /temperature/],
@@ -104,7 +114,7 @@ test('bad trainer options throw, naming the option', () => {
     assert.throws(() => new wt.Trainer(model, options), (e) => e instanceof WasmTricksError && pattern.test(e.message),
       JSON.stringify(Object.keys(options)));
   }
-  const ok = new wt.Trainer(model, { optimizer: sgd, batchTrick: 'ricap' });
+  const ok = new wt.Trainer(model, { optimizer: sgd, ricap: {} });
   const { x, y } = quadrants(4, 1);
   assert.ok(Number.isFinite(ok.step(x, y).loss), 'the module stays usable after the errors');
   model.dispose();
