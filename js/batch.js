@@ -251,3 +251,66 @@ export function makeBatch(rt, moduleCtx) {
 
   return Object.freeze({ mixup, cutmix, ricap, mixedAccuracy });
 }
+
+/**
+ * The batch tricks as wt.augment names them (the batch-tricks issue): one batch object in, the
+ * mixed batch, its soft targets and the drawn parameters out, on top of wt.batch.
+ *   batch = { images: Float32Array (N*C*H*W), labels: Int32Array (N), shape: [N, C, H, W], numClasses }
+ *     -> { images: Float32Array, targets, ...details }
+ *   batch = { images: [ImageData-like, ...] (same size), labels, numClasses }   (demos)
+ *     -> { images: [ImageData-like, ...] of the same kind, targets, ...details }
+ * details: mixup { lambda, permutation }; cutmix { lambda, permutation, box: { x0, y0, x1, y1 } };
+ * ricap { boundary: { w, h }, permutations, offsets, weights }; all of them also `params`, which
+ * wt.batch.mixedAccuracy takes. Image mode mixes the pixels as floats in [0, 255] (alpha
+ * included) and rounds back to bytes.
+ */
+export function makeBatchAugment(batchApi) {
+  function toTensor(fn, batch) {
+    argCheck(batch !== null && typeof batch === 'object', `${fn}: batch must be an object, got ${describe(batch)}`);
+    const { images, labels, numClasses, shape } = batch;
+    const lab = Array.isArray(labels) ? Int32Array.from(labels) : labels;
+    if (!Array.isArray(images)) {
+      argCheck(Array.isArray(shape) && shape.length === 4,
+        `${fn}: batch.shape must be [N, C, H, W] with Float32Array images, got ${describe(shape)}`);
+      return { x: images, labels: lab, numClasses, shape: shape.slice(1), toImages: (y) => y };
+    }
+    argCheck(images.length >= 1, `${fn}: batch.images is an empty array`);
+    const first = images[0];
+    argCheck(first && Number.isInteger(first.width) && Number.isInteger(first.height) && first.data,
+      `${fn}: batch.images[0] must be ImageData-like { data, width, height }, got ${describe(first)}`);
+    const { width: W, height: H } = first;
+    const C = first.data.length / (W * H);
+    argCheck([1, 3, 4].includes(C), `${fn}: batch.images[0] has ${first.data.length} bytes for ${W}x${H}: not 1, 3 or 4 channels`);
+    const plane = W * H;
+    const x = new Float32Array(images.length * C * plane);
+    images.forEach((img, n) => {
+      argCheck(img && img.width === W && img.height === H && img.data && img.data.length === C * plane,
+        `${fn}: batch.images[${n}] must be ${W}x${H} with ${C} channels like batch.images[0]`);
+      for (let i = 0; i < plane; i++) for (let c = 0; c < C; c++) x[(n * C + c) * plane + i] = img.data[i * C + c];
+    });
+    const toImages = (y) => images.map((img, n) => {
+      const data = new img.data.constructor(C * plane);
+      for (let i = 0; i < plane; i++) for (let c = 0; c < C; c++) data[i * C + c] = Math.round(y[(n * C + c) * plane + i]);
+      return { data, width: W, height: H };
+    });
+    return { x, labels: lab, numClasses, shape: [C, H, W], toImages };
+  }
+
+  function call(name, batch, options = {}) {
+    const fn = `augment.${name}`;
+    argCheck(options !== null && typeof options === 'object', `${fn}: options must be an object, got ${describe(options)}`);
+    const t = toTensor(fn, batch);
+    const r = batchApi[name](t.x, t.labels, { ...options, numClasses: t.numClasses, shape: t.shape });
+    const p = r.params;
+    const details = name === 'ricap'
+      ? { boundary: p.boundary, permutations: p.permutations, offsets: p.offsets, weights: p.weights }
+      : { lambda: p.lambda, permutation: p.permutation, ...(name === 'cutmix' && p.box ? { box: p.box } : {}) };
+    return { images: t.toImages(r.images), targets: r.targets, ...details, params: p };
+  }
+
+  return {
+    mixup: (batch, options) => call('mixup', batch, options),
+    cutmix: (batch, options) => call('cutmix', batch, options),
+    ricap: (batch, options) => call('ricap', batch, options),
+  };
+}

@@ -487,8 +487,27 @@ export interface AugCommon {
   /** Fill outside a geometric op's source: one number or one per channel (default: torchvision's None, 0). */
   fill?: number | number[];
 }
-/** Per-image augmentation with torchvision 0.14 semantics; every call returns a new image. */
+/** A batch for wt.augment.mixup/cutmix/ricap: a tensor, or same-size images (demos). */
+export type AugBatch =
+  | { images: Float32Array; labels: Int32Array | readonly number[]; shape: [number, number, number, number]; numClasses: number }
+  | { images: AugImage[]; labels: Int32Array | readonly number[]; numClasses: number };
+export interface AugBatchResult<I> {
+  /** Float32Array for a tensor batch; images of the input's kind for an image batch. */
+  images: I;
+  /** N x numClasses soft targets. */
+  targets: Float32Array;
+  /** For wt.batch.mixedAccuracy. */
+  params: BatchParams;
+}
+/** Per-image augmentation with torchvision 0.14 semantics; every call returns a new image.
+    The batch tricks take a whole batch (the official codes' semantics; see wt.batch). */
 export interface Augment {
+  mixup<B extends AugBatch>(batch: B, options?: { alpha?: number; seed?: number; labelSmoothing?: number }):
+    AugBatchResult<B['images']> & { lambda: number; permutation: Int32Array };
+  cutmix<B extends AugBatch>(batch: B, options?: { alpha?: number; prob?: number; seed?: number; labelSmoothing?: number }):
+    AugBatchResult<B['images']> & { lambda: number; permutation: Int32Array; box?: { x0: number; y0: number; x1: number; y1: number } };
+  ricap<B extends AugBatch>(batch: B, options?: { beta?: number; seed?: number; labelSmoothing?: number }):
+    AugBatchResult<B['images']> & { boundary: { w: number; h: number }; permutations: Int32Array[]; offsets: [number, number][]; weights: number[] };
   /** One op; magnitude exactly as torchvision 0.14's _apply_op receives it. */
   apply(img: AugImage, options: AugCommon & { op: AugOp; magnitude?: number }): AugImage;
   autoAugment(img: AugImage, options?: AugCommon & { policy?: 'imagenet' | 'cifar10' | 'svhn' }): AugImage;

@@ -34,14 +34,18 @@ export async function init(opts = {}) {
   }
   Object.defineProperty(BoundTrainer, 'name', { value: 'Trainer' });
 
+  const augmentOps = (await import('./augment.js')).makeAugment(rt, ctx);
+  const { makeBatch, makeBatchAugment } = await import('./batch.js');
+  const batchApi = makeBatch(rt, ctx);
+  const batchAugment = makeBatchAugment(batchApi);
   return Object.freeze({
     models,
     Trainer: BoundTrainer,
     data: makeData(rt, ctx),
     loss: makeLoss(rt, ctx),
     optim: (await import('./optim.js')).makeOptim(rt, ctx),
-    augment: (await import('./augment.js')).makeAugment(rt, ctx),
-    batch: (await import('./batch.js')).makeBatch(rt, ctx),
+    augment: Object.freeze({ ...augmentOps, ...batchAugment }),
+    batch: batchApi,
     kernelName,
     /** The module's imports, as "module.name" strings (for diagnostics). */
     imports: rt.imports,

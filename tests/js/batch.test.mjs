@@ -194,3 +194,48 @@ test('no leaks: every call frees what it allocated, even when it throws', () => 
   }
   assert.equal(wt.memoryBytes(), mem, 'wasm memory does not grow across calls');
 });
+
+test('wt.augment.mixup/cutmix/ricap: the batch object form equals wt.batch, with the details on top', () => {
+  const N = 6, C = 2, H = 5, W = 7, K = 3;
+  const images = Float32Array.from({ length: N * C * H * W }, (_, i) => Math.sin(i));
+  const labels = Int32Array.from({ length: N }, (_, i) => i % K);
+  const batch = { images, labels, shape: [N, C, H, W], numClasses: K };
+  for (const [name, opts] of [['mixup', { alpha: 0.4 }], ['cutmix', { alpha: 1 }], ['ricap', { beta: 0.3 }]]) {
+    const a = wt.augment[name](batch, { ...opts, seed: 11 });
+    const b = wt.batch[name](images, labels, { ...opts, seed: 11, numClasses: K, shape: [C, H, W] });
+    assert.deepEqual(a.images, b.images, name);
+    assert.deepEqual(a.targets, b.targets, name);
+    if (name === 'ricap') {
+      assert.deepEqual(a.boundary, b.params.boundary);
+      assert.equal(a.permutations.length, 4);
+      assert.ok(Math.abs(a.weights.reduce((s, w) => s + w, 0) - 1) < 1e-12);
+    } else {
+      assert.equal(a.lambda, b.params.lambda);
+      assert.deepEqual(a.permutation, b.params.permutation);
+      if (name === 'cutmix') assert.deepEqual(a.box, b.params.box);
+    }
+  }
+});
+
+test('wt.augment.mixup on ImageData-like images: pixels mixed as lambda x + (1 - lambda) x[perm]', () => {
+  const imgs = [0, 1, 2, 3].map((k) => ({
+    data: Uint8ClampedArray.from({ length: 3 * 4 * 4 }, (_, i) => (k * 50 + i * 3) % 256), width: 4, height: 3,
+  }));
+  const r = wt.augment.mixup({ images: imgs, labels: [0, 1, 2, 3], numClasses: 4 }, { alpha: 1, seed: 5 });
+  assert.equal(r.images.length, 4);
+  for (let n = 0; n < 4; n++) {
+    assert.ok(r.images[n].data instanceof Uint8ClampedArray);
+    const src = imgs[r.permutation[n]].data;
+    for (let i = 0; i < src.length; i++) {
+      const want = r.lambda * imgs[n].data[i] + (1 - r.lambda) * src[i];
+      assert.ok(Math.abs(r.images[n].data[i] - want) <= 0.5 + 1e-4, `image ${n} byte ${i}`);
+    }
+    for (let k = 0; k < 4; k++) {
+      const want = r.lambda * (k === n) + (1 - r.lambda) * (k === r.permutation[n]);
+      assert.ok(Math.abs(r.targets[n * 4 + k] - want) < 1e-6, `target ${n},${k}`);
+    }
+  }
+  assert.throws(() => wt.augment.mixup({ images: [imgs[0], { data: new Uint8Array(3), width: 1, height: 1 }], labels: [0, 1], numClasses: 2 }),
+    /batch.images\[1\] must be 4x3/);
+  assert.throws(() => wt.augment.cutmix({ images: new Float32Array(4), labels: [0], numClasses: 2 }), /shape must be \[N, C, H, W\]/);
+});
