@@ -33,31 +33,50 @@
 #pragma GCC diagnostic pop
 #endif
 
-/* stb_image 2.27 (Debian's) builds a Huffman table from a DHT segment's 16 code counts without
-   checking that they sum to at most 256 (2.28 added the check): a larger sum writes past
-   stbi__huffman.size[257] on the heap (found by tests/fuzz/fuzz_image.c). This walks the
-   markers as stb_image does (fill bytes, lengths, the entropy-coded data up to the next marker
-   other than RSTn and stuffing; where stb_image would stop at an error, it reads on), so it
-   sees every DHT stb_image would process, and reports such a table before stb sees it. */
-static bool jpeg_dht_too_long(const uint8_t *b, size_t len) {
+/* stb_image 2.27 (Debian's) misses two checks on hostile JPEGs that 2.28 added, both found by
+   tests/fuzz/fuzz_image.c: a DHT segment whose 16 code counts sum to more than 256 makes
+   stbi__build_huffman write past stbi__huffman.size[257] on the heap, and a scan that uses a
+   Huffman table no DHT defined decodes with the uninitialised table (stbi__jpeg is malloc'ed),
+   reading values[c] far out of bounds. This walks the markers as stb_image does (fill bytes,
+   lengths, the entropy-coded data up to the next marker other than RSTn and stuffing; where
+   stb_image would stop at an error, it reads on), so it sees every DHT and SOS stb_image would
+   process, and reports either problem before stb sees the bytes. */
+static const char *jpeg_huffman_problem(const uint8_t *b, size_t len) {
   size_t p = 0; /* SOI, after any 0xFF fill bytes, as stb_image accepts it */
   while (p < len && b[p] == 0xFF) p++;
-  if (p == 0 || p >= len || b[p] != 0xD8) return false;
+  if (p == 0 || p >= len || b[p] != 0xD8) return NULL;
   p++;
+  bool progressive = false, defined[2][4] = {{false}}; /* [DC, AC][table id] */
   while (p + 1 < len) {
     const uint8_t m = b[p + 1];
     if (b[p] != 0xFF || m == 0xFF) { p++; continue; } /* resync / fill bytes */
     if (m == 0x00 || m == 0x01 || (m >= 0xD0 && m <= 0xD8)) { p += 2; continue; }
-    if (m == 0xD9) return false; /* EOI */
+    if (m == 0xD9) return NULL; /* EOI */
+    if (m == 0xC2) progressive = true;
     const size_t seg = p + 3 < len ? (size_t)b[p + 2] << 8 | b[p + 3] : 0;
     if (m == 0xC4) {
       size_t q = p + 4;
       for (long L = (long)seg - 2; L > 0;) {
-        if (q < len && ((b[q] >> 4) > 1 || (b[q] & 15) > 3)) break; /* stb rejects the table */
+        const uint8_t tc = q < len ? b[q] >> 4 : 0, th = q < len ? b[q] & 15 : 0;
+        if (tc > 1 || th > 3) break; /* stb rejects the table */
         size_t n = 0;
         for (size_t i = 1; i <= 16; i++) n += q + i < len ? b[q + i] : 0;
-        if (n > 256) return true;
+        if (n > 256) return "a Huffman table with more than 256 codes";
+        defined[tc][th] = true;
         q += 17 + n, L -= 17 + (long)n;
+      }
+    }
+    if (m == 0xDA && p + 4 < len) { /* SOS: Ns, then (Cs, Td << 4 | Ta) each, then Ss Se Ah/Al */
+      const size_t ns = b[p + 4], at = p + 5 + 2 * ns;
+      if (at + 2 < len) {
+        const uint8_t ss = b[at], se = b[at + 1], ah = b[at + 2] >> 4;
+        for (size_t i = 0; i < ns; i++) {
+          const uint8_t t = b[p + 6 + 2 * i], td = t >> 4, ta = t & 15;
+          if (ss == 0 && (!progressive || ah == 0) && td <= 3 && !defined[0][td])
+            return "a scan uses an undefined DC Huffman table";
+          if (se > 0 && ta <= 3 && !defined[1][ta])
+            return "a scan uses an undefined AC Huffman table";
+        }
       }
     }
     p += 2 + seg;
@@ -65,15 +84,15 @@ static bool jpeg_dht_too_long(const uint8_t *b, size_t len) {
       while (p + 1 < len && !(b[p] == 0xFF && b[p + 1] != 0x00 && (b[p + 1] < 0xD0 || b[p + 1] > 0xD7)))
         p++;
   }
-  return false;
+  return NULL;
 }
 
 static wt_status check_bytes(wt_ctx *ctx, const char *func, const uint8_t *bytes, size_t len) {
   if (!bytes) return wt__fail(ctx, WT_ERR_ARG, func, "bytes is NULL");
   if (len == 0 || len > 0x7fffffff)
     return wt__fail(ctx, WT_ERR_FORMAT, func, "%zu bytes is not an image file", len);
-  if (jpeg_dht_too_long(bytes, len))
-    return wt__fail(ctx, WT_ERR_FORMAT, func, "corrupt JPEG: a Huffman table with more than 256 codes");
+  const char *problem = jpeg_huffman_problem(bytes, len);
+  if (problem) return wt__fail(ctx, WT_ERR_FORMAT, func, "corrupt JPEG: %s", problem);
   return WT_OK;
 }
 
