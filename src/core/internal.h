@@ -65,6 +65,15 @@ wt_status wt__check_dim(wt_ctx *ctx, const char *func, const char *name, int64_t
 /* Product of n extents (each already checked) <= WT_MAX_ELEMS, naming what it is. */
 wt_status wt__check_elems(wt_ctx *ctx, const char *func, const char *what, const int64_t *dims,
                           int n, int64_t *out);
+/* A sliding window over an (H, W) plane with zero padding, as conv2d and the pools use it. */
+typedef struct wt__window {
+  int64_t H, W, KH, KW, stride_h, stride_w, pad_h, pad_w;
+} wt__window;
+/* Validates H, W, the kernel, the strides and the padding (pool_padding: at most half the
+   kernel, as torch's pooling requires, so no window is all padding), naming the offender, and
+   computes the floor-mode output extent. */
+wt_status wt__window_out(wt_ctx *ctx, const char *func, const wt__window *w, bool pool_padding,
+                         int64_t *OH, int64_t *OW);
 /* First index of a non-finite value in x[0..n), or -1. */
 int64_t wt__find_nonfinite(const float *x, size_t n);
 

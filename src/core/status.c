@@ -56,3 +56,36 @@ int64_t wt__find_nonfinite(const float *x, size_t n) {
     if (!(x[i] - x[i] == 0.0f)) return (int64_t)i; /* NaN and +-Inf give NaN */
   return -1;
 }
+
+wt_status wt__window_out(wt_ctx *ctx, const char *func, const wt__window *w, bool pool_padding,
+                         int64_t *OH, int64_t *OW) {
+  WT_TRY(wt__check_dim(ctx, func, "H", w->H));
+  WT_TRY(wt__check_dim(ctx, func, "W", w->W));
+  WT_TRY(wt__check_dim(ctx, func, "KH", w->KH));
+  WT_TRY(wt__check_dim(ctx, func, "KW", w->KW));
+  const int64_t stride[2] = {w->stride_h, w->stride_w}, pad[2] = {w->pad_h, w->pad_w};
+  const int64_t k[2] = {w->KH, w->KW}, extent[2] = {w->H, w->W};
+  static const char *const axis[2] = {"h", "w"}, *const kname[2] = {"KH", "KW"};
+  static const char *const what[2] = {"height H + 2*pad_h", "width W + 2*pad_w"};
+  int64_t o[2];
+  for (int i = 0; i < 2; i++) {
+    if (stride[i] < 1 || stride[i] > WT_MAX_DIM)
+      return wt__fail(ctx, WT_ERR_ARG, func, "stride_%s must be in [1, %lld], got %lld", axis[i],
+                      (long long)WT_MAX_DIM, (long long)stride[i]);
+    const int64_t max_pad = pool_padding ? k[i] / 2 : WT_MAX_DIM;
+    if (pad[i] < 0 || pad[i] > max_pad) {
+      if (pool_padding)
+        return wt__fail(ctx, WT_ERR_ARG, func, "pad_%s must be in [0, %s/2 = %lld], got %lld",
+                        axis[i], kname[i], (long long)max_pad, (long long)pad[i]);
+      return wt__fail(ctx, WT_ERR_ARG, func, "pad_%s must be in [0, %lld], got %lld", axis[i],
+                      (long long)max_pad, (long long)pad[i]);
+    }
+    const int64_t padded = extent[i] + 2 * pad[i];
+    if (k[i] > padded)
+      return wt__fail(ctx, WT_ERR_SHAPE, func, "%s = %lld exceeds the padded %s = %lld", kname[i],
+                      (long long)k[i], what[i], (long long)padded);
+    o[i] = (padded - k[i]) / stride[i] + 1;
+  }
+  *OH = o[0], *OW = o[1];
+  return WT_OK;
+}

@@ -9,32 +9,9 @@ static wt_status check_hyper(wt_ctx *ctx, const char *func, const wt_avgpool2d *
   if (!l) return wt__fail(ctx, WT_ERR_ARG, func, "l is NULL");
   WT_TRY(wt__check_dim(ctx, func, "N", N));
   WT_TRY(wt__check_dim(ctx, func, "C", l->C));
-  WT_TRY(wt__check_dim(ctx, func, "H", l->H));
-  WT_TRY(wt__check_dim(ctx, func, "W", l->W));
-  WT_TRY(wt__check_dim(ctx, func, "KH", l->KH));
-  WT_TRY(wt__check_dim(ctx, func, "KW", l->KW));
-  if (l->stride_h < 1 || l->stride_h > WT_MAX_DIM)
-    return wt__fail(ctx, WT_ERR_ARG, func, "stride_h must be in [1, %lld], got %lld",
-                    (long long)WT_MAX_DIM, (long long)l->stride_h);
-  if (l->stride_w < 1 || l->stride_w > WT_MAX_DIM)
-    return wt__fail(ctx, WT_ERR_ARG, func, "stride_w must be in [1, %lld], got %lld",
-                    (long long)WT_MAX_DIM, (long long)l->stride_w);
-  /* As torch: "pad should be at most half of kernel size". */
-  if (l->pad_h < 0 || l->pad_h > l->KH / 2)
-    return wt__fail(ctx, WT_ERR_ARG, func, "pad_h must be in [0, KH/2 = %lld], got %lld",
-                    (long long)(l->KH / 2), (long long)l->pad_h);
-  if (l->pad_w < 0 || l->pad_w > l->KW / 2)
-    return wt__fail(ctx, WT_ERR_ARG, func, "pad_w must be in [0, KW/2 = %lld], got %lld",
-                    (long long)(l->KW / 2), (long long)l->pad_w);
-  const int64_t hp = l->H + 2 * l->pad_h, wp = l->W + 2 * l->pad_w;
-  if (l->KH > hp)
-    return wt__fail(ctx, WT_ERR_SHAPE, func, "KH = %lld exceeds the padded height H + 2*pad_h = %lld",
-                    (long long)l->KH, (long long)hp);
-  if (l->KW > wp)
-    return wt__fail(ctx, WT_ERR_SHAPE, func, "KW = %lld exceeds the padded width W + 2*pad_w = %lld",
-                    (long long)l->KW, (long long)wp);
-  *OH = (hp - l->KH) / l->stride_h + 1;
-  *OW = (wp - l->KW) / l->stride_w + 1;
+  /* As torch: "pad should be at most half of kernel size", so no window is all padding. */
+  const wt__window win = {l->H, l->W, l->KH, l->KW, l->stride_h, l->stride_w, l->pad_h, l->pad_w};
+  WT_TRY(wt__window_out(ctx, func, &win, true, OH, OW));
   const int64_t in[4] = {N, l->C, l->H, l->W}, out[4] = {N, l->C, *OH, *OW};
   WT_TRY(wt__check_elems(ctx, func, "x (N,C,H,W)", in, 4, NULL));
   WT_TRY(wt__check_elems(ctx, func, "y (N,C,OH,OW)", out, 4, NULL));
