@@ -65,6 +65,10 @@ wt_status wt__check_dim(wt_ctx *ctx, const char *func, const char *name, int64_t
 /* Product of n extents (each already checked) <= WT_MAX_ELEMS, naming what it is. */
 wt_status wt__check_elems(wt_ctx *ctx, const char *func, const char *what, const int64_t *dims,
                           int n, int64_t *out);
+/* N samples of elems values each (elementwise layers): both in range, the product too. what
+   names the tensor ("x", "a"). */
+wt_status wt__check_batch_elems(wt_ctx *ctx, const char *func, const char *what, int64_t N,
+                                int64_t elems);
 /* A sliding window over an (H, W) plane with zero padding, as conv2d and the pools use it. */
 typedef struct wt__window {
   int64_t H, W, KH, KW, stride_h, stride_w, pad_h, pad_w;

@@ -89,3 +89,15 @@ wt_status wt__window_out(wt_ctx *ctx, const char *func, const wt__window *w, boo
   *OH = o[0], *OW = o[1];
   return WT_OK;
 }
+
+wt_status wt__check_batch_elems(wt_ctx *ctx, const char *func, const char *what, int64_t N,
+                                int64_t elems) {
+  WT_TRY(wt__check_dim(ctx, func, "N", N));
+  if (elems < 1 || elems > WT_MAX_ELEMS)
+    return wt__fail(ctx, WT_ERR_SHAPE, func, "elems must be in [1, %lld], got %lld",
+                    (long long)WT_MAX_ELEMS, (long long)elems);
+  const int64_t d[2] = {N, elems};
+  char name[32];
+  snprintf(name, sizeof name, "%s (N,elems)", what);
+  return wt__check_elems(ctx, func, name, d, 2, NULL);
+}

@@ -7,14 +7,10 @@
 
 static wt_status check_hyper(wt_ctx *ctx, const char *func, const wt_dropout *l, int64_t N) {
   if (!l) return wt__fail(ctx, WT_ERR_ARG, func, "l is NULL");
-  WT_TRY(wt__check_dim(ctx, func, "N", N));
-  if (l->elems < 1 || l->elems > WT_MAX_ELEMS)
-    return wt__fail(ctx, WT_ERR_SHAPE, func, "elems must be in [1, %lld], got %lld",
-                    (long long)WT_MAX_ELEMS, (long long)l->elems);
+  WT_TRY(wt__check_batch_elems(ctx, func, "x", N, l->elems));
   if (!(l->p >= 0.0 && l->p < 1.0))
     return wt__fail(ctx, WT_ERR_ARG, func, "p must be in [0, 1), got %g", l->p);
-  const int64_t d[2] = {N, l->elems};
-  return wt__check_elems(ctx, func, "x (N,elems)", d, 2, NULL);
+  return WT_OK;
 }
 
 /* x: (N,elems) -> y: (N,elems). cache_bytes: N*elems floats (the scale of each element). */

@@ -5,12 +5,7 @@
 
 static wt_status check_hyper(wt_ctx *ctx, const char *func, const wt_relu *l, int64_t N) {
   if (!l) return wt__fail(ctx, WT_ERR_ARG, func, "l is NULL");
-  WT_TRY(wt__check_dim(ctx, func, "N", N));
-  if (l->elems < 1 || l->elems > WT_MAX_ELEMS)
-    return wt__fail(ctx, WT_ERR_SHAPE, func, "elems must be in [1, %lld], got %lld",
-                    (long long)WT_MAX_ELEMS, (long long)l->elems);
-  const int64_t d[2] = {N, l->elems};
-  return wt__check_elems(ctx, func, "x (N,elems)", d, 2, NULL);
+  return wt__check_batch_elems(ctx, func, "x", N, l->elems);
 }
 
 /* x: (N,elems) -> y: (N,elems); no parameters, cache or workspace. */
