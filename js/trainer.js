@@ -119,6 +119,8 @@ export class Trainer extends Handle {
     super('Trainer');
     this.optimizer = Object.freeze(optimizer);
     this._rt = rt;
+    this._stage = 0; // see _staging()
+    this._stageBytes = 0;
     this.model = model;
     this._ctx = model._ctx;
     if (options.seed !== undefined) rt.seedContext(this._ctx, options.seed);
@@ -298,24 +300,36 @@ export class Trainer extends Handle {
       labels = Int32Array.from(labels);
     }
     const rt = this._rt;
-    let x = 0;
-    let l = 0;
-    try {
-      x = rt.copyIn(images, 'images');
-      l = rt.copyIn(labels, 'labels');
-      return rt.withStack((salloc) => {
-        const out = salloc(8);
-        rt.check(rt.exports.wt_wasm_trainer_step(this._ptr, x, l, N, out), this._ctx, 'step');
-        const f32 = rt.f32;
-        return { loss: f32[out >> 2], accuracy: f32[(out >> 2) + 1] };
-      });
-    } finally {
-      rt.free(l);
-      rt.free(x);
+    // One staging block reused across steps (grown when a larger batch arrives): images, then
+    // labels at a 16-byte boundary. The pointer survives memory growth; views are re-read.
+    const xBytes = (images.byteLength + 15) & ~15;
+    const x = this._staging(xBytes + labels.byteLength);
+    const l = x + xBytes;
+    rt.u8.set(new Uint8Array(images.buffer, images.byteOffset, images.byteLength), x);
+    rt.u8.set(new Uint8Array(labels.buffer, labels.byteOffset, labels.byteLength), l);
+    return rt.withStack((salloc) => {
+      const out = salloc(8);
+      rt.check(rt.exports.wt_wasm_trainer_step(this._ptr, x, l, N, out), this._ctx, 'step');
+      const f32 = rt.f32;
+      return { loss: f32[out >> 2], accuracy: f32[(out >> 2) + 1] };
+    });
+  }
+
+  /** The step's staging block of at least `bytes` bytes (malloc'd once per batch size growth). */
+  _staging(bytes) {
+    if (bytes > this._stageBytes) {
+      const p = this._rt.alloc(bytes, 'the step\'s input staging');
+      this._rt.free(this._stage);
+      this._stage = p;
+      this._stageBytes = bytes;
     }
+    return this._stage;
   }
 
   _free() {
+    this._rt.free(this._stage);
+    this._stage = 0;
+    this._stageBytes = 0;
     this.model._trainers.delete(this);
     if (this.teacher) this.teacher._trainers.delete(this);
     this._rt.exports.wt_wasm_trainer_destroy(this._ptr);
