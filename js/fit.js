@@ -9,6 +9,7 @@ import { WasmTricksError, argCheck, describe } from './errors.js';
 import { Dataset } from './dataset.js';
 import { Loader, buildSteps } from './loader.js';
 import { encodeCheckpoint, decodeCheckpoint, readCheckpointFile, writeFileAtomic } from './checkpoint.js';
+import { isDrawable, toInputSync } from './image.js';
 
 const SGD = { name: 'sgd', lr: 0.01, momentum: 0.9, weightDecay: 5e-4 };
 
@@ -95,19 +96,22 @@ function normalization(t, data) {
  * 'step', epoch, epochs, step, steps, loss, accuracy, imagesPerSecond, lr, eta }; at epoch ends
  * { type: 'epoch', ... , validation }), signal (AbortSignal: the returned promise rejects with
  * its reason after the current step), checkpoint (Node: a path written atomically at every
- * epoch end), resume (a checkpoint path or bytes: continue from its epoch, bit for bit).
+ * epoch end), resume (a checkpoint path or bytes: continue from its epoch, bit for bit),
+ * onStep({ epoch, step, steps, checkpoint }) (awaited after every step: a runner's pause point;
+ * checkpoint() returns mid-epoch checkpoint bytes that resume continues from the next step).
  * Returns { history: [per-epoch records], seconds }.
  */
 export async function fit(t, data, options = {}) {
   checkData(data, 'fit');
   argCheck(options && typeof options === 'object', 'fit: options must be an object');
   const known = ['epochs', 'batchSize', 'dropLast', 'shuffle', 'validation', 'onProgress', 'signal',
-    'checkpoint', 'resume'];
+    'checkpoint', 'resume', 'onStep'];
   for (const k of Object.keys(options)) argCheck(known.includes(k), `fit: unknown option '${k}' (known: ${known.join(', ')})`);
   const { epochs = 1, batchSize = 64, dropLast = false, shuffle = true, validation, onProgress,
-    signal, checkpoint, resume } = options;
+    signal, checkpoint, resume, onStep } = options;
   argCheck(Number.isInteger(epochs) && epochs >= 1, `fit: epochs must be a positive integer, got ${describe(epochs)}`);
   argCheck(onProgress === undefined || typeof onProgress === 'function', 'fit: onProgress must be a function');
+  argCheck(onStep === undefined || typeof onStep === 'function', 'fit: onStep must be a function');
   if (validation !== undefined) checkData(validation, 'fit (validation)');
   t._alive('fit');
   const model = t.model;
@@ -133,16 +137,22 @@ export async function fit(t, data, options = {}) {
       restore(t, ck);
       start = ck.epoch;
     }
-    const totalSteps = loader.numBatches * (epochs - start);
+    // A mid-epoch checkpoint (onStep's checkpoint()) resumes at its step of epoch `start`.
+    const at = ck?.position ?? null;
+    const totalSteps = loader.numBatches * (epochs - start) - (at?.step ?? 0);
     let doneSteps = 0;
     let trainSecs = 0;
     for (let epoch = start; epoch < epochs; epoch++) {
+      const mid = at && epoch === start ? at : null;
+      if (mid) rngSet(t, mid.epochRng);
+      const epochRng = onStep ? rngGet(t) : null;
       loader.startEpoch();
+      if (mid) rngSet(t, ck.rng);
       const e0 = performance.now();
-      let lossSum = 0;
-      let accSum = 0;
-      let seen = 0;
-      for (let b = 0; b < loader.numBatches; b++) {
+      let lossSum = mid?.lossSum ?? 0;
+      let accSum = mid?.accSum ?? 0;
+      let seen = mid?.seen ?? 0;
+      for (let b = mid?.step ?? 0; b < loader.numBatches; b++) {
         if (signal?.aborted) throw abortError(signal);
         const s0 = performance.now();
         const { x, labels, n } = loader.batch(b);
@@ -159,6 +169,13 @@ export async function fit(t, data, options = {}) {
             samples: seen, totalSamples: loader.numSamples, loss: lossSum / seen, accuracy: accSum / seen,
             batchLoss: loss, batchAccuracy: accuracy, lr, imagesPerSecond: seen / Math.max(secs, 1e-9),
             eta: (trainSecs / doneSteps) * (totalSteps - doneSteps) });
+        }
+        if (onStep) {
+          // Awaited: a runner pauses here. checkpoint() is the run at this step: resuming it
+          // replays the epoch's shuffle from epochRng and continues at step b + 1.
+          const position = { step: b + 1, epochRng, lossSum, accSum, seen };
+          await onStep({ epoch: epoch + 1, step: b + 1, steps: loader.numBatches,
+            checkpoint: () => encodeCheckpoint({ ...snapshot(t, { epoch, epochs, batchSize, dropLast }), position }) });
         }
         await tick();
       }
@@ -200,6 +217,25 @@ export function snapshot(t, { epoch, epochs, batchSize, dropLast }) {
     model: t.model.save(),
     moments: state.moments,
   };
+}
+
+/** The context RNG state (4 uint32) of a trainer's model, and setting it. */
+function rngGet(t) {
+  const rt = t._rt;
+  return rt.withStack((salloc) => {
+    const o = salloc(16);
+    rt.exports.wt_wasm_ctx_rng_get(t._ctx, o);
+    return Array.from(new Uint32Array(rt.memory.buffer, o, 4));
+  });
+}
+
+function rngSet(t, words) {
+  const rt = t._rt;
+  rt.withStack((salloc) => {
+    const p = salloc(16);
+    new Uint32Array(rt.memory.buffer, p, 4).set(words);
+    rt.exports.wt_wasm_ctx_rng_set(t._ctx, p);
+  });
 }
 
 /** Restores a decoded checkpoint into a trainer made with the same options and model. */
@@ -315,6 +351,8 @@ export function predict(t, input, { topK = 5 } = {}) {
 
 /** One image as a one-sample data set with the model's channel count. */
 function imageSet(img, model, i) {
+  // A canvas, <img>, <video>, ImageBitmap...: its pixels at the model's extent (image.js).
+  if (isDrawable(img)) img = toInputSync(img, { shape: [...model.inputShape] });
   argCheck(img && (img.data instanceof Uint8Array || img.data instanceof Uint8ClampedArray) &&
     Number.isInteger(img.width) && Number.isInteger(img.height),
   `predict: image ${i} must be { data, width, height }, got ${describe(img)}`);
