@@ -8,7 +8,9 @@ export type WasmTricksErrorCode =
   | 'WT_ERR_UNSUPPORTED'
   | 'WT_ERR_STATE'
   | 'WT_ERR_FORMAT'
-  | 'WT_ERR_NONFINITE';
+  | 'WT_ERR_NONFINITE'
+  /** IndexedDB refused a write: the storage quota is exhausted (store.js). */
+  | 'WT_ERR_QUOTA';
 
 /** Every error the package throws: the C engine's message, or one naming the bad argument. */
 export class WasmTricksError extends Error {
@@ -281,6 +283,9 @@ export interface FitOptions {
   checkpoint?: string;
   /** A checkpoint path (Node) or bytes: continue its run bit for bit. */
   resume?: string | Uint8Array;
+  /** Awaited after every step (a runner's pause point); checkpoint() returns mid-epoch bytes
+      that `resume` continues from the next step. */
+  onStep?: (s: StepHook) => void | Promise<void>;
 }
 
 export interface Evaluation {
@@ -343,8 +348,10 @@ export class Trainer implements Disposable {
   /** The model in eval mode over a data set. */
   evaluate(data: Dataset, options?: { batchSize?: number }): Evaluation;
   /** Top-k classes: one image -> Prediction[]; images, a data set or normalised input -> Prediction[][]. */
-  predict(input: ImageLike, options?: { topK?: number }): Prediction[];
-  predict(input: Dataset | ImageLike[] | Float32Array, options?: { topK?: number }): Prediction[][];
+  /** One image (ImageData-like, or a canvas / <img> / <video> / ImageBitmap drawn at the
+      model's input extent; for a Blob use wt.image.predict). */
+  predict(input: ImageLike | DrawableSource, options?: { topK?: number }): Prediction[];
+  predict(input: Dataset | Array<ImageLike | DrawableSource> | Float32Array, options?: { topK?: number }): Prediction[][];
   /** Checkpoint bytes (weights, optimizer state, schedule position, RNG, epoch). */
   checkpoint(): Uint8Array;
   /** Restores checkpoint bytes into this trainer and its model. */
@@ -612,6 +619,8 @@ export interface WasmTricks {
   augment: Augment;
   /** Batch tricks: mixup, CutMix, RICAP (mixed images, soft targets, parameters). */
   batch: Batch;
+  /** Canvas I/O: model input from page images, drawing tensors, predicting from any source. */
+  image: ImageIO;
   /** Name of the GEMM micro-kernel in use, e.g. "wt_f32_gemm_ukernel_6x8__wasmsimd". */
   kernelName: string;
   /** The module's imports as "module.name". */
@@ -628,3 +637,194 @@ export function init(options?: InitOptions): Promise<WasmTricks>;
 
 /** Where init() looks for the module by default. */
 export const defaultWasmURL: URL;
+
+// ---- Browser and Worker: canvas I/O (js/image.js), the IndexedDB store (js/store.js) and
+// ---- WorkerTrainer (js/worker.js, `wasmtricks/worker`; bound in js/worker.d.ts).
+
+/** fit()'s onStep argument. */
+export interface StepHook {
+  /** 1-based epoch and step of the step just taken; batches per epoch. */
+  epoch: number;
+  step: number;
+  steps: number;
+  /** The run now as checkpoint bytes (resumes at the next step). */
+  checkpoint(): Uint8Array;
+}
+
+/** What drawImage() takes, as page images come: canvases, elements, bitmaps, video frames. */
+export type DrawableSource = HTMLCanvasElement | OffscreenCanvas | HTMLImageElement | ImageBitmap | HTMLVideoElement;
+
+/** Every image source toInput and the predict functions accept. */
+export type ImageSource = ImageLike | ImageData | DrawableSource | Blob;
+
+export interface ToInputOptions {
+  /** The model input [C, H, W]: C = 1 gives grayscale (ITU-R 601 luma), 3 RGB, 4 RGBA. */
+  shape: Shape3 | readonly number[];
+  /** 'cover' (default: scale to cover, centre-crop), 'contain' (letterbox on black; drawable
+      sources only, or the same aspect ratio) or 'fill' (stretch). */
+  fit?: 'cover' | 'contain' | 'fill';
+}
+
+/** An image at the model's input extent: data is H*W*C bytes, HWC. */
+export interface ModelImage extends ImageLike {
+  data: Uint8ClampedArray;
+  channels: number;
+}
+
+export interface DrawOptions {
+  /** For a Float32Array tensor (NCHW): [C, H, W] of one image. */
+  shape?: Shape3 | readonly number[];
+  /** Which image of the tensor (default 0). */
+  index?: number;
+  /** Undo Normalize: pixel = value * std + mean (per channel or one number); default [0, 1] values. */
+  mean?: number | number[];
+  std?: number | number[];
+}
+
+/** Anything with predict() and an input shape: a Trainer or a WorkerTrainer. */
+export type Predictor =
+  | { model: { inputShape: readonly number[] }; predict(input: ModelImage, options?: { topK?: number }): Prediction[] | Promise<Prediction[]> };
+
+export interface ImageIO {
+  /** The model input from any image source (a Blob is decoded with createImageBitmap). */
+  toInput(source: ImageSource, options: ToInputOptions): Promise<ModelImage>;
+  /** toInput for sources already in memory (not a Blob). */
+  toInputSync(source: ImageLike | ImageData | DrawableSource, options: ToInputOptions): ModelImage;
+  /** Draws an ImageData-like image or a tensor onto a canvas (scaled without smoothing; a canvas
+      of width 0 takes the image's size). Returns the drawn RGBA image. */
+  draw(canvas: HTMLCanvasElement | OffscreenCanvas, image: ImageLike | Float32Array, options?: DrawOptions): ModelImage;
+  /** Top-k predictions from any source, with a Trainer or a WorkerTrainer. */
+  predict(trainer: Predictor, source: ImageSource, options?: { topK?: number; fit?: ToInputOptions['fit'] }): Promise<Prediction[]>;
+  isImageLike(v: unknown): v is ImageLike;
+  isDrawable(v: unknown): v is DrawableSource;
+}
+
+/** One saved run as list() reports it. */
+export interface StoredRun {
+  name: string;
+  kind: 'checkpoint' | 'weights';
+  savedAt: number;
+  bytes: number;
+  /** A previous version is kept (load(name, { version: 'previous' })). */
+  hasPrevious: boolean;
+  meta: Record<string, unknown> | null;
+}
+
+export interface LoadedRun {
+  name: string;
+  kind: 'checkpoint' | 'weights';
+  /** Checkpoint bytes (kind 'checkpoint'), verified with decodeCheckpoint. */
+  checkpoint?: Uint8Array;
+  /** safetensors bytes (kind 'weights', from importFile). */
+  weights?: Uint8Array;
+  meta: Record<string, unknown> | null;
+  savedAt: number;
+  version: 'current' | 'previous';
+}
+
+/** Runs in IndexedDB. Writes are atomic (one transaction writes the version and moves the
+    pointer; the previous version is kept); quota errors reject with code 'WT_ERR_QUOTA'. */
+export interface Store {
+  readonly name: string;
+  save(name: string, record: { checkpoint: Uint8Array; meta?: Record<string, unknown> | null } |
+    { weights: Uint8Array; meta?: Record<string, unknown> | null }): Promise<{ name: string; savedAt: number; bytes: number }>;
+  /** Rejects (code 'WT_ERR_FORMAT', ...) if the version is corrupt, naming the previous one. */
+  load(name: string, options?: { version?: 'current' | 'previous' }): Promise<LoadedRun>;
+  list(): Promise<StoredRun[]>;
+  delete(name: string): Promise<boolean>;
+  /** The run's weights as a safetensors File (or Blob). */
+  exportFile(name: string): Promise<Blob>;
+  /** Saves a checkpoint or safetensors file as a run (name: the file's, without extension). */
+  importFile(file: Blob, options?: { name?: string }): Promise<{ name: string; savedAt: number; bytes: number }>;
+  close(): void;
+}
+
+export interface OpenStoreOptions {
+  /** The IndexedDB database name (default 'wasmtricks'). */
+  name?: string;
+  /** Another IDBFactory (default globalThis.indexedDB). */
+  indexedDB?: IDBFactory;
+}
+
+export type WorkerModelOptions =
+  | { name?: 'student' | 'resnet8' | 'resnet14' | 'resnet20' | 'resnet32' | 'resnet44' | 'resnet56' | 'resnet18';
+      inputShape: Shape3 | readonly number[]; numClasses: number; classNames?: string[]; seed?: number;
+      zeroInitResidual?: boolean }
+  | { spec: ModelSpec | string; classNames?: string[]; seed?: number }
+  /** Checkpoint bytes (trainer.checkpoint()) or a safetensors file. */
+  | { checkpoint: Uint8Array; classNames?: string[]; seed?: number };
+
+export interface WorkerTrainerOptions {
+  model: WorkerModelOptions;
+  /** wt.Trainer's options; a teacher is given as its safetensors or checkpoint bytes. */
+  trainer?: Omit<TrainerOptions, 'teacher'> & { teacher?: Uint8Array };
+  /** What init() takes (default: dist/wasmtricks.wasm beside js/, as the worker sees it). */
+  wasm?: InitOptions['wasm'];
+  /** A Worker already running wasmtricks/worker-entry (for bundlers that want to create it). */
+  worker?: Worker | import('node:worker_threads').Worker;
+}
+
+/** A data set for the worker: a wt.data set, or arrays (images NCHW uint8 unless layout 'hwc'). */
+export type WorkerData = Dataset | { images: Uint8Array | Uint8ClampedArray; labels: ArrayLike<number>;
+  shape: Shape3 | readonly number[]; numClasses?: number; classNames?: string[]; layout?: 'chw' | 'hwc';
+  mean?: number[]; std?: number[] };
+
+export interface WorkerFitOptions {
+  epochs?: number;
+  batchSize?: number;
+  dropLast?: boolean;
+  shuffle?: boolean;
+  validation?: WorkerData;
+  onProgress?: (p: FitProgress | { type: 'autosave'; name: string; epoch: number; step: number; steps: number }) => void;
+  /** Continue the run of load() / restore() (true), or from checkpoint bytes. */
+  resume?: boolean | Uint8Array;
+  /** Save to the IndexedDB store every N optimizer steps or at every epoch end. */
+  autosave?: { name: string; everySteps?: number; everyEpoch?: boolean; store?: string };
+  /** Node: a checkpoint file path written atomically at each epoch end. */
+  checkpoint?: string;
+  /** Move the data's buffers to the worker (they become detached here) instead of copying once. */
+  transfer?: boolean;
+}
+
+export interface WorkerFitResult {
+  stopped: boolean;
+  /** Per-epoch records of the epochs that ended. */
+  history: Array<FitProgress & { seconds: number }>;
+  /** Optimizer steps taken in total. */
+  steps: number;
+  seconds?: number;
+}
+
+/** A Trainer running in a dedicated Web Worker (browsers) or a worker_thread (Node). */
+export interface WorkerTrainer {
+  readonly inputShape: readonly number[];
+  readonly numClasses: number;
+  readonly paramCount: number;
+  readonly classNames: readonly string[] | null;
+  readonly kernelName: string;
+  readonly spec: ModelSpec;
+  readonly model: { readonly inputShape: readonly number[]; readonly numClasses: number; readonly paramCount: number };
+  fit(data: WorkerData, options?: WorkerFitOptions): Promise<WorkerFitResult>;
+  /** Parks the fit after its current step; resolves once parked (or at once when idle). */
+  pause(): Promise<{ paused: boolean; epoch?: number; step?: number }>;
+  resume(): Promise<{ running: boolean }>;
+  /** Ends the fit after its current step; fit resolves with { stopped: true }. */
+  stop(): Promise<{ stopped: boolean }>;
+  evaluate(data: WorkerData, options?: { batchSize?: number }): Promise<Evaluation>;
+  predict(input: ImageSource | Float32Array, options?: { topK?: number; fit?: ToInputOptions['fit'] }): Promise<Prediction[]>;
+  predict(input: WorkerData | Array<ImageSource> | Float32Array, options?: { topK?: number; fit?: ToInputOptions['fit'] }): Promise<Prediction[][]>;
+  /** The run as checkpoint bytes (mid-epoch while a fit runs). */
+  checkpoint(): Promise<Uint8Array>;
+  restore(bytes: Uint8Array): Promise<void>;
+  /** safetensors bytes of the model. */
+  exportWeights(): Promise<Uint8Array>;
+  /** Saves the checkpoint now to the IndexedDB store. */
+  save(name: string, options?: { store?: Store | string }): Promise<{ name: string; savedAt: number; bytes: number }>;
+  terminate(): Promise<void>;
+}
+
+export interface WorkerTrainerConstructor {
+  create(options: WorkerTrainerOptions): Promise<WorkerTrainer>;
+  /** A run saved by save() or autosave; fit(data, { resume: true }) continues it. */
+  load(name: string, options?: Omit<WorkerTrainerOptions, 'model'> & { store?: Store | string; version?: 'current' | 'previous' }): Promise<WorkerTrainer>;
+}

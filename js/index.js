@@ -9,6 +9,7 @@ import { Model, makeModels } from './model.js';
 import { Trainer } from './trainer.js';
 import { makeData } from './data.js';
 import { makeLoss } from './loss.js';
+import * as image from './image.js';
 
 export { WasmTricksError, Model, Trainer, defaultWasmURL };
 
@@ -46,6 +47,8 @@ export async function init(opts = {}) {
     optim: (await import('./optim.js')).makeOptim(rt, ctx),
     augment: Object.freeze({ ...augmentOps, ...batchAugment }),
     batch: batchApi,
+    /** Canvas I/O: toInput(source, { shape }), draw(canvas, image), predict(trainer, source). */
+    image,
     kernelName,
     /** The module's imports, as "module.name" strings (for diagnostics). */
     imports: rt.imports,

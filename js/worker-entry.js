@@ -1,0 +1,281 @@
+// worker-entry.js - the worker side of WorkerTrainer (worker.js): runs in a dedicated module Web
+// Worker or a Node worker_thread, owns one init() instance, one model and its Trainer, and
+// answers the page's requests { id, op, args } with { id, ok, result } or { id, ok: false,
+// error }. fit() runs Trainer.fit and parks at its onStep hook while paused, so evaluate,
+// predict and checkpoint requests are served between steps and while paused. Data sets arrive
+// once (by id) and stay here. Not here: the page side and its API (worker.js).
+
+import { init } from './index.js';
+import { isNode } from './runtime.js';
+import { decodeCheckpoint } from './checkpoint.js';
+import { WasmTricksError, argCheck, describe } from './errors.js';
+import { openStore } from './store.js';
+
+const port = isNode ? (await import('node:worker_threads')).parentPort : globalThis;
+
+let wt = null;
+let model = null;
+let trainer = null;
+let config = null;      // { model: description, trainer: options } as create() got them
+let pending = null;     // checkpoint bytes fit({ resume: true }) continues from
+let lastFit = null;     // { epochs, batchSize, dropLast } of the last fit
+const datasets = new Map();
+const run = { active: false, paused: false, gate: null, parked: [], controller: null, ctl: null };
+
+const post = (msg, transfer = []) => port.postMessage(msg, transfer);
+
+/** A Trainer for the current model with the options create() got (a teacher rebuilt here). */
+function makeTrainer() {
+  const o = { ...(config.trainer ?? {}) };
+  if (o.teacher !== undefined && o.teacher !== null) {
+    const bytes = o.teacher instanceof Uint8Array ? o.teacher : o.teacher?.weights ?? o.teacher?.checkpoint;
+    argCheck(bytes instanceof Uint8Array, `WorkerTrainer: trainer.teacher must be safetensors or checkpoint bytes (a Uint8Array), got ${describe(o.teacher)}`);
+    const weights = isCheckpoint(bytes) ? decodeCheckpoint(bytes).model : bytes;
+    o.teacher = wt.models.load(weights);
+  }
+  const t = new wt.Trainer(model, o);
+  if (config.classNames) t.classNames = [...config.classNames];
+  return t;
+}
+
+const isCheckpoint = (b) => b.length >= 8 && String.fromCharCode(...b.subarray(0, 8)) === 'WTCKPT01';
+
+/** Trainer options from a checkpoint's settings (when create() was given none). */
+function optionsFromCheckpoint(ck) {
+  const o = ck.options ?? {};
+  const out = {};
+  for (const [k, v] of Object.entries(o)) {
+    if (v !== null && v !== undefined && !['preset', 'distillation'].includes(k)) out[k] = v;
+  }
+  return out;
+}
+
+const MODELS = { student: 'studentCNN', resnet18: 'resnet18' };
+
+function buildModel(m) {
+  argCheck(m && typeof m === 'object', `WorkerTrainer.create: model must be { name, inputShape, numClasses }, { spec } or { checkpoint }, got ${describe(m)}`);
+  if (m.checkpoint !== undefined) {
+    argCheck(m.checkpoint instanceof Uint8Array, `WorkerTrainer.create: model.checkpoint must be a Uint8Array, got ${describe(m.checkpoint)}`);
+    if (!isCheckpoint(m.checkpoint)) return { model: wt.models.load(m.checkpoint, { seed: m.seed ?? 0 }), ck: null };
+    const ck = decodeCheckpoint(m.checkpoint);
+    return { model: wt.models.load(ck.model, { seed: m.seed ?? 0 }), ck };
+  }
+  if (m.spec !== undefined) return { model: wt.models.fromSpec(m.spec, { seed: m.seed ?? 0 }), ck: null };
+  const name = m.name ?? 'student';
+  const depth = /^resnet(\d+)$/.exec(name);
+  const opts = { inputShape: m.inputShape, numClasses: m.numClasses, seed: m.seed ?? 0 };
+  if (m.zeroInitResidual !== undefined) opts.zeroInitResidual = m.zeroInitResidual;
+  if (MODELS[name]) return { model: wt.models[MODELS[name]](opts), ck: null };
+  if (depth) return { model: wt.models.resnet({ ...opts, depth: Number(depth[1]) }), ck: null };
+  throw new WasmTricksError('WT_ERR_ARG', `WorkerTrainer.create: model.name must be 'student', 'resnet8' ... 'resnet56' or 'resnet18', got ${describe(name)}`);
+}
+
+function info() {
+  return { inputShape: [...model.inputShape], numClasses: model.numClasses, paramCount: model.paramCount,
+    classNames: trainer.classNames ? [...trainer.classNames] : null, kernelName: wt.kernelName,
+    steps: trainer.steps, epochs: trainer.epochs, spec: model.spec };
+}
+
+/** A checkpoint's weights, normalisation and class names (the optimizer state waits for fit's
+    resume, which first sets the run's schedule). */
+function adopt(bytes) {
+  const ck = decodeCheckpoint(bytes);
+  model.loadWeights(ck.model);
+  if (ck.normalization) trainer.normalization = Object.freeze(ck.normalization);
+  if (ck.classNames) trainer.classNames = ck.classNames;
+  pending = bytes;
+  lastFit = ck.fit ?? lastFit;
+  return ck;
+}
+
+function dataset(ref, what) {
+  const d = datasets.get(ref);
+  if (!d) throw new WasmTricksError('WT_ERR_STATE', `${what}: unknown data set ${ref}`);
+  return d;
+}
+
+const ops = {
+  async create({ wasm, model: m, trainer: topts, classNames }) {
+    argCheck(!wt, 'WorkerTrainer.create: this worker already holds a trainer');
+    wt = await init(wasm === undefined ? {} : { wasm });
+    const built = buildModel(m);
+    model = built.model;
+    config = { trainer: topts ?? (built.ck ? optionsFromCheckpoint(built.ck) : undefined), classNames: classNames ?? m.classNames ?? null };
+    try {
+      trainer = makeTrainer();
+    } catch (e) {
+      model.dispose();
+      model = null;
+      wt = null;
+      throw e;
+    }
+    if (built.ck) adopt(m.checkpoint);
+    return info();
+  },
+
+  data({ ref, images, labels, shape, numClasses, classNames, mean, std, layout }) {
+    datasets.set(ref, wt.data.fromArrays({ images, labels, shape, numClasses, classNames, mean, std, layout }));
+  },
+
+  dropData({ ref }) {
+    datasets.delete(ref);
+  },
+
+  async fit({ data, validation, options }, id) {
+    argCheck(!run.active, 'WorkerTrainer.fit: a fit is already running');
+    const { autosave, resume, ...rest } = options;
+    const fitOpts = { ...rest };
+    if (resume === true) {
+      argCheck(pending !== null, 'WorkerTrainer.fit: resume: true needs a checkpoint (WorkerTrainer.load, restore or a model.checkpoint)');
+      const ck = decodeCheckpoint(pending);
+      fitOpts.epochs ??= ck.fit?.epochs;
+      fitOpts.batchSize ??= ck.fit?.batchSize;
+      fitOpts.dropLast ??= ck.fit?.dropLast;
+      fitOpts.resume = pending;
+      // A fresh trainer: fit sets the run's schedule before it restores the optimizer state.
+      trainer.dispose();
+      trainer = makeTrainer();
+    } else if (resume !== undefined && resume !== false) {
+      fitOpts.resume = resume;
+    }
+    let store = null;
+    if (autosave) {
+      argCheck(typeof autosave.name === 'string' && autosave.name.length > 0, `WorkerTrainer.fit: autosave.name must be a non-empty string, got ${describe(autosave.name)}`);
+      argCheck(autosave.everySteps === undefined || (Number.isInteger(autosave.everySteps) && autosave.everySteps >= 1),
+        `WorkerTrainer.fit: autosave.everySteps must be a positive integer, got ${describe(autosave.everySteps)}`);
+      argCheck(autosave.everySteps !== undefined || autosave.everyEpoch, 'WorkerTrainer.fit: autosave needs everySteps: N or everyEpoch: true');
+      store = await openStore({ name: autosave.store });
+    }
+    const history = [];
+    run.active = true;
+    run.paused = false;
+    run.controller = new AbortController();
+    lastFit = { epochs: fitOpts.epochs ?? 1, batchSize: fitOpts.batchSize ?? 64, dropLast: fitOpts.dropLast ?? false };
+    const t = trainer;
+    try {
+      const r = await t.fit(dataset(data, 'fit'), {
+        ...fitOpts,
+        validation: validation === undefined ? undefined : dataset(validation, 'fit (validation)'),
+        signal: run.controller.signal,
+        onProgress: (p) => {
+          if (p.type === 'epoch') history.push(p);
+          post({ id, progress: p });
+        },
+        onStep: async (ctl) => {
+          run.ctl = ctl;
+          if (store && ((autosave.everySteps && t.steps % autosave.everySteps === 0) ||
+            (autosave.everyEpoch && ctl.step === ctl.steps))) {
+            await store.save(autosave.name, { checkpoint: ctl.checkpoint(), meta: meta(ctl) });
+            post({ id, progress: { type: 'autosave', name: autosave.name, epoch: ctl.epoch, step: ctl.step, steps: t.steps } });
+          }
+          if (run.paused) {
+            await new Promise((resolve) => {
+              run.gate = resolve;
+              for (const pid of run.parked.splice(0)) post({ id: pid, ok: true, result: { paused: true, epoch: ctl.epoch, step: ctl.step } });
+            });
+          }
+        },
+      });
+      pending = null;
+      return { ...r, stopped: false, steps: t.steps };
+    } catch (e) {
+      if (e?.name === 'AbortError' && run.controller.signal.aborted) {
+        return { stopped: true, history, steps: t.steps };
+      }
+      throw e;
+    } finally {
+      run.active = false;
+      run.paused = false;
+      run.ctl = null;
+      for (const pid of run.parked.splice(0)) post({ id: pid, ok: true, result: { paused: false } });
+    }
+  },
+
+  pause(_, id) {
+    if (!run.active) return { paused: false };
+    run.paused = true;
+    if (run.gate) return { paused: true };
+    run.parked.push(id);
+    return NO_REPLY;
+  },
+
+  resume() {
+    run.paused = false;
+    const g = run.gate;
+    run.gate = null;
+    g?.();
+    return { running: run.active };
+  },
+
+  stop() {
+    if (!run.active) return { stopped: false };
+    run.controller.abort();
+    ops.resume();
+    return { stopped: true };
+  },
+
+  evaluate({ data, options }) {
+    return trainer.evaluate(dataset(data, 'evaluate'), options);
+  },
+
+  predict({ input, data, options }) {
+    return trainer.predict(data !== undefined ? dataset(data, 'predict') : input, options);
+  },
+
+  checkpoint() {
+    const bytes = run.ctl ? run.ctl.checkpoint() : trainer.checkpoint(lastFit ? { epoch: trainer.epochs, ...lastFit } : {});
+    return transfer(bytes);
+  },
+
+  restore({ bytes }) {
+    trainer.restore(bytes);
+    adopt(bytes);
+    return info();
+  },
+
+  exportWeights() {
+    return transfer(model.save());
+  },
+
+  info() {
+    return info();
+  },
+};
+
+/** What the store keeps beside a checkpoint: enough to rebuild the WorkerTrainer. */
+function meta(ctl) {
+  return { trainer: storableOptions(config.trainer), classNames: trainer.classNames ? [...trainer.classNames] : null,
+    epoch: ctl ? ctl.epoch : trainer.epochs, step: ctl ? ctl.step : null, steps: trainer.steps,
+    fit: lastFit, inputShape: [...model.inputShape], numClasses: model.numClasses };
+}
+
+/** Trainer options without the teacher's bytes (not stored; give them again to load()). */
+function storableOptions(o) {
+  if (!o) return null;
+  const { teacher, ...rest } = o;
+  return rest;
+}
+
+const NO_REPLY = Symbol('no reply');
+const TRANSFER = Symbol('transfer');
+const transfer = (u8) => ({ [TRANSFER]: [u8.buffer], value: u8 });
+
+ops.meta = () => meta(run.ctl);
+
+async function handle({ id, op, args }) {
+  try {
+    const fn = ops[op];
+    if (!fn) throw new WasmTricksError('WT_ERR_ARG', `WorkerTrainer: unknown request '${op}'`);
+    if (op !== 'create') argCheck(trainer !== null, `WorkerTrainer.${op}: the worker has no trainer (create failed or it was not called)`);
+    const r = await fn(args ?? {}, id);
+    if (r === NO_REPLY) return;
+    if (r && r[TRANSFER]) post({ id, ok: true, result: r.value }, r[TRANSFER]);
+    else post({ id, ok: true, result: r });
+  } catch (e) {
+    post({ id, ok: false, error: { name: e?.name ?? 'Error', code: e?.code ?? 'WT_ERR_STATE', message: e?.message ?? String(e) } });
+  }
+}
+
+if (isNode) port.on('message', handle);
+else port.addEventListener('message', (ev) => handle(ev.data));
+post({ ready: true });
