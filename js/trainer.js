@@ -19,7 +19,7 @@ function num(v, name, dflt) {
 }
 
 const TRAINER_KEYS = ['optimizer', 'schedule', 'seed', 'labelSmoothing', 'mixup', 'cutmix', 'ricap', 'switchProb', 'teacher', 'distillation',
-  'preset', 'augment', 'normalize'];
+  'preset', 'augment', 'normalize', 'gradClipNorm'];
 
 // The batch tricks' options and defaults, as the official codes set them: mixup-cifar10 alpha 1;
 // CutMix (CIFAR) alpha 1, cutmix_prob 0.5 (1 when mixup shares the batches); RICAP beta 0.3;
@@ -33,11 +33,15 @@ function checkKeys(obj, allowed, where) {
 }
 
 // The loss record wt_wasm_trainer_create takes: label_smoothing, mixup_alpha, cutmix_alpha,
-// ricap_beta, prob, switch_prob, kd_temperature, kd_weight (8 doubles); plus the teacher.
+// ricap_beta, prob, switch_prob, kd_temperature, kd_weight, grad_clip_norm (9 doubles); plus
+// the teacher.
 function parseLoss(options, model) {
   const eps = num(options.labelSmoothing, 'Trainer: labelSmoothing', 0);
   argCheck(eps >= 0 && eps <= 1, `Trainer: labelSmoothing must be in [0, 1], got ${eps}`);
-  const rec = [eps, 0, 0, 0, 0, 0, 0, 0];
+  // Gradient clipping by global norm (torch.nn.utils.clip_grad_norm_); 0 or absent: off.
+  const clip = num(options.gradClipNorm, 'Trainer: gradClipNorm', 0);
+  argCheck(clip >= 0, `Trainer: gradClipNorm must be >= 0 (0: off), got ${clip}`);
+  const rec = [eps, 0, 0, 0, 0, 0, 0, 0, clip];
   const tricks = {};
   for (const [name, defaults] of Object.entries(BATCH_TRICKS)) {
     const v = options[name];
@@ -80,7 +84,7 @@ function parseLoss(options, model) {
   } else {
     argCheck(options.distillation === undefined, 'Trainer: distillation options need a teacher');
   }
-  return { labelSmoothing: eps, mixup: tricks.mixup ?? null, cutmix: tricks.cutmix ?? null,
+  return { labelSmoothing: eps, gradClipNorm: clip, mixup: tricks.mixup ?? null, cutmix: tricks.cutmix ?? null,
     ricap: tricks.ricap ?? null, switchProb: tricks.mixup && tricks.cutmix ? switchProb : null, teacher, record: rec };
 }
 
@@ -134,6 +138,7 @@ export class Trainer extends Handle {
     this.normalization = norm;
     this.classNames = null;
     this.labelSmoothing = loss.labelSmoothing;
+    this.gradClipNorm = loss.gradClipNorm;
     for (const k of ['mixup', 'cutmix', 'ricap']) this[k] = loss[k] && Object.freeze(loss[k]);
     this.switchProb = loss.switchProb;
     this.teacher = loss.teacher ? loss.teacher.model : null;
@@ -174,7 +179,7 @@ export class Trainer extends Handle {
   /** The trainer's settings as plain data (for logs and checkpoints). */
   describe() {
     return { preset: this.preset, optimizer: this.optimizer, schedule: this.resolvedSchedule ?? this.schedule,
-      labelSmoothing: this.labelSmoothing, mixup: this.mixup, cutmix: this.cutmix, ricap: this.ricap,
+      labelSmoothing: this.labelSmoothing, gradClipNorm: this.gradClipNorm, mixup: this.mixup, cutmix: this.cutmix, ricap: this.ricap,
       switchProb: this.switchProb, augment: this.augment,
       distillation: this.distillation };
   }

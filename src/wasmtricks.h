@@ -925,6 +925,10 @@ typedef struct wt_trainer_options {
   wt_model *teacher;
   double kd_temperature; /* T > 0, required with a teacher */
   double kd_weight;      /* w >= 0; with a teacher, 0 means 1 (the seed sums CE and KD) */
+  /* Gradient clipping by global norm, as torch.nn.utils.clip_grad_norm_(params, max_norm): the
+     2-norm over all parameter gradients (the model's, before weight decay), and when
+     max_norm / (norm + 1e-6) < 1 every gradient is scaled by it. 0: off; else finite > 0. */
+  double grad_clip_norm;
 } wt_trainer_options;
 
 /* A trainer owns the optimizer state of one model (the model must outlive it). */
@@ -936,6 +940,9 @@ wt_status wt_trainer_set_lr(wt_trainer *t, float lr);
 /* The lr the next step uses (the schedule's value at the current tick). */
 double wt_trainer_lr(const wt_trainer *t);
 int64_t wt_trainer_steps(const wt_trainer *t);
+/* The 2-norm over all parameter gradients of the last step, before clipping (the value
+   clip_grad_norm_ returns); 0 before the first step. */
+double wt_trainer_grad_norm(const wt_trainer *t);
 /* Ends an epoch: the tick of a per-epoch schedule (as scheduler.step() once per epoch). */
 wt_status wt_trainer_end_epoch(wt_trainer *t);
 int64_t wt_trainer_epochs(const wt_trainer *t);
@@ -949,10 +956,13 @@ wt_status wt_trainer_state_export(const wt_trainer *t, float *state, size_t n_fl
 wt_status wt_trainer_state_import(wt_trainer *t, const float *state, size_t n_floats,
                                   int64_t steps, int64_t epochs);
 /* One step: batch trick, forward, loss (cross-entropy with label smoothing, plus distillation),
-   backward, lr schedule, optimizer. x: (N,C,H,W), labels: (N). loss and accuracy (fraction
-   correct before the update; mixed accuracy under a batch trick) may be NULL. Validates
-   everything (shapes, labels in range, finite input) before touching the model; a step whose
-   loss is not finite is refused (WT_ERR_NONFINITE) before the update. */
+   backward, gradient clipping, lr schedule, optimizer. x: (N,C,H,W), labels: (N). loss and
+   accuracy (fraction correct before the update; mixed accuracy under a batch trick) may be
+   NULL. Validates everything (shapes, labels in range, finite input) before touching the model.
+   Divergence: a step whose logits, loss or any gradient is NaN/Inf is refused before the update
+   (WT_ERR_NONFINITE, "... at step k (diverged ...)", k = wt_trainer_steps() + 1, the 1-based
+   number of the refused step); parameters, moments and the step count stay as they were (the
+   forward pass has already updated BatchNorm running statistics, as torch's would). */
 wt_status wt_trainer_step(wt_trainer *t, const float *x, const int32_t *labels, int64_t N,
                           float *loss, float *accuracy);
 

@@ -2,6 +2,8 @@
    The trainer owns the optimizer (wt_optim: kind, options, moments, step count) of one model,
    with the model's biases as the no-decay group, and applies the lr schedule (a closed form of
    the tick, so steps and epochs are the whole schedule state).
+   It clips the gradients by their global norm (torch.nn.utils.clip_grad_norm_) and refuses a
+   step whose logits, loss or gradients are not finite, before the update (divergence).
    It also owns the buffers of a batch trick (mixed images, soft targets, permutations), planned
    for the largest batch seen, and runs the distillation teacher in inference beside the student.
    What it is not: the data pipeline (per-sample augmentation, loading). */
@@ -16,6 +18,7 @@ struct wt_trainer {
   bool scheduled; /* the lr comes from opt.schedule */
   wt_optim *optim;
   int64_t epochs;
+  double grad_norm; /* the last step's gradient 2-norm, before clipping */
   /* batch-trick buffers for up to `capacity` samples (NULL while no trick is on) */
   int64_t capacity;
   float *mixed;     /* (capacity, C, H, W) */
@@ -29,6 +32,9 @@ static bool batch_trick_on(const wt_batch_options *b) {
 
 static wt_status check_loss_options(wt_model *m, const wt_trainer_options *opt) {
   wt_ctx *ctx = m->ctx;
+  if (!(opt->grad_clip_norm >= 0.0 && isfinite(opt->grad_clip_norm)))
+    return WT_FAIL(ctx, WT_ERR_ARG, "grad_clip_norm must be finite and >= 0 (0: off), got %g",
+                   opt->grad_clip_norm);
   if (!(opt->label_smoothing >= 0.0 && opt->label_smoothing <= 1.0))
     return WT_FAIL(ctx, WT_ERR_ARG, "label_smoothing must be in [0, 1], got %g",
                    opt->label_smoothing);
@@ -124,6 +130,7 @@ double wt_trainer_lr(const wt_trainer *t) {
   return lr;
 }
 
+double wt_trainer_grad_norm(const wt_trainer *t) { return t ? t->grad_norm : 0.0; }
 int64_t wt_trainer_steps(const wt_trainer *t) { return t ? wt_optim_steps(t->optim) : 0; }
 int64_t wt_trainer_epochs(const wt_trainer *t) { return t ? t->epochs : 0; }
 
@@ -155,6 +162,26 @@ wt_status wt_trainer_state_import(wt_trainer *t, const float *state, size_t n_fl
   return WT_OK;
 }
 
+/* The sum of squares of g[0..n) in double: no overflow for any float input, and NaN/Inf exactly
+   when some g[i] is (one pass gives the clipping norm and the divergence check). */
+static double sum_squares(const float *g, size_t n) {
+  double s = 0.0;
+  for (size_t i = 0; i < n; i++) s += (double)g[i] * (double)g[i];
+  return s;
+}
+
+/* A non-finite value at step (1-based) k: WT_ERR_NONFINITE naming what and where. */
+static wt_status diverged(wt_ctx *ctx, const char *what, int64_t index, float v, int64_t k) {
+  const char *kind = v != v ? "NaN" : (v > 0 ? "+Inf" : "-Inf");
+  if (index < 0)
+    return wt__fail(ctx, WT_ERR_NONFINITE, "wt_trainer_step",
+                    "%s is %s at step %lld (diverged; lower the lr or set grad_clip_norm)", what,
+                    kind, (long long)k);
+  return wt__fail(ctx, WT_ERR_NONFINITE, "wt_trainer_step",
+                  "%s[%lld] is %s at step %lld (diverged; lower the lr or set grad_clip_norm)",
+                  what, (long long)index, kind, (long long)k);
+}
+
 wt_status wt_trainer_step(wt_trainer *t, const float *x, const int32_t *labels, int64_t N,
                           float *loss, float *accuracy) {
   if (!t) return WT_ERR_ARG;
@@ -183,12 +210,12 @@ wt_status wt_trainer_step(wt_trainer *t, const float *x, const int32_t *labels, 
      train/eval flag is left as it was). */
   WT_TRY(wt__model_forward_batch_mode(m, in, N, 1));
   const float *logits = wt__model_logits(m);
-  /* Non-finite logits mean the run diverged: stop before the update spreads NaN into the
-     weights, so the caller can lower the learning rate and go on from intact parameters. */
+  /* Non-finite logits, loss or gradients mean the run diverged: stop before the update spreads
+     NaN into the weights, so the caller can lower the learning rate and go on from intact
+     parameters (or the last checkpoint). */
+  const int64_t k = wt_optim_steps(t->optim) + 1;
   const int64_t bad = wt__find_nonfinite(logits, (size_t)(N * m->K));
-  if (bad >= 0)
-    return WT_FAIL(ctx, WT_ERR_NONFINITE, "logits are %s at step %lld (diverged; lower the lr)",
-                   logits[bad] != logits[bad] ? "NaN" : "Inf", (long long)wt_optim_steps(t->optim));
+  if (bad >= 0) return diverged(ctx, "logits", bad, logits[bad], k);
   const wt_ce_options ce = {.label_smoothing = t->opt.label_smoothing};
   float l;
   double correct;
@@ -206,7 +233,22 @@ wt_status wt_trainer_step(wt_trainer *t, const float *x, const int32_t *labels, 
                            wt__model_dlogits(m)));
     l = (float)((double)l + t->opt.kd_weight * (double)kd_loss);
   }
+  if (!isfinite(l)) return diverged(ctx, "the loss", -1, l, k);
   WT_TRY(wt__model_backward_batch(m, in, N));
+  const double sq = sum_squares(m->grads, m->n_params);
+  if (!isfinite(sq)) {
+    const int64_t g = wt__find_nonfinite(m->grads, m->n_params);
+    return diverged(ctx, "the gradient", g, g >= 0 ? m->grads[g] : (float)sq, k);
+  }
+  t->grad_norm = sqrt(sq);
+  if (t->opt.grad_clip_norm > 0.0) {
+    /* torch 1.13 clip_grad_norm_ in float32: total = ||g||, coef = (1 / (total + 1e-6)) *
+       max_norm (Tensor.__rdiv__), clamped to 1; a coefficient of 1 leaves g as it is. */
+    const float total = (float)t->grad_norm;
+    const float coef = (1.0f / (total + 1e-6f)) * (float)t->opt.grad_clip_norm;
+    if (coef < 1.0f)
+      for (size_t i = 0; i < m->n_params; i++) m->grads[i] *= coef;
+  }
   if (t->scheduled) {
     double lr;
     WT_TRY(wt_schedule_lr(ctx, &t->opt.schedule, t->opt.optim.lr, tick(t), &lr));

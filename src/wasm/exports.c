@@ -117,8 +117,8 @@ static wt_schedule unpack_schedule(const double *r) {
 }
 
 /* ---- training. optim: the 13-double record; schedule: the 25-double record or NULL (none);
-   loss: 8 doubles { label_smoothing, mixup_alpha, cutmix_alpha, ricap_beta, prob, switch_prob,
-   kd_temperature, kd_weight } or NULL; teacher: a model or NULL. */
+   loss: 9 doubles { label_smoothing, mixup_alpha, cutmix_alpha, ricap_beta, prob, switch_prob,
+   kd_temperature, kd_weight, grad_clip_norm } or NULL; teacher: a model or NULL. */
 WT_EXPORT int wt_wasm_trainer_create(wt_model *m, const double *optim, const double *schedule,
                                      const double *loss, wt_model *teacher, wt_trainer **out) {
   wt_trainer_options o = {.optim = unpack_optim(optim)};
@@ -127,7 +127,7 @@ WT_EXPORT int wt_wasm_trainer_create(wt_model *m, const double *optim, const dou
     o.label_smoothing = loss[0];
     o.batch = (wt_batch_options){.mixup_alpha = loss[1], .cutmix_alpha = loss[2],
                                  .ricap_beta = loss[3], .prob = loss[4], .switch_prob = loss[5]};
-    o.kd_temperature = loss[6], o.kd_weight = loss[7];
+    o.kd_temperature = loss[6], o.kd_weight = loss[7], o.grad_clip_norm = loss[8];
   }
   o.teacher = teacher;
   return wt_trainer_create(m, &o, out);
@@ -153,6 +153,7 @@ WT_EXPORT int wt_wasm_trainer_state_import(wt_trainer *t, const float *state, do
 WT_EXPORT void wt_wasm_trainer_destroy(wt_trainer *t) { wt_trainer_destroy(t); }
 WT_EXPORT int wt_wasm_trainer_set_lr(wt_trainer *t, float lr) { return wt_trainer_set_lr(t, lr); }
 WT_EXPORT double wt_wasm_trainer_steps(wt_trainer *t) { return (double)wt_trainer_steps(t); }
+WT_EXPORT double wt_wasm_trainer_grad_norm(wt_trainer *t) { return wt_trainer_grad_norm(t); }
 /* x: N*C*H*W floats, labels: N int32; out2: two floats written: loss, accuracy. */
 WT_EXPORT int wt_wasm_trainer_step(wt_trainer *t, const float *x, const int32_t *labels, int N,
                                    float *out2) {
