@@ -6,7 +6,7 @@
 // renders in data-renders (the browser tests wait on it).
 
 import { getWt, loadFashion, $, el, say, guard, debounce, pageReady } from './app.js';
-import { drawImage, fitSquare, scaleNearest, decodeFile, startWebcam, syntheticSamples, checksum } from './lib/images.js';
+import { drawImage, fitSquare, fileSquare, scaleNearest, startWebcam, syntheticSamples, checksum } from './lib/images.js';
 import { makeDrawPad } from './lib/drawpad.js';
 import { barChart } from './lib/chart.js';
 import { identifyAutoAugment } from './lib/autoaugment.js';
@@ -304,9 +304,7 @@ async function main() {
   const addFiles = guard('images', async (files) => {
     const items = [];
     for (const f of files) {
-      const bmp = await decodeFile(f);
-      items.push({ name: f.name.replace(/\.[^.]+$/, '').slice(0, 16) || `upload ${++state.counters.upload}`, image: fitSquare(bmp, S) });
-      bmp.close();
+      items.push({ name: f.name.replace(/\.[^.]+$/, '').slice(0, 16) || `upload ${++state.counters.upload}`, image: await fileSquare(f, S) });
     }
     if (items.length) addToPool(wt, items);
     say(`Added ${items.length} image(s).`);

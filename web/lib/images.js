@@ -1,62 +1,29 @@
-// images.js - image plumbing for the pages: ImageData-like { data, width, height } with 1, 3 or
-// 4 channels (what wt.augment and wt.data give) to RGBA, drawing one onto a canvas (nearest
-// neighbour, so 28x28 pixels stay crisp), fitting any picture (file, <img>, video frame, canvas)
-// into a square (cover + centre crop), the webcam, and a pixel checksum the tests compare.
-// Not here: augmentation (the engine), predictions (the worker).
+// images.js - what the pages need beyond the package's canvas I/O (js/image.js: toInput, draw):
+// drawing onto a fresh canvas, any picture (file, <img>, video frame, canvas) as a square RGBA
+// image, crisp nearest-neighbour upscaling of 28x28 samples, the webcam, a pixel checksum the
+// tests compare, and drawn shapes for when no data set is reachable. Not here: augmentation
+// (the engine), predictions (the worker).
 
-/** RGBA bytes of an ImageData-like image with 1, 3 or 4 channels. */
-export function toRGBA(img) {
-  const { data, width: W, height: H } = img;
-  const C = img.channels ?? data.length / (W * H);
-  if (C === 4) return data instanceof Uint8ClampedArray ? data : new Uint8ClampedArray(data);
-  const out = new Uint8ClampedArray(W * H * 4);
-  for (let p = 0; p < W * H; p++) {
-    const s = p * C;
-    out[p * 4] = data[s];
-    out[p * 4 + 1] = data[C === 1 ? s : s + 1];
-    out[p * 4 + 2] = data[C === 1 ? s : s + 2];
-    out[p * 4 + 3] = 255;
-  }
-  return out;
-}
+import { toInput, toInputSync, draw } from '../../js/image.js';
 
-/** An RGBA ImageData-like image { data, width, height }. */
-export const rgbaImage = (img) => ({ data: toRGBA(img), width: img.width, height: img.height });
-
-/** A grey channel (1 x H x W bytes) of an RGBA image: ITU-R 601 luma, as predict() computes it. */
-export function toGray(img) {
-  const d = toRGBA(img);
-  const out = new Uint8Array(img.width * img.height);
-  for (let p = 0; p < out.length; p++) out[p] = Math.round(0.299 * d[p * 4] + 0.587 * d[p * 4 + 1] + 0.114 * d[p * 4 + 2]);
-  return { data: out, width: img.width, height: img.height, channels: 1 };
-}
-
-/** Draws an ImageData-like image onto `canvas`, sized to the image (CSS scales it, pixelated). */
+/** Draws an ImageData-like image (1, 3 or 4 channels) onto `canvas` at the image's own size
+    (CSS scales it, pixelated). */
 export function drawImage(canvas, img) {
   canvas.width = img.width;
   canvas.height = img.height;
-  const ctx = canvas.getContext('2d');
-  ctx.putImageData(new ImageData(toRGBA(img), img.width, img.height), 0, 0);
+  draw(canvas, img);
 }
 
-/** A square RGBA image of side S from a drawable (HTMLImageElement, ImageBitmap, video, canvas):
-    scaled to cover, centre-cropped. */
-export function fitSquare(source, S) {
-  const sw = source.videoWidth || source.naturalWidth || source.width;
-  const sh = source.videoHeight || source.naturalHeight || source.height;
-  if (!sw || !sh) throw new Error('the picture has no pixels yet (is the camera on?)');
-  const scale = Math.max(S / sw, S / sh);
-  const c = new OffscreenCanvas(S, S);
-  const ctx = c.getContext('2d');
-  ctx.imageSmoothingQuality = 'high';
-  ctx.drawImage(source, (S - sw * scale) / 2, (S - sh * scale) / 2, sw * scale, sh * scale);
-  const d = ctx.getImageData(0, 0, S, S);
-  return { data: d.data, width: S, height: S };
-}
+/** A square S x S RGBA image from a drawable (canvas, <img>, ImageBitmap, <video>): scaled to
+    cover, centre-cropped. */
+export const fitSquare = (source, S) => toInputSync(source, { shape: [4, S, S] });
+
+/** The same from an image file (decoded by the browser; a clear error when it is not an image). */
+export const fileSquare = (file, S) => toInput(file, { shape: [4, S, S] });
 
 /** An ImageData-like image scaled to S x S by nearest neighbour (crisp samples). */
 export function scaleNearest(img, S) {
-  const src = toRGBA(img);
+  const src = toInputSync(img, { shape: [4, img.height, img.width] }).data;
   const { width: W, height: H } = img;
   const out = new Uint8ClampedArray(S * S * 4);
   for (let y = 0; y < S; y++) {
@@ -67,15 +34,6 @@ export function scaleNearest(img, S) {
     }
   }
   return { data: out, width: S, height: S };
-}
-
-/** Decodes an image file (PNG, JPEG, ...) into an ImageBitmap; a clear error if it is not one. */
-export async function decodeFile(file) {
-  try {
-    return await createImageBitmap(file);
-  } catch {
-    throw new Error(`${file.name || 'the file'} is not an image this browser can decode`);
-  }
 }
 
 /** Turns the camera on into `video`; returns a stop function. */

@@ -1,0 +1,206 @@
+// runs.js - what the studio and the distillation demo share about a training run: the models a
+// user can pick (by name, or the small "tiny CNN" spec), Trainer options built from the page's
+// toggles, and Run: one WorkerTrainer (js/worker.js) with its curves recorded from the progress
+// events (train loss and accuracy per step, validation per epoch, lr, images/s), drawn with
+// lib/chart.js. Not here: the pages' forms and layouts.
+
+import { WorkerTrainer, openStore } from '../js/worker.js';
+import { lineChart, barChart } from './lib/chart.js';
+
+/** The models on offer. `desc` gives WorkerTrainer.create's model option. */
+export const MODELS = Object.freeze({
+  tiny: { label: 'Tiny CNN (fast, about 0.1 M parameters)', desc: (inputShape, K) => ({ spec: tinySpec(inputShape, K) }) },
+  student: { label: 'Student CNN (1.6 M parameters)', desc: () => ({ name: 'student' }) },
+  resnet8: { label: 'ResNet-8', desc: () => ({ name: 'resnet8' }) },
+  resnet20: { label: 'ResNet-20 (slow)', desc: () => ({ name: 'resnet20' }) },
+});
+
+/** conv3x3(16) ReLU maxpool2, conv3x3(32) ReLU maxpool2, linear 64, ReLU, linear K. */
+export function tinySpec([C, H, W], K) {
+  return {
+    input: [C, H, W], classes: K,
+    layers: [
+      { type: 'conv2d', name: 'conv1', out_channels: 16, kernel: 3, padding: 1 }, { type: 'relu' }, { type: 'maxpool2d', kernel: 2 },
+      { type: 'conv2d', name: 'conv2', out_channels: 32, kernel: 3, padding: 1 }, { type: 'relu' }, { type: 'maxpool2d', kernel: 2 },
+      { type: 'flatten' }, { type: 'linear', name: 'fc1', out_features: 64 }, { type: 'relu' },
+      { type: 'linear', name: 'fc', out_features: K },
+    ],
+  };
+}
+
+export function modelOption(model, inputShape, classNames, seed = 1) {
+  const m = MODELS[model];
+  if (!m) throw new Error(`unknown model '${model}'`);
+  return { ...m.desc(inputShape, classNames.length), inputShape: [...inputShape], numClasses: classNames.length, classNames: [...classNames], seed };
+}
+
+/** The page's settings of a run. Presets fill them (js/fit.js PRESETS, spelled out so every
+    toggle on screen is what runs). */
+export const DEFAULTS = Object.freeze({
+  model: 'tiny', epochs: 2, batchSize: 64, optimizer: 'sgd', lr: 0.05, weightDecay: 5e-4, nesterov: false,
+  noBiasDecay: false, cosine: true, warmup: false,
+  labelSmoothing: 0, mixup: 0, cutmix: 0, ricap: 0,
+  hflip: false, randomCrop: 0, autoAugment: '', trivialAugment: false, cutout: 0, randomErasing: 0,
+});
+export const PRESETS = Object.freeze({
+  baseline: { optimizer: 'sgd', lr: 0.05, weightDecay: 5e-4, nesterov: false, noBiasDecay: false, cosine: true, warmup: false,
+    labelSmoothing: 0, mixup: 0, cutmix: 0, ricap: 0, hflip: false, randomCrop: 0, autoAugment: '', trivialAugment: false, cutout: 0, randomErasing: 0 },
+  'bag-of-tricks': { optimizer: 'sgd', lr: 0.05, weightDecay: 5e-4, nesterov: false, noBiasDecay: true, cosine: true, warmup: true,
+    labelSmoothing: 0.1, mixup: 0.2, cutmix: 0, ricap: 0, hflip: false, randomCrop: 0, autoAugment: '', trivialAugment: false, cutout: 0, randomErasing: 0 },
+  'cifar-autoaugment': { optimizer: 'sgd', lr: 0.1, weightDecay: 5e-4, nesterov: true, noBiasDecay: false, cosine: true, warmup: false,
+    labelSmoothing: 0, mixup: 0, cutmix: 0, ricap: 0, hflip: true, randomCrop: 4, autoAugment: 'cifar10', trivialAugment: false, cutout: 16, randomErasing: 0 },
+});
+
+/** wt.Trainer options from the page's settings (tricks at 0 / '' / false are off). */
+export function trainerOptions(s) {
+  const optimizer = { name: s.optimizer, lr: s.lr, weightDecay: s.weightDecay };
+  if (s.optimizer === 'sgd') Object.assign(optimizer, { momentum: 0.9, nesterov: !!s.nesterov });
+  if (s.noBiasDecay) optimizer.noBiasDecay = true;
+  const o = { optimizer };
+  if (s.cosine || s.warmup) {
+    o.schedule = s.cosine ? { name: 'cosine', tMax: 'auto' } : { name: 'constant' };
+    if (s.warmup) Object.assign(o.schedule, { warmupSteps: 'auto', warmupStartFactor: 0.1 });
+  }
+  if (s.labelSmoothing > 0) o.labelSmoothing = s.labelSmoothing;
+  if (s.mixup > 0) o.mixup = { alpha: s.mixup };
+  if (s.cutmix > 0) o.cutmix = { alpha: s.cutmix };
+  if (s.ricap > 0) o.ricap = { beta: s.ricap };
+  const a = {};
+  if (s.randomCrop > 0) a.randomCrop = { padding: s.randomCrop };
+  if (s.hflip) a.hflip = true;
+  if (s.autoAugment) a.autoAugment = s.autoAugment;
+  if (s.trivialAugment) a.trivialAugment = true;
+  if (s.cutout > 0) a.cutout = s.cutout;
+  if (s.randomErasing > 0) a.randomErasing = s.randomErasing;
+  if (Object.keys(a).length) o.augment = a;
+  return o;
+}
+
+/** A one-line description of the settings (legends, saved runs). */
+export function describeSettings(s) {
+  const on = [];
+  if (s.labelSmoothing > 0) on.push(`LS ${s.labelSmoothing}`);
+  if (s.mixup > 0) on.push(`mixup ${s.mixup}`);
+  if (s.cutmix > 0) on.push(`CutMix ${s.cutmix}`);
+  if (s.ricap > 0) on.push(`RICAP ${s.ricap}`);
+  if (s.randomCrop > 0) on.push(`crop ${s.randomCrop}`);
+  if (s.hflip) on.push('flip');
+  if (s.autoAugment) on.push(`AA ${s.autoAugment}`);
+  if (s.trivialAugment) on.push('TA');
+  if (s.cutout > 0) on.push(`Cutout ${s.cutout}`);
+  if (s.randomErasing > 0) on.push(`RE ${s.randomErasing}`);
+  if (s.warmup) on.push('warm-up');
+  if (s.noBiasDecay) on.push('no bias decay');
+  return `${s.model}, ${s.optimizer} lr ${s.lr}${s.cosine ? ' cosine' : ''}, ${s.epochs} ep${on.length ? `; ${on.join(', ')}` : ''}`;
+}
+
+/** One training run in a worker, with its curves. */
+export class Run {
+  constructor(label) {
+    this.label = label;
+    this.trainer = null;
+    this.reset();
+  }
+
+  reset() {
+    this.curves = { loss: [], acc: [], valLoss: [], valAcc: [], lr: [], speed: [] };
+    this.last = null;
+    this.state = 'idle';
+  }
+
+  /** A new WorkerTrainer (the old one is terminated). */
+  async create(model, options) {
+    await this.dispose();
+    this.reset();
+    this.trainer = await WorkerTrainer.create({ model, trainer: options });
+    return this.trainer;
+  }
+
+  /** Adopts a WorkerTrainer (a loaded run) and its saved curves. */
+  async adopt(trainer, curves) {
+    await this.dispose();
+    this.reset();
+    this.trainer = trainer;
+    if (curves) this.curves = curves;
+  }
+
+  record(p) {
+    this.last = p;
+    if (p.type === 'step') {
+      const x = p.epoch - 1 + p.step / p.steps;
+      this.curves.loss.push([x, p.loss]);
+      this.curves.acc.push([x, p.accuracy]);
+      this.curves.lr.push([x, p.lr]);
+      this.curves.speed.push([x, p.imagesPerSecond]);
+    } else if (p.type === 'epoch' && p.validation) {
+      this.curves.valLoss.push([p.epoch, p.validation.loss]);
+      this.curves.valAcc.push([p.epoch, p.validation.accuracy]);
+    }
+  }
+
+  async fit(train, options) {
+    this.state = 'training';
+    try {
+      const r = await this.trainer.fit(train, {
+        ...options,
+        onProgress: (p) => { this.record(p); options.onProgress?.(p); },
+      });
+      this.state = r.stopped ? 'stopped' : 'done';
+      return r;
+    } catch (e) {
+      this.state = 'failed';
+      throw e;
+    }
+  }
+
+  async dispose() {
+    const t = this.trainer;
+    this.trainer = null;
+    if (t) await t.terminate();
+  }
+}
+
+/** Thins a long curve to at most n points (keeps the last). */
+const thin = (pts, n = 400) => (pts.length <= n ? pts : pts.filter((_, i) => i % Math.ceil(pts.length / n) === 0 || i === pts.length - 1));
+
+/** The four charts of the runs' curves, overlaid: { loss, acc, lr, speed } SVG strings. */
+export function runCharts(runs, { width = 560, height = 300 } = {}) {
+  const series = (key, valKey) => runs.flatMap((r) => [
+    { name: `${r.label} train`, points: thin(r.curves[key]) },
+    ...(valKey ? [{ name: `${r.label} validation`, points: r.curves[valKey] }] : []),
+  ]);
+  const colors = (list) => list.map((s, i) => ({ ...s, color: ['#0072B2', '#56B4E9', '#D55E00', '#E69F00'][valIndex(list, i)] }));
+  const valIndex = (list, i) => (list.length === 4 ? i : i * 2);
+  return {
+    loss: lineChart({ series: colors(series('loss', 'valLoss')), title: 'Loss', xLabel: 'epoch', yLabel: 'cross-entropy', width, height, markers: false }),
+    acc: lineChart({ series: colors(series('acc', 'valAcc')), title: 'Accuracy', xLabel: 'epoch', yLabel: 'accuracy', width, height, yRange: [0, 1], markers: false }),
+    lr: lineChart({ series: colors(series('lr')), title: 'Learning rate', xLabel: 'epoch', yLabel: 'lr', width, height, markers: false }),
+    speed: lineChart({ series: colors(series('speed')), title: 'Images per second', xLabel: 'epoch', yLabel: 'images/s', width, height, markers: false }),
+  };
+}
+
+/** Top-k predictions as a bar chart. */
+export const topChart = (top, title = 'Top 5') =>
+  barChart({ bars: top.map((t) => ({ name: t.className, value: Math.round(t.probability * 1000) / 1000 })), title, yLabel: 'probability', width: 320, height: 220 });
+
+/** Curves of saved runs live in localStorage beside the IndexedDB checkpoint (small JSON). */
+const CURVES_KEY = (name) => `wasmtricks.curves.${name}`;
+export function saveCurves(name, run, settings) {
+  try {
+    localStorage.setItem(CURVES_KEY(name), JSON.stringify({ curves: run.curves, settings }));
+  } catch (e) {
+    console.warn('curves not saved:', e);
+  }
+}
+export function loadCurves(name) {
+  try {
+    return JSON.parse(localStorage.getItem(CURVES_KEY(name)) ?? 'null');
+  } catch {
+    return null;
+  }
+}
+export function dropCurves(name) {
+  localStorage.removeItem(CURVES_KEY(name));
+}
+
+export { WorkerTrainer, openStore };
