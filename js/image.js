@@ -230,11 +230,12 @@ export async function toInput(source, opts) {
 }
 
 /**
- * Draws an image onto a canvas (HTMLCanvasElement or OffscreenCanvas), scaled to the canvas
- * without smoothing (the pixels stay visible): an ImageData-like image (1, 3 or 4 channels), or
- * a Float32Array tensor N*C*H*W (NCHW) with opts.shape [C, H, W] and opts.index (0): values in
- * [0, 1], or normalised ones undone with opts.mean / opts.std (numbers or one per channel).
- * A canvas of width 0 is sized to the image. Returns the drawn ImageData-like RGBA image.
+ * Draws an image onto a canvas (HTMLCanvasElement or OffscreenCanvas): an ImageData-like image
+ * (1, 3 or 4 channels), or a Float32Array tensor N*C*H*W (NCHW) with opts.shape [C, H, W] and
+ * opts.index (0): values in [0, 1], or normalised ones undone with opts.mean / opts.std
+ * (numbers or one per channel). The canvas is resized to the image (enlarge it with CSS
+ * `image-rendering: pixelated`), or with opts.resize false the image is scaled to the canvas
+ * without smoothing. Returns the drawn ImageData-like RGBA image.
  */
 export function draw(canvas, image, opts = {}) {
   argCheck(canvas && typeof canvas.getContext === 'function', `image.draw: canvas must be a canvas or OffscreenCanvas, got ${describe(canvas)}`);
@@ -274,7 +275,7 @@ export function draw(canvas, image, opts = {}) {
   } else {
     throw new WasmTricksError('WT_ERR_ARG', `image.draw: image must be ImageData-like { data, width, height } or a Float32Array tensor, got ${describe(image)}`);
   }
-  if (!canvas.width || !canvas.height) {
+  if (opts.resize ?? true) {
     canvas.width = W;
     canvas.height = H;
   }

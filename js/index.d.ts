@@ -679,6 +679,9 @@ export interface DrawOptions {
   /** Undo Normalize: pixel = value * std + mean (per channel or one number); default [0, 1] values. */
   mean?: number | number[];
   std?: number | number[];
+  /** true (default): the canvas takes the image's size; false: the image is scaled to the
+      canvas without smoothing. */
+  resize?: boolean;
 }
 
 /** Anything with predict() and an input shape: a Trainer or a WorkerTrainer. */
@@ -690,8 +693,8 @@ export interface ImageIO {
   toInput(source: ImageSource, options: ToInputOptions): Promise<ModelImage>;
   /** toInput for sources already in memory (not a Blob). */
   toInputSync(source: ImageLike | ImageData | DrawableSource, options: ToInputOptions): ModelImage;
-  /** Draws an ImageData-like image or a tensor onto a canvas (scaled without smoothing; a canvas
-      of width 0 takes the image's size). Returns the drawn RGBA image. */
+  /** Draws an ImageData-like image or a tensor onto a canvas (see DrawOptions.resize). Returns
+      the drawn RGBA image. */
   draw(canvas: HTMLCanvasElement | OffscreenCanvas, image: ImageLike | Float32Array, options?: DrawOptions): ModelImage;
   /** Top-k predictions from any source, with a Trainer or a WorkerTrainer. */
   predict(trainer: Predictor, source: ImageSource, options?: { topK?: number; fit?: ToInputOptions['fit'] }): Promise<Prediction[]>;
@@ -826,5 +829,6 @@ export interface WorkerTrainer {
 export interface WorkerTrainerConstructor {
   create(options: WorkerTrainerOptions): Promise<WorkerTrainer>;
   /** A run saved by save() or autosave; fit(data, { resume: true }) continues it. */
-  load(name: string, options?: Omit<WorkerTrainerOptions, 'model'> & { store?: Store | string; version?: 'current' | 'previous' }): Promise<WorkerTrainer>;
+  load(name: string, options?: Omit<WorkerTrainerOptions, 'model'> & { store?: Store | string; version?: 'current' | 'previous';
+    classNames?: string[] }): Promise<WorkerTrainer>;
 }

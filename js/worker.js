@@ -99,15 +99,17 @@ export class WorkerTrainer {
 
   /** Loads a run saved with save() or autosave from the IndexedDB store and starts a worker
       with it; fit(data, { resume: true }) continues from the saved step. opts: create()'s
-      { trainer, wasm, worker } (trainer defaults to the saved options) and { store, version }. */
+      { trainer, wasm, worker } (trainer defaults to the saved options), { store, version } and
+      classNames (default: the saved ones; an imported weights file has none). */
   static async load(name, opts = {}) {
     argCheck(opts && typeof opts === 'object', 'WorkerTrainer.load: options must be an object');
-    const { store: storeOpt, version, ...rest } = opts;
+    const { store: storeOpt, version, classNames, ...rest } = opts;
     const store = await resolveStore(storeOpt);
     const rec = await store.load(name, { version });
     const meta = rec.meta ?? {};
+    const names = classNames ?? meta.classNames;
     return WorkerTrainer.create({
-      model: { checkpoint: rec.checkpoint ?? rec.weights, ...(meta.classNames ? { classNames: meta.classNames } : {}) },
+      model: { checkpoint: rec.checkpoint ?? rec.weights, ...(names ? { classNames: names } : {}) },
       trainer: rest.trainer ?? meta.trainer ?? undefined,
       wasm: rest.wasm,
       worker: rest.worker,
