@@ -16,14 +16,16 @@ export * as image from './image.js';
 export { openStore } from './store.js';
 export { WasmTricksError } from './errors.js';
 
-const ENTRY = new URL('./worker-entry.js', import.meta.url);
+// Node's entry by a non-literal name: bundlers rewrite new URL('<literal>', import.meta.url)
+// into a copied asset, which only the browser branch below should get (as a bundled worker).
+const NODE_ENTRY = './worker-entry.js';
 const isBlob = (v) => typeof Blob === 'function' && v instanceof Blob;
 
 /** A worker running worker-entry.js: a module Web Worker, or a Node worker_thread. */
 async function spawn() {
   if (isNode) {
     const { Worker } = await import('node:worker_threads');
-    return new Worker(ENTRY);
+    return new Worker(new URL(NODE_ENTRY, import.meta.url));
   }
   argCheck(typeof Worker === 'function', 'WorkerTrainer: this environment has no Web Workers');
   return new Worker(new URL('./worker-entry.js', import.meta.url), { type: 'module', name: 'wasmtricks' });

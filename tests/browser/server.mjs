@@ -1,6 +1,7 @@
 // server.mjs - a tiny static file server for the browser tests: serves the repository's js/,
 // dist/ and tests/browser/ on 127.0.0.1 (a free port), .wasm as application/wasm. Nothing else
-// is reachable. Not a development server for users.
+// is reachable. startServer({ root, allow }) serves another folder (tests/package serves a Vite
+// build with it). Not a development server for users.
 import http from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
@@ -16,15 +17,15 @@ const TYPES = {
   '.json': 'application/json',
 };
 
-export async function startServer() {
+export async function startServer({ root = ROOT, allow = ALLOWED } = {}) {
   const server = http.createServer(async (req, res) => {
     const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).slice(1);
-    if (path.includes('..') || !ALLOWED.some((p) => path.startsWith(p))) {
+    if (path.includes('..') || !allow.some((p) => path.startsWith(p))) {
       res.writeHead(404).end('not found');
       return;
     }
     try {
-      const body = await readFile(join(ROOT, ...path.split('/')));
+      const body = await readFile(join(root, ...path.split('/')));
       res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
       res.end(body);
     } catch {
