@@ -356,6 +356,8 @@ export class Trainer implements Disposable {
   checkpoint(): Uint8Array;
   /** Restores checkpoint bytes into this trainer and its model. */
   restore(bytes: Uint8Array): void;
+  /** The trainer's settings as plain data (for logs and checkpoints). */
+  describe(): Record<string, unknown>;
   readonly preset: string | null;
   readonly augment: Readonly<AugmentOptions>;
   normalization: { mean: number[]; std: number[] } | null;
@@ -764,7 +766,8 @@ export interface WorkerTrainerOptions {
   /** What init() takes (default: dist/wasmtricks.wasm beside js/, as the worker sees it). */
   wasm?: InitOptions['wasm'];
   /** A Worker already running wasmtricks/worker-entry (for bundlers that want to create it). */
-  worker?: Worker | import('node:worker_threads').Worker;
+  worker?: Worker | { postMessage(message: unknown, transfer?: readonly unknown[]): void; terminate(): unknown;
+    on(event: string, listener: (...args: any[]) => void): unknown };
 }
 
 /** A data set for the worker: a wt.data set, or arrays (images NCHW uint8 unless layout 'hwc'). */
