@@ -11,7 +11,9 @@ import { decodeCheckpoint } from './checkpoint.js';
 import { WasmTricksError, argCheck, describe } from './errors.js';
 import { openStore } from './store.js';
 
-const port = isNode ? (await import('node:worker_threads')).parentPort : globalThis;
+// Node's module by a non-literal name: browser bundles of this worker neither include nor warn.
+const NODE_WORKERS = 'node:worker_threads';
+const port = isNode ? (await import(/* @vite-ignore */ NODE_WORKERS)).parentPort : globalThis;
 
 let wt = null;
 let model = null;

@@ -19,12 +19,14 @@ export { WasmTricksError } from './errors.js';
 // Node's entry by a non-literal name: bundlers rewrite new URL('<literal>', import.meta.url)
 // into a copied asset, which only the browser branch below should get (as a bundled worker).
 const NODE_ENTRY = './worker-entry.js';
+// The same for Node's module, so browser builds neither bundle nor warn about it.
+const NODE_WORKERS = 'node:worker_threads';
 const isBlob = (v) => typeof Blob === 'function' && v instanceof Blob;
 
 /** A worker running worker-entry.js: a module Web Worker, or a Node worker_thread. */
 async function spawn() {
   if (isNode) {
-    const { Worker } = await import('node:worker_threads');
+    const { Worker } = await import(/* @vite-ignore */ NODE_WORKERS);
     return new Worker(new URL(NODE_ENTRY, import.meta.url));
   }
   argCheck(typeof Worker === 'function', 'WorkerTrainer: this environment has no Web Workers');
