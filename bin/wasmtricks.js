@@ -54,6 +54,7 @@ recipe:
   --teacher FILE        distil from a teacher (a file written by --save, or model.save())
   --kd-temperature T    distillation temperature                 [default: 4]
   --kd-weight W         loss = CE + W * KD                       [default: 1]
+  --clip-grad-norm X    clip gradients to global 2-norm X (clip_grad_norm_) [default: off]
 augmentation (per image, training only):
   --random-crop PAD     random crop of the input size after zero padding PAD
   --random-resized-crop RandomResizedCrop to the input size (scale 0.08-1)
@@ -89,7 +90,7 @@ const FLAGS = {
   mixup: { type: 'float', positive: true }, cutmix: { type: 'float', positive: true },
   'cutmix-prob': { type: 'float', range: [0, 1] }, ricap: { type: 'float', positive: true },
   teacher: { type: 'string' }, 'kd-temperature': { type: 'float', positive: true },
-  'kd-weight': { type: 'float', positive: true },
+  'kd-weight': { type: 'float', positive: true }, 'clip-grad-norm': { type: 'float', positive: true },
   'random-crop': int(0), 'random-resized-crop': { type: 'bool' }, hflip: { type: 'bool' },
   autoaugment: { type: 'string', choices: ['imagenet', 'cifar10', 'svhn'] },
   randaugment: { type: 'bool' }, trivialaugment: { type: 'bool' }, cutout: int(1),
@@ -242,6 +243,7 @@ function trainerOptions(o, teacher) {
   if (o.mixup) t.mixup = { alpha: o.mixup };
   if (o.cutmix) t.cutmix = { alpha: o.cutmix, prob: o['cutmix-prob'] };
   if (o.ricap) t.ricap = { beta: o.ricap };
+  if (o['clip-grad-norm'] !== undefined) t.gradClipNorm = o['clip-grad-norm'];
   const aug = {};
   if (o['random-crop'] !== undefined) aug.randomCrop = { padding: o['random-crop'] };
   if (o['random-resized-crop']) aug.randomResizedCrop = true;
@@ -340,7 +342,8 @@ async function train(o) {
       d.mixup ? `mixup ${d.mixup.alpha}` : '', d.cutmix ? `cutmix ${d.cutmix.alpha} (p ${d.cutmix.prob})` : '',
       d.ricap ? `ricap ${d.ricap.beta}` : '',
       ...Object.keys(d.augment), d.optimizer.noBiasDecay ? 'no bias decay' : '',
-      d.distillation ? `distillation T=${d.distillation.temperature}` : ''].filter(Boolean);
+      d.distillation ? `distillation T=${d.distillation.temperature}` : '',
+      d.gradClipNorm ? `grad clip norm ${d.gradClipNorm}` : ''].filter(Boolean);
     console.log(`wasmtricks: ${trainSet.name}, ${trainSet.length} training${testSet ? ` and ${testSet.length} test` : ''} images ` +
       `${trainSet.shape.join('x')}, ${trainSet.numClasses} classes; ${o.model ?? 'student'} (${model.paramCount} parameters); ` +
       `preset ${d.preset ?? 'none'}: ${d.optimizer.name} lr ${d.optimizer.lr}` +

@@ -8,7 +8,7 @@
 import { WasmTricksError, argCheck, describe } from './errors.js';
 import { Dataset } from './dataset.js';
 import { Loader, buildSteps } from './loader.js';
-import { encodeCheckpoint, decodeCheckpoint, readCheckpointFile, writeFileAtomic } from './checkpoint.js';
+import { encodeCheckpoint, decodeCheckpoint, readCheckpointFile, writeCheckpointFile } from './checkpoint.js';
 import { isDrawable, toInputSync } from './image.js';
 
 const SGD = { name: 'sgd', lr: 0.01, momentum: 0.9, weightDecay: 5e-4 };
@@ -157,7 +157,19 @@ export async function fit(t, data, options = {}) {
         const s0 = performance.now();
         const { x, labels, n } = loader.batch(b);
         const lr = t.lr;
-        const { loss, accuracy } = t.step(x, labels);
+        let loss;
+        let accuracy;
+        try {
+          ({ loss, accuracy } = t.step(x, labels));
+        } catch (e) {
+          // Divergence (NaN/Inf logits, loss or gradients): the step was refused before the
+          // update, and no checkpoint is written, so `checkpoint` keeps the last good epoch.
+          if (e instanceof WasmTricksError && e.code === 'WT_ERR_NONFINITE') {
+            e.message = `fit: epoch ${epoch + 1}, batch ${b + 1}/${loader.numBatches}: ${e.message}` +
+              (checkpoint !== undefined ? `; ${checkpoint} keeps the last good checkpoint` : '');
+          }
+          throw e;
+        }
         trainSecs += (performance.now() - s0) / 1000;
         lossSum += loss * n;
         accSum += accuracy * n;
@@ -186,7 +198,7 @@ export async function fit(t, data, options = {}) {
       if (validation !== undefined) rec.validation = evaluate(t, validation);
       history.push(rec);
       if (checkpoint !== undefined) {
-        await writeFileAtomic(checkpoint, encodeCheckpoint(snapshot(t, { epoch: epoch + 1, epochs, batchSize, dropLast })));
+        await writeCheckpointFile(checkpoint, encodeCheckpoint(snapshot(t, { epoch: epoch + 1, epochs, batchSize, dropLast })));
       }
       onProgress?.({ type: 'epoch', epochs, ...rec, eta: (trainSecs / doneSteps) * (totalSteps - doneSteps) });
     }

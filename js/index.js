@@ -56,6 +56,14 @@ export async function init(opts = {}) {
     liveBytes: () => rt.liveBytes(),
     /** Bytes of wasm linear memory (it grows, never shrinks). */
     memoryBytes: () => rt.memory.buffer.byteLength,
+    /** { wasmMemoryBytes, liveBytes, liveAllocations }: the linear memory's size, and the bytes
+        and blocks held by the engine's tracked allocator over all live contexts (the module's,
+        one per model); a leak check: disposing everything returns both to the baseline. */
+    stats: () => {
+      let liveAllocations = 0;
+      for (const c of rt.contexts) liveAllocations += rt.exports.wt_wasm_ctx_live_allocs(c);
+      return { wasmMemoryBytes: rt.memory.buffer.byteLength, liveBytes: rt.liveBytes(), liveAllocations };
+    },
     WasmTricksError,
   });
 }

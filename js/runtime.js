@@ -70,6 +70,10 @@ export class Runtime {
 
   /** malloc; throws WT_ERR_OOM when wasm memory cannot grow further. */
   alloc(bytes, what) {
+    // wt_wasm_alloc takes a 32-bit size_t: a larger number would wrap to a small block.
+    if (!(Number.isSafeInteger(bytes) && bytes >= 0 && bytes <= 0xffffffff)) {
+      throw new WasmTricksError('WT_ERR_OOM', `${what}: ${bytes} bytes exceed the 4 GiB wasm32 memory`);
+    }
     const p = this.exports.wt_wasm_alloc(bytes) >>> 0;
     if (p === 0) {
       throw new WasmTricksError('WT_ERR_OOM', `out of wasm memory allocating ${bytes} bytes for ${what}`);

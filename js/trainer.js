@@ -210,6 +210,13 @@ export class Trainer extends Handle {
     return ck;
   }
 
+  /** The 2-norm over all parameter gradients of the last step, before clipping (what
+      torch.nn.utils.clip_grad_norm_ returns); 0 before the first step. */
+  get gradNorm() {
+    this._alive('gradNorm');
+    return this._rt.exports.wt_wasm_trainer_grad_norm(this._ptr);
+  }
+
   /** Optimizer steps taken so far. */
   get steps() {
     this._alive('steps');

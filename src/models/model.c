@@ -216,8 +216,10 @@ wt_status wt__model_push(wt_model *m, wt__layer *l) {
   l->param_floats = s.param_floats;
   if ((l->kind == WT__CONV2D || l->kind == WT__LINEAR) && !l->bias)
     l->param_floats -= (size_t)(l->kind == WT__CONV2D ? l->u.conv.OC : l->u.lin.OUT);
-  if (m->n_params > SIZE_MAX / 8 - l->param_floats)
-    return WT_FAIL(ctx, WT_ERR_SHAPE, "too many parameters");
+  if (l->param_floats > SIZE_MAX / 8 || m->n_params > SIZE_MAX / 8 - l->param_floats)
+    return WT_FAIL(ctx, WT_ERR_SHAPE,
+                   "layer %d (%s%s%s): the model would have more than %zu parameters (the memory limit)",
+                   n, kname, l->name[0] ? " " : "", l->name, SIZE_MAX / 8);
   m->n_params += l->param_floats;
   if (l->kind == WT__BATCHNORM2D) {
     l->buffer_offset = m->n_buffers;
@@ -280,11 +282,15 @@ wt_status wt__model_finish(wt_model *m, int64_t num_classes) {
   size_t bytes, bbytes;
   if (!wt__mul_ok(m->n_params, sizeof(float), &bytes) || !wt__mul_ok(m->n_buffers, sizeof(float), &bbytes))
     return WT_FAIL(ctx, WT_ERR_OOM, "too many parameters (%zu)", m->n_params);
-  m->params = wt__calloc(ctx, bytes);
-  m->grads = wt__calloc(ctx, bytes);
-  m->buffers = wt__calloc(ctx, bbytes ? bbytes : 16);
+  /* All three blocks before any is written: a model too large for memory fails without
+     touching (in wasm: committing) the pages of the blocks that did fit. */
+  m->params = wt__alloc(ctx, bytes);
+  m->grads = wt__alloc(ctx, bytes);
+  m->buffers = wt__alloc(ctx, bbytes ? bbytes : 16);
   if (!m->params || !m->grads || !m->buffers)
-    return WT_FAIL(ctx, WT_ERR_OOM, "out of memory for %zu parameters", m->n_params);
+    return WT_FAIL(ctx, WT_ERR_OOM, "out of memory for %zu parameters (%zu bytes each for weights and gradients)",
+                   m->n_params, bytes);
+  memset(m->params, 0, bytes), memset(m->grads, 0, bytes), memset(m->buffers, 0, bbytes);
   for (int i = 0; i < m->n_layers; i++) {
     layer_bind_params(m, &m->layers[i]);
     WT_TRY(layer_init_params(ctx, &m->layers[i]));
