@@ -1,7 +1,9 @@
 // browser.test.mjs - the package in headless Chromium (Debian's /usr/bin/chromium, driven by
 // playwright-core; no browser download): the page and a module Web Worker each init() the
-// module over HTTP and train a few steps; the loss must go down in both. Skipped, visibly,
-// only when Chromium is absent and this is not CI.
+// module over HTTP and train a few steps; the loss must go down in both, and the weights after
+// the steps (a hash of their bits) must be identical in Node, the page and the worker: same
+// seed, same module, same numbers. Skipped, visibly, only when Chromium is absent and this is
+// not CI.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -44,14 +46,17 @@ test('init() and training steps in the main thread and in a module Web Worker', 
       assert.ok(r.losses.at(-1) < r.losses[0] * 0.8, `${where}: loss did not decrease: ${r.losses}`);
       assert.match(r.kernel, /__wasmsimd$/, `${where}: kernel ${r.kernel}`);
     }
-    // Same seed, same numbers: Node and Chromium run the same module.
+    // Same seed, same numbers, to the bit: Node and Chromium run the same module.
     const node = await trainSteps();
-    for (let i = 0; i < node.losses.length; i++) {
-      const rel = Math.abs(results.main.losses[i] - node.losses[i]) / Math.abs(node.losses[i]);
-      assert.ok(rel < 1e-5, `step ${i}: browser ${results.main.losses[i]} vs node ${node.losses[i]}`);
+    for (const where of ['main', 'worker']) {
+      assert.deepEqual(results[where].losses, node.losses, `${where}: losses differ from Node's`);
+      assert.equal(results[where].hash, node.hash, `${where}: student weights differ from Node's`);
+      assert.equal(results[where].rngHash, node.rngHash, `${where}: ResNet-8 (mixup/CutMix) weights differ from Node's`);
     }
+    assert.notEqual(node.hash, node.rngHash);
     console.log(`main thread losses: ${results.main.losses.map((v) => v.toFixed(3)).join(' ')}`);
     console.log(`web worker losses:  ${results.worker.losses.map((v) => v.toFixed(3)).join(' ')}`);
+    console.log(`weight hashes (Node = page = worker): student ${node.hash}, resnet8 + mixup/cutmix ${node.rngHash}`);
   } finally {
     await context?.close();
     await server.close();

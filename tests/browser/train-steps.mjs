@@ -1,6 +1,17 @@
-// train-steps.mjs - what the page and the worker both run: init() the package from its URL,
-// then a few SGD steps of the student CNN on a fixed generated batch; returns the losses.
+// train-steps.mjs - what the page, the worker and Node all run: init() the package from its
+// URL, then a few SGD steps of the student CNN on a fixed generated batch, and a few steps of a
+// ResNet-8 whose batches are mixed by mixup / CutMix from the seeded context RNG (BatchNorm,
+// gradient clipping); returns the losses and an FNV-1a hash of every weight's bits after each
+// run, which must be identical wherever the module runs.
 import { init } from '../../js/index.js';
+
+/** FNV-1a (64-bit) over the bytes of a Float32Array, as 16 hex digits. */
+export function weightHash(f32) {
+  const b = new Uint8Array(f32.buffer, f32.byteOffset, f32.byteLength);
+  let h = 0xcbf29ce484222325n;
+  for (let i = 0; i < b.length; i++) h = BigInt.asUintN(64, (h ^ BigInt(b[i])) * 0x100000001b3n);
+  return h.toString(16).padStart(16, '0');
+}
 
 export async function trainSteps(steps = 12) {
   const wt = await init();
@@ -19,11 +30,25 @@ export async function trainSteps(steps = 12) {
   const model = wt.models.studentCNN({ inputShape: shape, numClasses: 4, seed: 1 });
   const trainer = new wt.Trainer(model, { optimizer: { name: 'sgd', lr: 0.1, momentum: 0.9 } });
   const losses = [];
+  let hash;
   try {
     for (let i = 0; i < steps; i++) losses.push(trainer.step(x, y).loss);
+    hash = weightHash(model.getParams());
   } finally {
     trainer.dispose();
     model.dispose();
   }
-  return { losses, kernel: wt.kernelName};
+  // The seeded RNG's run: mixup and CutMix draws, BatchNorm statistics, gradient clipping.
+  const res = wt.models.resnet({ depth: 8, inputShape: shape, numClasses: 4, seed: 5 });
+  const rt = new wt.Trainer(res, { optimizer: { name: 'sgd', lr: 0.05, momentum: 0.9, weightDecay: 5e-4 },
+    seed: 5, mixup: { alpha: 0.4 }, cutmix: { alpha: 1 }, gradClipNorm: 1 });
+  let rngHash;
+  try {
+    for (let i = 0; i < 6; i++) rt.step(x, y);
+    rngHash = weightHash(res.getParams());
+  } finally {
+    rt.dispose();
+    res.dispose();
+  }
+  return { losses, hash, rngHash, kernel: wt.kernelName };
 }
