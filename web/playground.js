@@ -250,13 +250,11 @@ function renderPool(wt) {
   }));
 }
 
-/** Adds images to the pool and selects them (keeping at most MAX_SELECTED selected). */
+/** Adds images to the pool and selects them first (keeping at most MAX_SELECTED selected). */
 function addToPool(wt, items) {
   state.pool.push(...items);
-  for (const it of items) {
-    state.selected.push(it);
-    if (state.selected.length > MAX_SELECTED) state.selected.shift();
-  }
+  // New images go first: the per-image ops show them at once.
+  state.selected = [...items.slice().reverse(), ...state.selected].slice(0, MAX_SELECTED);
   renderPool(wt);
   renderAll(wt);
 }

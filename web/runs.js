@@ -7,6 +7,9 @@
 import { WorkerTrainer, openStore } from '../js/worker.js';
 import { lineChart, barChart } from './lib/chart.js';
 
+/** A worker for WorkerTrainer started from web/ (see worker-entry.js: offline needs it). */
+export const appWorker = () => new Worker(new URL('./worker-entry.js', import.meta.url), { type: 'module', name: 'wasmtricks' });
+
 /** The models on offer. `desc` gives WorkerTrainer.create's model option. */
 export const MODELS = Object.freeze({
   tiny: { label: 'Tiny CNN (fast, about 0.1 M parameters)', desc: (inputShape, K) => ({ spec: tinySpec(inputShape, K) }) },
@@ -112,7 +115,7 @@ export class Run {
   async create(model, options) {
     await this.dispose();
     this.reset();
-    this.trainer = await WorkerTrainer.create({ model, trainer: options });
+    this.trainer = await WorkerTrainer.create({ model, trainer: options, worker: appWorker() });
     return this.trainer;
   }
 

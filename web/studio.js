@@ -6,11 +6,11 @@
 // predictions of the drawing pad, a file or the webcam; runs saved, loaded, exported and
 // imported (IndexedDB / safetensors). Sets window.studio for the browser tests.
 
-import { getWt, loadFashion, $, el, say, showError, guard, debounce, pageReady } from './app.js';
+import { getWt, loadFashion, $, el, say, showError, clearError, guard, debounce, pageReady } from './app.js';
 import { MODELS, DEFAULTS, PRESETS, Run, modelOption, trainerOptions, describeSettings, runCharts, topChart,
-  saveCurves, loadCurves, dropCurves, WorkerTrainer, openStore } from './runs.js';
+  saveCurves, loadCurves, dropCurves, WorkerTrainer, openStore, appWorker } from './runs.js';
 import { barChart } from './lib/chart.js';
-import { drawImage, fitSquare, fileSquare, startWebcam } from './lib/images.js';
+import { drawImage, fitSquare, fileSquare, startWebcam, checksum } from './lib/images.js';
 import { makeDrawPad } from './lib/drawpad.js';
 
 const MINE_SIDE = 32;
@@ -253,6 +253,7 @@ function renderProgress() {
 async function trainSlot(slot) {
   const run = state.runs[slot];
   const s = state.settings[slot];
+  clearError();
   try {
     run.state = 'starting';
     renderProgress();
@@ -320,13 +321,13 @@ async function evaluateSlot(slot) {
     throw new Error(`run ${slot} has ${run.trainer.numClasses} classes but the data set ${data.classNames.length}: choose the matching data set`);
   }
   say(`Evaluating run ${slot}...`);
+  delete $('#eval-summary').dataset.accuracy;
   const ev = await run.trainer.evaluate(data.validation);
   const names = data.classNames;
   const summary = $('#eval-summary');
   summary.replaceChildren(...[['run', `${slot} (${run.settings ? describeSettings(run.settings) : 'loaded'})`], ['accuracy', pct(ev.accuracy)],
     ['top-5', pct(ev.top5)], ['loss', num(ev.loss)], ['images', String(ev.count)]]
     .flatMap(([k, v]) => [el('dt', { text: k }), el('dd', { text: v, 'data-key': k })]));
-  summary.dataset.accuracy = String(ev.accuracy);
   $('#confusion').replaceChildren(confusionTable(ev.confusion, names));
   $('#per-class').innerHTML = barChart({ bars: ev.perClass.map((v, k) => ({ name: names[k], value: Number.isFinite(v) ? Math.round(v * 1000) / 1000 : 0 })),
     title: 'Per-class accuracy', yLabel: 'accuracy', width: 520, height: 280 });
@@ -340,6 +341,8 @@ async function evaluateSlot(slot) {
     drawImage(c, image);
     return el('figure', { role: 'listitem' }, c, el('figcaption', { text: `${names[label]} → ${p.className} (${pct(p.probability)})` }));
   }));
+  summary.dataset.run = slot;
+  summary.dataset.accuracy = String(ev.accuracy); // last: the tests wait for it
   say(`Run ${slot}: validation accuracy ${pct(ev.accuracy)}, ${wrong.length}${wrong.length === 24 ? '+' : ''} misclassified shown.`);
 }
 
@@ -349,17 +352,19 @@ async function predictFrom(sourceImage, what) {
   const slot = $('#predict-run').value;
   const run = state.runs[slot];
   if (!run.trainer) throw new Error(`run ${slot} has no model yet: train or load it first`);
+  const pixels = sourceImage instanceof HTMLCanvasElement ? String(checksum(sourceImage)) : '';
   const top = await run.trainer.predict(sourceImage, { topK: 5 });
   state.lastTop5 = top;
   const box = $('#top5');
   box.innerHTML = topChart(top, `Run ${slot}: ${what}`);
   box.dataset.top = top.map((t) => `${t.className}:${t.probability.toFixed(6)}`).join('|');
+  box.dataset.pixels = pixels; // checksum of the canvas predicted (the tests compare inputs)
   box.dataset.count = String(Number(box.dataset.count ?? 0) + 1);
   return top;
 }
 
 const predictPad = async () => {
-  if (state.pad.isEmpty() || !state.runs[$('#predict-run').value].trainer) return null;
+  if (state.pad.isEmpty() || state.pad.isDrawing() || !state.runs[$('#predict-run').value].trainer) return null;
   return predictFrom($('#pad'), 'the drawing');
 };
 
@@ -372,7 +377,7 @@ async function refreshSaved() {
     const desc = extra?.settings ? describeSettings(extra.settings) : (r.kind === 'weights' ? 'imported weights' : 'checkpoint');
     const load = (slot) => guard('load', async () => {
       say(`Loading '${r.name}' into run ${slot}...`);
-      const t = await WorkerTrainer.load(r.name);
+      const t = await WorkerTrainer.load(r.name, { worker: appWorker() });
       await state.runs[slot].adopt(t, extra?.curves);
       state.runs[slot].state = 'loaded';
       state.runs[slot].settings = extra?.settings ?? null;

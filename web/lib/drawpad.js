@@ -6,12 +6,11 @@
 /**
  * @param {HTMLCanvasElement} canvas
  * @param {{ lineWidth?: number, onChange?: () => void }} [opts]
- * @returns {{ clear(): void, image(): { data, width, height }, isEmpty(): boolean, stroke(points): void }}
+ * @returns {{ clear(): void, image(): { data, width, height }, isEmpty(): boolean, isDrawing(): boolean, stroke(points): void }}
  */
 export function makeDrawPad(canvas, { lineWidth = canvas.width / 10, onChange = () => {} } = {}) {
   const ctx = canvas.getContext('2d', { willReadFrequently: true });
   let drawing = false;
-  let last = null;
   let empty = true;
   const pen = { x: canvas.width / 2, y: canvas.height / 2, down: false };
 
@@ -22,16 +21,33 @@ export function makeDrawPad(canvas, { lineWidth = canvas.width / 10, onChange = 
     onChange();
   }
 
-  function line(a, b) {
+  // A stroke is redrawn whole as one path over the pixels from before it, on every new point:
+  // no alpha piling up where segments overlap, and the pixels do not depend on how many
+  // pointer events the browser delivered along a line.
+  let base = null;
+  let points = [];
+  function render() {
+    ctx.putImageData(base, 0, 0);
     ctx.strokeStyle = '#fff';
     ctx.lineWidth = lineWidth;
     ctx.lineCap = 'round';
     ctx.lineJoin = 'round';
     ctx.beginPath();
-    ctx.moveTo(a.x, a.y);
-    ctx.lineTo(b.x, b.y);
+    ctx.moveTo(points[0].x, points[0].y);
+    for (const p of points.length > 1 ? points.slice(1) : points) ctx.lineTo(p.x, p.y);
     ctx.stroke();
     empty = false;
+  }
+  function begin(p) {
+    base = ctx.getImageData(0, 0, canvas.width, canvas.height);
+    points = [p];
+    render();
+  }
+  function extend(p) {
+    const q = points.at(-1);
+    if (q && q.x === p.x && q.y === p.y) return;
+    points.push(p);
+    render();
   }
 
   const at = (e) => {
@@ -42,15 +58,11 @@ export function makeDrawPad(canvas, { lineWidth = canvas.width / 10, onChange = 
   canvas.addEventListener('pointerdown', (e) => {
     drawing = true;
     canvas.setPointerCapture(e.pointerId);
-    last = at(e);
-    line(last, last);
+    begin(at(e));
     e.preventDefault();
   });
   canvas.addEventListener('pointermove', (e) => {
-    if (!drawing) return;
-    const p = at(e);
-    line(last, p);
-    last = p;
+    if (drawing) extend(at(e));
   });
   const end = () => {
     if (!drawing) return;
@@ -81,13 +93,12 @@ export function makeDrawPad(canvas, { lineWidth = canvas.width / 10, onChange = 
     const step = canvas.width / 28;
     const moves = { ArrowLeft: [-step, 0], ArrowRight: [step, 0], ArrowUp: [0, -step], ArrowDown: [0, step] };
     if (e.key in moves) {
-      const prev = { x: pen.x, y: pen.y };
       pen.x = Math.min(canvas.width, Math.max(0, pen.x + moves[e.key][0]));
       pen.y = Math.min(canvas.height, Math.max(0, pen.y + moves[e.key][1]));
-      if (pen.down) { line(prev, pen); onChange(); }
+      if (pen.down) { extend({ x: pen.x, y: pen.y }); onChange(); }
     } else if (e.key === ' ') {
       pen.down = !pen.down;
-      if (pen.down) { line(pen, pen); onChange(); }
+      if (pen.down) { begin({ x: pen.x, y: pen.y }); onChange(); }
     } else if (e.key === 'Delete' || e.key === 'Backspace') {
       clear();
     } else {
@@ -101,6 +112,8 @@ export function makeDrawPad(canvas, { lineWidth = canvas.width / 10, onChange = 
   return {
     clear,
     isEmpty: () => empty,
+    /** True while a pointer stroke is in progress (the drawing is not finished). */
+    isDrawing: () => drawing,
     /** The drawing as RGBA ImageData-like bytes. */
     image() {
       const d = ctx.getImageData(0, 0, canvas.width, canvas.height);
@@ -109,7 +122,8 @@ export function makeDrawPad(canvas, { lineWidth = canvas.width / 10, onChange = 
     /** Draws a polyline given in 0..1 coordinates (tests and demos). */
     stroke(points) {
       const px = points.map(([x, y]) => ({ x: x * canvas.width, y: y * canvas.height }));
-      for (let i = 1; i < px.length; i++) line(px[i - 1], px[i]);
+      begin(px[0]);
+      for (const p of px.slice(1)) extend(p);
       onChange();
     },
   };

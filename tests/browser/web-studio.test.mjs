@@ -1,0 +1,135 @@
+// web-studio.test.mjs - the training studio in headless Chromium, driven as a person would:
+// a short run on a Fashion-MNIST subset (1500 training, 500 validation images, the tiny CNN, 2
+// epochs) trains in a WorkerTrainer and ends with curves drawn and validation accuracy far
+// above chance (10%), a 10 x 10 confusion matrix over the 500 images and misclassified images;
+// a mouse drawing gets five top-5 bars; a bad setting gives a clear error; the run is saved,
+// the page reloaded, the run loaded from IndexedDB and the same drawing gets the same top-5.
+// Then the network is cut (context.setOffline): the app reloads from its service worker,
+// loads the saved run, predicts, and trains run B (bag of tricks) on the cached data.
+// Screenshot: tests/browser/screenshots/studio.png.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { skip, openBrowser, pageError, drawWithMouse, SHAPES, screenshot } from './web-browser.mjs';
+
+if (skip) console.log(skip);
+
+/** page.waitForFunction, failing with the page's error box and console log. */
+async function until(page, log, fn, arg, timeout = 30_000) {
+  try {
+    await page.waitForFunction(fn, arg, { timeout });
+  } catch (e) {
+    throw new Error(`${e.message}\npage error: ${await pageError(page)}\n${log.join('\n')}`);
+  }
+}
+
+const ready = (page) => page.waitForFunction(() => window.studio?.ready, null, { timeout: 60_000 });
+const runState = (page, slot) => page.locator(`#metrics-${slot}`).getAttribute('data-state');
+
+async function waitRun(page, slot, log, timeout = 240_000) {
+  await page.waitForFunction((s) => {
+    const st = document.getElementById(`metrics-${s}`).dataset.state;
+    return st === 'done' || st === 'failed' || !document.getElementById('error').hidden;
+  }, slot, { timeout });
+  assert.equal(await pageError(page), '', log.join('\n'));
+  assert.equal(await runState(page, slot), 'done');
+}
+
+/** Draws the shoe and waits for a new top-5; returns { top: 'class:probability|...', pixels }.
+    With `pixels`, redraws until the pad holds exactly those pixels (the same input again). */
+async function predictDrawing(page, pixels) {
+  for (let attempt = 0; ; attempt++) {
+    await page.getByRole('button', { name: 'Clear the pad' }).click();
+    const drawn = await drawWithMouse(page, '#pad', SHAPES.shoe);
+    // The top-5 of exactly these pixels.
+    await page.waitForFunction((px) => {
+      const box = document.getElementById('top5');
+      return box.dataset.pixels === px && box.querySelectorAll('.wt-bar').length === 5;
+    }, String(drawn), { timeout: 30_000 });
+    const top = await page.locator('#top5').getAttribute('data-top');
+    if (pixels === undefined || drawn === pixels) return { top, pixels: drawn };
+    assert.ok(attempt < 3, `could not draw the same pixels again (${drawn} vs ${pixels})`);
+  }
+}
+
+test('training studio: train, curves, evaluation, predict a drawing, save / reload / load, offline', { skip, timeout: 420_000 }, async () => {
+  const b = await openBrowser();
+  const { page, log } = b;
+  const diag = () => log.join('\n');
+  try {
+    await page.goto(b.url('studio.html'));
+    await ready(page);
+    // The first visit installs the service worker; training starts once it controls the page,
+    // so the worker's scripts and the data go through its cache too.
+    await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 30_000 });
+
+    // A bad setting is refused with a message naming it, and the page stays usable.
+    await page.fill('#n-train', '50');
+    await page.click('#train-A');
+    assert.match(await pageError(page), /Training images must be a whole number from 100 to 60000, got 50/);
+
+    await page.fill('#n-train', '1500');
+    await page.fill('#n-val', '500');
+    const t0 = Date.now();
+    await page.click('#train-A');
+    await waitRun(page, 'A', log);
+    await page.waitForFunction(() => document.getElementById('eval-summary').dataset.accuracy, null, { timeout: 60_000 });
+    const seconds = (Date.now() - t0) / 1000;
+
+    const accuracy = Number(await page.locator('#eval-summary').getAttribute('data-accuracy'));
+    assert.ok(accuracy > 0.5, `validation accuracy ${accuracy} (chance 0.1)`);
+    const valAcc = await page.locator('#metrics-A dd[data-key="validation accuracy"]').textContent();
+    assert.match(valAcc, /%$/);
+    // The curves: a loss line with one point per step (2 epochs x 24 steps) and the validation points.
+    const lossPath = await page.locator('#chart-loss .wt-series').first().locator('path').getAttribute('d');
+    assert.ok((lossPath.match(/L/g) ?? []).length >= 40, `loss curve: ${lossPath.slice(0, 80)}`);
+    assert.equal(await page.locator('#chart-acc .wt-series').count(), 4);
+    const cells = await page.$$eval('#confusion tbody td', (tds) => tds.map((t) => Number(t.textContent)));
+    assert.equal(cells.length, 100);
+    assert.equal(cells.reduce((a, v) => a + v, 0), 500);
+    assert.ok(await page.locator('#gallery figure').count() > 0, 'no misclassified images shown');
+    assert.match(await page.locator('#per-class svg').getAttribute('aria-label'), /Per-class accuracy/);
+
+    const { top: top5, pixels } = await predictDrawing(page);
+    assert.equal(top5.split('|').length, 5, top5);
+    const total = top5.split('|').reduce((a, s) => a + Number(s.split(':').at(-1)), 0);
+    assert.ok(total > 0.5 && total <= 1.0001, `top-5 probabilities sum to ${total}`);
+    await screenshot(page, 'studio');
+
+    // Save, reload, load the run from IndexedDB: the same drawing gets the same top-5.
+    await page.fill('#save-name', 'fashion-test');
+    await page.click('#save-A');
+    await page.waitForSelector('#saved li[data-name="fashion-test"]');
+    await page.evaluate(() => window.offlineReady);
+    await page.reload();
+    await ready(page);
+    await page.locator('#saved li[data-name="fashion-test"]').getByRole('button', { name: 'Load into A' }).click();
+    await until(page, log, () => /Loaded 'fashion-test'/.test(document.getElementById('status').textContent));
+    assert.equal((await predictDrawing(page, pixels)).top, top5, 'the reloaded run predicts differently');
+    assert.equal(await page.locator('#chart-loss .wt-series').first().locator('path').getAttribute('d'), lossPath, 'curves not restored');
+
+    // Offline: the app opens from the service worker's cache, loads the run, predicts and trains.
+    await page.evaluate(() => window.offlineReady);
+    await b.context.setOffline(true);
+    await page.reload();
+    await ready(page);
+    assert.equal(await page.locator('#offline').isVisible(), true, 'the offline badge is not shown');
+    await page.locator('#saved li[data-name="fashion-test"]').getByRole('button', { name: 'Load into A' }).click();
+    await until(page, log, () => /Loaded 'fashion-test'/.test(document.getElementById('status').textContent));
+    assert.equal((await predictDrawing(page, pixels)).top, top5, 'offline prediction differs');
+    await page.fill('#n-val', '300');
+    await page.click('#train-B');
+    await waitRun(page, 'B', log);
+    await until(page, log, () => {
+      const s = document.getElementById('eval-summary').dataset;
+      return s.run === 'B' && s.accuracy !== undefined;
+    }, null, 60_000);
+    const offlineAcc = Number(await page.locator('#eval-summary').getAttribute('data-accuracy'));
+    assert.ok(offlineAcc > 0.4, `offline run: validation accuracy ${offlineAcc} (chance 0.1)`);
+    assert.ok(!log.some((l) => l.startsWith('pageerror')), diag());
+    console.log(`studio: 2 epochs x 1500 images + evaluation in ${seconds.toFixed(1)} s, validation accuracy ${(accuracy * 100).toFixed(1)}%; ` +
+      `offline run (2 epochs x 1500, bag of tricks) ${(offlineAcc * 100).toFixed(1)}%`);
+  } finally {
+    await b.context.setOffline(false).catch(() => {});
+    await b.close();
+  }
+});
