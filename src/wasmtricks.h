@@ -966,6 +966,35 @@ wt_status wt_trainer_state_import(wt_trainer *t, const float *state, size_t n_fl
 wt_status wt_trainer_step(wt_trainer *t, const float *x, const int32_t *labels, int64_t N,
                           float *loss, float *accuracy);
 
+/* The step in three parts, for data-parallel training over R replicas of one model (each a
+   model + trainer in its own context, e.g. one per thread; js/parallel.js): wt_trainer_step is
+   exactly mix + compute_grads (loss_scale 1) + apply_grads (no extra blocks).
+   1. wt_trainer_mix validates a whole batch (as wt_trainer_step) and applies the batch trick:
+      *in and *targets receive the mixed images (N,C,H,W) and soft targets (N,K) in the
+      trainer's buffers (valid until its next mix), or x and NULL when no trick mixed the batch
+      (then train on the hard labels).
+   2. wt_trainer_compute_grads runs forward + loss + backward on one shard of n samples (any
+      replica): x: (n,C,H,W) and EITHER labels: (n) OR targets: (n,K) (the other NULL). The
+      gradients (written to the model's gradient block) are those of loss_scale * the shard's
+      mean loss; with loss_scale = n / N for every shard of an N-sample batch, their sum is the
+      batch's mean gradient (up to float reassociation). *loss_sum receives the shard's mean
+      loss times n, *correct the shard's correct weight (wt_trainer_step's accuracy is their
+      sum over shards / N); either may be NULL. BatchNorm uses the shard's statistics (as
+      PyTorch DDP without SyncBatchNorm) and updates this replica's running statistics.
+      Refuses non-finite logits or loss as wt_trainer_step does, naming step
+      wt_trainer_steps() + 1 (a helper replica can import the step count with
+      wt_trainer_state_import).
+   3. wt_trainer_apply_grads, on the replica that owns the optimizer, adds extra[0..n_extra)
+      (gradient blocks of wt_model_param_count floats each, from the other replicas, in this
+      fixed order) to its own shard's gradients, then checks them for NaN/Inf, clips, sets the
+      scheduled lr and steps the optimizer. WT_ERR_STATE when no compute_grads preceded it. */
+wt_status wt_trainer_mix(wt_trainer *t, const float *x, const int32_t *labels, int64_t N,
+                         const float **in, const float **targets);
+wt_status wt_trainer_compute_grads(wt_trainer *t, const float *x, const int32_t *labels,
+                                   const float *targets, int64_t n, float loss_scale,
+                                   double *loss_sum, double *correct);
+wt_status wt_trainer_apply_grads(wt_trainer *t, const float *const *extra, size_t n_extra);
+
 #ifdef __cplusplus
 }
 #endif

@@ -19,6 +19,7 @@ struct wt_trainer {
   wt_optim *optim;
   int64_t epochs;
   double grad_norm; /* the last step's gradient 2-norm, before clipping */
+  bool have_grads;  /* compute has filled m->grads since the last apply */
   /* batch-trick buffers for up to `capacity` samples (NULL while no trick is on) */
   int64_t capacity;
   float *mixed;     /* (capacity, C, H, W) */
@@ -182,30 +183,39 @@ static wt_status diverged(wt_ctx *ctx, const char *what, int64_t index, float v,
                   what, (long long)index, kind, (long long)k);
 }
 
-wt_status wt_trainer_step(wt_trainer *t, const float *x, const int32_t *labels, int64_t N,
-                          float *loss, float *accuracy) {
-  if (!t) return WT_ERR_ARG;
-  wt_model *m = t->m;
-  wt_ctx *ctx = m->ctx;
-  WT_TRY(wt__model_check_input(m, __func__, x, N));
-  if (!labels) return WT_FAIL(ctx, WT_ERR_ARG, "labels is NULL");
+/* Validates a batch of hard labels: (N) in [0, K). */
+static wt_status check_labels(wt_model *m, const char *func, const int32_t *labels, int64_t N) {
+  if (!labels) return wt__fail(m->ctx, WT_ERR_ARG, func, "labels is NULL");
   for (int64_t i = 0; i < N; i++)
     if (labels[i] < 0 || labels[i] >= m->K)
-      return WT_FAIL(ctx, WT_ERR_ARG, "labels[%lld] = %d is out of range [0, %lld)", (long long)i,
-                     (int)labels[i], (long long)m->K);
+      return wt__fail(m->ctx, WT_ERR_ARG, func, "labels[%lld] = %d is out of range [0, %lld)",
+                      (long long)i, (int)labels[i], (long long)m->K);
+  return WT_OK;
+}
 
-  /* The batch trick mixes x into t->mixed and emits soft targets; a batch the trick's prob
-     skipped trains on x and the hard labels. */
-  const float *in = x;
-  const float *targets = NULL;
-  if (batch_trick_on(&t->opt.batch)) {
-    WT_TRY(reserve_batch_buffers(t, N));
-    wt_batch_params p = {.perm = t->perm};
-    WT_TRY(wt_batch_mix(ctx, &t->opt.batch, N, m->C, m->H, m->W, m->K, x, labels, t->mixed,
-                        t->targets, &p));
-    if (p.trick != WT_BATCH_NONE) in = t->mixed, targets = t->targets;
-  }
+/* The batch trick of a validated batch: *in, *targets = the mixed images and soft targets in
+   the trainer's buffers, or x and NULL (no trick, or a batch the trick's prob skipped). */
+static wt_status mix(wt_trainer *t, const float *x, const int32_t *labels, int64_t N,
+                     const float **in, const float **targets) {
+  wt_model *m = t->m;
+  *in = x, *targets = NULL;
+  if (!batch_trick_on(&t->opt.batch)) return WT_OK;
+  WT_TRY(reserve_batch_buffers(t, N));
+  wt_batch_params p = {.perm = t->perm};
+  WT_TRY(wt_batch_mix(m->ctx, &t->opt.batch, N, m->C, m->H, m->W, m->K, x, labels, t->mixed,
+                      t->targets, &p));
+  if (p.trick != WT_BATCH_NONE) *in = t->mixed, *targets = t->targets;
+  return WT_OK;
+}
 
+/* Forward, loss and backward of a validated (shard of a) batch into m->grads, scaled by
+   loss_scale; *loss_sum = the mean loss times N, *correct = the correct weight. */
+static wt_status compute(wt_trainer *t, const float *in, const int32_t *labels,
+                         const float *targets, int64_t N, float loss_scale, double *loss_sum,
+                         double *correct) {
+  wt_model *m = t->m;
+  wt_ctx *ctx = m->ctx;
+  t->have_grads = false;
   /* A training step trains: BatchNorm on batch statistics, Dropout on (the model's own
      train/eval flag is left as it was). */
   WT_TRY(wt__model_forward_batch_mode(m, in, N, 1));
@@ -218,9 +228,8 @@ wt_status wt_trainer_step(wt_trainer *t, const float *x, const int32_t *labels, 
   if (bad >= 0) return diverged(ctx, "logits", bad, logits[bad], k);
   const wt_ce_options ce = {.label_smoothing = t->opt.label_smoothing};
   float l;
-  double correct;
   WT_TRY(wt_cross_entropy(ctx, N, m->K, logits, targets ? NULL : labels, targets, &ce, &l,
-                          wt__model_dlogits(m), &correct));
+                          wt__model_dlogits(m), correct));
   if (t->opt.teacher) {
     /* The teacher runs in inference: BatchNorm on its running statistics, no Dropout. */
     const wt_status st = wt__model_forward_batch_mode(t->opt.teacher, in, N, 0);
@@ -234,7 +243,26 @@ wt_status wt_trainer_step(wt_trainer *t, const float *x, const int32_t *labels, 
     l = (float)((double)l + t->opt.kd_weight * (double)kd_loss);
   }
   if (!isfinite(l)) return diverged(ctx, "the loss", -1, l, k);
+  if (loss_scale != 1.0f) {
+    float *d = wt__model_dlogits(m);
+    for (int64_t i = 0; i < N * m->K; i++) d[i] *= loss_scale;
+  }
   WT_TRY(wt__model_backward_batch(m, in, N));
+  *loss_sum = (double)l * (double)N;
+  t->have_grads = true;
+  return WT_OK;
+}
+
+/* Sums the extra gradient blocks into m->grads (in order), checks, clips, schedules, steps. */
+static wt_status apply(wt_trainer *t, const float *const *extra, size_t n_extra) {
+  wt_model *m = t->m;
+  wt_ctx *ctx = m->ctx;
+  t->have_grads = false;
+  for (size_t b = 0; b < n_extra; b++) {
+    const float *e = extra[b];
+    for (size_t i = 0; i < m->n_params; i++) m->grads[i] += e[i];
+  }
+  const int64_t k = wt_optim_steps(t->optim) + 1;
   const double sq = sum_squares(m->grads, m->n_params);
   if (!isfinite(sq)) {
     const int64_t g = wt__find_nonfinite(m->grads, m->n_params);
@@ -254,8 +282,68 @@ wt_status wt_trainer_step(wt_trainer *t, const float *x, const int32_t *labels, 
     WT_TRY(wt_schedule_lr(ctx, &t->opt.schedule, t->opt.optim.lr, tick(t), &lr));
     WT_TRY(wt_optim_set_lr(t->optim, lr));
   }
-  WT_TRY(wt_optim_step(t->optim, m->params, m->grads));
-  if (loss) *loss = l;
+  return wt_optim_step(t->optim, m->params, m->grads);
+}
+
+wt_status wt_trainer_step(wt_trainer *t, const float *x, const int32_t *labels, int64_t N,
+                          float *loss, float *accuracy) {
+  if (!t) return WT_ERR_ARG;
+  wt_model *m = t->m;
+  WT_TRY(wt__model_check_input(m, __func__, x, N));
+  WT_TRY(check_labels(m, __func__, labels, N));
+  const float *in, *targets;
+  WT_TRY(mix(t, x, labels, N, &in, &targets));
+  double loss_sum, correct;
+  WT_TRY(compute(t, in, labels, targets, N, 1.0f, &loss_sum, &correct));
+  WT_TRY(apply(t, NULL, 0));
+  /* loss_sum = l * N exactly (a float times an integer < 2^31 in double), so this is l. */
+  if (loss) *loss = (float)(loss_sum / (double)N);
   if (accuracy) *accuracy = (float)(correct / (double)N);
   return WT_OK;
+}
+
+/* ---- the step in parts, for data-parallel training (js/parallel.js): the calling replica
+   mixes the whole batch, every replica computes the gradients of its shard, the calling one
+   sums them and applies the update. wt_trainer_step is mix + compute + apply. */
+
+wt_status wt_trainer_mix(wt_trainer *t, const float *x, const int32_t *labels, int64_t N,
+                         const float **in, const float **targets) {
+  if (!t) return WT_ERR_ARG;
+  wt_model *m = t->m;
+  if (!in || !targets) return WT_FAIL(m->ctx, WT_ERR_ARG, "in or targets is NULL");
+  *in = NULL, *targets = NULL;
+  WT_TRY(wt__model_check_input(m, __func__, x, N));
+  WT_TRY(check_labels(m, __func__, labels, N));
+  return mix(t, x, labels, N, in, targets);
+}
+
+wt_status wt_trainer_compute_grads(wt_trainer *t, const float *x, const int32_t *labels,
+                                   const float *targets, int64_t N, float loss_scale,
+                                   double *loss_sum, double *correct) {
+  if (!t) return WT_ERR_ARG;
+  wt_model *m = t->m;
+  wt_ctx *ctx = m->ctx;
+  t->have_grads = false;
+  WT_TRY(wt__model_check_input(m, __func__, x, N));
+  if (!(loss_scale > 0.0f && isfinite(loss_scale)))
+    return WT_FAIL(ctx, WT_ERR_ARG, "loss_scale must be finite and > 0, got %g", (double)loss_scale);
+  if ((labels == NULL) == (targets == NULL))
+    return WT_FAIL(ctx, WT_ERR_ARG, "give exactly one of labels and targets");
+  if (labels) WT_TRY(check_labels(m, __func__, labels, N));
+  double ls, c;
+  WT_TRY(compute(t, x, labels, targets, N, loss_scale, &ls, &c));
+  if (loss_sum) *loss_sum = ls;
+  if (correct) *correct = c;
+  return WT_OK;
+}
+
+wt_status wt_trainer_apply_grads(wt_trainer *t, const float *const *extra, size_t n_extra) {
+  if (!t) return WT_ERR_ARG;
+  wt_ctx *ctx = t->m->ctx;
+  if (!t->have_grads)
+    return WT_FAIL(ctx, WT_ERR_STATE, "no gradients to apply: call wt_trainer_compute_grads first");
+  if (n_extra > 0 && !extra) return WT_FAIL(ctx, WT_ERR_ARG, "extra is NULL with n_extra = %zu", n_extra);
+  for (size_t b = 0; b < n_extra; b++)
+    if (!extra[b]) return WT_FAIL(ctx, WT_ERR_ARG, "extra[%zu] is NULL", b);
+  return apply(t, extra, n_extra);
 }

@@ -469,3 +469,29 @@ WT_EXPORT int wt_wasm_data_batch_shape(wt_ctx *ctx, const double *steps, int n_s
   for (int i = 0; i < 3; i++) out3[i] = (int32_t)chw[i];
   return st;
 }
+
+/* ---- data-parallel training (js/parallel.js; see wt_trainer_mix in wasmtricks.h). */
+/* out2: two pointers written: the (mixed) images, the soft targets (0: train on the labels). */
+WT_EXPORT int wt_wasm_trainer_mix(wt_trainer *t, const float *x, const int32_t *labels, int N,
+                                  const float **out2) {
+  return wt_trainer_mix(t, x, labels, N, &out2[0], &out2[1]);
+}
+/* labels or targets (the other 0); out2: two doubles written: loss_sum, correct. */
+WT_EXPORT int wt_wasm_trainer_compute_grads(wt_trainer *t, const float *x, const int32_t *labels,
+                                            const float *targets, int n, float loss_scale,
+                                            double *out2) {
+  return wt_trainer_compute_grads(t, x, labels, targets, n, loss_scale, &out2[0], &out2[1]);
+}
+/* extra: n_extra pointers to gradient blocks (param_count floats each). */
+WT_EXPORT int wt_wasm_trainer_apply_grads(wt_trainer *t, const float *const *extra, int n_extra) {
+  return wt_trainer_apply_grads(t, extra, (size_t)(n_extra < 0 ? 0 : n_extra));
+}
+/* The gradient block (param_count floats), as wt_wasm_model_params. */
+WT_EXPORT float *wt_wasm_model_grads(wt_model *m) { return wt_model_grads(m); }
+/* The BatchNorm buffer block; *n (1 double) receives its float count (0: none). */
+WT_EXPORT float *wt_wasm_model_buffers(wt_model *m, double *n) {
+  size_t k = 0;
+  float *p = wt_model_buffers(m, &k);
+  *n = (double)(p ? k : 0);
+  return p;
+}
