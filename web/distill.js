@@ -5,7 +5,7 @@
 // for a chosen validation image at T = 1 and at a chosen T. Sets window.distill for the tests.
 
 import { getWt, loadFashion, $, el, say, guard, pageReady } from './app.js';
-import { MODELS, Run, modelOption, trainerOptions, runCharts, DEFAULTS, PRESETS, WorkerTrainer, openStore, appWorker } from './runs.js';
+import { MODELS, Run, modelOption, trainerOptions, runCharts, DEFAULTS, PRESETS, openStore, loadRun } from './runs.js';
 import { barChart } from './lib/chart.js';
 import { drawImage, scaleNearest } from './lib/images.js';
 
@@ -96,7 +96,8 @@ async function trainTeacher() {
 async function loadTeacher() {
   const name = $('#t-saved').value;
   if (!name) throw new Error('there is no saved run: save one in the training studio first');
-  await state.teacher.adopt(await WorkerTrainer.load(name, { worker: appWorker() }));
+  const store = await openStore();
+  await state.teacher.adopt(await loadRun(store, name));
   const t = state.teacher.trainer;
   const data = await getData();
   if (t.numClasses !== data.classNames.length || t.inputShape.join('x') !== '1x28x28') {

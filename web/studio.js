@@ -8,7 +8,7 @@
 
 import { getWt, loadFashion, $, el, say, showError, clearError, guard, debounce, pageReady } from './app.js';
 import { MODELS, DEFAULTS, PRESETS, Run, modelOption, trainerOptions, describeSettings, runCharts, topChart,
-  saveCurves, loadCurves, dropCurves, WorkerTrainer, openStore, appWorker } from './runs.js';
+  saveCurves, loadCurves, dropCurves, openStore, loadRun } from './runs.js';
 import { barChart } from './lib/chart.js';
 import { drawImage, fitSquare, fileSquare, startWebcam, checksum } from './lib/images.js';
 import { makeDrawPad } from './lib/drawpad.js';
@@ -353,7 +353,10 @@ async function predictFrom(sourceImage, what) {
   const run = state.runs[slot];
   if (!run.trainer) throw new Error(`run ${slot} has no model yet: train or load it first`);
   const pixels = sourceImage instanceof HTMLCanvasElement ? String(checksum(sourceImage)) : '';
-  const top = await run.trainer.predict(sourceImage, { topK: 5 });
+  let top = await run.trainer.predict(sourceImage, { topK: 5 });
+  // Imported weights carry no class names: name the labels after the current data set's.
+  const names = state.data?.classNames;
+  if (!run.trainer.classNames && names?.length === run.trainer.numClasses) top = top.map((t) => ({ ...t, className: names[t.label] }));
   state.lastTop5 = top;
   const box = $('#top5');
   box.innerHTML = topChart(top, `Run ${slot}: ${what}`);
@@ -370,6 +373,15 @@ const predictPad = async () => {
 
 // ---------------------------------------------------------------- saved runs
 
+/** Trainer options for an imported weights file (safetensors holds no training settings): an
+    optimizer to build the trainer with, and the current data set's normalisation (a checkpoint
+    carries its own; Fashion-MNIST's when no data set is chosen). */
+async function weightsOptions() {
+  const d = await getData().catch(() => null);
+  const normalize = d ? { mean: [...d.train.mean], std: [...d.train.std] } : { mean: [0.2860], std: [0.3530] };
+  return { optimizer: { name: 'sgd', lr: 0.01 }, normalize };
+}
+
 async function refreshSaved() {
   const list = await state.store.list();
   $('#saved').replaceChildren(...list.map((r) => {
@@ -377,7 +389,7 @@ async function refreshSaved() {
     const desc = extra?.settings ? describeSettings(extra.settings) : (r.kind === 'weights' ? 'imported weights' : 'checkpoint');
     const load = (slot) => guard('load', async () => {
       say(`Loading '${r.name}' into run ${slot}...`);
-      const t = await WorkerTrainer.load(r.name, { worker: appWorker() });
+      const t = await loadRun(state.store, r.name, r.kind === 'weights' ? await weightsOptions() : undefined);
       await state.runs[slot].adopt(t, extra?.curves);
       state.runs[slot].state = 'loaded';
       state.runs[slot].settings = extra?.settings ?? null;

@@ -3,12 +3,16 @@
 // epochs) trains in a WorkerTrainer and ends with curves drawn and validation accuracy far
 // above chance (10%), a 10 x 10 confusion matrix over the 500 images and misclassified images;
 // a mouse drawing gets five top-5 bars; a bad setting gives a clear error; the run is saved,
-// the page reloaded, the run loaded from IndexedDB and the same drawing gets the same top-5.
+// the page reloaded, the run loaded from IndexedDB and the same drawing gets the same top-5;
+// exported as safetensors (a download), deleted and imported back, it predicts the same too.
 // Then the network is cut (context.setOffline): the app reloads from its service worker,
 // loads the saved run, predicts, and trains run B (bag of tricks) on the cached data.
 // Screenshot: tests/browser/screenshots/studio.png.
 import test from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { skip, openBrowser, pageError, drawWithMouse, SHAPES, screenshot } from './web-browser.mjs';
 
 if (skip) console.log(skip);
@@ -18,7 +22,7 @@ async function until(page, log, fn, arg, timeout = 30_000) {
   try {
     await page.waitForFunction(fn, arg, { timeout });
   } catch (e) {
-    throw new Error(`${e.message}\npage error: ${await pageError(page)}\n${log.join('\n')}`);
+    throw new Error(`${e.message}\nstatus: ${await page.locator('#status').textContent()}\npage error: ${await pageError(page)}\n${log.join('\n')}`);
   }
 }
 
@@ -106,6 +110,26 @@ test('training studio: train, curves, evaluation, predict a drawing, save / relo
     await until(page, log, () => /Loaded 'fashion-test'/.test(document.getElementById('status').textContent));
     assert.equal((await predictDrawing(page, pixels)).top, top5, 'the reloaded run predicts differently');
     assert.equal(await page.locator('#chart-loss .wt-series').first().locator('path').getAttribute('d'), lossPath, 'curves not restored');
+
+    // Export as safetensors (a download), delete, import the file back, load it into B: the
+    // same weights give the same top-5.
+    await page.fill('#save-name', 'fashion-export');
+    await page.click('#save-A');
+    await page.waitForSelector('#saved li[data-name="fashion-export"]');
+    const [download] = await Promise.all([page.waitForEvent('download'),
+      page.locator('#saved li[data-name="fashion-export"]').getByRole('button', { name: 'Export', exact: true }).click()]);
+    assert.equal(download.suggestedFilename(), 'fashion-export.safetensors');
+    const file = join(mkdtempSync(join(tmpdir(), 'wasmtricks-export-')), download.suggestedFilename());
+    await download.saveAs(file);
+    await page.locator('#saved li[data-name="fashion-export"]').getByRole('button', { name: 'Delete fashion-export' }).click();
+    await page.waitForSelector('#saved li[data-name="fashion-export"]', { state: 'detached' });
+    await page.setInputFiles('#import', file);
+    await page.waitForSelector('#saved li[data-name="fashion-export"]');
+    rmSync(dirname(file), { recursive: true, force: true });
+    await page.locator('#saved li[data-name="fashion-export"]').getByRole('button', { name: 'Load into B' }).click();
+    await until(page, log, () => /Loaded 'fashion-export' into run B/.test(document.getElementById('status').textContent));
+    assert.equal((await predictDrawing(page, pixels)).top, top5, 'the imported weights predict differently');
+    await page.selectOption('#predict-run', 'A');
 
     // Offline: the app opens from the service worker's cache, loads the run, predicts and trains.
     await page.evaluate(() => window.offlineReady);
