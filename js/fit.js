@@ -160,7 +160,7 @@ export async function fit(t, data, options = {}) {
         let loss;
         let accuracy;
         try {
-          ({ loss, accuracy } = t.step(x, labels));
+          ({ loss, accuracy } = await t.stepAsync(x, labels)); // over the trainer's threads
         } catch (e) {
           // Divergence (NaN/Inf logits, loss or gradients): the step was refused before the
           // update, and no checkpoint is written, so `checkpoint` keeps the last good epoch.

@@ -11,6 +11,7 @@ import { parseOptimizer, parseSchedule, stackRecord } from './optim.js';
 import { applyPreset, isAutoSchedule, resolveSchedule, fit, evaluate, predict, snapshot, restore } from './fit.js';
 import { parseAugment } from './loader.js';
 import { encodeCheckpoint, decodeCheckpoint } from './checkpoint.js';
+import { ParallelGroup, parseThreads } from './parallel.js';
 
 function num(v, name, dflt) {
   if (v === undefined) return dflt;
@@ -19,7 +20,7 @@ function num(v, name, dflt) {
 }
 
 const TRAINER_KEYS = ['optimizer', 'schedule', 'seed', 'labelSmoothing', 'mixup', 'cutmix', 'ricap', 'switchProb', 'teacher', 'distillation',
-  'preset', 'augment', 'normalize', 'gradClipNorm'];
+  'preset', 'augment', 'normalize', 'gradClipNorm', 'threads'];
 
 // The batch tricks' options and defaults, as the official codes set them: mixup-cifar10 alpha 1;
 // CutMix (CIFAR) alpha 1, cutmix_prob 0.5 (1 when mixup shares the batches); RICAP beta 0.3;
@@ -112,6 +113,8 @@ export class Trainer extends Handle {
     const schedule = parseSchedule(autoSchedule ? resolveSchedule(autoSchedule, 1, 1) : options.schedule, 'Trainer');
     const loss = parseLoss(options, model);
     const augment = parseAugment(options.augment);
+    // Data-parallel training over threads (parallel.js): fit() and stepAsync() use them.
+    const threads = parseThreads(options.threads);
     let norm = null;
     if (options.normalize !== undefined) {
       const { mean, std } = options.normalize ?? {};
@@ -143,6 +146,8 @@ export class Trainer extends Handle {
     this.switchProb = loss.switchProb;
     this.teacher = loss.teacher ? loss.teacher.model : null;
     this.distillation = loss.teacher ? Object.freeze({ temperature: loss.teacher.temperature, weight: loss.teacher.weight }) : null;
+    this._threads = threads;
+    this._parallel = null;
     model._trainers.add(this);
     // The C trainer reads the teacher at every step: disposing the teacher disposes this trainer.
     if (loss.teacher) loss.teacher.model._trainers.add(this);
@@ -181,7 +186,7 @@ export class Trainer extends Handle {
     return { preset: this.preset, optimizer: this.optimizer, schedule: this.resolvedSchedule ?? this.schedule,
       labelSmoothing: this.labelSmoothing, gradClipNorm: this.gradClipNorm, mixup: this.mixup, cutmix: this.cutmix, ricap: this.ricap,
       switchProb: this.switchProb, augment: this.augment,
-      distillation: this.distillation };
+      distillation: this.distillation, threads: this._threads };
   }
 
   /**
@@ -294,21 +299,51 @@ export class Trainer extends Handle {
    * accuracy: the label weights of each sample's parts on its prediction).
    */
   step(images, labels) {
-    this._alive('step');
+    const { x, l, N } = this._stageBatch(images, labels, 'step');
+    const rt = this._rt;
+    return rt.withStack((salloc) => {
+      const out = salloc(8);
+      rt.check(rt.exports.wt_wasm_trainer_step(this._ptr, x, l, N, out), this._ctx, 'step');
+      const f32 = rt.f32;
+      return { loss: f32[out >> 2], accuracy: f32[(out >> 2) + 1] };
+    });
+  }
+
+  /** Threads the steps of fit() and stepAsync() use (1: off); see describe().threads. */
+  get threads() { return this._threads.used; }
+
+  /**
+   * step() over `threads` threads (data-parallel, parallel.js): resolves to { loss, accuracy }.
+   * With one thread it is step(). fit() steps with it; step() itself always uses one thread.
+   */
+  async stepAsync(images, labels) {
+    if (this._threads.used <= 1) return this.step(images, labels);
+    if (this._parallel?.busy) {
+      throw new WasmTricksError('WT_ERR_STATE', 'stepAsync: the previous step has not finished (await each step)');
+    }
+    const { x, l, N } = this._stageBatch(images, labels, 'stepAsync');
+    if (this._parallel?.broken) this._parallel.dispose();
+    if (!this._parallel || this._parallel.disposed) this._parallel = new ParallelGroup(this, this._threads);
+    return this._parallel.step(x, l, N);
+  }
+
+  /** Checks a batch and copies it into the staging block: { x, l, N } (pointers, count). */
+  _stageBatch(images, labels, method) {
+    this._alive(method);
     if (this._autoSchedule && this._resolvedFor === null) {
-      throw new WasmTricksError('WT_ERR_STATE', "step: the schedule spans the run (tMax or warmupSteps 'auto'), " +
+      throw new WasmTricksError('WT_ERR_STATE', `${method}: the schedule spans the run (tMax or warmupSteps 'auto'), ` +
         'which fit() sets; call fit(), or give the schedule in steps');
     }
-    const N = this.model._batch(images, 'step');
+    const N = this.model._batch(images, method);
     argCheck(labels instanceof Int32Array || Array.isArray(labels),
-      `step: labels must be an Int32Array or an array of integers, got ${describe(labels)}`);
+      `${method}: labels must be an Int32Array or an array of integers, got ${describe(labels)}`);
     if (labels.length !== N) {
       throw new WasmTricksError('WT_ERR_SHAPE',
-        `step: labels has length ${labels.length} but images holds ${N} images`);
+        `${method}: labels has length ${labels.length} but images holds ${N} images`);
     }
     if (Array.isArray(labels)) {
       const bad = labels.findIndex((v) => !Number.isInteger(v) || v < -0x80000000 || v > 0x7fffffff);
-      argCheck(bad < 0, `step: labels[${bad}] = ${describe(labels[bad])} is not an integer`);
+      argCheck(bad < 0, `${method}: labels[${bad}] = ${describe(labels[bad])} is not an integer`);
       labels = Int32Array.from(labels);
     }
     const rt = this._rt;
@@ -319,12 +354,7 @@ export class Trainer extends Handle {
     const l = x + xBytes;
     rt.u8.set(new Uint8Array(images.buffer, images.byteOffset, images.byteLength), x);
     rt.u8.set(new Uint8Array(labels.buffer, labels.byteOffset, labels.byteLength), l);
-    return rt.withStack((salloc) => {
-      const out = salloc(8);
-      rt.check(rt.exports.wt_wasm_trainer_step(this._ptr, x, l, N, out), this._ctx, 'step');
-      const f32 = rt.f32;
-      return { loss: f32[out >> 2], accuracy: f32[(out >> 2) + 1] };
-    });
+    return { x, l, N };
   }
 
   /** The step's staging block of at least `bytes` bytes (malloc'd once per batch size growth). */
@@ -339,6 +369,8 @@ export class Trainer extends Handle {
   }
 
   _free() {
+    this._parallel?.dispose();
+    this._parallel = null;
     this._rt.free(this._stage);
     this._stage = 0;
     this._stageBytes = 0;
