@@ -55,6 +55,7 @@ recipe:
   --kd-temperature T    distillation temperature                 [default: 4]
   --kd-weight W         loss = CE + W * KD                       [default: 1]
   --clip-grad-norm X    clip gradients to global 2-norm X (clip_grad_norm_) [default: off]
+  --threads N|auto      data-parallel training on N threads (auto: every core) [default: 1]
 augmentation (per image, training only):
   --random-crop PAD     random crop of the input size after zero padding PAD
   --random-resized-crop RandomResizedCrop to the input size (scale 0.08-1)
@@ -91,6 +92,7 @@ const FLAGS = {
   'cutmix-prob': { type: 'float', range: [0, 1] }, ricap: { type: 'float', positive: true },
   teacher: { type: 'string' }, 'kd-temperature': { type: 'float', positive: true },
   'kd-weight': { type: 'float', positive: true }, 'clip-grad-norm': { type: 'float', positive: true },
+  threads: { type: 'string' },
   'random-crop': int(0), 'random-resized-crop': { type: 'bool' }, hflip: { type: 'bool' },
   autoaugment: { type: 'string', choices: ['imagenet', 'cifar10', 'svhn'] },
   randaugment: { type: 'bool' }, trivialaugment: { type: 'bool' }, cutout: int(1),
@@ -244,6 +246,13 @@ function trainerOptions(o, teacher) {
   if (o.cutmix) t.cutmix = { alpha: o.cutmix, prob: o['cutmix-prob'] };
   if (o.ricap) t.ricap = { beta: o.ricap };
   if (o['clip-grad-norm'] !== undefined) t.gradClipNorm = o['clip-grad-norm'];
+  if (o.threads !== undefined) {
+    const n = Number(o.threads);
+    if (o.threads !== 'auto' && !(/^\d+$/.test(o.threads) && n >= 1 && n <= 64)) {
+      throw new UsageError(`option --threads must be an integer in [1, 64] or 'auto', got '${o.threads}'`);
+    }
+    t.threads = o.threads === 'auto' ? 'auto' : n;
+  }
   const aug = {};
   if (o['random-crop'] !== undefined) aug.randomCrop = { padding: o['random-crop'] };
   if (o['random-resized-crop']) aug.randomResizedCrop = true;
@@ -344,12 +353,13 @@ async function train(o) {
       ...Object.keys(d.augment), d.optimizer.noBiasDecay ? 'no bias decay' : '',
       d.distillation ? `distillation T=${d.distillation.temperature}` : '',
       d.gradClipNorm ? `grad clip norm ${d.gradClipNorm}` : ''].filter(Boolean);
+    const threads = d.threads.used > 1 ? `; ${d.threads.used} threads` : d.threads.note ? `; 1 thread (${d.threads.note})` : '';
     console.log(`wasmtricks: ${trainSet.name}, ${trainSet.length} training${testSet ? ` and ${testSet.length} test` : ''} images ` +
       `${trainSet.shape.join('x')}, ${trainSet.numClasses} classes; ${o.model ?? 'student'} (${model.paramCount} parameters); ` +
       `preset ${d.preset ?? 'none'}: ${d.optimizer.name} lr ${d.optimizer.lr}` +
       `${d.optimizer.momentum ? ` momentum ${d.optimizer.momentum}` : ''} weight decay ${d.optimizer.weightDecay}, ` +
       `${trainer.schedule ? 'cosine' : 'constant'} lr${tricks.length ? `, ${tricks.join(', ')}` : ''}; batch ${batchSize}, ` +
-      `${epochs} epoch(s), seed ${o.seed ?? 1}; kernel ${wt.kernelName}`);
+      `${epochs} epoch(s), seed ${o.seed ?? 1}; kernel ${wt.kernelName}${threads}`);
     const onProgress = progressLine();
     const r = await trainer.fit(trainSet, { epochs, batchSize, validation, checkpoint: o.checkpoint, resume: o.resume,
       onProgress: (p) => {

@@ -276,3 +276,47 @@ test('WorkerTrainer passes threads through: a worker_thread training on two thre
     await w.terminate();
   }
 });
+
+test('CLI --threads: 2 threads train the numbers of one; bad values exit 2 with one line', { timeout: 120_000 }, async () => {
+  const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { spawnSync } = await import('node:child_process');
+  const CLI = new URL('../../bin/wasmtricks.js', import.meta.url).pathname;
+  const dir = mkdtempSync(join(tmpdir(), 'wt-threads-'));
+  try {
+    const idx = (dims, data) => {
+      const head = Buffer.alloc(4 + 4 * dims.length);
+      head.writeUInt32BE(0x800 | dims.length, 0);
+      dims.forEach((d, i) => head.writeUInt32BE(d, 4 + 4 * i));
+      return Buffer.concat([head, Buffer.from(data)]);
+    };
+    for (const [prefix, n, seed] of [['train', 64, 1], ['t10k', 32, 2]]) {
+      const s = stripes(n, { side: 8, seed });
+      writeFileSync(join(dir, `${prefix}-images-idx3-ubyte`), idx([n, 8, 8], s.images));
+      writeFileSync(join(dir, `${prefix}-labels-idx1-ubyte`), idx([n], Uint8Array.from(s.labels)));
+    }
+    const run = (...args) => spawnSync(process.execPath, [CLI, 'train', '--data', dir, '--epochs', '1', '--batch-size', '16',
+      '--mixup', '0.4', '--seed', '3', ...args], { encoding: 'utf8' });
+    const one = run();
+    const two = run('--threads', '2');
+    assert.equal(one.status, 0, one.stderr);
+    assert.equal(two.status, 0, two.stderr);
+    assert.match(two.stdout, /; 2 threads\n/);
+    assert.doesNotMatch(one.stdout, /; \d+ threads/);
+    const final = (out) => out.match(/step 4\/4 \| loss ([\d.]+) \| acc ([\d.]+)%/).slice(1).map(Number);
+    const [l1, a1] = final(one.stdout);
+    const [l2, a2] = final(two.stdout);
+    near(l2, l1, 1e-3, 'final running loss (printed to 4 decimals)');
+    near(a2, a1, 1e-3, 'final running accuracy');
+    assert.equal(two.stdout.match(/test accuracy: .*/)[0], one.stdout.match(/test accuracy: .*/)[0]);
+    for (const v of ['0', 'x', '1.5', '65']) {
+      const r = run('--threads', v);
+      assert.equal(r.status, 2, r.stderr);
+      assert.match(r.stderr, /option --threads must be an integer in \[1, 64\] or 'auto'/);
+      assert.equal(r.stderr.trim().split('\n').length, 1);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
