@@ -8,6 +8,8 @@
 //   3. the same model in TensorFlow.js (devDependencies): pure-JS cpu backend training and
 //      inference, wasm (XNNPACK) backend inference (it has no Conv2DBackpropFilter, so it cannot
 //      train this model).
+//   4. multi-core: training images/s on 1 and 2 threads, interleaved (bench/parallel.mjs;
+//      --no-parallel skips it).
 // Writes everything to bench/results.json (or --out FILE) so later runs can be compared.
 //
 // Options: --quick (fewer, shorter repetitions), --no-gemm, --no-tfjs, --no-build,
@@ -17,7 +19,7 @@
 //   batch-64 step is timed on a smaller batch; its cost is linear in the batch).
 // Timings are medians of interleaved repetitions; the machine is shared, so compare ratios
 // measured in the same run rather than absolute numbers across runs.
-// Not here: multi-core (see bench/README.md), correctness (npm test).
+// Not here: correctness (npm test).
 
 import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync, statSync } from 'node:fs';
@@ -236,6 +238,12 @@ async function main() {
           `${fmt(e.train_images_per_s / t.cpu_train_images_per_s, 0).padStart(7)}x ${fmt(e.infer_images_per_s).padStart(14)} ` +
           `${fmt(t.wasm_infer_images_per_s).padStart(17)} ${fmt(t.engine_infer_images_per_s_interleaved / t.wasm_infer_images_per_s, 2).padStart(7)}x (interleaved)`);
     }
+  }
+
+  if (!flag('--no-parallel')) {
+    log('\n== 4. multi-core: data-parallel training (Trainer threads), batch 64, 1 vs 2 threads interleaved');
+    const { benchParallel } = await import('./parallel.mjs');
+    results.parallel = await benchParallel({ quick, threads: 2, log });
   }
 
   writeFileSync(outFile, `${JSON.stringify(results, null, 2)}\n`);
