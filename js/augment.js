@@ -267,20 +267,13 @@ export function makeAugment(rt, moduleCtx) {
     }
   }
 
-  return Object.freeze({
-    apply,
-    autoAugment,
-    randAugment,
-    trivialAugment,
-    resize,
-    centerCrop,
-    crop,
-    randomCrop,
-    randomResizedCrop,
-    hflip: (image, options = {}) => flip('hflip', 0, image, options),
-    vflip: (image, options = {}) => flip('vflip', 1, image, options),
-    cutout,
-    randomErasing,
-    OPS: Object.freeze([...OPS]),
-  });
+  // Every op takes (image, options): options, when given, must be an object.
+  const ops = { apply, autoAugment, randAugment, trivialAugment, resize, centerCrop, crop, randomCrop,
+    randomResizedCrop, hflip: (image, options) => flip('hflip', 0, image, options),
+    vflip: (image, options) => flip('vflip', 1, image, options), cutout, randomErasing };
+  const checked = Object.fromEntries(Object.entries(ops).map(([fn, f]) => [fn, (image, options = {}) => {
+    argCheck(options !== null && typeof options === 'object', `augment.${fn}: options must be an object, got ${describe(options)}`);
+    return f(image, options);
+  }]));
+  return Object.freeze({ ...checked, OPS: Object.freeze([...OPS]) });
 }

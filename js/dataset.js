@@ -75,6 +75,7 @@ export class Dataset {
 
   /** A new data set of the given sample indices (copies). */
   subset(indices, name = this.name) {
+    argCheck(Array.isArray(indices) || ArrayBuffer.isView(indices), `${this.name}.subset: indices must be an array of sample indices, got ${describe(indices)}`);
     const per = this.bytesPerImage;
     const images = new Uint8Array(indices.length * per);
     const labels = new Int32Array(indices.length);
@@ -89,6 +90,7 @@ export class Dataset {
 
   /** The first n samples (a cheap view for quick runs). */
   take(n) {
+    argCheck(Number.isInteger(n) && n >= 1, `take: n must be a positive integer, got ${describe(n)}`);
     n = Math.min(n, this.length);
     const per = this.bytesPerImage;
     return new Dataset({ images: this.images.subarray(0, n * per), labels: this.labels.subarray(0, n),
@@ -100,6 +102,7 @@ export class Dataset {
       fair subset of a class-sorted set such as an ImageFolder. */
   sample(n, { seed = 0 } = {}) {
     argCheck(Number.isInteger(n) && n >= 1, `sample: n must be a positive integer, got ${describe(n)}`);
+    argCheck(Number.isSafeInteger(seed) && seed >= 0, `sample: seed must be a non-negative integer, got ${describe(seed)}`);
     if (n >= this.length) return this;
     return this.subset(seededOrder(this.length, seed).slice(0, n).sort((x, y) => x - y));
   }
@@ -110,6 +113,7 @@ export class Dataset {
    */
   split(fraction, { seed = 0 } = {}) {
     argCheck(typeof fraction === 'number' && fraction > 0 && fraction < 1, `split: fraction must be in (0, 1), got ${describe(fraction)}`);
+    argCheck(Number.isSafeInteger(seed) && seed >= 0, `split: seed must be a non-negative integer, got ${describe(seed)}`);
     const order = seededOrder(this.length, seed);
     const nv = Math.round(fraction * this.length);
     const sorted = (a) => a.sort((x, y) => x - y);
@@ -219,6 +223,7 @@ export function makeDatasets(rt, ctx, { parseIDX, readDataFile, gunzip, isGzip, 
   /** Parses CIFAR binary batches (Uint8Array each) into one data set. */
   function parseCIFAR(batches, { classes = 10, classNames, name = `CIFAR-${classes}` } = {}) {
     argCheck(classes === 10 || classes === 100, `parseCIFAR: classes must be 10 or 100, got ${describe(classes)}`);
+    argCheck(Array.isArray(batches) && batches.length > 0, `parseCIFAR: batches must be a non-empty array of Uint8Array, got ${describe(batches)}`);
     const parts = [];
     let total = 0;
     for (const [i, b] of batches.entries()) {
@@ -292,6 +297,9 @@ export function makeDatasets(rt, ctx, { parseIDX, readDataFile, gunzip, isGzip, 
       own extent when shape is omitted. */
   function decodeImage(bytes, { shape } = {}) {
     argCheck(bytes instanceof Uint8Array, `decodeImage: bytes must be a Uint8Array, got ${describe(bytes)}`);
+    argCheck(shape === undefined || (Array.isArray(shape) && shape.length === 3 &&
+      shape.every((v) => Number.isInteger(v) && v >= 1 && v <= 1 << 24) && shape[0] * shape[1] * shape[2] <= 0xffffffff),
+    `decodeImage: shape must be [C, H, W] of positive integers (at most 4 GiB of pixels), got ${describe(shape)}`);
     const d = new Decoder();
     try {
       return d.decode(bytes, shape, 'decodeImage');
@@ -403,6 +411,8 @@ export function makeDatasets(rt, ctx, { parseIDX, readDataFile, gunzip, isGzip, 
     argCheck(layout === 'chw' || layout === 'hwc', `fromArrays: layout must be 'chw' or 'hwc', got ${describe(layout)}`);
     argCheck(labels instanceof Int32Array || Array.isArray(labels) || ArrayBuffer.isView(labels),
       `fromArrays: labels must be an array of integers, got ${describe(labels)}`);
+    argCheck(numClasses === undefined || (Number.isInteger(numClasses) && numClasses >= 1),
+      `fromArrays: numClasses must be a positive integer, got ${describe(numClasses)}`);
     const lab = Int32Array.from(labels);
     const bad = Array.prototype.findIndex.call(labels, (v) => !Number.isInteger(Number(v)) || v < 0);
     argCheck(bad < 0, `fromArrays: labels[${bad}] = ${describe(labels[bad])} is not a class index`);

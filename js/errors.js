@@ -28,3 +28,14 @@ export function describe(v) {
   if (typeof v === 'number') return String(v);
   return typeof v;
 }
+
+/** Throws WT_ERR_NONFINITE naming the first NaN or +-Inf of a float array ("step: grads[3] is
+    NaN"). For arrays the engine does not check itself (weights set from JS, optimizer input). */
+export function finiteCheck(arr, name) {
+  for (let i = 0; i < arr.length; i++) {
+    const v = arr[i];
+    if (v - v !== 0) {
+      throw new WasmTricksError('WT_ERR_NONFINITE', `${name}[${i}] is ${Number.isNaN(v) ? 'NaN' : v > 0 ? '+Inf' : '-Inf'}`);
+    }
+  }
+}

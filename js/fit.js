@@ -109,7 +109,10 @@ export async function fit(t, data, options = {}) {
   for (const k of Object.keys(options)) argCheck(known.includes(k), `fit: unknown option '${k}' (known: ${known.join(', ')})`);
   const { epochs = 1, batchSize = 64, dropLast = false, shuffle = true, validation, onProgress,
     signal, checkpoint, resume, onStep } = options;
-  argCheck(Number.isInteger(epochs) && epochs >= 1, `fit: epochs must be a positive integer, got ${describe(epochs)}`);
+  argCheck(Number.isSafeInteger(epochs) && epochs >= 1, `fit: epochs must be a positive integer, got ${describe(epochs)}`);
+  argCheck(Number.isInteger(batchSize) && batchSize >= 1 && batchSize <= 0x7fffffff,
+    `fit: batchSize must be an integer in [1, 2^31 - 1], got ${describe(batchSize)}`);
+  argCheck(checkpoint === undefined || typeof checkpoint === 'string', `fit: checkpoint must be a file path, got ${describe(checkpoint)}`);
   argCheck(onProgress === undefined || typeof onProgress === 'function', 'fit: onProgress must be a function');
   argCheck(onStep === undefined || typeof onStep === 'function', 'fit: onStep must be a function');
   if (validation !== undefined) checkData(validation, 'fit (validation)');

@@ -2,7 +2,7 @@
 // its parameters, forward / predict, and the factories behind wt.models. Not here: training
 // state (trainer.js).
 
-import { WasmTricksError, argCheck, describe } from './errors.js';
+import { WasmTricksError, argCheck, describe, finiteCheck } from './errors.js';
 import { Handle } from './handle.js';
 
 /** Validates a positive integer option. */
@@ -204,6 +204,7 @@ export class Model extends Handle {
       throw new WasmTricksError('WT_ERR_SHAPE',
         `setParams: params has length ${params.length}, expected paramCount = ${this.paramCount}`);
     }
+    finiteCheck(params, 'setParams: params');
     const p = this._rt.exports.wt_wasm_model_params(this._ptr) >>> 0;
     this._rt.f32.set(params, p >> 2);
   }

@@ -3,7 +3,7 @@
 // records they cross the ABI in (layouts in src/wasm/exports.c), and wt.optim.create, the
 // standalone optimizer over a caller's Float32Array. Not here: the training step (trainer.js).
 
-import { WasmTricksError, argCheck, describe } from './errors.js';
+import { WasmTricksError, argCheck, describe, finiteCheck } from './errors.js';
 import { Handle } from './handle.js';
 
 const KINDS = Object.freeze({ sgd: 0, adam: 1, adamw: 2, adabound: 3 });
@@ -250,6 +250,8 @@ class Optimizer extends Handle {
     } else if (n !== this._n) {
       throw new WasmTricksError('WT_ERR_SHAPE', `step: params has length ${n}, but this optimizer was first stepped with ${this._n}`);
     }
+    finiteCheck(params, 'step: params');
+    finiteCheck(grads, 'step: grads');
     rt.f32.set(params, this._p >> 2);
     rt.f32.set(grads, this._g >> 2);
     rt.check(rt.exports.wt_wasm_optim_step(this._ptr, this._p, this._g), this._ctx, 'step');

@@ -361,6 +361,18 @@ wt_status wt_model_load_safetensors(wt_model *m, const uint8_t *bytes, size_t le
       st = WT_FAIL(ctx, WT_ERR_SHAPE, "tensor '%s' has shape [%s], the model needs [%s]", t[i].name, a, b);
       break;
     }
+    /* Weights must be finite: a NaN/Inf would make every output NaN. (The data may be
+       unaligned: read each float through memcpy.) */
+    for (size_t k = 0; !t[i].i64 && k < t[i].bytes / sizeof(float); k++) {
+      float v;
+      memcpy(&v, f.data + e->begin + k * sizeof(float), sizeof v);
+      if (!(v - v == 0.0f)) {
+        st = WT_FAIL(ctx, WT_ERR_NONFINITE, "tensor '%s' element %zu is %s", t[i].name, k,
+                     v != v ? "NaN" : "Inf");
+        break;
+      }
+    }
+    if (st != WT_OK) break;
   }
   if (st == WT_OK && f.n != n) {
     for (int64_t e = 0; e < f.n; e++) {

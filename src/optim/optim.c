@@ -279,6 +279,10 @@ wt_status wt_optim_state_import(wt_optim *o, const float *state, size_t n_floats
   if (need > 0 && !state) return WT_FAIL(o->ctx, WT_ERR_ARG, "state is NULL");
   if (steps < 0 || steps > ((int64_t)1 << 53))
     return WT_FAIL(o->ctx, WT_ERR_ARG, "steps must be in [0, 2^53], got %lld", (long long)steps);
+  const int64_t bad = need > 0 ? wt__find_nonfinite(state, need) : -1;
+  if (bad >= 0)
+    return WT_FAIL(o->ctx, WT_ERR_NONFINITE, "state[%lld] is %s (a corrupt optimizer state)",
+                   (long long)bad, state[bad] != state[bad] ? "NaN" : "Inf");
   if (need > 0) memcpy(o->state, state, need * sizeof(float));
   o->step = steps;
   return WT_OK;

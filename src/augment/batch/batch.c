@@ -153,6 +153,10 @@ wt_status wt_batch_apply(wt_ctx *ctx, const wt_batch_params *p, int64_t C, int64
     return WT_FAIL(ctx, WT_ERR_SHAPE, "params were drawn for %lld x %lld images, the batch is %lld x %lld",
                    (long long)p->H, (long long)p->W, (long long)H, (long long)W);
   if (x < out + n && out < x + n) return WT_FAIL(ctx, WT_ERR_ARG, "out overlaps x (mixing reads the original batch)");
+  const int64_t bad = wt__find_nonfinite(x, (size_t)n);
+  if (bad >= 0)
+    return WT_FAIL(ctx, WT_ERR_NONFINITE, "x[%lld] (sample %lld) is %s", (long long)bad,
+                   (long long)(bad / (C * H * W)), x[bad] != x[bad] ? "NaN" : "Inf");
   switch (p->trick) {
     case WT_BATCH_MIXUP: wt__mixup_apply(p, C * H * W, x, out); break;
     case WT_BATCH_CUTMIX: wt__cutmix_apply(p, C, x, out); break;
