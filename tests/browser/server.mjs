@@ -1,7 +1,8 @@
 // server.mjs - a tiny static file server for the browser tests: serves the repository's js/,
 // dist/ and tests/browser/ on 127.0.0.1 (a free port), .wasm as application/wasm. Nothing else
 // is reachable. startServer({ root, allow }) serves another folder (tests/package serves a Vite
-// build with it). Not a development server for users.
+// build with it); headers(path) adds response headers (COOP/COEP for cross-origin isolation).
+// Not a development server for users.
 import http from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
@@ -17,7 +18,7 @@ const TYPES = {
   '.json': 'application/json',
 };
 
-export async function startServer({ root = ROOT, allow = ALLOWED } = {}) {
+export async function startServer({ root = ROOT, allow = ALLOWED, headers = () => ({}) } = {}) {
   const server = http.createServer(async (req, res) => {
     const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).slice(1);
     if (path.includes('..') || !allow.some((p) => path.startsWith(p))) {
@@ -26,7 +27,8 @@ export async function startServer({ root = ROOT, allow = ALLOWED } = {}) {
     }
     try {
       const body = await readFile(join(root, ...path.split('/')));
-      res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+      res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream', 'cache-control': 'no-store',
+        ...headers(path, new URL(req.url, 'http://x')) });
       res.end(body);
     } catch {
       res.writeHead(404).end('not found');
