@@ -237,6 +237,22 @@ export interface TrainerOptions {
   teacher?: Model;
   /** With a teacher: temperature (default 4) and weight of the KD term (default 1). */
   distillation?: { temperature?: number; weight?: number };
+  /** Data-parallel training in fit() / stepAsync(): the calling thread plus threads-1 workers
+      (Node worker_threads, browsers module Web Workers), each with a model replica; the sum of
+      the shards' gradients equals the batch's up to float reassociation (BatchNorm normalises
+      per shard). 'auto': every core the host reports. Default 1 (off). Without Worker support
+      it trains on 1 thread and says so in describe().threads.note. describe().threads is
+      accepted too (its `requested`). */
+  threads?: number | 'auto' | ThreadsInfo;
+}
+
+/** How a trainer uses threads (describe().threads). mode 'shared': SharedArrayBuffer exchange
+    (Node; cross-origin-isolated pages), 'transfer': transferred ArrayBuffers, 'off': 1 thread. */
+export interface ThreadsInfo {
+  requested: number | 'auto';
+  used: number;
+  mode: 'off' | 'shared' | 'transfer';
+  note: string | null;
 }
 
 export interface AugmentOptions {
@@ -330,6 +346,11 @@ export class Trainer implements Disposable {
   readonly disposed: boolean;
   /** One step: forward, cross-entropy, backward, optimizer update. labels: N integers in [0, numClasses). */
   step(images: Float32Array, labels: Int32Array | readonly number[]): StepResult;
+  /** step() over the trainer's threads (data-parallel; step() itself uses one). fit() steps
+      with it. One step at a time: await each. */
+  stepAsync(images: Float32Array, labels: Int32Array | readonly number[]): Promise<StepResult>;
+  /** Threads used by fit() / stepAsync() (1: off). */
+  readonly threads: number;
   /** Without a schedule only (WT_ERR_STATE otherwise). */
   setLearningRate(lr: number): void;
   /** The optimizer options with the defaults filled in. */
