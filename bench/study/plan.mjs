@@ -75,7 +75,8 @@ export function planStudy({ budgetSeconds, rates, counts, trainSize, limit, epoc
   const stepsPerEpoch = Math.ceil(limit / BATCH_SIZE);
   const estimate = studySeconds({ limit, epochs }, rates, counts);
   if (estimate.total > budgetSeconds * 1.05) {
-    warnings.push(`the study will take about ${Math.round(estimate.total / 60)} min, over the ${Math.round(budgetSeconds / 60)} min left of the budget`);
+    warnings.push(`the study will take about ${Math.round(estimate.total / 60)} min, over the budget ` +
+      `(${Math.max(0, Math.round(budgetSeconds / 60))} min left after loading and measuring)`);
   }
   const evalShare = (epochs * evalPerEpoch + fixed) / estimate.total;
   if (evalShare > 0.3) {

@@ -47,7 +47,7 @@ test('planStudy: a budget larger than the data set takes it all and more epochs;
   const tiny = planStudy({ budgetSeconds: 60, rates, counts, trainSize: 60000, limit: 500 });
   assert.equal(tiny.epochs, 1);
   assert.ok(tiny.warnings.some((w) => /too small for one epoch/.test(w)));
-  assert.ok(tiny.warnings.some((w) => /over the 1 min/.test(w)));
+  assert.ok(tiny.warnings.some((w) => /over the budget \(1 min left/.test(w)));
   assert.ok(tiny.warnings.some((w) => /evaluation .* takes \d+% of the time/.test(w)));
   // without the distillation row there is no teacher to pay for
   const noKd = { ...counts, configs: counts.configs.filter((c) => !c.teacher) };

@@ -111,7 +111,7 @@ export function lineChart(options) {
   const markers = options.markers ?? series.every((s) => s.points.length <= 40);
 
   const names = series.map((s, i) => String(s.name ?? `series ${i + 1}`));
-  const legendW = series.length ? Math.min(width * 0.4, 34 + CHAR_W * Math.max(...names.map((n) => n.length))) : 0;
+  const legendW = series.length ? Math.min(width * 0.4, 40 + 1.1 * CHAR_W * Math.max(...names.map((n) => n.length))) : 0;
   const yt = finite.length ? niceTicks(...(yRange ?? [Math.min(...finite.map((p) => p[1])), Math.max(...finite.map((p) => p[1]))]), 6)
     : niceTicks(0, 1, 6);
   const yMin = yRange ? yRange[0] : yt.ticks[0];
