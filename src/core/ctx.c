@@ -61,6 +61,10 @@ wt_ctx *wt_ctx_create(const wt_ctx_options *opt, wt_status *st) {
   if (o.arena_bytes == 0) o.arena_bytes = (size_t)1 << 20;
   wt_status dummy;
   if (!st) st = &dummy;
+  if (o.arena_bytes > SIZE_MAX / 2) { /* rounding it up below would wrap to a tiny arena */
+    *st = WT_ERR_OOM;
+    return NULL;
+  }
   wt_ctx *ctx = calloc(1, sizeof *ctx);
   if (!ctx) {
     *st = WT_ERR_OOM;
