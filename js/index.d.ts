@@ -232,6 +232,9 @@ export interface TrainerOptions {
   ricap?: { beta?: number };
   /** mixup and CutMix both on: probability that a mixed batch uses CutMix (timm, default 0.5). */
   switchProb?: number;
+  /** Gradient clipping by global norm, as torch.nn.utils.clip_grad_norm_(params, max_norm):
+      when max_norm / (norm + 1e-6) < 1 every gradient is scaled by it. 0 or absent: off. */
+  gradClipNorm?: number;
   /** Knowledge distillation: loss = CE + weight * KD(T = temperature). The teacher runs in
       inference on the same (mixed) batch; disposing it disposes this trainer. */
   teacher?: Model;
@@ -341,6 +344,10 @@ export class Trainer implements Disposable {
   readonly switchProb: number | null;
   readonly teacher: Model | null;
   readonly distillation: Readonly<{ temperature: number; weight: number }> | null;
+  /** The gradient clipping norm (0: off). */
+  readonly gradClipNorm: number;
+  /** The 2-norm over all gradients of the last step, before clipping (0 before the first). */
+  readonly gradNorm: number;
   /** Optimizer steps taken so far. */
   readonly steps: number;
   readonly disposed: boolean;
@@ -652,6 +659,9 @@ export interface WasmTricks {
   liveBytes(): number;
   /** Size of the wasm linear memory in bytes (grows, never shrinks). */
   memoryBytes(): number;
+  /** A leak check: the linear memory's size, and the bytes and blocks the engine's tracked
+      allocator holds over all live contexts (disposing everything returns both to the baseline). */
+  stats(): { wasmMemoryBytes: number; liveBytes: number; liveAllocations: number };
   WasmTricksError: typeof WasmTricksError;
 }
 
