@@ -41,20 +41,22 @@ const sharedAvailable = () => typeof SharedArrayBuffer === 'function' &&
  * the host reports) or describe()'s record (its `requested`, so checkpointed options round-trip).
  * Returns { requested, used, mode, note }: mode 'off' (one thread), 'shared'
  * (SharedArrayBuffer) or 'transfer' (transferable buffers); without Worker support it falls
- * back to one thread and says so in note.
+ * back to one thread and says so in note. env ({ workers, shared, cores }) overrides what this
+ * host is detected to have (for tests).
  */
-export function parseThreads(value) {
+export function parseThreads(value, env = {}) {
+  const { workers = workersAvailable(), shared = sharedAvailable(), cores = hardwareThreads() } = env;
   if (value !== null && typeof value === 'object' && 'requested' in value) value = value.requested;
   if (value === undefined || value === null) value = 1;
   argCheck(value === 'auto' || (Number.isInteger(value) && value >= 1 && value <= MAX_THREADS),
     `Trainer: threads must be an integer in [1, ${MAX_THREADS}] or 'auto', got ${describe(value)}`);
-  const want = value === 'auto' ? hardwareThreads() : value;
+  const want = value === 'auto' ? cores : value;
   if (want <= 1) return Object.freeze({ requested: value, used: 1, mode: 'off', note: null });
-  if (!workersAvailable()) {
+  if (!workers) {
     return Object.freeze({ requested: value, used: 1, mode: 'off',
       note: `threads: ${value} asked for ${want} threads, but this environment has no Worker: training on 1 thread` });
   }
-  const mode = sharedAvailable() ? 'shared' : 'transfer';
+  const mode = shared ? 'shared' : 'transfer';
   const note = mode === 'transfer'
     ? 'no SharedArrayBuffer (the page is not cross-origin isolated): buffers are transferred each step' : null;
   return Object.freeze({ requested: value, used: want, mode, note });

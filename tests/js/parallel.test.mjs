@@ -185,6 +185,14 @@ test('threads option: values, auto, the describe() record, errors naming the opt
   assert.deepEqual(parseThreads(undefined), { requested: 1, used: 1, mode: 'off', note: null });
   assert.equal(parseThreads('auto').used, hardwareThreads());
   assert.deepEqual(parseThreads(parseThreads(3)), parseThreads(3));
+  // Hosts without Worker or SharedArrayBuffer (browsers; a page without COOP/COEP).
+  assert.deepEqual(parseThreads(2, { workers: false }), { requested: 2, used: 1, mode: 'off',
+    note: 'threads: 2 asked for 2 threads, but this environment has no Worker: training on 1 thread' });
+  assert.equal(parseThreads('auto', { workers: false, cores: 8 }).note,
+    "threads: auto asked for 8 threads, but this environment has no Worker: training on 1 thread");
+  assert.deepEqual(parseThreads('auto', { shared: false, cores: 4 }), { requested: 'auto', used: 4, mode: 'transfer',
+    note: 'no SharedArrayBuffer (the page is not cross-origin isolated): buffers are transferred each step' });
+  assert.deepEqual(parseThreads('auto', { cores: 1 }), { requested: 'auto', used: 1, mode: 'off', note: null });
   assert.deepEqual(shard(7, 2, 0), [0, 4]);
   assert.deepEqual(shard(7, 2, 1), [4, 7]);
   assert.deepEqual(shard(1, 3, 2), [1, 1]);
@@ -320,4 +328,23 @@ test('CLI --threads: 2 threads train the numbers of one; bad values exit 2 with 
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('threads: a checkpoint of a 1-thread run resumes on 2 threads to the uninterrupted weights', async () => {
+  const data = wt.data.fromArrays(stripes(64, { side: 8, seed: 6 }));
+  const opts = { optimizer: { name: 'sgd', lr: 0.03, momentum: 0.9 }, schedule: { name: 'cosine', tMax: 8 }, mixup: { alpha: 0.3 } };
+  const make = () => wt.models.studentCNN({ inputShape: [1, 8, 8], numClasses: 4, seed: 8 });
+  const full = make();
+  await new wt.Trainer(full, opts).fit(data, { epochs: 2, batchSize: 16 });
+  const first = make();
+  const t1 = new wt.Trainer(first, opts);
+  await t1.fit(data, { epochs: 1, batchSize: 16 });
+  const bytes = t1.checkpoint({ epoch: 1, epochs: 2, batchSize: 16 });
+  const second = make();
+  const t2 = new wt.Trainer(second, { ...opts, threads: 2 });
+  const { history } = await t2.fit(data, { epochs: 2, batchSize: 16, resume: bytes });
+  assert.equal(history.length, 1);
+  const rel = relL2(second.getParams(), full.getParams());
+  assert.ok(rel <= 1e-5, `resumed on 2 threads: ${rel} relative`);
+  for (const m of [full, first, second]) m.dispose();
 });
