@@ -91,13 +91,18 @@ export function configurations(data) {
   return rows;
 }
 
+/** Models the teacher may be (--teacher). */
+export const TEACHER_MODELS = Object.freeze(['student', 'resnet8', 'resnet14', 'resnet20', 'resnet32', 'resnet44', 'resnet56']);
+
 /**
- * The teacher: a stronger model (ResNet-20: 0.27 M parameters, 19 conv layers with BatchNorm)
- * trained once per study for TEACHER_EPOCH_FACTOR times the students' epochs on the same subset:
- * the baseline recipe with the CIFAR ResNet lr for batch 64 (0.05) on both data sets.
+ * The teacher: by default a stronger model (ResNet-20: 0.27 M parameters, 19 conv layers with
+ * BatchNorm; --teacher picks another) trained once per study for TEACHER_EPOCH_FACTOR times the
+ * students' epochs on the same subset: the baseline recipe, with the CIFAR ResNet lr for batch
+ * 64 (0.05) for a ResNet, the data set's baseline lr for the student CNN.
  */
-export function teacherConfig(data) {
+export function teacherConfig(data, name = DATA[data].teacher.name) {
   const d = DATA[data];
-  return { model: d.teacher, options: { preset: 'baseline', optimizer: { lr: 0.05 } },
-    note: `${d.teacher.name} trained for ${TEACHER_EPOCH_FACTOR}x the students' epochs on the same subset (SGD lr 0.05, momentum 0.9, weight decay 5e-4, cosine)` };
+  const lr = name === 'student' ? d.lr : 0.05;
+  return { model: { name }, options: { preset: 'baseline', optimizer: { lr } },
+    note: `${name === 'student' ? 'the student CNN' : name} trained for ${TEACHER_EPOCH_FACTOR}x the students' epochs on the same subset (SGD lr ${lr}, momentum 0.9, weight decay 5e-4, cosine)` };
 }

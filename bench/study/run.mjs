@@ -15,7 +15,7 @@ import { join, resolve, relative } from 'node:path';
 import os from 'node:os';
 import { init } from '../../js/index.js';
 import { writeFileAtomic, decodeCheckpoint } from '../../js/checkpoint.js';
-import { BATCH_SIZE, DATA_SEED, DATA_NAMES, TEACHER_EPOCH_FACTOR, configurations, dataInfo, teacherConfig } from './configs.mjs';
+import { BATCH_SIZE, DATA_SEED, DATA_NAMES, TEACHER_EPOCH_FACTOR, TEACHER_MODELS, configurations, dataInfo, teacherConfig } from './configs.mjs';
 import { planStudy, runSeconds } from './plan.mjs';
 import { summarize, readme, curvesSvg, deltasSvg, fmtDuration } from './report.mjs';
 import { loadData, CACHE, ROOT } from './data.mjs';
@@ -41,6 +41,7 @@ to continue an interrupted study.
   --curve-limit N    test images (a seeded subset) evaluated after every epoch for the
                      curves; 0: none                                   [default: 1000]
   --configs A,B,...  only these configuration ids (baseline first for the deltas)
+  --teacher MODEL    the distillation teacher: student, resnet8 ... resnet56 [default: resnet20]
   --plan-only        measure the speeds, print the per-run size and the time estimate, stop
   -h, --help         this text
 `;
@@ -53,7 +54,7 @@ function parse(argv) {
     ({ values: v } = parseArgs({ args: argv, strict: true, allowPositionals: false, options: {
       data: { type: 'string' }, budget: { type: 'string' }, seeds: { type: 'string' }, out: { type: 'string' },
       limit: { type: 'string' }, epochs: { type: 'string' }, 'test-limit': { type: 'string' }, 'curve-limit': { type: 'string' },
-      configs: { type: 'string' }, 'plan-only': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      configs: { type: 'string' }, teacher: { type: 'string' }, 'plan-only': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     } }));
   } catch (e) {
     throw new UsageError(e.message.split('\n')[0]);
@@ -75,6 +76,10 @@ function parse(argv) {
     out: v.out ?? 'docs/study', limit: number('limit', { min: BATCH_SIZE }), epochs: number('epochs'),
     testLimit: number('test-limit'), curveLimit: number('curve-limit', { min: 0 }) ?? 1000, planOnly: !!v['plan-only'],
   };
+  if (v.teacher !== undefined && !TEACHER_MODELS.includes(v.teacher)) {
+    throw new UsageError(`--teacher must be one of ${TEACHER_MODELS.join(', ')}, got '${v.teacher}'`);
+  }
+  o.teacher = v.teacher;
   const all = configurations(o.data);
   if (v.configs !== undefined) {
     const ids = v.configs.split(',').map((s) => s.trim()).filter(Boolean);
@@ -129,7 +134,7 @@ async function speed(wt, spec, options, data, test, trainImages) {
     untrained teacher of the right architecture: the cost does not depend on the weights), the
     student's inference, the teacher's step and inference. Two interleaved rounds, the faster
     of the two kept: other processes on the machine only ever slow a measurement down. */
-async function calibrate(wt, data, configs, train, test, say) {
+async function calibrate(wt, data, tc, configs, train, test, say) {
   const info = dataInfo(data);
   const cal = train.sample(Math.min(train.length, 3 * BATCH_SIZE), { seed: DATA_SEED + 1 });
   const calTest = test.sample(Math.min(test.length, 256), { seed: DATA_SEED + 1 });
@@ -137,7 +142,6 @@ async function calibrate(wt, data, configs, train, test, say) {
   let teacher = null;
   try {
     if (configs.some((c) => c.teacher)) {
-      const tc = teacherConfig(data);
       const t = await speed(wt, tc.model, tc.options, cal, calTest, 2 * BATCH_SIZE);
       Object.assign(rates, { teacherTrain: t.train, teacherEval: t.eval });
       teacher = makeModel(wt, tc.model, cal, 1);
@@ -233,14 +237,14 @@ async function trainRun(wt, { id, spec, options, seed, epochs, train, test, curv
   }
 }
 
-async function writeReport(dir, results, configs, data) {
+async function writeReport(dir, results, configs, data, tc) {
   const info = dataInfo(data);
   const summary = summarize(results, configs);
   const title = info.title;
   await writeFileAtomic(join(dir, 'curves.svg'), new TextEncoder().encode(curvesSvg(summary, { title: `${title}: test accuracy per epoch (mean of ${results.key.seeds} seed${results.key.seeds > 1 ? 's' : ''})` })));
   await writeFileAtomic(join(dir, 'deltas.svg'), new TextEncoder().encode(deltasSvg(summary, { title: `${title}: change in test accuracy vs the baseline (mean ± std over seeds)` })));
   await writeFileAtomic(join(dir, 'README.md'), new TextEncoder().encode(readme(results, summary, {
-    title, configs, dataNote: { model: info.modelNote, baseline: info.baselineNote }, teacherNote: teacherConfig(data).note })));
+    title, configs, dataNote: { model: info.modelNote, baseline: info.baselineNote }, teacherNote: tc.note })));
   return summary;
 }
 
@@ -256,7 +260,7 @@ async function main(argv) {
   const dir = resolve(o.out, o.data);
   const resultsFile = join(dir, 'results.json');
   const key = { data: o.data, budget: o.budget, seeds: o.seeds, limit: o.limit ?? null, epochs: o.epochs ?? null,
-    testLimit: o.testLimit ?? null, curveLimit: o.curveLimit, configs: o.configs ?? null };
+    testLimit: o.testLimit ?? null, curveLimit: o.curveLimit, configs: o.configs ?? null, teacher: o.teacher ?? null };
   let results = null;
   if (existsSync(resultsFile)) {
     results = JSON.parse(readFileSync(resultsFile, 'utf8'));
@@ -272,11 +276,12 @@ async function main(argv) {
   const test = full.test.sample(Math.min(o.testLimit ?? Infinity, full.test.length), { seed: DATA_SEED });
   const curveSet = o.curveLimit ? full.test.sample(Math.min(o.curveLimit, full.test.length), { seed: DATA_SEED }) : null;
   const withTeacher = configs.some((c) => c.teacher);
+  const tc = teacherConfig(o.data, o.teacher);
   const seeds = Array.from({ length: o.seeds }, (_, i) => i + 1);
 
   if (!results) {
     say.line(`study: measuring speeds (${os.cpus().length} cores, load average ${os.loadavg()[0].toFixed(1)})...`);
-    const rates = await calibrate(wt, o.data, configs, full.train, full.test, say);
+    const rates = await calibrate(wt, o.data, tc, configs, full.train, full.test, say);
     const spent = (performance.now() - t0) / 1000;
     const counts = { configs: configs.map((c) => ({ id: c.id, teacher: !!c.teacher })), seeds: o.seeds, test: test.length,
       curve: curveSet?.length ?? 0 };
@@ -286,7 +291,7 @@ async function main(argv) {
       teacherEpochs: TEACHER_EPOCH_FACTOR * plan.epochs, rates });
     say.line(`study: ${configs.length} configurations x ${o.seeds} seeds = ${configs.length * o.seeds} runs; per run ${plan.limit} training images x ` +
       `${plan.epochs} epochs = ${plan.steps} steps of ${BATCH_SIZE}; test accuracy on ${counts.curve} images after every epoch, on ${test.length} at the end` +
-      `${withTeacher ? `; teacher ${teacherConfig(o.data).model.name} ${plan.teacherEpochs} epochs` : ''}`);
+      `${withTeacher ? `; teacher ${tc.model.name} ${plan.teacherEpochs} epochs` : ''}`);
     say.line(`study: measured ${rates.eval.toFixed(0)} img/s inference` +
       `${withTeacher ? `; teacher ${rates.teacherTrain.toFixed(0)} img/s training, ${rates.teacherEval.toFixed(0)} img/s inference` : ''}; ` +
       `estimate ${fmtDuration(plan.estimate.total + spent)} (students ${fmtDuration(plan.estimate.student)}, teacher ${fmtDuration(plan.estimate.teacher)}, ` +
@@ -339,7 +344,6 @@ async function main(argv) {
   let teacher = null;
   try {
     if (withTeacher && todo.some(({ c }) => c.teacher)) {
-      const tc = teacherConfig(o.data);
       const file = join(partial, 'teacher.safetensors');
       if (results.teacher && existsSync(file)) {
         teacher = wt.models.load(new Uint8Array(readFileSync(file)));
@@ -380,7 +384,7 @@ async function main(argv) {
       }
       await save();
       for (const f of files) rmSync(f, { force: true });
-      await writeReport(dir, results, configs, o.data);
+      await writeReport(dir, results, configs, o.data, tc);
       say.line(`${head}: test ${(100 * record.accuracy).toFixed(2)}%, ${record.imagesPerSecond.toFixed(0)} img/s, ` +
         `${fmtDuration(record.seconds)} | study ETA ${fmtClock(scale() * left(k + 1))}`);
     }
@@ -395,7 +399,7 @@ async function main(argv) {
     process.off('SIGINT', onSigint);
     teacher?.dispose();
   }
-  const summary = await writeReport(dir, results, configs, o.data);
+  const summary = await writeReport(dir, results, configs, o.data, tc);
   const w = Math.max(...summary.map((s) => s.name.length));
   say.line(`\n${'configuration'.padEnd(w)}  accuracy (%)    delta     train s/run`);
   for (const s of summary) {
