@@ -68,7 +68,8 @@ async function spawn(index) {
     const { Worker } = await import(/* @vite-ignore */ NODE_WORKERS);
     return new Worker(new URL(NODE_ENTRY, import.meta.url), { name: `wasmtricks-parallel-${index}` });
   }
-  return new Worker(new URL('./parallel-worker.js', import.meta.url), { type: 'module', name: `wasmtricks-parallel-${index}` });
+  // Static options: bundlers (Vite) must read them to emit the worker chunk.
+  return new Worker(new URL('./parallel-worker.js', import.meta.url), { type: 'module', name: 'wasmtricks-parallel' });
 }
 
 /** Shard r of R over N samples: [lo, hi). Sizes differ by at most one, the larger ones first,
