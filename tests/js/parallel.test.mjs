@@ -348,3 +348,17 @@ test('threads: a checkpoint of a 1-thread run resumes on 2 threads to the uninte
   assert.ok(rel <= 1e-5, `resumed on 2 threads: ${rel} relative`);
   for (const m of [full, first, second]) m.dispose();
 });
+
+test('threads: steps allocate nothing after the first (wasm memory and live allocations flat)', async () => {
+  const m = wt.models.studentCNN({ inputShape: SHAPE, numClasses: K, seed: 1 });
+  const t = new wt.Trainer(m, { optimizer: { name: 'sgd', lr: 0.02, momentum: 0.9 }, cutmix: { alpha: 1, prob: 0.5 }, threads: 2 });
+  const { x, y } = quadrants(16, 3);
+  await t.stepAsync(x, y);
+  const before = wt.stats();
+  for (let s = 0; s < 40; s++) await t.stepAsync(x, y);
+  const after = wt.stats();
+  assert.equal(after.wasmMemoryBytes, before.wasmMemoryBytes);
+  assert.equal(after.liveAllocations, before.liveAllocations);
+  assert.equal(after.liveBytes, before.liveBytes);
+  m.dispose();
+});
