@@ -3,7 +3,8 @@
 // or given as `channels`), with torchvision 0.14 semantics (src/augment/). Every call copies the
 // image into wasm memory, runs one C function and returns a new image of the same kind; temp
 // buffers are freed in `finally`. Randomness: options.seed (a throwaway seeded context) or the
-// instance's context RNG. Not here: the float-side batch pipeline (wt.data.toFloat).
+// instance's context RNG. The random policies (autoAugment, randAugment, trivialAugment) with
+// { report: true } also say what they drew. Not here: the float-side batch pipeline (wt.data.toFloat).
 
 import { WasmTricksError, argCheck, describe } from './errors.js';
 
@@ -11,6 +12,17 @@ const OPS = ['Identity', 'ShearX', 'ShearY', 'TranslateX', 'TranslateY', 'Rotate
   'Contrast', 'Sharpness', 'Posterize', 'Solarize', 'AutoContrast', 'Equalize', 'Invert'];
 const POLICIES = { imagenet: 0, cifar10: 1, svhn: 2 };
 const INTERP = { nearest: 0, bilinear: 1 };
+// wt_wasm_aug_policy's report: 2 + 5 doubles per op, for up to 64 ops (WT_AUG_REPORT_MAX_OPS).
+const REPORT_DOUBLES = 2 + 5 * 64;
+
+/** The shortest decimal with the same float32 value (0.4, not 0.4000000059604645). */
+function shortestFloat(x) {
+  for (let k = 1; k < 9; k++) {
+    const d = Number(x.toPrecision(k));
+    if (Math.fround(d) === x) return d;
+  }
+  return x;
+}
 
 export function makeAugment(rt, moduleCtx) {
   const e = rt.exports;
@@ -99,12 +111,34 @@ export function makeAugment(rt, moduleCtx) {
     return makeImage(image, out, img.W, img.H, img.C);
   }
 
+  // Runs a random policy; with options.report, returns { image, subPolicy, ops } (what it drew,
+  // read from the doubles wt_wasm_aug_policy writes: sub_policy, n_ops, then per op op, bin,
+  // applied, p, magnitude) instead of the image.
   function policy(fn, kind, image, options, a, b, c) {
     const img = parseImage(fn, image, options.channels);
     const interp = interpOf(fn, options.interpolation, 'nearest');
-    const out = run(fn, img, options, img.W, img.H, (ctx, s, d, f) =>
-      e.wt_wasm_aug_policy(ctx, kind, a, b, c, interp, f, s, img.H, img.W, img.C, d));
-    return makeImage(image, out, img.W, img.H, img.C);
+    const report = options.report ?? false;
+    argCheck(typeof report === 'boolean', `augment.${fn}: report must be true or false, got ${describe(report)}`);
+    let rp = 0;
+    try {
+      if (report) rp = rt.alloc(8 * REPORT_DOUBLES, 'augment report');
+      const out = run(fn, img, options, img.W, img.H, (ctx, s, d, f) =>
+        e.wt_wasm_aug_policy(ctx, kind, a, b, c, interp, f, s, img.H, img.W, img.C, d, rp));
+      const result = makeImage(image, out, img.W, img.H, img.C);
+      return report ? { image: result, ...readReport(rp) } : result;
+    } finally {
+      rt.free(rp);
+    }
+  }
+
+  function readReport(p) {
+    const v = new Float64Array(rt.u8.buffer.slice(p, p + 8 * REPORT_DOUBLES));
+    const ops = [];
+    for (let i = 0; i < v[1]; i++) {
+      const [op, bin, applied, prob, magnitude] = v.subarray(2 + 5 * i, 7 + 5 * i);
+      ops.push({ name: OPS[op], magnitude, applied: applied === 1, bin: bin < 0 ? null : bin, probability: shortestFloat(prob) });
+    }
+    return { subPolicy: v[0] < 0 ? null : v[0], ops };
   }
 
   function autoAugment(image, options = {}) {
@@ -115,7 +149,7 @@ export function makeAugment(rt, moduleCtx) {
 
   function randAugment(image, options = {}) {
     const { numOps = 2, magnitude = 9, numMagnitudeBins = 31 } = options;
-    argCheck(Number.isInteger(numOps) && numOps >= 0, `augment.randAugment: numOps must be a non-negative integer, got ${describe(numOps)}`);
+    argCheck(Number.isInteger(numOps) && numOps >= 0 && numOps <= 64, `augment.randAugment: numOps must be an integer in [0, 64], got ${describe(numOps)}`);
     argCheck(Number.isInteger(magnitude) && magnitude >= 0 && magnitude < numMagnitudeBins,
       `augment.randAugment: magnitude must be an integer in [0, numMagnitudeBins), got ${describe(magnitude)}`);
     return policy('randAugment', 1, image, options, numOps, magnitude, numMagnitudeBins);

@@ -507,6 +507,28 @@ export interface Loss {
                options: DistillationOptions): LossResult<number>;
 }
 
+/** One op a random policy drew (wasmtricks.h wt_aug_drawn_op). Replaying the applied ones in
+    order with augment.apply({ op: name, magnitude }) gives the policy's pixels. */
+export interface AugDrawnOp {
+  readonly name: AugOp;
+  /** Signed, as apply() takes it (also when skipped); 0 for ops without a magnitude. */
+  readonly magnitude: number;
+  /** false: skipped by its probability (AutoAugment only). */
+  readonly applied: boolean;
+  /** The magnitude bin; null for ops without one (torchvision's None). */
+  readonly bin: number | null;
+  /** The AutoAugment table's probability; 1 for RandAugment and TrivialAugment. */
+  readonly probability: number;
+}
+/** What autoAugment / randAugment / trivialAugment return with { report: true }. */
+export interface AugReport {
+  readonly image: AugImage;
+  /** AutoAugment: the sub-policy drawn, 0..24 (torchvision's policy list order); otherwise null. */
+  readonly subPolicy: number | null;
+  /** AutoAugment: its two ops; RandAugment: numOps ops; TrivialAugment: one. */
+  readonly ops: AugDrawnOp[];
+}
+
 /** ImageData-like: HWC bytes with 1, 3 or 4 channels (inferred from data.length, or given). */
 export interface AugImage {
   data: Uint8ClampedArray | Uint8Array;
@@ -547,9 +569,14 @@ export interface Augment {
     AugBatchResult<B['images']> & { boundary: { w: number; h: number }; permutations: Int32Array[]; offsets: [number, number][]; weights: number[] };
   /** One op; magnitude exactly as torchvision 0.14's _apply_op receives it. */
   apply(img: AugImage, options: AugCommon & { op: AugOp; magnitude?: number }): AugImage;
-  autoAugment(img: AugImage, options?: AugCommon & { policy?: 'imagenet' | 'cifar10' | 'svhn' }): AugImage;
-  randAugment(img: AugImage, options?: AugCommon & { numOps?: number; magnitude?: number; numMagnitudeBins?: number }): AugImage;
-  trivialAugment(img: AugImage, options?: AugCommon & { numMagnitudeBins?: number }): AugImage;
+  /** With report: true, also what was drawn: the sub-policy and its two ops (applied or skipped). */
+  autoAugment(img: AugImage, options: AugCommon & { policy?: 'imagenet' | 'cifar10' | 'svhn'; report: true }): AugReport;
+  autoAugment(img: AugImage, options?: AugCommon & { policy?: 'imagenet' | 'cifar10' | 'svhn'; report?: false }): AugImage;
+  /** numOps at most 64; with report: true, also the ops drawn. */
+  randAugment(img: AugImage, options: AugCommon & { numOps?: number; magnitude?: number; numMagnitudeBins?: number; report: true }): AugReport;
+  randAugment(img: AugImage, options?: AugCommon & { numOps?: number; magnitude?: number; numMagnitudeBins?: number; report?: false }): AugImage;
+  trivialAugment(img: AugImage, options: AugCommon & { numMagnitudeBins?: number; report: true }): AugReport;
+  trivialAugment(img: AugImage, options?: AugCommon & { numMagnitudeBins?: number; report?: false }): AugImage;
   /** size: smaller edge, or [height, width]; default bilinear, antialias off (tensor path). */
   resize(img: AugImage, options: AugCommon & { size: number | [number] | [number, number] }): AugImage;
   centerCrop(img: AugImage, options: AugCommon & { size: number | [number, number] }): AugImage;

@@ -646,15 +646,34 @@ wt_status wt_aug_apply(wt_ctx *ctx, wt_aug_op op, double magnitude, wt_interp in
 double wt_aug_magnitude(wt_aug_op op, int bin, int num_bins, int64_t H, int64_t W, int wide);
 int wt_aug_op_signed(wt_aug_op op);
 
-/* Random policies, drawing from the context's RNG (src == dst allowed). */
+/* What a random policy drew (demos, logs): the optional last argument of the three policy
+   functions below, filled when not NULL (unspecified after an error). Replaying the applied ops in order with
+   wt_aug_apply (same interp and fill) gives the policy's output pixel for pixel. */
+#define WT_AUG_REPORT_MAX_OPS 64
+typedef struct wt_aug_drawn_op {
+  wt_aug_op op;
+  int bin;          /* magnitude bin, -1 when the op has none (torchvision's None) */
+  int applied;      /* 1 applied; 0 skipped by its probability (AutoAugment only) */
+  float p;          /* its probability: the AutoAugment table's, else 1 */
+  double magnitude; /* signed, as wt_aug_apply takes it (also when skipped); 0 without a bin */
+} wt_aug_drawn_op;
+typedef struct wt_aug_report {
+  int sub_policy;   /* AutoAugment: 0..24, table entries 2*sub_policy and 2*sub_policy+1; else -1 */
+  int n_ops;        /* entries of ops: AutoAugment 2, RandAugment num_ops, TrivialAugment 1 */
+  wt_aug_drawn_op ops[WT_AUG_REPORT_MAX_OPS];
+} wt_aug_report;
+
+/* Random policies, drawing from the context's RNG (src == dst allowed); report may be NULL. */
 wt_status wt_aug_autoaugment(wt_ctx *ctx, wt_aug_policy policy, wt_interp interp, const float *fill,
-                             const wt_image *src, wt_image *dst);
-/* RandAugment(num_ops, magnitude, num_magnitude_bins); torchvision defaults 2, 9, 31. */
+                             const wt_image *src, wt_image *dst, wt_aug_report *report);
+/* RandAugment(num_ops, magnitude, num_magnitude_bins); torchvision defaults 2, 9, 31. num_ops is
+   at most WT_AUG_REPORT_MAX_OPS (64). */
 wt_status wt_aug_randaugment(wt_ctx *ctx, int num_ops, int magnitude, int num_bins, wt_interp interp,
-                             const float *fill, const wt_image *src, wt_image *dst);
+                             const float *fill, const wt_image *src, wt_image *dst,
+                             wt_aug_report *report);
 /* TrivialAugmentWide(num_magnitude_bins) (default 31). */
 wt_status wt_aug_trivialaugment(wt_ctx *ctx, int num_bins, wt_interp interp, const float *fill,
-                                const wt_image *src, wt_image *dst);
+                                const wt_image *src, wt_image *dst, wt_aug_report *report);
 
 /* Samplers, exactly torchvision's get_params (10 attempts each), from the context's RNG.
    box: {top, left, h, w}. */

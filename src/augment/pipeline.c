@@ -161,10 +161,10 @@ static wt_status run_u8(wt_ctx *ctx, const wt_aug_step *s, wt_image *cur, wt_ima
     }
     case WT_STEP_HFLIP: return coin(ctx, s->p) ? wt_image_hflip(ctx, cur, cur) : WT_OK;
     case WT_STEP_VFLIP: return coin(ctx, s->p) ? wt_image_vflip(ctx, cur, cur) : WT_OK;
-    case WT_STEP_AUTOAUGMENT: return wt_aug_autoaugment(ctx, s->policy, s->interp, s->fill, cur, cur);
+    case WT_STEP_AUTOAUGMENT: return wt_aug_autoaugment(ctx, s->policy, s->interp, s->fill, cur, cur, NULL);
     case WT_STEP_RANDAUGMENT:
-      return wt_aug_randaugment(ctx, s->num_ops, s->magnitude_bin, s->num_bins, s->interp, s->fill, cur, cur);
-    case WT_STEP_TRIVIALAUGMENT: return wt_aug_trivialaugment(ctx, s->num_bins, s->interp, s->fill, cur, cur);
+      return wt_aug_randaugment(ctx, s->num_ops, s->magnitude_bin, s->num_bins, s->interp, s->fill, cur, cur, NULL);
+    case WT_STEP_TRIVIALAUGMENT: return wt_aug_trivialaugment(ctx, s->num_bins, s->interp, s->fill, cur, cur, NULL);
     case WT_STEP_OP: return coin(ctx, s->p) ? wt_aug_apply(ctx, s->op, s->magnitude, s->interp, s->fill, cur, cur) : WT_OK;
     case WT_STEP_CUTOUT: return wt_aug_cutout_u8(ctx, cur, s->n_holes, s->length);
     case WT_STEP_ERASING: {

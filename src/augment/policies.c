@@ -1,7 +1,8 @@
 /* policies.c - AutoAugment (torchvision 0.14's IMAGENET, CIFAR10 and SVHN lists), RandAugment,
-   TrivialAugmentWide, their magnitude bins, and the samplers of RandomResizedCrop and
-   RandomErasing (get_params, 10 attempts). Random draws come from the context's RNG; the
-   distributions are torchvision's, the streams are not (tests compare distributions). */
+   TrivialAugmentWide (each can report what it drew: wt_aug_report), their magnitude bins, and
+   the samplers of RandomResizedCrop and RandomErasing (get_params, 10 attempts). Random draws
+   come from the context's RNG; the distributions are torchvision's, the streams are not (tests
+   compare distributions). */
 #include <math.h>
 #include <string.h>
 
@@ -109,8 +110,20 @@ double wt_aug_magnitude(wt_aug_op op, int bin, int num_bins, int64_t H, int64_t 
 
 static int has_bins(wt_aug_op op) { return op >= WT_AUG_SHEAR_X && op <= WT_AUG_SOLARIZE; }
 
+/* One drawn op into the report (when there is one). */
+static void note(wt_aug_report *r, wt_aug_op op, int bin, int applied, float p, double magnitude) {
+  if (!r || r->n_ops >= WT_AUG_REPORT_MAX_OPS) return;
+  r->ops[r->n_ops++] = (wt_aug_drawn_op){op, bin, applied, p, magnitude};
+}
+
+static void report_start(wt_aug_report *r, int sub_policy) {
+  if (!r) return;
+  r->sub_policy = sub_policy;
+  r->n_ops = 0;
+}
+
 wt_status wt_aug_autoaugment(wt_ctx *ctx, wt_aug_policy policy, wt_interp interp, const float *fill,
-                             const wt_image *src, wt_image *dst) {
+                             const wt_image *src, wt_image *dst, wt_aug_report *report) {
   if (!ctx) return WT_ERR_ARG;
   const wt_aug_policy_entry *table = wt_aug_policy_table(policy);
   if (!table) return WT_FAIL(ctx, WT_ERR_ARG, "unknown policy %d (IMAGENET 0, CIFAR10 1, SVHN 2)", (int)policy);
@@ -120,14 +133,17 @@ wt_status wt_aug_autoaugment(wt_ctx *ctx, wt_aug_policy policy, wt_interp interp
   const uint32_t id = wt_rng_below(rng, 25);
   const double probs[2] = {wt_rng_uniform(rng), wt_rng_uniform(rng)};
   const uint32_t signs[2] = {wt_rng_below(rng, 2), wt_rng_below(rng, 2)};
+  report_start(report, (int)id);
   const wt_image *in = src;
   int applied = 0;
   for (int i = 0; i < 2; i++) {
     const wt_aug_policy_entry *e = &table[2 * id + (uint32_t)i];
-    if (!(probs[i] <= (double)e->p)) continue;
     const wt_aug_op op = (wt_aug_op)e->op;
     double mag = e->bin >= 0 ? wt_aug_magnitude(op, e->bin, 10, src->H, src->W, 0) : 0.0;
     if (wt_aug_op_signed(op) && signs[i] == 0) mag = -mag;
+    const int on = probs[i] <= (double)e->p;
+    note(report, op, e->bin, on, e->p, mag);
+    if (!on) continue;
     WT_TRY(wt_aug_apply(ctx, op, mag, interp, fill, in, dst));
     in = dst;
     applied = 1;
@@ -137,35 +153,44 @@ wt_status wt_aug_autoaugment(wt_ctx *ctx, wt_aug_policy policy, wt_interp interp
 }
 
 wt_status wt_aug_randaugment(wt_ctx *ctx, int num_ops, int magnitude, int num_bins, wt_interp interp,
-                             const float *fill, const wt_image *src, wt_image *dst) {
+                             const float *fill, const wt_image *src, wt_image *dst,
+                             wt_aug_report *report) {
   if (!ctx) return WT_ERR_ARG;
-  if (num_ops < 0 || num_ops > 64) return WT_FAIL(ctx, WT_ERR_ARG, "num_ops must be in 0..64, got %d", num_ops);
+  if (num_ops < 0 || num_ops > WT_AUG_REPORT_MAX_OPS)
+    return WT_FAIL(ctx, WT_ERR_ARG, "num_ops must be in 0..%d, got %d", WT_AUG_REPORT_MAX_OPS, num_ops);
   if (num_bins < 1) return WT_FAIL(ctx, WT_ERR_ARG, "num_magnitude_bins must be >= 1, got %d", num_bins);
   if (magnitude < 0 || magnitude >= num_bins)
     return WT_FAIL(ctx, WT_ERR_ARG, "magnitude must be in 0..%d (num_magnitude_bins - 1), got %d",
                    num_bins - 1, magnitude);
   WT_TRY(wt__image_check(ctx, __func__, "src", src));
   WT_TRY(wt_aug_apply(ctx, WT_AUG_IDENTITY, 0.0, interp, NULL, src, dst));
+  report_start(report, -1);
   for (int k = 0; k < num_ops; k++) {
     /* Identity .. Equalize (14 ops, no Invert), uniform with replacement. */
     const wt_aug_op op = (wt_aug_op)wt_rng_below(&ctx->rng, WT_AUG_INVERT);
     double mag = has_bins(op) ? wt_aug_magnitude(op, magnitude, num_bins, src->H, src->W, 0) : 0.0;
     if (wt_aug_op_signed(op) && wt_rng_below(&ctx->rng, 2)) mag = -mag;
+    note(report, op, has_bins(op) ? magnitude : -1, 1, 1.0f, mag);
     WT_TRY(wt_aug_apply(ctx, op, mag, interp, fill, dst, dst));
   }
   return WT_OK;
 }
 
 wt_status wt_aug_trivialaugment(wt_ctx *ctx, int num_bins, wt_interp interp, const float *fill,
-                                const wt_image *src, wt_image *dst) {
+                                const wt_image *src, wt_image *dst, wt_aug_report *report) {
   if (!ctx) return WT_ERR_ARG;
   if (num_bins < 1) return WT_FAIL(ctx, WT_ERR_ARG, "num_magnitude_bins must be >= 1, got %d", num_bins);
   WT_TRY(wt__image_check(ctx, __func__, "src", src));
   const wt_aug_op op = (wt_aug_op)wt_rng_below(&ctx->rng, WT_AUG_INVERT);
   double mag = 0.0;
-  if (has_bins(op))
-    mag = wt_aug_magnitude(op, (int)wt_rng_below(&ctx->rng, (uint32_t)num_bins), num_bins, src->H, src->W, 1);
+  int bin = -1;
+  if (has_bins(op)) {
+    bin = (int)wt_rng_below(&ctx->rng, (uint32_t)num_bins);
+    mag = wt_aug_magnitude(op, bin, num_bins, src->H, src->W, 1);
+  }
   if (wt_aug_op_signed(op) && wt_rng_below(&ctx->rng, 2)) mag = -mag;
+  report_start(report, -1);
+  note(report, op, bin, 1, 1.0f, mag);
   return wt_aug_apply(ctx, op, mag, interp, fill, src, dst);
 }
 

@@ -252,14 +252,32 @@ WT_EXPORT int wt_wasm_image_resize_extent(wt_ctx *ctx, int H, int W, int size_h,
   return st;
 }
 /* kind: 0 AutoAugment (a = policy), 1 RandAugment (a = num_ops, b = magnitude, c = bins),
-   2 TrivialAugmentWide (c = bins). src == dst allowed. */
+   2 TrivialAugmentWide (c = bins). src == dst allowed. report: NULL, or 2 + 5 * 64 doubles
+   (caller-allocated) WRITTEN with what was drawn (wt_aug_report): sub_policy, n_ops, then per
+   op: op, bin, applied, p, magnitude. */
 WT_EXPORT int wt_wasm_aug_policy(wt_ctx *ctx, int kind, int a, int b, int c, int interp, const float *fill,
-                                 const uint8_t *src, int H, int W, int C, uint8_t *dst) {
+                                 const uint8_t *src, int H, int W, int C, uint8_t *dst, double *report) {
   const wt_image *s = WT_IMG(src, H, W, C);
   wt_image *d = WT_IMG(dst, H, W, C);
-  if (kind == 0) return wt_aug_autoaugment(ctx, (wt_aug_policy)a, (wt_interp)interp, fill, s, d);
-  if (kind == 1) return wt_aug_randaugment(ctx, a, b, c, (wt_interp)interp, fill, s, d);
-  return wt_aug_trivialaugment(ctx, c, (wt_interp)interp, fill, s, d);
+  wt_aug_report r;
+  wt_aug_report *rp = report ? &r : NULL;
+  wt_status st;
+  if (kind == 0) st = wt_aug_autoaugment(ctx, (wt_aug_policy)a, (wt_interp)interp, fill, s, d, rp);
+  else if (kind == 1) st = wt_aug_randaugment(ctx, a, b, c, (wt_interp)interp, fill, s, d, rp);
+  else st = wt_aug_trivialaugment(ctx, c, (wt_interp)interp, fill, s, d, rp);
+  if (st == WT_OK && report) {
+    report[0] = r.sub_policy;
+    report[1] = r.n_ops;
+    for (int i = 0; i < r.n_ops; i++) {
+      double *o = report + 2 + 5 * i;
+      o[0] = (double)r.ops[i].op;
+      o[1] = r.ops[i].bin;
+      o[2] = r.ops[i].applied;
+      o[3] = (double)r.ops[i].p;
+      o[4] = r.ops[i].magnitude;
+    }
+  }
+  return st;
 }
 /* erasing 0: RandomResizedCrop.get_params, out5 = {top, left, h, w, 1}; erasing 1:
    RandomErasing.get_params, out5[4] = found. */

@@ -301,7 +301,7 @@ static void test_autoaugment_frequencies(wt_ctx *ctx) {
   for (int k = 0; k < n; k++) {
     uint8_t v = px;
     wt_image im = {&v, 1, 1, 1};
-    CHECK_OK(ctx, wt_aug_autoaugment(ctx, WT_AUG_POLICY_SVHN, WT_INTERP_NEAREST, NULL, &im, &im));
+    CHECK_OK(ctx, wt_aug_autoaugment(ctx, WT_AUG_POLICY_SVHN, WT_INTERP_NEAREST, NULL, &im, &im, NULL));
     if (v == 155) inverted++;
     else if (v != 100) other++;
   }
@@ -367,7 +367,7 @@ static void test_autoaugment_identity_rate(wt_ctx *ctx) {
   int same = 0;
   wt_image dst = {out, src->H, src->W, src->C};
   for (int k = 0; k < n; k++) {
-    CHECK_OK(ctx, wt_aug_autoaugment(ctx, WT_AUG_POLICY_CIFAR10, WT_INTERP_NEAREST, NULL, src, &dst));
+    CHECK_OK(ctx, wt_aug_autoaugment(ctx, WT_AUG_POLICY_CIFAR10, WT_INTERP_NEAREST, NULL, src, &dst, NULL));
     same += memcmp(out, src->data, bytes) == 0;
   }
   const double sd = sqrt(p_id * (1 - p_id) / n);
@@ -448,7 +448,7 @@ static void test_alpha_and_errors(wt_ctx *ctx) {
   CHECK(strstr(wt_ctx_last_error(ctx), "channels") != NULL);
   CHECK(wt_aug_apply(ctx, WT_AUG_POSTERIZE, 9, WT_INTERP_NEAREST, NULL, &im, &dst) == WT_ERR_ARG);
   CHECK(wt_aug_apply(ctx, WT_AUG_BRIGHTNESS, -2, WT_INTERP_NEAREST, NULL, &im, &dst) == WT_ERR_ARG);
-  CHECK(wt_aug_autoaugment(ctx, (wt_aug_policy)7, WT_INTERP_NEAREST, NULL, &im, &dst) == WT_ERR_ARG);
+  CHECK(wt_aug_autoaugment(ctx, (wt_aug_policy)7, WT_INTERP_NEAREST, NULL, &im, &dst, NULL) == WT_ERR_ARG);
   CHECK(strstr(wt_ctx_last_error(ctx), "policy") != NULL);
   wt_image neg = {px, -1, 4, 4};
   CHECK(wt_image_hflip(ctx, &neg, &neg) != WT_OK);
