@@ -4,7 +4,7 @@
 // Not here: batching, shuffling and augmentation (loader.js).
 
 import { WasmTricksError, argCheck, describe } from './errors.js';
-import { isNode } from './runtime.js';
+import { isNode, importNode } from './runtime.js';
 import { makeDatasets } from './dataset.js';
 
 export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist/';
@@ -26,7 +26,7 @@ const CHUNK_BYTES = 1 << 20;
 
 async function gunzip(bytes) {
   if (isNode) {
-    const { gunzipSync } = await import('node:zlib');
+    const { gunzipSync } = await importNode('node:zlib');
     const out = gunzipSync(bytes);
     return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
   }
@@ -39,8 +39,8 @@ const isGzip = (b) => b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b;
 /** Reads `name.gz` or `name` from a directory (Node) or a base URL (browsers). */
 async function readDataFile(dir, name, fn = 'loadFashionMNIST') {
   if (isNode && !/^[a-z][a-z0-9+.-]*:\/\//i.test(dir)) {
-    const { readFile } = await import('node:fs/promises');
-    const { join } = await import('node:path');
+    const { readFile } = await importNode('node:fs/promises');
+    const { join } = await importNode('node:path');
     for (const file of [`${name}.gz`, name]) {
       try {
         return new Uint8Array(await readFile(join(dir, file)));

@@ -6,7 +6,7 @@
 // one clear error. Not here: batching, shuffling, augmentation (loader.js).
 
 import { WasmTricksError, argCheck, describe } from './errors.js';
-import { isNode } from './runtime.js';
+import { isNode, importNode } from './runtime.js';
 
 const fail = (code, msg) => { throw new WasmTricksError(code, msg); };
 
@@ -147,7 +147,7 @@ export function mulberry32(seed) {
 }
 
 async function nodeModules() {
-  const [fs, path] = await Promise.all([import('node:fs/promises'), import('node:path')]);
+  const [fs, path] = await Promise.all([importNode('node:fs/promises'), importNode('node:path')]);
   return { fs, path };
 }
 

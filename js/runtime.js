@@ -10,6 +10,11 @@ const isNode = typeof process !== 'undefined' && !!process.versions?.node &&
 
 export const defaultWasmURL = new URL('../dist/wasmtricks.wasm', import.meta.url);
 
+/** Imports a Node built-in ('node:fs/promises', ...) by a non-literal name, so browser bundlers
+    (Vite, Rollup, esbuild) neither bundle it nor warn that it was externalized. Call it only
+    where isNode holds. */
+export const importNode = (name) => import(/* @vite-ignore */ name);
+
 /** The imports the standalone module may ask for. It needs only
     env.emscripten_notify_memory_growth; WASI calls get stubs that fail politely (the library
     never does I/O, so they would only be reached by a stray printf/abort in a debug build). */
@@ -157,7 +162,7 @@ async function compileSource(source) {
   if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) return WebAssembly.compile(source);
   const url = source === undefined ? defaultWasmURL : new URL(String(source), defaultWasmURL);
   if (isNode && url.protocol === 'file:') {
-    const { readFile } = await import('node:fs/promises');
+    const { readFile } = await importNode('node:fs/promises');
     let bytes;
     try {
       bytes = await readFile(url);
