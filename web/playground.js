@@ -1,21 +1,23 @@
 // playground.js - the augmentation playground: a pool of images (Fashion-MNIST test samples,
 // files, webcam pictures, drawings), every augmentation of wt.augment applied live to the
 // selected ones with sliders for its parameters, the soft targets of the batch tricks as bars,
-// RICAP's four patches with their area weights, AutoAugment's sub-policy named, and a grid of
-// 16 draws. All pixels come from the engine; this file only lays them out. Each card counts its
-// renders in data-renders (the browser tests wait on it).
+// RICAP's four patches with their area weights, AutoAugment's sub-policy and the ops of the random
+// policies named (as the engine reports them), and a grid of 16 draws. All pixels come from the
+// engine; this file only lays them out. Each card counts its renders in data-renders (the
+// browser tests wait on it).
 
 import { getWt, loadFashion, $, el, say, guard, debounce, pageReady } from './app.js';
 import { drawImage, fitSquare, fileSquare, scaleNearest, startWebcam, syntheticSamples, checksum } from './lib/images.js';
 import { makeDrawPad } from './lib/drawpad.js';
 import { barChart } from './lib/chart.js';
-import { identifyAutoAugment } from './lib/autoaugment.js';
 
 const S = 56; // working side of every image: Fashion-MNIST's 28 x 2
 const MAX_SELECTED = 4;
 const state = { pool: [], selected: [], seed: 1, sampleStart: 0, counters: { upload: 0, webcam: 0, drawing: 0 } };
 
 const fmt = (v, d = 2) => Number(v).toFixed(d);
+/** The ops a policy reported, as "Rotate -6.67 then Equalize". */
+const drawnOps = (ops) => ops.map((o) => `${o.name}${o.magnitude ? ` ${fmt(o.magnitude)}` : ''}`).join(' then ');
 
 /** The augmentations: per-image ones take (wt, image, params, seed) -> { image, info };
     batch ones take (wt, batch, params, seed) -> the wt.augment result. */
@@ -83,15 +85,12 @@ const OPS = [
     id: 'autoaugment', title: 'AutoAugment', cite: 'Cubuk et al. 2019',
     params: [{ key: 'policy', label: 'policy', options: ['imagenet', 'cifar10', 'svhn'], value: 'imagenet' }],
     run: (wt, img, p, seed) => {
-      const image = wt.augment.autoAugment(img, { policy: p.policy, seed });
-      const found = identifyAutoAugment(wt, img, image, p.policy);
-      let info;
-      if (!found) info = 'sub-policy not identified';
-      else if (!found.applied.length) info = 'the drawn sub-policy applied no op (each op runs with its probability)';
-      else {
-        const sub = found.subPolicy ? `sub-policy ${found.index + 1}/25 (${found.subPolicy.map(([op, pr, bin]) => `${op} p ${pr}${bin === null ? '' : ` bin ${bin}`}`).join(', ')}); ` : '';
-        info = `${sub}applied: ${found.applied.map((a) => `${a.op}${a.magnitude ? ` ${fmt(a.magnitude)}` : ''}`).join(' then ')}.`;
-      }
+      // The engine reports the sub-policy it drew and which of its two ops ran.
+      const { image, subPolicy, ops } = wt.augment.autoAugment(img, { policy: p.policy, seed, report: true });
+      const sub = `sub-policy ${subPolicy + 1}/25 (${ops.map((o) => `${o.name} p ${o.probability}${o.bin === null ? '' : ` bin ${o.bin}`}`).join(', ')})`;
+      const ran = ops.filter((o) => o.applied);
+      const info = ran.length ? `${sub}; applied: ${drawnOps(ran)}.`
+        : `${sub}; it applied no op this time (each op runs with its probability).`;
       return { image, info };
     },
   },
@@ -99,14 +98,19 @@ const OPS = [
     id: 'randaugment', title: 'RandAugment', cite: 'Cubuk et al. 2020',
     params: [{ key: 'numOps', label: 'ops', min: 0, max: 4, step: 1, value: 2 },
       { key: 'magnitude', label: 'magnitude', min: 0, max: 30, step: 1, value: 9 }],
-    run: (wt, img, p, seed) => ({ image: wt.augment.randAugment(img, { numOps: p.numOps, magnitude: p.magnitude, seed }),
-      info: `${p.numOps} op(s) drawn uniformly from 14, magnitude bin ${p.magnitude} of 31.` }),
+    run: (wt, img, p, seed) => {
+      const { image, ops } = wt.augment.randAugment(img, { numOps: p.numOps, magnitude: p.magnitude, seed, report: true });
+      return { image, info: `${p.numOps} op(s) drawn uniformly from 14, magnitude bin ${p.magnitude} of 31${ops.length ? `: ${drawnOps(ops)}` : ''}.` };
+    },
   },
   {
     id: 'trivialaugment', title: 'TrivialAugment', cite: 'Muller & Hutter 2021',
     params: [],
-    run: (wt, img, p, seed) => ({ image: wt.augment.trivialAugment(img, { seed }),
-      info: 'one op, one random magnitude of 31 bins (the wide ranges).' }),
+    run: (wt, img, p, seed) => {
+      const { image, ops } = wt.augment.trivialAugment(img, { seed, report: true });
+      const [o] = ops;
+      return { image, info: `one op, one random magnitude of 31 bins (the wide ranges): ${drawnOps(ops)}${o.bin === null ? '' : ` (bin ${o.bin})`}.` };
+    },
   },
 ];
 

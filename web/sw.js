@@ -10,7 +10,7 @@ const CACHE = 'wasmtricks-app-v1';
 const SHELL = [
   './', 'index.html', 'playground.html', 'studio.html', 'distill.html', 'style.css', 'manifest.webmanifest', 'icon.svg',
   'app.js', 'playground.js', 'studio.js', 'distill.js', 'runs.js', 'worker-entry.js',
-  'lib/chart.js', 'lib/images.js', 'lib/drawpad.js', 'lib/autoaugment.js',
+  'lib/chart.js', 'lib/images.js', 'lib/drawpad.js',
   '../js/index.js', '../js/worker.js', '../js/worker-entry.js', '../dist/wasmtricks.wasm',
   '../data/fashion-mnist/t10k-images-idx3-ubyte.gz', '../data/fashion-mnist/t10k-labels-idx1-ubyte.gz',
 ];

@@ -3,7 +3,8 @@
 // from scripts/serve.mjs (checked: COOP/COEP headers, MIME types, nothing outside web/ js/
 // dist/ data/); dragging the Cutout length, mixup alpha and RICAP beta sliders changes the
 // images (pixel checksums differ), Resample redraws, the soft targets of a mixed image sum to
-// 1, AutoAugment names what it applied, a drawing made with the mouse joins the batch, and an
+// 1, AutoAugment names the sub-policy and ops the engine reports (RandAugment and TrivialAugment
+// their ops), a drawing made with the mouse joins the batch, and an
 // empty pad gives a clear error. Screenshots: tests/browser/screenshots/{index,playground}.png.
 import test from 'node:test';
 import assert from 'node:assert/strict';
@@ -77,7 +78,11 @@ test('augmentation playground: sliders change the images, mixed targets, AutoAug
       [...s.querySelectorAll('.wt-bar-group title')].reduce((a, t) => a + Number(t.textContent.split(': ')[1]), 0)));
     assert.equal(sums.length, 4);
     for (const s of sums) assert.ok(Math.abs(s - 1) < 0.003, `targets sum to ${s}`);
-    assert.match(await page.locator('#card-autoaugment p.info').textContent(), /applied|no op/);
+    // The random policies name what the engine reports having drawn.
+    assert.match(await page.locator('#card-autoaugment p.info').textContent(),
+      /^sub-policy \d+\/25 \(\w+ p [\d.]+( bin \d)?, \w+ p [\d.]+( bin \d)?\); (applied: \w+( -?[\d.]+)?( then \w+( -?[\d.]+)?)?|it applied no op)/);
+    assert.match(await page.locator('#card-randaugment p.info').textContent(), /magnitude bin 9 of 31: \w+( -?[\d.]+)? then \w+( -?[\d.]+)?\.$/);
+    assert.match(await page.locator('#card-trivialaugment p.info').textContent(), /the wide ranges\): \w+/);
 
     // Resample: new draws everywhere.
     const before = await page.locator('#card-erasing').getAttribute('data-checksum');
