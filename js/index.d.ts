@@ -814,16 +814,20 @@ export type WorkerModelOptions =
       inputShape: Shape3 | readonly number[]; numClasses: number; classNames?: string[]; seed?: number;
       zeroInitResidual?: boolean }
   | { spec: ModelSpec | string; classNames?: string[]; seed?: number }
-  /** Checkpoint bytes (trainer.checkpoint()) or a safetensors file. */
+  /** Checkpoint bytes (trainer.checkpoint()) or a safetensors file; for the latter, the
+      normalisation and class names of its __metadata__ (exportWeights writes them) apply
+      unless trainer.normalize / classNames are given. */
   | { checkpoint: Uint8Array; classNames?: string[]; seed?: number };
 
 export interface WorkerTrainerOptions {
   model: WorkerModelOptions;
-  /** wt.Trainer's options; a teacher is given as its safetensors or checkpoint bytes. */
+  /** wt.Trainer's options; a teacher is given as its safetensors or checkpoint bytes. Without
+      an optimizer or preset: { name: 'sgd', lr: 0.01, momentum: 0.9, weightDecay: 5e-4 }. */
   trainer?: Omit<TrainerOptions, 'teacher'> & { teacher?: Uint8Array };
   /** What init() takes (default: dist/wasmtricks.wasm beside js/, as the worker sees it). */
   wasm?: InitOptions['wasm'];
-  /** A Worker already running wasmtricks/worker-entry (for bundlers that want to create it). */
+  /** A Worker already running wasmtricks/worker-entry (for bundlers that want to create it),
+      started at any time before. */
   worker?: Worker | { postMessage(message: unknown, transfer?: readonly unknown[]): void; terminate(): unknown;
     on(event: string, listener: (...args: any[]) => void): unknown };
 }
@@ -880,7 +884,8 @@ export interface WorkerTrainer {
   /** The run as checkpoint bytes (mid-epoch while a fit runs). */
   checkpoint(): Promise<Uint8Array>;
   restore(bytes: Uint8Array): Promise<void>;
-  /** safetensors bytes of the model. */
+  /** safetensors bytes of the model; __metadata__ also holds 'normalization' ({ mean, std })
+      and 'classNames' as JSON strings when the trainer has them. */
   exportWeights(): Promise<Uint8Array>;
   /** Saves the checkpoint now to the IndexedDB store. */
   save(name: string, options?: { store?: Store | string }): Promise<{ name: string; savedAt: number; bytes: number }>;
@@ -889,7 +894,8 @@ export interface WorkerTrainer {
 
 export interface WorkerTrainerConstructor {
   create(options: WorkerTrainerOptions): Promise<WorkerTrainer>;
-  /** A run saved by save() or autosave; fit(data, { resume: true }) continues it. */
+  /** A run saved by save() or autosave; fit(data, { resume: true }) continues it. An imported
+      weights file gets create()'s defaults for a safetensors file. */
   load(name: string, options?: Omit<WorkerTrainerOptions, 'model'> & { store?: Store | string; version?: 'current' | 'previous';
     classNames?: string[] }): Promise<WorkerTrainer>;
 }

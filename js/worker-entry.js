@@ -1,19 +1,20 @@
 // worker-entry.js - the worker side of WorkerTrainer (worker.js): runs in a dedicated module Web
 // Worker or a Node worker_thread, owns one init() instance, one model and its Trainer, and
 // answers the page's requests { id, op, args } with { id, ok, result } or { id, ok: false,
-// error }. fit() runs Trainer.fit and parks at its onStep hook while paused, so evaluate,
-// predict and checkpoint requests are served between steps and while paused. Data sets arrive
-// once (by id) and stay here. Not here: the page side and its API (worker.js).
+// error }. It announces { ready: true } once it listens and answers a 'hello' request the same
+// way, so a page that starts listening late still gets its answer. fit() runs Trainer.fit and
+// parks at its onStep hook while paused, so evaluate, predict and checkpoint requests are served
+// between steps and while paused. Data sets arrive once (by id) and stay here. Weights files
+// carry the normalisation and class names in their safetensors __metadata__ (exportWeights
+// writes them, create reads them). Not here: the page side and its API (worker.js).
 
 import { init } from './index.js';
-import { isNode } from './runtime.js';
+import { isNode, importNode } from './runtime.js';
 import { decodeCheckpoint } from './checkpoint.js';
 import { WasmTricksError, argCheck, describe } from './errors.js';
 import { openStore } from './store.js';
 
-// Node's module by a non-literal name: browser bundles of this worker neither include nor warn.
-const NODE_WORKERS = 'node:worker_threads';
-const port = isNode ? (await import(/* @vite-ignore */ NODE_WORKERS)).parentPort : globalThis;
+const port = isNode ? (await importNode('node:worker_threads')).parentPort : globalThis;
 
 let wt = null;
 let model = null;
@@ -26,9 +27,15 @@ const run = { active: false, paused: false, gate: null, parked: [], controller: 
 
 const post = (msg, transfer = []) => port.postMessage(msg, transfer);
 
-/** A Trainer for the current model with the options create() got (a teacher rebuilt here). */
+/** Trainer options when create() got none (and the model is not a checkpoint with its own):
+    the 'baseline' preset's SGD at a constant lr, enough to predict, evaluate and fine-tune. */
+const DEFAULT_OPTIMIZER = Object.freeze({ name: 'sgd', lr: 0.01, momentum: 0.9, weightDecay: 5e-4 });
+
+/** A Trainer for the current model with the options create() got (a teacher rebuilt here);
+    without an optimizer or preset, DEFAULT_OPTIMIZER. */
 function makeTrainer() {
   const o = { ...(config.trainer ?? {}) };
+  if (o.optimizer === undefined && o.preset === undefined) o.optimizer = { ...DEFAULT_OPTIMIZER };
   if (o.teacher !== undefined && o.teacher !== null) {
     const bytes = o.teacher instanceof Uint8Array ? o.teacher : o.teacher?.weights ?? o.teacher?.checkpoint;
     argCheck(bytes instanceof Uint8Array, `WorkerTrainer: trainer.teacher must be safetensors or checkpoint bytes (a Uint8Array), got ${describe(o.teacher)}`);
@@ -41,6 +48,64 @@ function makeTrainer() {
 }
 
 const isCheckpoint = (b) => b.length >= 8 && String.fromCharCode(...b.subarray(0, 8)) === 'WTCKPT01';
+
+/** A safetensors file's header: [JSON object, header bytes (with the 8-byte length)]. */
+function safetensorsHeader(bytes, what) {
+  const bad = (m) => new WasmTricksError('WT_ERR_FORMAT', `${what}: not a safetensors file: ${m}`);
+  if (bytes.length < 8) throw bad(`${bytes.length} bytes`);
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const n = dv.getUint32(0, true) + dv.getUint32(4, true) * 2 ** 32;
+  if (8 + n > bytes.length) throw bad(`the header claims ${n} bytes, the file has ${bytes.length - 8} after it`);
+  let h;
+  try {
+    h = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n)));
+  } catch (e) {
+    throw bad(`the header is not JSON (${e.message})`);
+  }
+  if (!h || typeof h !== 'object' || Array.isArray(h)) throw bad('the header is not a JSON object');
+  return [h, 8 + n];
+}
+
+/** The normalisation and class names a weights file's __metadata__ holds ({ normalization?,
+    classNames? }, JSON strings as exportWeights writes them), checked against the model. */
+function weightsMetadata(bytes, numClasses) {
+  const meta = safetensorsHeader(bytes, 'WorkerTrainer.create: model.checkpoint')[0].__metadata__ ?? {};
+  const out = {};
+  const field = (key, ok, want) => {
+    if (meta[key] === undefined) return;
+    let v;
+    try {
+      v = JSON.parse(meta[key]);
+    } catch {
+      v = undefined;
+    }
+    if (!ok(v)) {
+      throw new WasmTricksError('WT_ERR_FORMAT',
+        `WorkerTrainer.create: the weights file's __metadata__.${key} must be ${want}, got ${describe(meta[key])}`);
+    }
+    out[key] = v;
+  };
+  const nums = (a) => Array.isArray(a) && a.length >= 1 && a.every((x) => typeof x === 'number' && Number.isFinite(x));
+  field('normalization', (v) => v && nums(v.mean) && nums(v.std) && v.std.length === v.mean.length && v.std.every((x) => x > 0),
+    'JSON { "mean": [...], "std": [...] } (one number per channel, std > 0)');
+  field('classNames', (v) => Array.isArray(v) && v.length === numClasses && v.every((x) => typeof x === 'string'),
+    `a JSON array of ${numClasses} strings (one per class of the model)`);
+  return out;
+}
+
+/** Safetensors bytes with `extra` (string values) merged into __metadata__; tensors unchanged. */
+function withMetadata(bytes, extra) {
+  const [h, end] = safetensorsHeader(bytes, 'exportWeights');
+  h.__metadata__ = { ...(h.__metadata__ ?? {}), ...extra };
+  const json = new TextEncoder().encode(JSON.stringify(h));
+  const padded = Math.ceil(json.length / 8) * 8;
+  const out = new Uint8Array(8 + padded + bytes.length - end);
+  new DataView(out.buffer).setUint32(0, padded, true);
+  out.set(json, 8);
+  out.fill(0x20, 8 + json.length, 8 + padded);
+  out.set(bytes.subarray(end), 8 + padded);
+  return out;
+}
 
 /** Trainer options from a checkpoint's settings (when create() was given none). */
 function optionsFromCheckpoint(ck) {
@@ -102,8 +167,12 @@ const ops = {
     wt = await init(wasm === undefined ? {} : { wasm });
     const built = buildModel(m);
     model = built.model;
-    config = { trainer: topts ?? (built.ck ? optionsFromCheckpoint(built.ck) : undefined), classNames: classNames ?? m.classNames ?? null };
     try {
+      // A weights file (no trainer state): its normalisation and class names, unless given.
+      const fileMeta = m.checkpoint !== undefined && !built.ck ? weightsMetadata(m.checkpoint, model.numClasses) : {};
+      let options = topts ?? (built.ck ? optionsFromCheckpoint(built.ck) : undefined);
+      if (fileMeta.normalization && options?.normalize === undefined) options = { ...options, normalize: fileMeta.normalization };
+      config = { trainer: options, classNames: classNames ?? m.classNames ?? fileMeta.classNames ?? null };
       trainer = makeTrainer();
     } catch (e) {
       model.dispose();
@@ -221,6 +290,9 @@ const ops = {
   },
 
   predict({ input, data, options }) {
+    argCheck(data !== undefined || input instanceof Float32Array || trainer.normalization,
+      'WorkerTrainer.predict: the trainer has no normalisation yet for pixels (a weights file without __metadata__.normalization?): ' +
+      'give trainer: { normalize: { mean, std } } to create() or load(), fit it, or pass normalised Float32Array input');
     return trainer.predict(data !== undefined ? dataset(data, 'predict') : input, options);
   },
 
@@ -236,7 +308,16 @@ const ops = {
   },
 
   exportWeights() {
-    return transfer(model.save());
+    // The normalisation and class names ride along, so the file alone predicts from pixels.
+    const extra = {};
+    if (trainer.normalization) extra.normalization = JSON.stringify({ mean: [...trainer.normalization.mean], std: [...trainer.normalization.std] });
+    if (trainer.classNames) extra.classNames = JSON.stringify([...trainer.classNames]);
+    const bytes = model.save();
+    return transfer(Object.keys(extra).length ? withMetadata(bytes, extra) : bytes);
+  },
+
+  hello() {
+    return { ready: true };
   },
 
   info() {
@@ -268,7 +349,7 @@ async function handle({ id, op, args }) {
   try {
     const fn = ops[op];
     if (!fn) throw new WasmTricksError('WT_ERR_ARG', `WorkerTrainer: unknown request '${op}'`);
-    if (op !== 'create') argCheck(trainer !== null, `WorkerTrainer.${op}: the worker has no trainer (create failed or it was not called)`);
+    if (op !== 'create' && op !== 'hello') argCheck(trainer !== null, `WorkerTrainer.${op}: the worker has no trainer (create failed or it was not called)`);
     const r = await fn(args ?? {}, id);
     if (r === NO_REPLY) return;
     if (r && r[TRANSFER]) post({ id, ok: true, result: r.value }, r[TRANSFER]);

@@ -7,7 +7,7 @@
 // Persistence is store.js (IndexedDB). Not here: the worker side (worker-entry.js).
 
 import { WasmTricksError, argCheck, describe } from './errors.js';
-import { isNode } from './runtime.js';
+import { isNode, importNode } from './runtime.js';
 import { Dataset } from './dataset.js';
 import { isDrawable, isImageLike, toInput } from './image.js';
 import { openStore } from './store.js';
@@ -19,14 +19,12 @@ export { WasmTricksError } from './errors.js';
 // Node's entry by a non-literal name: bundlers rewrite new URL('<literal>', import.meta.url)
 // into a copied asset, which only the browser branch below should get (as a bundled worker).
 const NODE_ENTRY = './worker-entry.js';
-// The same for Node's module, so browser builds neither bundle nor warn about it.
-const NODE_WORKERS = 'node:worker_threads';
 const isBlob = (v) => typeof Blob === 'function' && v instanceof Blob;
 
 /** A worker running worker-entry.js: a module Web Worker, or a Node worker_thread. */
 async function spawn() {
   if (isNode) {
-    const { Worker } = await import(/* @vite-ignore */ NODE_WORKERS);
+    const { Worker } = await importNode('node:worker_threads');
     return new Worker(new URL(NODE_ENTRY, import.meta.url));
   }
   argCheck(typeof Worker === 'function', 'WorkerTrainer: this environment has no Web Workers');
@@ -62,24 +60,35 @@ export class WorkerTrainer {
   #calls = new Map();
   #dataIds = new WeakMap();
   #ready;
+  #readyCallbacks;
+  #helloId = 0;
   #dead = null;
 
   /** @internal use WorkerTrainer.create(). */
   constructor(worker) {
     this.#worker = worker;
     this.#ready = new Promise((resolve, reject) => {
-      this._readyCallbacks = { resolve, reject };
+      this.#readyCallbacks = { resolve, reject };
     });
     listen(worker, (m) => this.#onMessage(m), (why) => this.#fail(why));
+    // The worker announces { ready } once it listens; a worker started earlier (handed to
+    // create or load) may have done so before we listened, so ask too: its reply to 'hello'
+    // arrives whenever we started listening. One of the two always reaches us (a hello sent
+    // before the worker listens can be dropped by browsers, but then its announcement is later).
+    this.#helloId = this.#next;
+    this.#call('hello').then(() => this.#readyCallbacks.resolve(), () => {});
   }
 
   /**
    * Starts a worker and builds the model and its trainer in it.
    * model: { name: 'student' | 'resnet8' ... 'resnet56' | 'resnet18', inputShape: [C, H, W],
    * numClasses, classNames?, seed? } or { spec } or { checkpoint: Uint8Array } (a checkpoint or
-   * a safetensors file); trainer: the options of wt.Trainer (a teacher as safetensors or
-   * checkpoint bytes); wasm: what init() takes (a URL, bytes or a compiled WebAssembly.Module);
-   * worker: a Worker already running worker-entry.js (bundlers that want to make it).
+   * a safetensors file; for the latter, the normalisation and class names in its __metadata__,
+   * as exportWeights writes them, are used unless given); trainer: the options of wt.Trainer (a
+   * teacher as safetensors or checkpoint bytes); without an optimizer or preset, SGD lr 0.01,
+   * momentum 0.9, weight decay 5e-4; wasm: what init() takes (a URL, bytes or a compiled
+   * WebAssembly.Module); worker: a Worker already running worker-entry.js (bundlers that want
+   * to make it), started at any time before.
    */
   static async create({ model, trainer, wasm, worker } = {}) {
     argCheck(model && typeof model === 'object', `WorkerTrainer.create: model must be an object, got ${describe(model)}`);
@@ -104,7 +113,9 @@ export class WorkerTrainer {
   /** Loads a run saved with save() or autosave from the IndexedDB store and starts a worker
       with it; fit(data, { resume: true }) continues from the saved step. opts: create()'s
       { trainer, wasm, worker } (trainer defaults to the saved options), { store, version } and
-      classNames (default: the saved ones; an imported weights file has none). */
+      classNames (default: the saved ones). An imported weights file has no trainer state: it
+      gets create()'s defaults (SGD, and the normalisation and class names of its __metadata__
+      when exportWeights wrote them). A worker given here may be started long before. */
   static async load(name, opts = {}) {
     argCheck(opts && typeof opts === 'object', 'WorkerTrainer.load: options must be an object');
     const { store: storeOpt, version, classNames, ...rest } = opts;
@@ -133,7 +144,8 @@ export class WorkerTrainer {
 
   #onMessage(m) {
     if (m?.ready) {
-      this._readyCallbacks.resolve();
+      this.#calls.delete(this.#helloId);
+      this.#readyCallbacks.resolve();
       return;
     }
     const call = this.#calls.get(m?.id);
@@ -155,7 +167,7 @@ export class WorkerTrainer {
     if (this.#dead) return;
     this.#dead = why;
     const err = new WasmTricksError('WT_ERR_STATE', `WorkerTrainer: ${why}`);
-    this._readyCallbacks.reject(err);
+    this.#readyCallbacks.reject(err);
     for (const c of this.#calls.values()) c.reject(err);
     this.#calls.clear();
   }
@@ -261,7 +273,9 @@ export class WorkerTrainer {
     this.#adopt(await this.#call('restore', { bytes }));
   }
 
-  /** The model's weights as a safetensors file (PyTorch state_dict names). */
+  /** The model's weights as a safetensors file (PyTorch state_dict names); its __metadata__
+      also holds the normalisation and class names (JSON strings 'normalization', 'classNames')
+      when the trainer has them, so create/load of the file alone predicts from pixels. */
   exportWeights() { return this.#call('exportWeights'); }
 
   /** Saves the checkpoint now under `name` in the IndexedDB store (opts.store: a store or its

@@ -10,21 +10,10 @@ import { lineChart, barChart } from './lib/chart.js';
 /** A worker for WorkerTrainer started from web/ (see worker-entry.js: offline needs it). */
 export const appWorker = () => new Worker(new URL('./worker-entry.js', import.meta.url), { type: 'module', name: 'wasmtricks' });
 
-/**
- * WorkerTrainer.load(name) with the app's worker: the run is read from the store first and the
- * worker started after. (A worker handed to WorkerTrainer.load starts before load() listens to
- * it, while IndexedDB is read, and its "ready" message can go unheard.) trainer: Trainer
- * options (default: the ones saved with the run).
- */
-export async function loadRun(store, name, trainer) {
-  const rec = await store.load(name);
-  const meta = rec.meta ?? {};
-  return WorkerTrainer.create({
-    model: { checkpoint: rec.checkpoint ?? rec.weights, ...(meta.classNames ? { classNames: meta.classNames } : {}) },
-    trainer: trainer ?? meta.trainer ?? undefined,
-    worker: appWorker(),
-  });
-}
+/** WorkerTrainer.load(name) from `store` with the app's worker. trainer: Trainer options
+    (default: the ones saved with the run; an imported weights file gets load()'s defaults). */
+export const loadRun = (store, name, trainer) =>
+  WorkerTrainer.load(name, { store, worker: appWorker(), ...(trainer ? { trainer } : {}) });
 
 /** The models on offer. `desc` gives WorkerTrainer.create's model option. */
 export const MODELS = Object.freeze({

@@ -3,8 +3,8 @@
 // the student CNN on generated stripes while a timer measures the main thread's largest gap,
 // predicts from canvases, a Blob, an ImageBitmap and ImageData, saves to IndexedDB and checks
 // the store (export/import, quota, corruption). interrupt: the same run with autosave, which the
-// test cuts short by reloading. reload: loads the saved runs, predicts again, resumes the
-// interrupted run to its end.
+// test cuts short by reloading. reload: loads the saved runs (into workers started before
+// load() listened), predicts again, resumes the interrupted run to its end.
 import { WorkerTrainer, image, openStore } from '../../js/worker.js';
 import { stripes, stripeRGBA, STRIPE_CLASSES } from './stripes.mjs';
 
@@ -14,6 +14,21 @@ const TRAINER = { optimizer: { name: 'sgd', lr: 0.02, momentum: 0.9 }, normalize
 const FIT = { epochs: 2, batchSize: 32 };
 const train = stripes(512, { seed: 1 });
 const held = stripes(128, { seed: 2 });
+
+/** A module worker running worker-entry.js that has announced itself before WorkerTrainer
+    listens, as an app's early-started worker has (load() used to hang on one). */
+async function announcedWorker() {
+  const w = new Worker(new URL('../../js/worker-entry.js', import.meta.url), { type: 'module' });
+  await new Promise((resolve) => {
+    const on = (ev) => {
+      if (!ev.data?.ready) return;
+      w.removeEventListener('message', on);
+      resolve();
+    };
+    w.addEventListener('message', on);
+  });
+  return w;
+}
 
 /** Four canvases, one stripe class each, at 48x48 (toInput shrinks them to 16x16). */
 function canvases() {
@@ -95,7 +110,8 @@ async function trainPhase() {
   const bp = big.getContext('2d').getImageData(0, 0, 32, 32).data;
   out.drawImageOk = big.width === 32 && bp[0] === stripeRGBA(1, 16)[0] && bp[4 * 2] === stripeRGBA(1, 16)[4];
 
-  out.weightsHash = await hex(await wt.exportWeights());
+  const weights = await wt.exportWeights();
+  out.weightsHash = await hex(weights);
   out.saved = await wt.save('stripes');
   await wt.terminate();
 
@@ -108,6 +124,13 @@ async function trainPhase() {
   const imported = await WorkerTrainer.load('stripes-imported', { trainer: TRAINER, classNames: STRIPE_CLASSES });
   out.importedPredictions = await Promise.all(cvs.map((cv) => imported.predict(cv, { topK: 4 })));
   await imported.terminate();
+  // exportWeights' file alone (its __metadata__ names the normalisation and classes), loaded
+  // with no options into a worker that announced itself before load() listened.
+  await store.save('stripes-weights', { weights });
+  const alone = await WorkerTrainer.load('stripes-weights', { worker: await announcedWorker() });
+  out.weightsAlone = { classNames: alone.classNames, predictions: await Promise.all(cvs.map((cv) => alone.predict(cv, { topK: 4 }))) };
+  await alone.terminate();
+  await store.delete('stripes-weights');
 
   // Quota: IndexedDB refusing a write is reported, and the store keeps working.
   const add = IDBObjectStore.prototype.add;
@@ -176,7 +199,7 @@ async function interruptPhase() {
 
 async function reloadPhase() {
   const out = {};
-  const wt = await WorkerTrainer.load('stripes');
+  const wt = await WorkerTrainer.load('stripes', { worker: await announcedWorker() });
   const cvs = canvases();
   out.first = await wt.predict(cvs[0], { topK: 4 });
   out.firstPredictionMs = performance.now();

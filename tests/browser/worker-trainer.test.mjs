@@ -4,7 +4,9 @@
 // stripes to well above chance while a 10 ms timer on the page never waits 100 ms, predicts
 // from canvases / Blob / ImageBitmap / ImageData, saves, and checks export/import, quota and
 // corruption reporting; a run is cut short by a reload and resumed from its autosave to the
-// same weights as the uninterrupted run; after a reload the saved run predicts identically.
+// same weights as the uninterrupted run; after a reload the saved run predicts identically
+// (loaded into a worker that announced itself before load() listened), and exportWeights' file
+// alone (no trainer options) predicts like the run.
 // Prints the time from page load to the first prediction. Skipped, visibly, only when
 // Chromium is absent outside CI.
 import test from 'node:test';
@@ -14,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cpus, loadavg } from 'node:os';
 import { startServer } from './server.mjs';
+import { STRIPE_CLASSES } from './stripes.mjs';
 
 const CHROMIUM = process.env.WT_CHROMIUM ?? '/usr/bin/chromium';
 const skip = !existsSync(CHROMIUM) && process.env.CI !== 'true'
@@ -84,6 +87,7 @@ test('WorkerTrainer in Chromium: responsive page, canvas predictions, IndexedDB 
     assert.ok(a.list.includes('stripes'));
     assert.equal(a.exportName, 'stripes.safetensors');
     assert.deepEqual(a.importedPredictions, a.predictions, 'imported weights predict like the saved run');
+    assert.deepEqual(a.weightsAlone, { classNames: [...STRIPE_CLASSES], predictions: a.predictions }, 'exportWeights\' file alone predicts like the run');
     assert.ok(a.quota.rejected && a.quota.ok, JSON.stringify(a.quota));
     assert.match(a.quota.message, /quota/);
     assert.ok(a.afterQuota > 0);

@@ -1,7 +1,8 @@
 // worker.test.mjs - WorkerTrainer in Node's worker_threads (wasmtricks/worker): training to well
 // above chance with progress records, the same weights as the in-thread Trainer, pause / predict
 // while paused / mid-epoch checkpoint / stop / resume in a new worker bit for bit, errors as
-// rejected WasmTricksErrors with the instance still usable; and image.js's pure-JS resampling.
+// rejected WasmTricksErrors with the instance still usable, workers handed over after they
+// announced themselves, weights files without trainer state; and image.js's pure-JS resampling.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { WorkerTrainer, image, WasmTricksError } from '../../js/worker.js';
@@ -47,12 +48,20 @@ test('WorkerTrainer trains in a worker_thread, with the in-thread Trainer\'s num
     assert.equal(top.length, 2);
     assert.equal(top[0].className, ['horizontal', 'vertical', 'diagonal', 'anti-diagonal'][top[0].label]);
 
-    // The same run in this thread: identical weights.
+    // The same run in this thread: identical weights (the exported file also names the
+    // normalisation and classes in its __metadata__).
     const api = await init();
     const model = api.models.studentCNN(MODEL);
     const t = new api.Trainer(model, TRAINER);
     await t.fit(api.data.fromArrays(train), FIT);
-    assert.deepEqual(await wt.exportWeights(), model.save());
+    const exported = await wt.exportWeights();
+    const back = api.models.load(exported);
+    assert.deepEqual(back.getParams(), model.getParams());
+    assert.deepEqual(back.save(), model.save());
+    const meta = header(exported).__metadata__;
+    assert.deepEqual(JSON.parse(meta.normalization), { mean: [...t.normalization.mean], std: [...t.normalization.std] });
+    assert.deepEqual(JSON.parse(meta.classNames), [...train.classNames]);
+    back.dispose();
     model.dispose();
   } finally {
     await wt.terminate();
@@ -125,6 +134,113 @@ test('errors reject with the engine\'s message and the worker stays usable', { t
     await wt.terminate();
   }
   await rejects(wt.evaluate(held), 'WT_ERR_STATE', /terminated/);
+});
+
+/** A safetensors file's header JSON. */
+function header(bytes) {
+  const n = new DataView(bytes.buffer, bytes.byteOffset).getUint32(0, true);
+  return JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n)));
+}
+
+/** bytes with __metadata__ replaced by meta (a test's hand-made weights file). */
+function withHeaderMeta(bytes, meta) {
+  const n = new DataView(bytes.buffer, bytes.byteOffset).getUint32(0, true);
+  const h = header(bytes);
+  h.__metadata__ = meta;
+  let json = JSON.stringify(h);
+  json += ' '.repeat((8 - (json.length % 8)) % 8);
+  const out = new Uint8Array(8 + json.length + bytes.length - 8 - n);
+  new DataView(out.buffer).setUint32(0, json.length, true);
+  out.set(new TextEncoder().encode(json), 8);
+  out.set(bytes.subarray(8 + n), 8 + json.length);
+  return out;
+}
+
+/** A worker_thread running worker-entry.js that has already announced itself (to a listener
+    that is not WorkerTrainer's), as a worker an app starts early and hands over later is. */
+async function announcedWorker() {
+  const { Worker } = await import('node:worker_threads');
+  const w = new Worker(new URL('../../js/worker-entry.js', import.meta.url));
+  await new Promise((resolve, reject) => {
+    w.on('message', (m) => m?.ready && resolve());
+    w.once('error', reject);
+  });
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  return w;
+}
+
+/** p, or a rejection after ms (a hang fails instead of stalling the suite). */
+const within = (p, ms, what) => Promise.race([p, new Promise((_, reject) => setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms).unref())]);
+
+test('create and load adopt a worker that announced itself before they listened', { timeout: 60_000 }, async () => {
+  // Before the handshake was also a reply, both hung waiting for an announcement already sent.
+  const workers = [await announcedWorker(), await announcedWorker()];
+  let a;
+  let b;
+  try {
+    a = await within(WorkerTrainer.create({ model: MODEL, trainer: TRAINER, worker: workers[0] }), 20_000, 'create');
+    await a.fit(stripes(64, { seed: 4 }), { batchSize: 32 });
+    const checkpoint = await a.checkpoint();
+    // A store whose load() takes a while (as IndexedDB does), handing over an announced worker.
+    const store = { save: async () => ({}), load: async () => {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      return { name: 'run', kind: 'checkpoint', checkpoint, meta: { trainer: TRAINER, classNames: [...train.classNames] } };
+    } };
+    b = await within(WorkerTrainer.load('run', { store, worker: workers[1] }), 20_000, 'load');
+    assert.deepEqual(b.classNames, [...train.classNames]);
+    const px = { data: held.images.subarray(0, 256), width: 16, height: 16 };
+    assert.deepEqual((await b.predict(px)).map((p) => p.probability), (await a.predict(px)).map((p) => p.probability));
+  } finally {
+    await Promise.all([a?.terminate(), b?.terminate(), ...workers.map((w) => w.terminate())]);
+  }
+});
+
+test('a weights file alone: default optimizer, normalisation and class names from its __metadata__, clear errors otherwise', { timeout: 90_000 }, async () => {
+  const a = await WorkerTrainer.create({ model: MODEL, trainer: TRAINER });
+  const opened = [a];
+  try {
+    await a.fit(train, { batchSize: 32 });
+    const weights = await a.exportWeights();
+    const px = { data: held.images.subarray(0, 256), width: 16, height: 16 };
+    const want = await a.predict(px, { topK: 4 });
+
+    // exportWeights' file, imported as a store record (no trainer options, no meta): it
+    // predicts from pixels as the original did, with its class names, and trains.
+    const store = { save: async () => ({}), load: async () => ({ name: 'w', kind: 'weights', weights, meta: { importedFrom: 'w.safetensors' } }) };
+    const b = await WorkerTrainer.load('w', { store });
+    opened.push(b);
+    assert.deepEqual(b.classNames, [...train.classNames]);
+    assert.deepEqual(await b.predict(px, { topK: 4 }), want);
+    assert.equal((await b.fit(stripes(64, { seed: 5 }), { batchSize: 32 })).steps, 2);
+
+    // Plain model.save() bytes (a spec, no normalisation or names): create works without
+    // trainer options; pixels need a normalisation, which the error names.
+    const api = await init();
+    const m = api.models.load(weights);
+    const plain = m.save();
+    m.dispose();
+    assert.equal(header(plain).__metadata__.normalization, undefined);
+    const c = await WorkerTrainer.create({ model: { checkpoint: plain } });
+    opened.push(c);
+    assert.equal(c.classNames, null);
+    await rejects(c.predict(px), 'WT_ERR_ARG', /no normalisation yet for pixels.*normalize: \{ mean, std \}/);
+    const norm = JSON.parse(header(weights).__metadata__.normalization);
+    const x = api.data.toFloat(held.images.subarray(0, 256), { shape: [1, 16, 16], mean: norm.mean, std: norm.std });
+    const [top] = await c.predict(x, { topK: 4 });
+    assert.deepEqual(top.map((t) => [t.label, t.probability]), want.map((t) => [t.label, t.probability]));
+    assert.equal(top[0].className, String(top[0].label));
+    const d = await WorkerTrainer.create({ model: { checkpoint: plain }, trainer: { normalize: norm } });
+    opened.push(d);
+    assert.deepEqual((await d.predict(px, { topK: 4 })).map((t) => t.probability), want.map((t) => t.probability));
+
+    // Metadata that does not fit the model is refused, naming the key.
+    await rejects(WorkerTrainer.create({ model: { checkpoint: withHeaderMeta(weights, { ...header(weights).__metadata__, classNames: '["a","b"]' }) } }),
+      'WT_ERR_FORMAT', /__metadata__\.classNames must be a JSON array of 4 strings/);
+    await rejects(WorkerTrainer.create({ model: { checkpoint: withHeaderMeta(weights, { ...header(weights).__metadata__, normalization: '{"mean":[0.5]}' }) } }),
+      'WT_ERR_FORMAT', /__metadata__\.normalization must be JSON \{ "mean"/);
+  } finally {
+    await Promise.all(opened.map((t) => t.terminate()));
+  }
 });
 
 test('image.toInputSync: area-average shrink, grayscale, cover crop and fill (pure JS)', () => {
