@@ -106,7 +106,7 @@ ${results.command}
 - **Model**: ${dataNote.model}; every configuration starts from the same weights for a given seed.
 - **Baseline**: ${dataNote.baseline}.
 - **Budget**: ${results.key.budget} min for the whole study, teacher included. Per run: ${p.limit} training images
-  (a seeded subset, the same for every run) x ${p.epochs} epochs = ${p.steps} optimizer steps of batch ${p.batchSize};
+  (a seeded subset, the same for every run) x ${p.epochs} epoch${p.epochs > 1 ? 's' : ''} = ${p.steps} optimizer steps of batch ${p.batchSize};
   test accuracy (the table) on ${p.test} test images${p.test < p.testSize ? ' (a fixed seeded subset)' : ' (the whole test set)'} at the end of each run;
   the curves evaluate a fixed seeded subset of ${p.curve} test images after every epoch.
 - **Seeds**: ${results.key.seeds} (1..${results.key.seeds}): weights, shuffle order, augmentation and batch-trick draws.
