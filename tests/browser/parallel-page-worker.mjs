@@ -1,4 +1,4 @@
-// parallel-worker-test.mjs - the module Web Worker side of the parallel browser test.
+// parallel-page-worker.mjs - the module Web Worker side of the parallel browser test. (Not named *-test.mjs: node --test would run it as a test file.)
 import { parallelSteps } from './parallel-steps.mjs';
 
 parallelSteps().then(
