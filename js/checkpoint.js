@@ -10,7 +10,7 @@
 // here: what the Trainer does with it (fit.js); IndexedDB (store.js uses encode/decode).
 
 import { WasmTricksError } from './errors.js';
-import { isNode } from './runtime.js';
+import { isNode, importNode } from './runtime.js';
 
 const MAGIC = 'WTCKPT01';
 const VERSION = 2;
@@ -124,7 +124,7 @@ export function decodeCheckpoint(bytes) {
 }
 
 async function fsMods() {
-  const [fs, path] = await Promise.all([import('node:fs'), import('node:path')]);
+  const [fs, path] = await Promise.all([importNode('node:fs'), importNode('node:path')]);
   return { fs, path };
 }
 
