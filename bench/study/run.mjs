@@ -6,7 +6,7 @@
 // run to <out>/<data>/results.json (atomically), and each run writes a checkpoint per epoch
 // under .cache/study/, so rerunning the same command continues where a study stopped. After
 // every run the README table and the two SVG charts are rewritten (report.mjs). Not part of the
-// package; not in the test run (bench/study/study.test.mjs tests its pure parts).
+// package; not in the test run (tests/js/study.test.mjs tests its pure parts).
 
 import { parseArgs } from 'node:util';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';

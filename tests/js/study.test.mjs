@@ -4,9 +4,9 @@
 // outputs of a small made-up result set. Training itself is exercised by the tiny runs.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { planStudy, studySeconds, DEFAULT_EPOCHS } from './plan.mjs';
-import { summarize, findings, readme, curvesSvg, deltasSvg, std } from './report.mjs';
-import { configurations, BATCH_SIZE } from './configs.mjs';
+import { planStudy, studySeconds, DEFAULT_EPOCHS } from '../../bench/study/plan.mjs';
+import { summarize, findings, readme, curvesSvg, deltasSvg, std } from '../../bench/study/report.mjs';
+import { configurations, BATCH_SIZE } from '../../bench/study/configs.mjs';
 
 const configs = configurations('fashion-mnist');
 const counts = { configs: configs.map((c) => ({ id: c.id, teacher: !!c.teacher })), seeds: 3, curve: 1000, test: 10000 };
