@@ -6,35 +6,18 @@
 // not CI.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { startServer } from './server.mjs';
+import { chromiumSkip, launchChromium } from './chromium.mjs';
 import { trainSteps } from './train-steps.mjs';
 
-const CHROMIUM = process.env.WT_CHROMIUM ?? '/usr/bin/chromium';
-const inCI = process.env.CI === 'true';
-const skip = !existsSync(CHROMIUM) && !inCI
-  ? `Chromium not found at ${CHROMIUM}: browser test SKIPPED (apt-get install chromium, or run scripts/setup.sh)`
-  : false;
-if (skip) console.log(skip);
+const skip = chromiumSkip('browser test');
 
 test('init() and training steps in the main thread and in a module Web Worker', { skip, timeout: 120_000 }, async () => {
-  const { chromium } = await import('playwright-core');
   const server = await startServer();
-  const profile = mkdtempSync(join(tmpdir(), 'wasmtricks-chromium-'));
-  let context;
-  const log = [];
+  let browser;
   try {
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    const page = context.pages()[0] ?? await context.newPage();
-    page.on('console', (m) => log.push(`console.${m.type()}: ${m.text()}`));
-    page.on('pageerror', (e) => log.push(`pageerror: ${e.message}`));
+    browser = await launchChromium();
+    const { page, log } = browser;
     await page.goto(`${server.url}tests/browser/index.html`);
     await page.waitForFunction(() => window.results !== undefined, null, { timeout: 90_000 });
     const results = await page.evaluate(() => window.results);
@@ -58,8 +41,7 @@ test('init() and training steps in the main thread and in a module Web Worker', 
     console.log(`web worker losses:  ${results.worker.losses.map((v) => v.toFixed(3)).join(' ')}`);
     console.log(`weight hashes (Node = page = worker): student ${node.hash}, resnet8 + mixup/cutmix ${node.rngHash}`);
   } finally {
-    await context?.close();
+    await browser?.close();
     await server.close();
-    rmSync(profile, { recursive: true, force: true });
   }
 });

@@ -5,39 +5,22 @@
 // when Chromium is absent and this is not CI (as browser.test.mjs).
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { startServer } from './server.mjs';
+import { chromiumSkip, launchChromium } from './chromium.mjs';
 
-const CHROMIUM = process.env.WT_CHROMIUM ?? '/usr/bin/chromium';
-const inCI = process.env.CI === 'true';
-const skip = !existsSync(CHROMIUM) && !inCI
-  ? `Chromium not found at ${CHROMIUM}: browser test SKIPPED (apt-get install chromium, or run scripts/setup.sh)`
-  : false;
-if (skip) console.log(skip);
+const skip = chromiumSkip('parallel browser test');
 
 // ?isolated: every response of that page load carries COOP/COEP (the page and what it loads
 // are same-origin, so require-corp admits them).
 const ISOLATION = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
 
 test('threads: 2 in Chromium (page and Web Worker; SharedArrayBuffer when isolated, transfer when not)', { skip, timeout: 180_000 }, async () => {
-  const { chromium } = await import('playwright-core');
   const isolatedServer = await startServer({ headers: () => ISOLATION });
   const plainServer = await startServer();
-  const profile = mkdtempSync(join(tmpdir(), 'wasmtricks-chromium-'));
-  let context;
-  const log = [];
+  let browser;
   try {
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    const page = context.pages()[0] ?? await context.newPage();
-    page.on('console', (m) => log.push(`console.${m.type()}: ${m.text()}`));
-    page.on('pageerror', (e) => log.push(`pageerror: ${e.message}`));
+    browser = await launchChromium();
+    const { page, log } = browser;
     for (const [server, isolated, mode] of [[isolatedServer, true, 'shared'], [plainServer, false, 'transfer']]) {
       await page.goto(`${server.url}tests/browser/parallel.html`);
       await page.waitForFunction(() => window.results !== undefined, null, { timeout: 120_000 });
@@ -54,9 +37,8 @@ test('threads: 2 in Chromium (page and Web Worker; SharedArrayBuffer when isolat
       }
     }
   } finally {
-    await context?.close();
+    await browser?.close();
     await isolatedServer.close();
     await plainServer.close();
-    rmSync(profile, { recursive: true, force: true });
   }
 });

@@ -4,50 +4,34 @@
 // (IndexedDB, the service worker and its cache survive reloads), a log of the page's console and
 // errors for assertion messages, drawing on a canvas with the mouse as a person does, and
 // screenshots into tests/browser/screenshots/ (git-ignored). Not a test file itself.
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer } from '../../scripts/serve.mjs';
+import { chromiumSkip, launchChromium } from './chromium.mjs';
 
-export const CHROMIUM = process.env.WT_CHROMIUM ?? '/usr/bin/chromium';
 export const SCREENSHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
 
 /** false, or why the browser tests cannot run (Chromium absent outside CI). */
-export const skip = !existsSync(CHROMIUM) && process.env.CI !== 'true'
-  ? `Chromium not found at ${CHROMIUM}: web app browser test SKIPPED (apt-get install chromium, or run scripts/setup.sh)`
-  : false;
+export const skip = chromiumSkip('web app browser test');
 
 /** Starts the server and Chromium; returns { server, context, page, log, close() }. */
 export async function openBrowser({ viewport = { width: 1280, height: 900 } } = {}) {
-  const { chromium } = await import('playwright-core');
   const server = await startServer();
-  const profile = mkdtempSync(join(tmpdir(), 'wasmtricks-web-'));
-  const log = [];
-  let context;
+  let browser;
   try {
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium({ viewport });
   } catch (e) {
     await server.close();
-    rmSync(profile, { recursive: true, force: true });
     throw e;
   }
-  const page = context.pages()[0] ?? await context.newPage();
-  page.on('console', (m) => log.push(`console.${m.type()}: ${m.text()}`));
-  page.on('pageerror', (e) => log.push(`pageerror: ${e.message}`));
+  const { context, page, log } = browser;
   return {
     server, context, page, log,
     url: (file) => `${server.url}${file}`,
     async close() {
-      await context.close().catch(() => {});
+      await browser.close();
       await server.close();
-      rmSync(profile, { recursive: true, force: true });
     },
   };
 }

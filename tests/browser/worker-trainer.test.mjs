@@ -11,18 +11,12 @@
 // Chromium is absent outside CI.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { cpus, loadavg } from 'node:os';
 import { startServer } from './server.mjs';
+import { chromiumSkip, launchChromium } from './chromium.mjs';
 import { STRIPE_CLASSES } from './stripes.mjs';
 
-const CHROMIUM = process.env.WT_CHROMIUM ?? '/usr/bin/chromium';
-const skip = !existsSync(CHROMIUM) && process.env.CI !== 'true'
-  ? `Chromium not found at ${CHROMIUM}: WorkerTrainer browser test SKIPPED (apt-get install chromium)`
-  : false;
-if (skip) console.log(skip);
+const skip = chromiumSkip('WorkerTrainer browser test');
 
 async function phase(page, server, name, log) {
   await page.goto(`${server.url}tests/browser/worker-trainer.html?phase=${name}`);
@@ -52,21 +46,11 @@ function assertResponsive(t, what) {
 }
 
 test('WorkerTrainer in Chromium: responsive page, canvas predictions, IndexedDB save / reload / resume', { skip, timeout: 400_000 }, async () => {
-  const { chromium } = await import('playwright-core');
   const server = await startServer();
-  const profile = mkdtempSync(join(tmpdir(), 'wasmtricks-worker-'));
-  const log = [];
-  let context;
+  let browser;
   try {
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    const page = context.pages()[0] ?? await context.newPage();
-    page.on('console', (m) => log.push(`console.${m.type()}: ${m.text()}`));
-    page.on('pageerror', (e) => log.push(`pageerror: ${e.message}`));
+    browser = await launchChromium();
+    const { page, log } = browser;
 
     const a = await phase(page, server, 'train', log);
     assert.equal(a.fit.stopped, false);
@@ -115,8 +99,7 @@ test('WorkerTrainer in Chromium: responsive page, canvas predictions, IndexedDB 
     console.log(`time to first prediction: ${a.firstPredictionMs.toFixed(0)} ms (fresh page, new model), ` +
       `${b.firstPredictionMs.toFixed(0)} ms (reloaded page, run loaded from IndexedDB); exported weights ${a.exportBytes} bytes`);
   } finally {
-    await context?.close();
+    await browser?.close();
     await server.close();
-    rmSync(profile, { recursive: true, force: true });
   }
 });
