@@ -123,6 +123,45 @@ export function decodeCheckpoint(bytes) {
   return { ...meta, model, moments: new Float32Array(m.buffer, 0, m.length / 4) };
 }
 
+/** True when bytes start with the checkpoint container's magic (else: a safetensors file). */
+export const isCheckpoint = (b) => b.length >= 8 && String.fromCharCode(...b.subarray(0, 8)) === MAGIC;
+
+/** A safetensors file's header: [JSON object, header bytes (with the 8-byte length)]. */
+export function safetensorsHeader(bytes, what) {
+  const bad = (m) => new WasmTricksError('WT_ERR_FORMAT', `${what}: not a safetensors file: ${m}`);
+  if (bytes.length < 8) throw bad(`${bytes.length} bytes`);
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const n = dv.getUint32(0, true) + dv.getUint32(4, true) * 2 ** 32;
+  if (8 + n > bytes.length) throw bad(`the header claims ${n} bytes, the file has ${bytes.length - 8} after it`);
+  let h;
+  try {
+    h = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n)));
+  } catch (e) {
+    throw bad(`the header is not JSON (${e.message})`);
+  }
+  if (!h || typeof h !== 'object' || Array.isArray(h)) throw bad('the header is not a JSON object');
+  return [h, 8 + n];
+}
+
+/** A model's safetensors bytes with the run's normalisation and class names added to
+    __metadata__ (JSON strings), so the file alone predicts from pixels; tensors unchanged. */
+export function weightsFile(bytes, { normalization, classNames } = {}) {
+  const extra = {};
+  if (normalization) extra.normalization = JSON.stringify({ mean: [...normalization.mean], std: [...normalization.std] });
+  if (classNames) extra.classNames = JSON.stringify([...classNames]);
+  if (!Object.keys(extra).length) return bytes;
+  const [h, end] = safetensorsHeader(bytes, 'weightsFile');
+  h.__metadata__ = { ...(h.__metadata__ ?? {}), ...extra };
+  const json = new TextEncoder().encode(JSON.stringify(h));
+  const padded = Math.ceil(json.length / 8) * 8;
+  const out = new Uint8Array(8 + padded + bytes.length - end);
+  new DataView(out.buffer).setUint32(0, padded, true);
+  out.set(json, 8);
+  out.fill(0x20, 8 + json.length, 8 + padded);
+  out.set(bytes.subarray(end), 8 + padded);
+  return out;
+}
+
 async function fsMods() {
   const [fs, path] = await Promise.all([importNode('node:fs'), importNode('node:path')]);
   return { fs, path };

@@ -8,14 +8,11 @@
 // format. Not here: making checkpoints (trainer.js, fit.js), the worker (worker.js).
 
 import { WasmTricksError, argCheck, describe } from './errors.js';
-import { decodeCheckpoint } from './checkpoint.js';
+import { decodeCheckpoint, isCheckpoint, weightsFile } from './checkpoint.js';
 
 const VERSION = 1;
 const RUNS = 'runs';
 const BLOBS = 'versions';
-const MAGIC = 'WTCKPT01';
-
-const isCheckpoint = (b) => b.length >= 8 && String.fromCharCode(...b.subarray(0, 8)) === MAGIC;
 
 /** A WasmTricksError for an IndexedDB failure: quota errors get their own code. */
 function dbError(what, e) {
@@ -192,11 +189,13 @@ export async function openStore({ name = 'wasmtricks', indexedDB = globalThis.in
     });
   }
 
-  /** The run's model weights as a safetensors file (a File named <name>.safetensors where File
-      exists, else a Blob). */
+  /** The run's model weights as a safetensors file carrying the run's normalisation and class
+      names (a File named <name>.safetensors where File exists, else a Blob). */
   async function exportFile(runName) {
     const r = await load(runName);
-    const st = r.kind === 'checkpoint' ? decodeCheckpoint(r.checkpoint).model : r.weights;
+    // A checkpoint's weights carry its normalisation and class names (as exportWeights' do).
+    const ck = r.kind === 'checkpoint' ? decodeCheckpoint(r.checkpoint) : null;
+    const st = ck ? weightsFile(ck.model, ck) : r.weights;
     const type = 'application/octet-stream';
     return typeof File === 'function' ? new File([st], `${runName}.safetensors`, { type }) : new Blob([st], { type });
   }

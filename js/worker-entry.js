@@ -10,7 +10,7 @@
 
 import { init } from './index.js';
 import { isNode, importNode } from './runtime.js';
-import { decodeCheckpoint } from './checkpoint.js';
+import { decodeCheckpoint, isCheckpoint, safetensorsHeader, weightsFile } from './checkpoint.js';
 import { WasmTricksError, argCheck, describe } from './errors.js';
 import { openStore } from './store.js';
 
@@ -47,25 +47,6 @@ function makeTrainer() {
   return t;
 }
 
-const isCheckpoint = (b) => b.length >= 8 && String.fromCharCode(...b.subarray(0, 8)) === 'WTCKPT01';
-
-/** A safetensors file's header: [JSON object, header bytes (with the 8-byte length)]. */
-function safetensorsHeader(bytes, what) {
-  const bad = (m) => new WasmTricksError('WT_ERR_FORMAT', `${what}: not a safetensors file: ${m}`);
-  if (bytes.length < 8) throw bad(`${bytes.length} bytes`);
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const n = dv.getUint32(0, true) + dv.getUint32(4, true) * 2 ** 32;
-  if (8 + n > bytes.length) throw bad(`the header claims ${n} bytes, the file has ${bytes.length - 8} after it`);
-  let h;
-  try {
-    h = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n)));
-  } catch (e) {
-    throw bad(`the header is not JSON (${e.message})`);
-  }
-  if (!h || typeof h !== 'object' || Array.isArray(h)) throw bad('the header is not a JSON object');
-  return [h, 8 + n];
-}
-
 /** The normalisation and class names a weights file's __metadata__ holds ({ normalization?,
     classNames? }, JSON strings as exportWeights writes them), checked against the model. */
 function weightsMetadata(bytes, numClasses) {
@@ -90,20 +71,6 @@ function weightsMetadata(bytes, numClasses) {
     'JSON { "mean": [...], "std": [...] } (one number per channel, std > 0)');
   field('classNames', (v) => Array.isArray(v) && v.length === numClasses && v.every((x) => typeof x === 'string'),
     `a JSON array of ${numClasses} strings (one per class of the model)`);
-  return out;
-}
-
-/** Safetensors bytes with `extra` (string values) merged into __metadata__; tensors unchanged. */
-function withMetadata(bytes, extra) {
-  const [h, end] = safetensorsHeader(bytes, 'exportWeights');
-  h.__metadata__ = { ...(h.__metadata__ ?? {}), ...extra };
-  const json = new TextEncoder().encode(JSON.stringify(h));
-  const padded = Math.ceil(json.length / 8) * 8;
-  const out = new Uint8Array(8 + padded + bytes.length - end);
-  new DataView(out.buffer).setUint32(0, padded, true);
-  out.set(json, 8);
-  out.fill(0x20, 8 + json.length, 8 + padded);
-  out.set(bytes.subarray(end), 8 + padded);
   return out;
 }
 
@@ -308,12 +275,7 @@ const ops = {
   },
 
   exportWeights() {
-    // The normalisation and class names ride along, so the file alone predicts from pixels.
-    const extra = {};
-    if (trainer.normalization) extra.normalization = JSON.stringify({ mean: [...trainer.normalization.mean], std: [...trainer.normalization.std] });
-    if (trainer.classNames) extra.classNames = JSON.stringify([...trainer.classNames]);
-    const bytes = model.save();
-    return transfer(Object.keys(extra).length ? withMetadata(bytes, extra) : bytes);
+    return transfer(weightsFile(model.save(), trainer));
   },
 
   hello() {
