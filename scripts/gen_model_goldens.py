@@ -8,9 +8,13 @@ so the header holds only the model's outputs: the loss and accuracy of three SGD
 logits after them. Nothing here is produced by wasmtricks.
 """
 import math
+import os
+import sys
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'examples', 'pytorch'))
+from wt_models import StudentCNN  # noqa: E402  (the one PyTorch definition of the student)
 
 torch.set_default_dtype(torch.float32)
 N, C, H, W, K = 4, 3, 6, 6, 5
@@ -25,27 +29,12 @@ def input_value(i):   # i: index in the flat (N,C,H,W) input
     return math.cos(1.3 * i) + 0.25 * math.sin(0.11 * i)
 
 
-class Student(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.conv1 = nn.Conv2d(C, 32, 3, padding=1)
-        self.conv2 = nn.Conv2d(32, 64, 3, padding=1)
-        self.fc1 = nn.Linear(64 * (H // 2) * (W // 2), 128)
-        self.fc2 = nn.Linear(128, K)
-
-    def forward(self, x):
-        x = F.relu(self.conv1(x))
-        x = F.max_pool2d(F.relu(self.conv2(x)), 2)
-        x = F.relu(self.fc1(torch.flatten(x, 1)))
-        return self.fc2(x)
-
-
 def teacher_value(i):  # the teacher's parameters, another closed formula
     return 0.04 * math.cos(0.3 * i + 0.1)
 
 
 def make(value):
-    m = Student()
+    m = StudentCNN(C, H, W, K)
     offset = 0
     with torch.no_grad():
         for p in m.parameters():   # state_dict order: conv1.w, conv1.b, conv2.w, ...
