@@ -2,7 +2,7 @@
 // in one run on one machine, single thread (Node 20):
 //   1. GEMM GFLOP/s (square 256/512/1024 and the student CNN's products) over the measured wasm
 //      SIMD multiply+add peak (bench_gemm.c, built here with emcc against build/wasm);
-//   2. the student CNN (batch 64, SGD momentum) on 28x28x1 and 32x32x3: training images/s
+//   2. the student CNN (batch 64, SGD momentum) on 28x28x1 and 32x32x3, and ResNet-8 on 32x32x3: training images/s
 //      (forward + backward + update: Trainer.step) and inference images/s (Model.forward),
 //      through the npm package's own JS API and dist/wasmtricks.wasm;
 //   3. the same model in TensorFlow.js (devDependencies): pure-JS cpu backend training and
@@ -40,6 +40,12 @@ const baselineWasm = option('--baseline', null);
 const tfjsTrainBatch = Number(option('--tfjs-train-batch', 4));
 const BATCH = 64;
 const SHAPES = [[1, 28, 28], [3, 32, 32]];
+// Section 2's models: the student CNN on both shapes (keys '1x28x28', '3x32x32', compared with
+// TensorFlow.js in section 3) and the CIFAR ResNet-8 the CLI's CIFAR-10 runs train.
+const ENGINE_MODELS = [
+  ...SHAPES.map((shape) => ({ key: shape.join('x'), shape, make: (wt) => wt.models.studentCNN({ inputShape: shape, numClasses: CLASSES, seed: 1 }) })),
+  { key: 'resnet8-3x32x32', shape: [3, 32, 32], make: (wt) => wt.models.resnet({ depth: 8, inputShape: [3, 32, 32], numClasses: CLASSES, seed: 1 }) },
+];
 const CLASSES = 10;
 
 const median = (v) => {
@@ -111,11 +117,10 @@ async function engineSetups(wasmPaths) {
 async function benchEngine(setups) {
   const reps = quick ? 3 : 7, steps = quick ? 2 : 3;
   const results = {};
-  for (const shape of SHAPES) {
-    const key = shape.join('x');
+  for (const { key, shape, make } of ENGINE_MODELS) {
     const { x, y } = randomBatch(shape, BATCH, 1);
     const runs = setups.map(({ label, wt }) => {
-      const model = wt.models.studentCNN({ inputShape: shape, numClasses: CLASSES, seed: 1 });
+      const model = make(wt);
       const trainer = new wt.Trainer(model, { optimizer: { name: 'sgd', lr: 0.01, momentum: 0.9 } });
       // warm up: plans the activations and lets V8 tier the hot functions up
       for (let i = 0; i < 3; i++) trainer.step(x, y);
@@ -170,13 +175,12 @@ async function main() {
     log(`peak (f32x4 mul+add loop, median): ${fmt(g.peak_gflops, 2)} GFLOP/s; kernel ${g.kernel}`);
   }
 
-  log('\n== 2. student CNN, batch 64, one thread: wasmtricks (dist/wasmtricks.wasm)');
+  log('\n== 2. student CNN and ResNet-8, batch 64, one thread: wasmtricks (dist/wasmtricks.wasm)');
   const wasmPaths = [['wasmtricks', null]];
   if (baselineWasm) wasmPaths.push(['baseline', baselineWasm]);
   const setups = await engineSetups(wasmPaths);
   results.engine = { kernel: setups[0].wt.kernelName, ...(await benchEngine(setups)) };
-  for (const shape of SHAPES) {
-    const key = shape.join('x');
+  for (const { key } of ENGINE_MODELS) {
     for (const [label, r] of Object.entries(results.engine[key])) {
       log(`  ${key.padEnd(8)} ${label.padEnd(10)} train ${fmt(r.train_images_per_s).padStart(7)} images/s   ` +
           `inference ${fmt(r.infer_images_per_s).padStart(7)} images/s   memory growth ${r.wasm_memory_growth_bytes} B`);

@@ -57,6 +57,27 @@ typedef void (*wt_f32_rowsum_fn)(size_t rows, size_t cols, const float *x, size_
 typedef void (*wt_f32_maxpool2x2_fn)(size_t planes, size_t H, size_t W, const float *x, float *y,
                                      int32_t *argmax);
 
+/* The direct stride-1 convolution kernels (conv2d.c): a KxK stride-1 conv over a zero-padded
+   input is a GEMM whose B rows are shifted rows of that input, so no im2col is built: row k =
+   (c*KH + kh)*KW + kw of B starts at b + off[k] (off[k] = c*Hp*Wp + kh*Wp + kw, precomputed).
+   conv_rows: c[i*ldc + j] = (accumulate ? c[i*ldc + j] : 0) + sum_{k < kc} a[k*4 + i] * b[off[k] + j]
+              for i < mr (1..4), j < nc (1..8); a: 4-row panel, k-major (rows past mr unused).
+              The sum runs over k in order from 0, then adds to c (the ppmm kernels' rounding).
+              The SIMD kernel loads 8 floats at b + off[k] whatever nc: the caller keeps them
+              readable (their values never reach c). Forward: b = the padded input at (oh, ow0);
+              input gradient: b = the padded output gradient, a = the flipped, transposed weight.
+   conv_dw:   dw[i*ldw + j] += sum_{r < rows} sum_{q < cols} dy[i*ldy + r*dy_row + q] *
+                                                             x[off[j] + r*x_row + q]
+              for i < mr (1..4), j < nj (1..2): a 4 x 2 tile of the weight gradient, dot
+              products along output rows. Twins differ by reassociation (the SIMD sum keeps four
+              lanes). Reads exactly the elements named (no over-read). */
+typedef void (*wt_f32_conv_rows_fn)(size_t mr, size_t nc, size_t kc, const float *a,
+                                    const float *b, const int32_t *off, float *c, size_t ldc,
+                                    int accumulate);
+typedef void (*wt_f32_conv_dw_fn)(size_t mr, size_t nj, size_t rows, size_t cols,
+                                  const float *dy, size_t ldy, size_t dy_row, const float *x,
+                                  const int32_t *off, size_t x_row, float *dw, size_t ldw);
+
 void wt_f32_relu_ukernel__scalar(size_t n, const float *x, float *y);
 void wt_f32_relu_ukernel__wasmsimd(size_t n, const float *x, float *y);
 void wt_f32_relu_grad_ukernel__scalar(size_t n, const float *y, const float *dy, float *dx);
@@ -73,6 +94,20 @@ void wt_f32_maxpool2x2_ukernel__scalar(size_t planes, size_t H, size_t W, const 
                                        float *y, int32_t *argmax);
 void wt_f32_maxpool2x2_ukernel__wasmsimd(size_t planes, size_t H, size_t W, const float *x,
                                          float *y, int32_t *argmax);
+void wt_f32_conv_rows_ukernel_4x8__scalar(size_t mr, size_t nc, size_t kc, const float *a,
+                                          const float *b, const int32_t *off, float *c,
+                                          size_t ldc, int accumulate);
+void wt_f32_conv_rows_ukernel_4x8__wasmsimd(size_t mr, size_t nc, size_t kc, const float *a,
+                                            const float *b, const int32_t *off, float *c,
+                                            size_t ldc, int accumulate);
+void wt_f32_conv_dw_ukernel_4x2__scalar(size_t mr, size_t nj, size_t rows, size_t cols,
+                                        const float *dy, size_t ldy, size_t dy_row,
+                                        const float *x, const int32_t *off, size_t x_row,
+                                        float *dw, size_t ldw);
+void wt_f32_conv_dw_ukernel_4x2__wasmsimd(size_t mr, size_t nj, size_t rows, size_t cols,
+                                          const float *dy, size_t ldy, size_t dy_row,
+                                          const float *x, const int32_t *off, size_t x_row,
+                                          float *dw, size_t ldw);
 
 typedef struct wt_kernels {
   wt_f32_gemm_ukernel_fn f32_gemm;
@@ -86,6 +121,8 @@ typedef struct wt_kernels {
   wt_f32_rowbias_fn f32_rowbias;
   wt_f32_rowsum_fn f32_rowsum;
   wt_f32_maxpool2x2_fn f32_maxpool2x2;
+  wt_f32_conv_rows_fn f32_conv_rows;
+  wt_f32_conv_dw_fn f32_conv_dw;
 } wt_kernels;
 
 /* Picks the fastest kernels this build has (SIMD when compiled with it), or the scalar twins. */

@@ -1,6 +1,16 @@
-/* conv2d.c - 2-d convolution as torch.nn.Conv2d (zero padding, groups = 1, no dilation):
-   im2col per sample and per chunk of output positions (sized for L2), then GEMMs through ctx->k. Backward recomputes im2col from x, so the
-   layer keeps no cache. Not here: groups, dilation, other padding modes, transposed conv. */
+/* conv2d.c - 2-d convolution as torch.nn.Conv2d (zero padding, groups = 1, no dilation), three
+   ways, by shape:
+   - 1x1 stride 1 unpadded: a plain GEMM on x.
+   - stride 1 with padding < kernel (the 3x3 convs of the student CNN and of ResNets): direct.
+     Each sample is copied into a zero-padded plane stack once; the kernels ctx->k.f32_conv_rows
+     (forward, and the input gradient as the stride-1 conv of the padded dy with the flipped,
+     transposed weight) and ctx->k.f32_conv_dw (weight gradient) read its shifted rows through an
+     offset table, so no im2col matrix is written, packed or scattered back (that was 30% of a
+     ResNet-8 step).
+   - anything else (stride 2): im2col per sample and per chunk of output positions (sized for
+     L2), then GEMMs through ctx->k.
+   Backward recomputes from x, so the layer keeps no cache. Not here: groups, dilation, other
+   padding modes, transposed conv. */
 #include <math.h>
 #include <string.h>
 
@@ -13,6 +23,47 @@ static size_t round4(size_t v) { return (v + 3) / 4 * 4; }
 static bool is_pointwise(const wt_conv2d *l) {
   return l->KH == 1 && l->KW == 1 && l->stride_h == 1 && l->stride_w == 1 && l->pad_h == 0 &&
          l->pad_w == 0;
+}
+
+/* Stride 1 and padding smaller than the kernel: the direct kernels (the input gradient's own
+   padding, KH - 1 - pad_h, must not be negative). */
+static bool is_direct(const wt_conv2d *l) {
+  return !is_pointwise(l) && l->stride_h == 1 && l->stride_w == 1 && l->pad_h < l->KH &&
+         l->pad_w < l->KW;
+}
+
+/* The direct path's workspace, in floats from the workspace start, each block a multiple of 4
+   floats: xp (C, H + 2 pad_h, W + 2 pad_w) + 8 (the 8-float loads of conv_rows past the last
+   row), dyp (OC, OH + 2 qh, OW + 2 qw) + 8 with q = K - 1 - pad, the packed weight (OC rounded
+   up to 4 rows of K), the packed flipped transpose (C rounded up to 4 rows of OC*KH*KW), and the
+   two offset tables (int32). */
+typedef struct direct_layout {
+  size_t Hp, Wp, Hq, Wq;                          /* padded x and padded dy planes */
+  size_t xp, dyp, wpack, wtpack, off, offt, total; /* offsets (floats) and total */
+} direct_layout;
+
+static bool direct_layout_of(const wt_conv2d *l, int64_t OH, int64_t OW, direct_layout *d) {
+  const size_t C = (size_t)l->C, OC = (size_t)l->OC, KH = (size_t)l->KH, KW = (size_t)l->KW;
+  d->Hp = (size_t)(l->H + 2 * l->pad_h), d->Wp = (size_t)(l->W + 2 * l->pad_w);
+  d->Hq = (size_t)OH + 2 * (KH - 1 - (size_t)l->pad_h);
+  d->Wq = (size_t)OW + 2 * (KW - 1 - (size_t)l->pad_w);
+  size_t K, KT, xp, dyp, wp, wtp, t1, t2; /* every product checked: 32-bit size_t in wasm */
+  if (!wt__mul_ok(C * KH, KW, &K) || !wt__mul_ok(OC * KH, KW, &KT) ||  /* check_hyper bounds C*KH */
+      !wt__mul_ok(C, d->Hp, &t1) || !wt__mul_ok(t1, d->Wp, &xp) ||
+      !wt__mul_ok(OC, d->Hq, &t2) || !wt__mul_ok(t2, d->Wq, &dyp) ||
+      !wt__mul_ok(round4(OC), K, &wp) || !wt__mul_ok(round4(C), KT, &wtp))
+    return false;
+  if (xp > INT32_MAX - 16 || dyp > INT32_MAX - 16) return false; /* int32 offset tables */
+  const size_t sz[6] = {xp + 8, dyp + 8, wp, wtp, K, KT};
+  size_t *at[6] = {&d->xp, &d->dyp, &d->wpack, &d->wtpack, &d->off, &d->offt};
+  size_t o = 0;
+  for (int i = 0; i < 6; i++) {
+    *at[i] = o;
+    if (sz[i] > SIZE_MAX / 8 - o) return false;
+    o += round4(sz[i]);
+  }
+  d->total = o;
+  return true;
 }
 
 /* Validates the hyperparameters and N, and computes the output extent (OH, OW). */
@@ -52,6 +103,12 @@ static size_t chunk_cols(size_t K, size_t P) {
    (forward, dW, dcol). */
 static bool workspace_floats(const wt_ctx *ctx, const wt_conv2d *l, int64_t OH, int64_t OW,
                              size_t *out) {
+  if (is_direct(l)) {
+    direct_layout d;
+    if (!direct_layout_of(l, OH, OW, &d)) return false;
+    *out = d.total;
+    return true;
+  }
   const size_t OCs = (size_t)l->OC, K = (size_t)(l->C * l->KH * l->KW);
   size_t P = (size_t)(OH * OW);
   if (!is_pointwise(l)) P = chunk_cols(K, P); /* K * P fits size_t: checked by check_hyper */
@@ -73,9 +130,10 @@ static bool workspace_floats(const wt_ctx *ctx, const wt_conv2d *l, int64_t OH, 
 
 /* x: (N,C,H,W) -> out: (N,OC,OH,OW) with OH = floor((H + 2*pad_h - KH) / stride_h) + 1 (and
    OW likewise), filled into l->OH, l->OW. param_floats = OC*C*KH*KW + OC (weight, then bias,
-   counted even when the bias will be NULL). cache_bytes = 0. workspace_bytes: a chunk of
-   im2col and of its gradient, (C*KH*KW, chunk of OH*OW) floats each, plus the GEMM packing
-   scratch. */
+   counted even when the bias will be NULL). cache_bytes = 0. workspace_bytes: direct path, the
+   padded planes of one sample's x and dy plus the packed weights (direct_layout_of); else a
+   chunk of im2col and of its gradient, (C*KH*KW, chunk of OH*OW) floats each, plus the GEMM
+   packing scratch. */
 wt_status wt_conv2d_sizes(wt_ctx *ctx, wt_conv2d *l, int64_t N, wt_layer_sizes *out) {
   if (!ctx) return WT_ERR_ARG;
   if (!out) return WT_FAIL(ctx, WT_ERR_ARG, "out is NULL");
@@ -185,6 +243,119 @@ static void col2im_add(const wt_conv2d *l, const float *dcol, int64_t p0, int64_
       }
 }
 
+/* ---- the direct path (is_direct) ---- */
+
+/* src: planes of (H, W) -> dst: planes of (Hd, Wd), the source at row t, column t2 of each;
+   the border of dst is left as it is (zeroed once per call). */
+static void pad_planes(size_t planes, size_t H, size_t W, const float *src, size_t Hd, size_t Wd,
+                       size_t t, size_t t2, float *dst) {
+  for (size_t p = 0; p < planes; p++)
+    for (size_t h = 0; h < H; h++)
+      memcpy(dst + (p * Hd + t + h) * Wd + t2, src + (p * H + h) * W, W * sizeof(float));
+}
+
+/* Packs rows r of a (rows, K) matrix, read as m(r, k), into 4-row k-major panels:
+   pack[(r / 4) * 4K + k*4 + r % 4]; rows past `rows` in the last panel are zero. */
+#define PACK4(pack, rows, K, m)                                                    \
+  do {                                                                             \
+    for (size_t r0 = 0; r0 < (rows); r0 += 4)                                      \
+      for (size_t k = 0; k < (K); k++)                                             \
+        for (size_t i = 0; i < 4; i++) {                                           \
+          const size_t r = r0 + i;                                                 \
+          (pack)[r0 * (K) + k * 4 + i] = r < (rows) ? (m) : 0.0f;                  \
+        }                                                                          \
+  } while (0)
+
+/* Per 4 rows of out (OCo channels of Ho x Wo planes): out[o, h, w0..w0+7] from
+   conv_rows over the padded input `in` (row stride Win), kc rows found through off. */
+static void direct_rows(const wt_kernels *k, size_t OCo, size_t Ho, size_t Wo, size_t kc,
+                        const float *pack, const float *in, size_t Win, const int32_t *off,
+                        float *out, int accumulate) {
+  const size_t P = Ho * Wo;
+  for (size_t o0 = 0; o0 < OCo; o0 += 4) {
+    const size_t mr = OCo - o0 < 4 ? OCo - o0 : 4;
+    const float *a = pack + o0 * kc;
+    for (size_t h = 0; h < Ho; h++)
+      for (size_t w0 = 0; w0 < Wo; w0 += 8) {
+        const size_t nc = Wo - w0 < 8 ? Wo - w0 : 8;
+        k->f32_conv_rows(mr, nc, kc, a, in + h * Win + w0, off, out + o0 * P + h * Wo + w0, P,
+                         accumulate);
+      }
+  }
+}
+
+static void direct_forward(const wt_ctx *ctx, const wt_conv2d *l, int64_t N, const float *x,
+                           float *y, float *ws) {
+  direct_layout d;
+  direct_layout_of(l, l->OH, l->OW, &d); /* succeeded in wt_conv2d_sizes */
+  const size_t C = (size_t)l->C, OC = (size_t)l->OC, KH = (size_t)l->KH, KW = (size_t)l->KW;
+  const size_t K = C * KH * KW, OH = (size_t)l->OH, OW = (size_t)l->OW, P = OH * OW;
+  const size_t H = (size_t)l->H, W = (size_t)l->W, in = C * H * W;
+  float *xp = ws + d.xp, *pack = ws + d.wpack;
+  int32_t *off = (int32_t *)(ws + d.off);
+  for (size_t c = 0; c < C; c++)
+    for (size_t kh = 0; kh < KH; kh++)
+      for (size_t kw = 0; kw < KW; kw++)
+        off[(c * KH + kh) * KW + kw] = (int32_t)((c * d.Hp + kh) * d.Wp + kw);
+  PACK4(pack, OC, K, l->weight[r * K + k]);
+  memset(xp, 0, (C * d.Hp * d.Wp + 8) * sizeof(float));
+  for (int64_t n = 0; n < N; n++) {
+    float *yn = y + (size_t)n * OC * P;
+    pad_planes(C, H, W, x + (size_t)n * in, d.Hp, d.Wp, (size_t)l->pad_h, (size_t)l->pad_w, xp);
+    direct_rows(&ctx->k, OC, OH, OW, K, pack, xp, d.Wp, off, yn, 0);
+    if (l->bias) ctx->k.f32_rowbias(OC, P, l->bias, yn, P);
+  }
+}
+
+/* dweight[o, k] += sum_p dy[o, p] xp[off[k] + p] (conv_dw), and dx += the stride-1 conv of dy
+   padded by q = K - 1 - pad with W'[c, o, kh, kw] = W[o, c, KH-1-kh, KW-1-kw]. */
+static void direct_backward(const wt_ctx *ctx, const wt_conv2d *l, int64_t N, const float *x,
+                            const float *dy, float *dx, float *ws) {
+  direct_layout d;
+  direct_layout_of(l, l->OH, l->OW, &d);
+  const size_t C = (size_t)l->C, OC = (size_t)l->OC, KH = (size_t)l->KH, KW = (size_t)l->KW;
+  const size_t K = C * KH * KW, KT = OC * KH * KW, OH = (size_t)l->OH, OW = (size_t)l->OW;
+  const size_t P = OH * OW, H = (size_t)l->H, W = (size_t)l->W, in = C * H * W;
+  float *xp = ws + d.xp, *dyp = ws + d.dyp, *packt = ws + d.wtpack;
+  int32_t *off = (int32_t *)(ws + d.off), *offt = (int32_t *)(ws + d.offt);
+  if (l->dweight) {
+    for (size_t c = 0; c < C; c++)
+      for (size_t kh = 0; kh < KH; kh++)
+        for (size_t kw = 0; kw < KW; kw++)
+          off[(c * KH + kh) * KW + kw] = (int32_t)((c * d.Hp + kh) * d.Wp + kw);
+    memset(xp, 0, (C * d.Hp * d.Wp + 8) * sizeof(float));
+  }
+  if (dx) {
+    for (size_t o = 0; o < OC; o++)
+      for (size_t kh = 0; kh < KH; kh++)
+        for (size_t kw = 0; kw < KW; kw++)
+          offt[(o * KH + kh) * KW + kw] = (int32_t)((o * d.Hq + kh) * d.Wq + kw);
+    /* row c, column (o*KH + kh)*KW + kw of W' */
+    PACK4(packt, C, KT,
+          l->weight[((k / (KH * KW)) * C + r) * KH * KW + (KH - 1 - k / KW % KH) * KW +
+                    (KW - 1 - k % KW)]);
+    memset(dyp, 0, (OC * d.Hq * d.Wq + 8) * sizeof(float));
+  }
+  for (int64_t n = 0; n < N; n++) {
+    const float *dyn = dy + (size_t)n * OC * P;
+    if (l->dbias) ctx->k.f32_rowsum(OC, P, dyn, P, l->dbias);
+    if (l->dweight) {
+      pad_planes(C, H, W, x + (size_t)n * in, d.Hp, d.Wp, (size_t)l->pad_h, (size_t)l->pad_w, xp);
+      for (size_t o0 = 0; o0 < OC; o0 += 4) {
+        const size_t mr = OC - o0 < 4 ? OC - o0 : 4;
+        for (size_t k0 = 0; k0 < K; k0 += 2)
+          ctx->k.f32_conv_dw(mr, K - k0 < 2 ? K - k0 : 2, OH, OW, dyn + o0 * P, P, OW, xp,
+                             off + k0, d.Wp, l->dweight + o0 * K + k0, K);
+      }
+    }
+    if (dx) {
+      pad_planes(OC, OH, OW, dyn, d.Hq, d.Wq, KH - 1 - (size_t)l->pad_h,
+                 KW - 1 - (size_t)l->pad_w, dyp);
+      direct_rows(&ctx->k, C, H, W, KT, packt, dyp, d.Wq, offt, dx + (size_t)n * in, 1);
+    }
+  }
+}
+
 /* x: (N,C,H,W), y: (N,OC,OH,OW), weight: (OC,C,KH,KW) seen as W[OC,K] with K = C*KH*KW,
    bias: (OC) or NULL. Per sample n: y_n[OC,P] = W[OC,K] col_n[K,P] + b (P = OH*OW).
    cache: unused (may be NULL). workspace: wt_conv2d_sizes().workspace_bytes, 16-byte aligned. */
@@ -193,6 +364,10 @@ wt_status wt_conv2d_forward(wt_ctx *ctx, const wt_conv2d *l, int64_t N, const fl
   if (!ctx) return WT_ERR_ARG;
   WT_TRY(check_call(ctx, __func__, l, N, x, workspace));
   if (!y) return WT_FAIL(ctx, WT_ERR_ARG, "y is NULL");
+  if (is_direct(l)) {
+    direct_forward(ctx, l, N, x, y, workspace);
+    return WT_OK;
+  }
   const bool pw = is_pointwise(l);
   const size_t OC = (size_t)l->OC, K = (size_t)(l->C * l->KH * l->KW);
   const size_t P = (size_t)(l->OH * l->OW), in = (size_t)(l->C * l->H * l->W);
@@ -226,6 +401,10 @@ wt_status wt_conv2d_backward(wt_ctx *ctx, const wt_conv2d *l, int64_t N, const f
   if (!ctx) return WT_ERR_ARG;
   WT_TRY(check_call(ctx, __func__, l, N, x, workspace));
   if (!dy) return WT_FAIL(ctx, WT_ERR_ARG, "dy is NULL");
+  if (is_direct(l)) {
+    direct_backward(ctx, l, N, x, dy, dx, workspace);
+    return WT_OK;
+  }
   const bool pw = is_pointwise(l);
   const size_t OC = (size_t)l->OC, K = (size_t)(l->C * l->KH * l->KW);
   const size_t P = (size_t)(l->OH * l->OW), in = (size_t)(l->C * l->H * l->W);

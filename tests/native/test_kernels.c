@@ -14,6 +14,8 @@
    - every f32_vector.inc entry against its scalar twin (and the scalar ones against a direct
      reference): n = 0..3*8+1 and larger, in place, strided rows, odd plane sizes, and inputs
      seeded with NaN, +-0, +-inf and ties; bit-exact except rowsum (reassociated sums).
+   - the direct-conv kernels (conv_rows, conv_dw) on every tile edge (mr, nc / nj, columns not a
+     multiple of 4), against the reference and the twin, with sentinels around the tile.
    Errors are measured as |got - ref| / (sum_k |a_ik b_kj| + |c0_ij|), never by equality
    (transposes are copies and are compared exactly). */
 #include <stdint.h>
@@ -543,6 +545,100 @@ static void test_vector_maxpool(wt_rng *rng, const ventry *e, const ventry *tw) 
     }
 }
 
+/* conv_rows: random offsets into a buffer of B rows (each row 8 readable floats), every mr, nc
+   and a few kc, accumulate on and off; against a double reference (relative to the sum of
+   magnitudes), bit-exact against the scalar twin, sentinels around the mr x nc tile of c. */
+static void test_vector_conv_rows(wt_rng *rng, const ventry *e, const ventry *tw) {
+  static const size_t kcs[] = {1, 2, 7, 9, 27, 144};
+  enum { BLEN = 600, LDC = 11, CROWS = 6 };
+  float *b = alloc_f(BLEN), *a = alloc_f(4 * 144), *c = alloc_f(CROWS * LDC);
+  float *ct = alloc_f(CROWS * LDC), *c0 = alloc_f(CROWS * LDC);
+  int32_t off[144];
+  for (size_t ki = 0; ki < sizeof kcs / sizeof kcs[0]; ki++)
+    for (size_t mr = 1; mr <= 4; mr++)
+      for (size_t nc = 1; nc <= 8; nc++)
+        for (int acc = 0; acc <= 1; acc++) {
+          const size_t kc = kcs[ki];
+          fill(rng, b, BLEN);
+          fill(rng, a, 4 * kc);
+          for (size_t k = 0; k < kc; k++) off[k] = (int32_t)(wt_rng_u32(rng) % (BLEN - 8));
+          for (size_t i = 0; i < CROWS * LDC; i++) c0[i] = SENTINEL;
+          for (size_t i = 0; i < mr; i++) fill(rng, c0 + (i + 1) * LDC + 1, nc);
+          memcpy(c, c0, sizeof(float) * CROWS * LDC);
+          memcpy(ct, c0, sizeof(float) * CROWS * LDC);
+          ((wt_f32_conv_rows_fn)e->fn)(mr, nc, kc, a, b, off, c + LDC + 1, LDC, acc);
+          ((wt_f32_conv_rows_fn)tw->fn)(mr, nc, kc, a, b, off, ct + LDC + 1, LDC, acc);
+          size_t bad = count_diff(c, ct, CROWS * LDC);
+          for (size_t r = 0; r < CROWS; r++)
+            for (size_t j = 0; j < LDC; j++) {
+              const bool in = r >= 1 && r <= mr && j >= 1 && j <= nc;
+              if (!in) {
+                bad += c[r * LDC + j] != SENTINEL;
+                continue;
+              }
+              double ref = acc ? (double)c0[r * LDC + j] : 0.0, mag = fabs(ref);
+              for (size_t k = 0; k < kc; k++) {
+                const double t = (double)a[k * 4 + r - 1] * (double)b[off[k] + (int32_t)j - 1];
+                ref += t, mag += fabs(t);
+              }
+              bad += !(fabs((double)c[r * LDC + j] - ref) <= TOL_REF * mag + 1e-30);
+            }
+          CHECK_MSG(bad == 0, "%s mr=%zu nc=%zu kc=%zu acc=%d: %zu wrong", e->name, mr, nc, kc,
+                    acc, bad);
+        }
+  free(b), free(a), free(c), free(ct), free(c0);
+}
+
+/* conv_dw: dy rows and shifted x rows of exact size (cols not a multiple of 4 included), every
+   mr and nj; against a double reference and (up to reassociation) the scalar twin; sentinels
+   around the tile of dw. */
+static void test_vector_conv_dw(wt_rng *rng, const ventry *e, const ventry *tw) {
+  static const size_t colss[] = {1, 3, 4, 5, 8, 9, 28, 32};
+  enum { LDW = 7, WROWS = 6 };
+  for (size_t ci = 0; ci < sizeof colss / sizeof colss[0]; ci++)
+    for (size_t rows = 1; rows <= 3; rows++)
+      for (size_t mr = 1; mr <= 4; mr++)
+        for (size_t nj = 1; nj <= 2; nj++) {
+          const size_t cols = colss[ci], dy_row = cols + ci % 2, x_row = cols + 2;
+          const size_t ldy = rows * dy_row + 1, dylen = 3 * ldy + (rows - 1) * dy_row + cols;
+          const size_t xlen = 5 + (rows - 1) * x_row + cols; /* off[j] in [0, 5] */
+          float *dy = alloc_f(4 * ldy), *x = alloc_f(xlen), *w = alloc_f(WROWS * LDW);
+          float *wt = alloc_f(WROWS * LDW), *w0 = alloc_f(WROWS * LDW);
+          fill(rng, dy, dylen);
+          fill(rng, x, xlen);
+          const int32_t off[2] = {(int32_t)(wt_rng_u32(rng) % 6), (int32_t)(wt_rng_u32(rng) % 6)};
+          for (size_t i = 0; i < WROWS * LDW; i++) w0[i] = SENTINEL;
+          for (size_t i = 0; i < mr; i++) fill(rng, w0 + (i + 1) * LDW + 1, nj);
+          memcpy(w, w0, sizeof(float) * WROWS * LDW);
+          memcpy(wt, w0, sizeof(float) * WROWS * LDW);
+          ((wt_f32_conv_dw_fn)e->fn)(mr, nj, rows, cols, dy, ldy, dy_row, x, off, x_row,
+                                     w + LDW + 1, LDW);
+          ((wt_f32_conv_dw_fn)tw->fn)(mr, nj, rows, cols, dy, ldy, dy_row, x, off, x_row,
+                                      wt + LDW + 1, LDW);
+          size_t bad = 0;
+          for (size_t r = 0; r < WROWS; r++)
+            for (size_t j = 0; j < LDW; j++) {
+              const float got = w[r * LDW + j];
+              if (!(r >= 1 && r <= mr && j >= 1 && j <= nj)) {
+                bad += got != SENTINEL || wt[r * LDW + j] != SENTINEL;
+                continue;
+              }
+              double ref = (double)w0[r * LDW + j], mag = fabs(ref);
+              for (size_t q = 0; q < rows; q++)
+                for (size_t u = 0; u < cols; u++) {
+                  const double t = (double)dy[(r - 1) * ldy + q * dy_row + u] *
+                                   (double)x[off[j - 1] + q * x_row + u];
+                  ref += t, mag += fabs(t);
+                }
+              bad += !(fabs((double)got - ref) <= TOL_REF * mag);
+              bad += !(fabs((double)got - (double)wt[r * LDW + j]) <= TOL_TWIN * mag);
+            }
+          CHECK_MSG(bad == 0, "%s mr=%zu nj=%zu rows=%zu cols=%zu: %zu wrong", e->name, mr, nj,
+                    rows, cols, bad);
+          free(dy), free(x), free(w), free(wt), free(w0);
+        }
+}
+
 static void test_vector(wt_rng *rng) {
   for (size_t i = 0; i < N_VENTRIES; i++) {
     const ventry *e = &ventries[i], *tw = vtwin_of(e);
@@ -553,6 +649,8 @@ static void test_vector(wt_rng *rng) {
     else if (!strcmp(e->op, "rowbias")) test_vector_rows(rng, e, tw, false);
     else if (!strcmp(e->op, "rowsum")) test_vector_rows(rng, e, tw, true);
     else if (!strcmp(e->op, "maxpool2x2")) test_vector_maxpool(rng, e, tw);
+    else if (!strcmp(e->op, "conv_rows")) test_vector_conv_rows(rng, e, tw);
+    else if (!strcmp(e->op, "conv_dw")) test_vector_conv_dw(rng, e, tw);
     else CHECK_MSG(false, "%s: no test for op %s", e->name, e->op);
   }
   /* the selected tables carry the vector kernels of their isa */

@@ -1,0 +1,126 @@
+/* f32_conv_wasmsimd.c - wasm SIMD direct stride-1 convolution kernels (contracts in kernels.h;
+   scalar twins in f32_conv_scalar.c).
+   conv_rows 4x8: the ppmm 4x8 kernel with B rows found through off[]: per k two loads of the
+   shifted input row, four splat loads of the packed weights, eight multiply-adds. Loads 8
+   floats per row whatever nc (the caller's slack); columns past nc are never stored.
+   conv_dw 4x2: per 4 output columns, four loads of dy rows, two of shifted input rows and eight
+   multiply-adds into lane-wise partial sums, reduced once at the end; the last cols % 4 go
+   through zero-filled partial loads, so nothing past a row is read. Rows past mr / columns past
+   nj alias the last valid one and are not stored. */
+#include <assert.h>
+
+#include "kernels.h"
+
+#if defined(__wasm_simd128__)
+#include "simd.h"
+
+void wt_f32_conv_rows_ukernel_4x8__wasmsimd(size_t mr, size_t nc, size_t kc, const float *a,
+                                            const float *b, const int32_t *off, float *c,
+                                            size_t ldc, int accumulate) {
+  assert(mr >= 1 && mr <= 4 && nc >= 1 && nc <= 8 && kc >= 1);
+  assert(a != NULL && b != NULL && off != NULL && c != NULL);
+  wt_f32x4 c00 = wt_f32x4_zero(), c01 = wt_f32x4_zero(), c10 = wt_f32x4_zero();
+  wt_f32x4 c11 = wt_f32x4_zero(), c20 = wt_f32x4_zero(), c21 = wt_f32x4_zero();
+  wt_f32x4 c30 = wt_f32x4_zero(), c31 = wt_f32x4_zero();
+  do {
+    const float *row = b + *off++;
+    const wt_f32x4 w0 = wt_f32x4_load(row), w1 = wt_f32x4_load(row + 4);
+    const wt_f32x4 a0 = wt_f32x4_load_splat(a);
+    c00 = wt_f32x4_muladd(c00, a0, w0);
+    c01 = wt_f32x4_muladd(c01, a0, w1);
+    const wt_f32x4 a1 = wt_f32x4_load_splat(a + 1);
+    c10 = wt_f32x4_muladd(c10, a1, w0);
+    c11 = wt_f32x4_muladd(c11, a1, w1);
+    const wt_f32x4 a2 = wt_f32x4_load_splat(a + 2);
+    c20 = wt_f32x4_muladd(c20, a2, w0);
+    c21 = wt_f32x4_muladd(c21, a2, w1);
+    const wt_f32x4 a3 = wt_f32x4_load_splat(a + 3);
+    c30 = wt_f32x4_muladd(c30, a3, w0);
+    c31 = wt_f32x4_muladd(c31, a3, w1);
+    a += 4;
+  } while (--kc != 0);
+
+  wt_f32x4 acc[4][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}};
+  for (size_t i = 0; i < mr; i++) {
+    float *ci = c + i * ldc;
+    wt_f32x4 lo = acc[i][0], hi = acc[i][1];
+    if (nc == 8) {
+      if (accumulate) {
+        lo = wt_f32x4_add(wt_f32x4_load(ci), lo);
+        hi = wt_f32x4_add(wt_f32x4_load(ci + 4), hi);
+      }
+      wt_f32x4_store(ci, lo);
+      wt_f32x4_store(ci + 4, hi);
+      continue;
+    }
+    if (accumulate) {
+      lo = wt_f32x4_add(nc >= 4 ? wt_f32x4_load(ci) : wt_f32x4_load_tail(ci, nc), lo);
+      if (nc > 4) hi = wt_f32x4_add(wt_f32x4_load_tail(ci + 4, nc - 4), hi);
+    }
+    if (nc >= 4) {
+      wt_f32x4_store(ci, lo);
+      wt_f32x4_store_tail(ci + 4, hi, nc - 4);
+    } else {
+      wt_f32x4_store_tail(ci, lo, nc);
+    }
+  }
+}
+
+/* The four lanes of v added: (v0 + v2) + (v1 + v3). */
+WT_SIMD_INLINE float hsum(wt_f32x4 v) {
+  v = wt_f32x4_add(v, wasm_i32x4_shuffle(v, v, 2, 3, 0, 1));
+  v = wt_f32x4_add(v, wasm_i32x4_shuffle(v, v, 1, 0, 3, 2));
+  return wasm_f32x4_extract_lane(v, 0);
+}
+
+void wt_f32_conv_dw_ukernel_4x2__wasmsimd(size_t mr, size_t nj, size_t rows, size_t cols,
+                                          const float *dy, size_t ldy, size_t dy_row,
+                                          const float *x, const int32_t *off, size_t x_row,
+                                          float *dw, size_t ldw) {
+  assert(mr >= 1 && mr <= 4 && nj >= 1 && nj <= 2 && rows >= 1 && cols >= 1);
+  assert(dy != NULL && x != NULL && off != NULL && dw != NULL);
+  const float *d0 = dy, *d1 = mr > 1 ? d0 + ldy : d0, *d2 = mr > 2 ? d1 + ldy : d1;
+  const float *d3 = mr > 3 ? d2 + ldy : d2;
+  const float *x0 = x + off[0], *x1 = nj > 1 ? x + off[1] : x0;
+  wt_f32x4 s00 = wt_f32x4_zero(), s01 = wt_f32x4_zero(), s10 = wt_f32x4_zero();
+  wt_f32x4 s11 = wt_f32x4_zero(), s20 = wt_f32x4_zero(), s21 = wt_f32x4_zero();
+  wt_f32x4 s30 = wt_f32x4_zero(), s31 = wt_f32x4_zero();
+  const size_t full = cols & ~(size_t)3, tail = cols - full;
+  for (size_t r = 0; r < rows; r++) {
+    size_t q = 0;
+    for (; q < full; q += 4) {
+      const wt_f32x4 u0 = wt_f32x4_load(x0 + q), u1 = wt_f32x4_load(x1 + q);
+      const wt_f32x4 v0 = wt_f32x4_load(d0 + q);
+      s00 = wt_f32x4_muladd(s00, v0, u0);
+      s01 = wt_f32x4_muladd(s01, v0, u1);
+      const wt_f32x4 v1 = wt_f32x4_load(d1 + q);
+      s10 = wt_f32x4_muladd(s10, v1, u0);
+      s11 = wt_f32x4_muladd(s11, v1, u1);
+      const wt_f32x4 v2 = wt_f32x4_load(d2 + q);
+      s20 = wt_f32x4_muladd(s20, v2, u0);
+      s21 = wt_f32x4_muladd(s21, v2, u1);
+      const wt_f32x4 v3 = wt_f32x4_load(d3 + q);
+      s30 = wt_f32x4_muladd(s30, v3, u0);
+      s31 = wt_f32x4_muladd(s31, v3, u1);
+    }
+    if (tail) {
+      const wt_f32x4 u0 = wt_f32x4_load_tail(x0 + q, tail), u1 = wt_f32x4_load_tail(x1 + q, tail);
+      const wt_f32x4 v0 = wt_f32x4_load_tail(d0 + q, tail), v1 = wt_f32x4_load_tail(d1 + q, tail);
+      const wt_f32x4 v2 = wt_f32x4_load_tail(d2 + q, tail), v3 = wt_f32x4_load_tail(d3 + q, tail);
+      s00 = wt_f32x4_muladd(s00, v0, u0);
+      s01 = wt_f32x4_muladd(s01, v0, u1);
+      s10 = wt_f32x4_muladd(s10, v1, u0);
+      s11 = wt_f32x4_muladd(s11, v1, u1);
+      s20 = wt_f32x4_muladd(s20, v2, u0);
+      s21 = wt_f32x4_muladd(s21, v2, u1);
+      s30 = wt_f32x4_muladd(s30, v3, u0);
+      s31 = wt_f32x4_muladd(s31, v3, u1);
+    }
+    d0 += dy_row, d1 += dy_row, d2 += dy_row, d3 += dy_row;
+    x0 += x_row, x1 += x_row;
+  }
+  const wt_f32x4 s[4][2] = {{s00, s01}, {s10, s11}, {s20, s21}, {s30, s31}};
+  for (size_t i = 0; i < mr; i++)
+    for (size_t j = 0; j < nj; j++) dw[i * ldw + j] += hsum(s[i][j]);
+}
+#endif
