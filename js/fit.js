@@ -1,14 +1,22 @@
 // fit.js - the training loop behind Trainer.fit / evaluate / predict: the loader (loader.js)
-// over a data set, the Trainer's step, per-step and per-epoch progress (loss, accuracy,
-// images/s, lr, ETA), cancellation by AbortSignal, validation, and checkpoints at epoch ends
+// over a data set, made one batch ahead by a loader worker when `prefetch` is on (prefetch.js),
+// the Trainer's step, per-step and per-epoch progress (loss, accuracy, images/s, lr, ETA),
+// cancellation by AbortSignal, validation, and checkpoints at epoch ends and mid-epoch
 // (checkpoint.js); evaluation with top-1/top-5, per-class accuracy and the confusion matrix;
 // predictions as top-k class names. Also the presets. Not here: the step itself (trainer.js,
 // src/train/), the data sets (dataset.js).
+// The run's randomness: fit draws one data seed from the model's RNG when a run starts (a
+// checkpoint carries it, so resume does not draw); the loader derives every epoch's shuffle and
+// every batch's augmentation from it (loader.js), while the step (mixup, CutMix, RICAP, dropout)
+// keeps drawing from the model's RNG. So the loader can run ahead without changing the numbers,
+// and a mid-epoch checkpoint (position: { step, lossSum, accSum, seen }) resumes by asking for
+// batch `step` of its epoch: nothing is replayed.
 
 import { WasmTricksError, argCheck, describe } from './errors.js';
 import { Dataset } from './dataset.js';
 import { Loader, buildSteps } from './loader.js';
 import { encodeCheckpoint, decodeCheckpoint, readCheckpointFile, writeCheckpointFile } from './checkpoint.js';
+import { Prefetcher, parsePrefetch, notStarted } from './prefetch.js';
 import { isDrawable, toInputSync } from './image.js';
 
 const SGD = { name: 'sgd', lr: 0.01, momentum: 0.9, weightDecay: 5e-4 };
@@ -98,14 +106,18 @@ function normalization(t, data) {
  * its reason after the current step), checkpoint (Node: a path written atomically at every
  * epoch end), resume (a checkpoint path or bytes: continue from its epoch, bit for bit),
  * onStep({ epoch, step, steps, checkpoint }) (awaited after every step: a runner's pause point;
- * checkpoint() returns mid-epoch checkpoint bytes that resume continues from the next step).
- * Returns { history: [per-epoch records], seconds }.
+ * checkpoint() returns mid-epoch checkpoint bytes that resume continues from the next step),
+ * prefetch (true | false | 'auto', the default: a loader worker makes batch b + 1 while step b
+ * runs; 'auto' turns it on when the host has more cores than the trainer's threads use and a
+ * Worker exists; parsePrefetch in prefetch.js). The numbers are the same either way.
+ * Returns { history: [per-epoch records], seconds, prefetch: { requested, used, mode, note } };
+ * step and epoch progress records carry the same `prefetch` record.
  */
 export async function fit(t, data, options = {}) {
   checkData(data, 'fit');
   argCheck(options && typeof options === 'object', 'fit: options must be an object');
   const known = ['epochs', 'batchSize', 'dropLast', 'shuffle', 'validation', 'onProgress', 'signal',
-    'checkpoint', 'resume', 'onStep'];
+    'checkpoint', 'resume', 'onStep', 'prefetch'];
   for (const k of Object.keys(options)) argCheck(known.includes(k), `fit: unknown option '${k}' (known: ${known.join(', ')})`);
   const { epochs = 1, batchSize = 64, dropLast = false, shuffle = true, validation, onProgress,
     signal, checkpoint, resume, onStep } = options;
@@ -117,6 +129,7 @@ export async function fit(t, data, options = {}) {
   argCheck(onStep === undefined || typeof onStep === 'function', 'fit: onStep must be a function');
   if (validation !== undefined) checkData(validation, 'fit (validation)');
   t._alive('fit');
+  let prefetch = parsePrefetch(options.prefetch, t.threads);
   const model = t.model;
   let start = 0;
   let ck = null;
@@ -131,14 +144,27 @@ export async function fit(t, data, options = {}) {
   const { mean, std } = normalization(t, data);
   if (!t.classNames) t.classNames = data.classNames;
   const steps = buildSteps(t.augment, { dataShape: data.shape, inputShape: model.inputShape, mean, std, train: true });
-  const loader = new Loader(t._rt, t._ctx, data, { batchSize, shuffle, dropLast, steps });
+  const loader = new Loader(t._rt, null, data, { batchSize, shuffle, dropLast, steps });
   const history = [];
   const t0 = performance.now();
+  let ahead = null;
   try {
     if (t._autoSchedule) t._resolveSchedule(loader.numBatches, epochs);
     if (ck) {
       restore(t, ck);
       start = ck.epoch;
+    }
+    // A new run draws its data seed; a resumed one has it (checkpoints written before data
+    // seeds existed draw one from their restored RNG). Kept on the trainer for checkpoint().
+    const dataSeed = ck?.dataSeed ?? drawDataSeed(t);
+    t._dataSeed = dataSeed;
+    if (prefetch.used) {
+      try {
+        ahead = await Prefetcher.start(t._rt, loader, { seed: dataSeed, epochs, mode: prefetch.mode });
+      } catch (e) {
+        if (prefetch.requested !== 'auto') throw e;
+        prefetch = notStarted(prefetch, e);
+      }
     }
     // A mid-epoch checkpoint (onStep's checkpoint()) resumes at its step of epoch `start`.
     const at = ck?.position ?? null;
@@ -147,10 +173,7 @@ export async function fit(t, data, options = {}) {
     let trainSecs = 0;
     for (let epoch = start; epoch < epochs; epoch++) {
       const mid = at && epoch === start ? at : null;
-      if (mid) rngSet(t, mid.epochRng);
-      const epochRng = onStep ? rngGet(t) : null;
-      loader.startEpoch();
-      if (mid) rngSet(t, ck.rng);
+      if (!ahead) loader.startEpoch({ seed: dataSeed, epoch });
       const e0 = performance.now();
       let lossSum = mid?.lossSum ?? 0;
       let accSum = mid?.accSum ?? 0;
@@ -158,7 +181,7 @@ export async function fit(t, data, options = {}) {
       for (let b = mid?.step ?? 0; b < loader.numBatches; b++) {
         if (signal?.aborted) throw abortError(signal);
         const s0 = performance.now();
-        const { x, labels, n } = loader.batch(b);
+        const { x, labels, n } = ahead ? await ahead.batch(epoch, b) : loader.batch(b);
         const lr = t.lr;
         let loss;
         let accuracy;
@@ -183,12 +206,12 @@ export async function fit(t, data, options = {}) {
           onProgress({ type: 'step', epoch: epoch + 1, epochs, step: b + 1, steps: loader.numBatches,
             samples: seen, totalSamples: loader.numSamples, loss: lossSum / seen, accuracy: accSum / seen,
             batchLoss: loss, batchAccuracy: accuracy, lr, imagesPerSecond: seen / Math.max(secs, 1e-9),
-            eta: (trainSecs / doneSteps) * (totalSteps - doneSteps) });
+            eta: (trainSecs / doneSteps) * (totalSteps - doneSteps), prefetch });
         }
         if (onStep) {
           // Awaited: a runner pauses here. checkpoint() is the run at this step: resuming it
-          // replays the epoch's shuffle from epochRng and continues at step b + 1.
-          const position = { step: b + 1, epochRng, lossSum, accSum, seen };
+          // continues with batch b + 1 of this epoch (the data seed fixes its order and draws).
+          const position = { step: b + 1, lossSum, accSum, seen };
           await onStep({ epoch: epoch + 1, step: b + 1, steps: loader.numBatches,
             checkpoint: () => encodeCheckpoint({ ...snapshot(t, { epoch, epochs, batchSize, dropLast }), position }) });
         }
@@ -203,15 +226,20 @@ export async function fit(t, data, options = {}) {
       if (checkpoint !== undefined) {
         await writeCheckpointFile(checkpoint, encodeCheckpoint(snapshot(t, { epoch: epoch + 1, epochs, batchSize, dropLast })));
       }
-      onProgress?.({ type: 'epoch', epochs, ...rec, eta: (trainSecs / doneSteps) * (totalSteps - doneSteps) });
+      onProgress?.({ type: 'epoch', epochs, ...rec, eta: (trainSecs / doneSteps) * (totalSteps - doneSteps), prefetch });
     }
   } finally {
+    ahead?.dispose();
     loader.dispose();
   }
-  return { history, seconds: (performance.now() - t0) / 1000 };
+  return { history, seconds: (performance.now() - t0) / 1000, prefetch };
 }
 
-/** What a checkpoint holds (see checkpoint.js). */
+/** A run's data seed: one draw from the model's RNG (53 bits), so the data follow `seed`. */
+const drawDataSeed = (t) => Math.floor(t._rt.exports.wt_wasm_ctx_uniform(t._ctx) * 2 ** 53);
+
+/** What a checkpoint holds (see checkpoint.js); dataSeed: the data seed of the trainer's last
+    fit (absent before one), so trainer.checkpoint() after a fit resumes that run too. */
 export function snapshot(t, { epoch, epochs, batchSize, dropLast }) {
   const rt = t._rt;
   const rng = rt.withStack((salloc) => {
@@ -226,31 +254,13 @@ export function snapshot(t, { epoch, epochs, batchSize, dropLast }) {
     steps: state.steps,
     trainerEpochs: state.epochs,
     rng,
+    dataSeed: t._dataSeed,
     normalization: t.normalization,
     classNames: t.classNames ?? null,
     options: t.describe(),
     model: t.model.save(),
     moments: state.moments,
   };
-}
-
-/** The context RNG state (4 uint32) of a trainer's model, and setting it. */
-function rngGet(t) {
-  const rt = t._rt;
-  return rt.withStack((salloc) => {
-    const o = salloc(16);
-    rt.exports.wt_wasm_ctx_rng_get(t._ctx, o);
-    return Array.from(new Uint32Array(rt.memory.buffer, o, 4));
-  });
-}
-
-function rngSet(t, words) {
-  const rt = t._rt;
-  rt.withStack((salloc) => {
-    const p = salloc(16);
-    new Uint32Array(rt.memory.buffer, p, 4).set(words);
-    rt.exports.wt_wasm_ctx_rng_set(t._ctx, p);
-  });
 }
 
 /** Restores a decoded checkpoint into a trainer made with the same options and model. */
@@ -263,6 +273,7 @@ export function restore(t, ck) {
     new Uint32Array(rt.memory.buffer, p, 4).set(ck.rng);
     rt.exports.wt_wasm_ctx_rng_set(t._ctx, p);
   });
+  t._dataSeed = ck.dataSeed;
   if (ck.normalization) t.normalization = Object.freeze(ck.normalization);
   if (ck.classNames) t.classNames = ck.classNames;
 }

@@ -1,10 +1,21 @@
 // loader.js - the data loader: the per-epoch shuffle (the engine's seeded RNG, wt_data_shuffle),
 // batching (drop-last optional) and, per sample, the augmentation pipeline ending in ToTensor +
 // Normalize (+ Cutout / RandomErasing on the float tensor), one wasm call per batch
-// (wt_data_batch). The random draws come from the context it is given - the model's - so a
-// checkpoint of that context's RNG resumes the same orders and augmentations. Also here: the
-// `augment` options of the Trainer, turned into pipeline steps. Not here: batch tricks (the
-// training step), the data sets (dataset.js).
+// (wt_data_batch). Also here: the `augment` options of the Trainer, turned into pipeline steps.
+// Not here: batch tricks (the training step), the data sets (dataset.js), running ahead of the
+// step (prefetch.js).
+//
+// Randomness for training is counter-based: a run's data seed (fit draws it once from the
+// model's RNG) and the epoch give the shuffle, and (seed, epoch, batch b) give batch b's
+// augmentation draws: the loader's own context is reseeded with dataStreamSeed(seed, epoch,
+// slot) (slot 0: the shuffle, slot b + 1: batch b) before each. So the data never shares an RNG
+// stream with the step (mixup, dropout), any thread or instance can produce batch b of an epoch
+// (prefetch.js does, in a worker) with the same bits, and a mid-epoch resume needs only the
+// seed. Evaluation loaders take a context and draw nothing (their steps are deterministic).
+// The per-slot seed is two rounds of splitmix64's output function (Steele, Lea and Flood 2014)
+// over (seed, epoch, slot), fed to PCG32's ordinary seeding (stream 0): no ABI change, and
+// neighbouring slots start from unrelated states rather than from PCG's correlated same-seed
+// streams.
 
 import { WasmTricksError, argCheck, describe } from './errors.js';
 
@@ -153,16 +164,33 @@ export function packSteps(steps) {
   return r;
 }
 
-/** Batches of one data set for one model context. dispose() frees its wasm buffers. */
+const M64 = (1n << 64n) - 1n;
+const GOLDEN = 0x9e3779b97f4a7c15n;
+const mix64 = (z) => {
+  z = ((z ^ (z >> 30n)) * 0xbf58476d1ce4e5b9n) & M64;
+  z = ((z ^ (z >> 27n)) * 0x94d049bb133111ebn) & M64;
+  return z ^ (z >> 31n);
+};
+
+/** The 64-bit RNG seed (a BigInt) of slot `slot` of epoch `epoch` of a run whose data seed is
+    `seed` (integers >= 0): slot 0 shuffles the epoch, slot b + 1 augments its batch b. */
+export function dataStreamSeed(seed, epoch, slot) {
+  const z = mix64((BigInt(seed) + GOLDEN * BigInt(epoch + 1)) & M64);
+  return mix64((z + GOLDEN * BigInt(slot + 1)) & M64);
+}
+
+/** Batches of one data set. dispose() frees its wasm buffers (and its own context). */
 export class Loader {
   /**
-   * @param rt the runtime; ctx the context whose RNG shuffles and augments (the model's)
-   * @param dataset a Dataset; steps from buildSteps
+   * @param rt the runtime; ctx the context for evaluation loaders (draws nothing), or null:
+   *   the loader makes its own, reseeded per epoch and batch (training; see startEpoch)
+   * @param dataset a Dataset (or { images, labels, shape, length }); steps from buildSteps
    */
   constructor(rt, ctx, dataset, { batchSize, shuffle = false, dropLast = false, steps }) {
     argCheck(Number.isInteger(batchSize) && batchSize >= 1, `batchSize must be a positive integer, got ${describe(batchSize)}`);
     this.rt = rt;
-    this.ctx = ctx;
+    this.ownCtx = ctx === null;
+    this.ctx = ctx ?? rt.createContext(0);
     this.data = dataset;
     this.batchSize = batchSize;
     this.shuffle = shuffle;
@@ -172,62 +200,90 @@ export class Loader {
     const n = dataset.length;
     this.numBatches = dropLast ? Math.floor(n / batchSize) : Math.ceil(n / batchSize);
     this.numSamples = dropLast ? this.numBatches * batchSize : n;
-    if (this.numBatches === 0) {
-      throw new WasmTricksError('WT_ERR_ARG', `the data set has ${n} samples, fewer than one batch of ${batchSize} (dropLast)`);
-    }
+    this.steps = steps;
     this.rec = packSteps(steps);
     this.nSteps = steps.length;
+    // Wasm blocks, made at first use (a loader whose batches a worker makes needs none).
     this._p = { rec: 0, src: 0, out: 0, idx: 0 };
     try {
+      if (this.numBatches === 0) {
+        throw new WasmTricksError('WT_ERR_ARG', `the data set has ${n} samples, fewer than one batch of ${batchSize} (dropLast)`);
+      }
       this._p.rec = rt.copyIn(this.rec, 'pipeline steps');
       this.outShape = rt.withStack((salloc) => {
         const o = salloc(12);
-        rt.check(rt.exports.wt_wasm_data_batch_shape(ctx, this._p.rec, this.nSteps, H, W, C, o), ctx, 'loader');
+        rt.check(rt.exports.wt_wasm_data_batch_shape(this.ctx, this._p.rec, this.nSteps, H, W, C, o), this.ctx, 'loader');
         return Array.from(rt.i32.subarray(o >> 2, (o >> 2) + 3));
       });
-      this.outFloats = this.outShape[0] * this.outShape[1] * this.outShape[2];
-      this._p.src = rt.alloc(batchSize * this.inBytes, 'batch images');
-      this._p.out = rt.alloc(batchSize * this.outFloats * 4, 'batch tensors');
-      if (shuffle) this._p.idx = rt.alloc(n * 4, 'shuffle order');
     } catch (e) {
       this.dispose();
       throw e;
     }
-    this.order = Int32Array.from({ length: n }, (_, i) => i);
-    this.x = new Float32Array(batchSize * this.outFloats);
-    this.y = new Int32Array(batchSize);
+    this.outFloats = this.outShape[0] * this.outShape[1] * this.outShape[2];
+    this.order = null;
+    this.stream = null;
+    this.x = null;
+    this.y = null;
   }
 
-  /** Draws the epoch's order (identity without shuffle). */
-  startEpoch() {
+  _alloc() {
+    if (this.x) return;
+    const rt = this.rt;
+    if (!this._p.src) this._p.src = rt.alloc(this.batchSize * this.inBytes, 'batch images');
+    if (!this._p.out) this._p.out = rt.alloc(this.batchSize * this.outFloats * 4, 'batch tensors');
+    this.x = new Float32Array(this.batchSize * this.outFloats);
+    this.y = new Int32Array(this.batchSize);
+  }
+
+  /** The context's RNG at slot `slot` of the epoch's stream (training loaders). */
+  _reseed(slot) {
+    if (this.stream) this.rt.seedContext(this.ctx, dataStreamSeed(this.stream.seed, this.stream.epoch, slot));
+  }
+
+  /**
+   * Starts an epoch: { seed, epoch } (training: the run's data seed, an integer in [0, 2^53),
+   * and the epoch's index) fixes its order and augmentation draws; without them (evaluation)
+   * the order is the identity and nothing is reseeded.
+   */
+  startEpoch({ seed, epoch = 0 } = {}) {
     const n = this.data.length;
+    this.stream = seed === undefined ? null : { seed, epoch };
     this.order = Int32Array.from({ length: n }, (_, i) => i);
     if (!this.shuffle) return;
+    argCheck(this.stream, 'loader: a shuffled epoch needs startEpoch({ seed, epoch })');
     const rt = this.rt;
+    if (!this._p.idx) this._p.idx = rt.alloc(n * 4, 'shuffle order');
     rt.i32.set(this.order, this._p.idx >> 2);
+    this._reseed(0);
     rt.check(rt.exports.wt_wasm_data_shuffle(this.ctx, this._p.idx, n), this.ctx, 'shuffle');
     this.order = rt.i32.slice(this._p.idx >> 2, (this._p.idx >> 2) + n);
   }
 
-  /** Batch b of the epoch: { x: Float32Array (views reused by the next call), labels, n }. */
-  batch(b) {
+  /**
+   * Batch b of the epoch: { x: Float32Array, labels: Int32Array, n } - views of `out` ({ x,
+   * labels } with room for batchSize samples) when given, else of arrays the next call reuses.
+   */
+  batch(b, out) {
+    this._alloc();
     const rt = this.rt;
     const B = this.batchSize;
     const start = b * B;
     const m = Math.min(B, this.data.length - start);
     const per = this.inBytes;
     const imgs = this.data.images;
+    const labels = out?.labels ?? this.y;
     const u8 = rt.u8;
     for (let j = 0; j < m; j++) {
       const k = this.order[start + j];
       u8.set(imgs.subarray(k * per, (k + 1) * per), this._p.src + j * per);
-      this.y[j] = this.data.labels[k];
+      labels[j] = this.data.labels[k];
     }
     const [C, H, W] = this.data.shape;
+    this._reseed(b + 1);
     rt.check(rt.exports.wt_wasm_data_batch(this.ctx, this._p.rec, this.nSteps, this._p.src, m, H, W, C, this._p.out), this.ctx, 'loader');
-    const x = this.x.subarray(0, m * this.outFloats);
+    const x = (out?.x ?? this.x).subarray(0, m * this.outFloats);
     x.set(rt.f32.subarray(this._p.out >> 2, (this._p.out >> 2) + m * this.outFloats));
-    return { x, labels: this.y.subarray(0, m), n: m };
+    return { x, labels: labels.subarray(0, m), n: m };
   }
 
   dispose() {
@@ -235,5 +291,6 @@ export class Loader {
       this.rt.free(this._p[k]);
       this._p[k] = 0;
     }
+    if (this.ownCtx) this.rt.destroyContext(this.ctx);
   }
 }
