@@ -56,6 +56,9 @@ recipe:
   --kd-weight W         loss = CE + W * KD                       [default: 1]
   --clip-grad-norm X    clip gradients to global 2-norm X (clip_grad_norm_) [default: off]
   --threads N|auto      data-parallel training on N threads (auto: every core) [default: 1]
+  --prefetch MODE       on, off or auto: a loader worker augments the next batch while the
+                        step runs (the same numbers either way); auto: on when the host has
+                        a core the --threads leave free                 [default: auto]
 augmentation (per image, training only):
   --random-crop PAD     random crop of the input size after zero padding PAD
   --random-resized-crop RandomResizedCrop to the input size (scale 0.08-1)
@@ -92,7 +95,7 @@ const FLAGS = {
   'cutmix-prob': { type: 'float', range: [0, 1] }, ricap: { type: 'float', positive: true },
   teacher: { type: 'string' }, 'kd-temperature': { type: 'float', positive: true },
   'kd-weight': { type: 'float', positive: true }, 'clip-grad-norm': { type: 'float', positive: true },
-  threads: { type: 'string' },
+  threads: { type: 'string' }, prefetch: { type: 'string', choices: ['on', 'off', 'auto'] },
   'random-crop': int(0), 'random-resized-crop': { type: 'bool' }, hflip: { type: 'bool' },
   autoaugment: { type: 'string', choices: ['imagenet', 'cifar10', 'svhn'] },
   randaugment: { type: 'bool' }, trivialaugment: { type: 'bool' }, cutout: int(1),
@@ -361,7 +364,8 @@ async function train(o) {
       `${trainer.schedule ? 'cosine' : 'constant'} lr${tricks.length ? `, ${tricks.join(', ')}` : ''}; batch ${batchSize}, ` +
       `${epochs} epoch(s), seed ${o.seed ?? 1}; kernel ${wt.kernelName}${threads}`);
     const onProgress = progressLine();
-    const r = await trainer.fit(trainSet, { epochs, batchSize, validation, checkpoint: o.checkpoint, resume: o.resume,
+    const prefetch = { on: true, off: false, auto: 'auto' }[o.prefetch ?? 'auto'];
+    const r = await trainer.fit(trainSet, { epochs, batchSize, validation, checkpoint: o.checkpoint, resume: o.resume, prefetch,
       onProgress: (p) => {
         onProgress(p);
         if (p.type === 'epoch' && p.validation) {
@@ -380,7 +384,8 @@ async function train(o) {
     }
     const imgs = r.history.length * trainSet.length;
     console.log(`training: ${(imgs / Math.max(trainSecs, 1e-9)).toFixed(0)} images/s over ${fmtTime(trainSecs)}; ` +
-      `total time ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      `total time ${((performance.now() - t0) / 1000).toFixed(1)} s; prefetch ${r.prefetch.used ? 'on' : 'off'}` +
+      `${r.prefetch.note ? ` (${r.prefetch.note})` : ''}`);
   } finally {
     trainer?.dispose();
     model.dispose();

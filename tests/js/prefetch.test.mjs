@@ -5,10 +5,14 @@
 // across epoch ends and out-of-order requests; a mid-epoch checkpoint resumed with prefetch on
 // equals the uninterrupted run; errors and a dying worker reject fit with a WasmTricksError;
 // no loader worker outlives its fit (done, aborted, failed), and a process that never disposes
-// anything still exits; the 'auto' rule and the option's errors; WorkerTrainer (nested worker).
+// anything still exits; the 'auto' rule and the option's errors; WorkerTrainer (nested worker);
+// the CLI's --prefetch.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { init, WasmTricksError } from '../../js/index.js';
 import { WorkerTrainer } from '../../js/worker.js';
 import { Loader, buildSteps, parseAugment, dataStreamSeed } from '../../js/loader.js';
@@ -250,5 +254,40 @@ test('WorkerTrainer: fit in a worker prefetches from a nested loader worker, wit
     here.dispose();
   } finally {
     await w.terminate();
+  }
+});
+
+test('CLI --prefetch on|off|auto: the same run either way; a bad value exits 2 with one line', { timeout: 120_000 }, () => {
+  const CLI = new URL('../../bin/wasmtricks.js', import.meta.url).pathname;
+  const dir = mkdtempSync(join(tmpdir(), 'wt-prefetch-'));
+  try {
+    // IDX files (Fashion-MNIST's format) of the quadrant images' first channel.
+    const idx = (dims, data) => {
+      const head = Buffer.alloc(4 + 4 * dims.length);
+      head.writeUInt32BE(0x800 | dims.length, 0);
+      dims.forEach((d, i) => head.writeUInt32BE(d, 4 + 4 * i));
+      return Buffer.concat([head, Buffer.from(data)]);
+    };
+    for (const [prefix, n, seed] of [['train', 64, 1], ['t10k', 32, 2]]) {
+      const q = quadrants(n, seed);
+      writeFileSync(join(dir, `${prefix}-images-idx3-ubyte`), idx([n, 16, 16], q.images.filter((_, i) => i % 3 === 0)));
+      writeFileSync(join(dir, `${prefix}-labels-idx1-ubyte`), idx([n], Uint8Array.from(q.labels)));
+    }
+    const run = (...args) => spawnSync(process.execPath, [CLI, 'train', '--data', dir, '--epochs', '2', '--batch-size', '16',
+      '--random-crop', '2', '--hflip', '--cutout', '4', '--mixup', '0.4', '--seed', '3', ...args], { encoding: 'utf8' });
+    const off = run('--prefetch', 'off');
+    const on = run('--prefetch', 'on');
+    for (const r of [off, on]) assert.equal(r.status, 0, r.stderr);
+    assert.match(off.stdout, /; prefetch off\n/);
+    assert.match(on.stdout, /; prefetch on\n/);
+    const numbers = (out) => out.split('\n').filter((l) => /step 4\/4|test accuracy/.test(l)).map((l) => l.replace(/\d+ img\/s.*/, ''));
+    assert.equal(numbers(on.stdout).length, 3);
+    assert.deepEqual(numbers(on.stdout), numbers(off.stdout));
+    const bad = run('--prefetch', 'yes');
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /option --prefetch must be one of on, off, auto, got 'yes'/);
+    assert.equal(bad.stderr.trim().split('\n').length, 1);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
