@@ -287,6 +287,17 @@ export interface FitProgress {
   /** Seconds left in the run. */
   eta: number;
   validation?: Evaluation;
+  /** Whether a loader worker makes the batches ahead (fit's `prefetch`), and why not. */
+  prefetch?: PrefetchInfo;
+}
+
+/** fit's `prefetch` as resolved: mode 'shared' (SharedArrayBuffer slots), 'transfer' (moved
+    buffers) or 'off'; note says why it is off or how batches travel. */
+export interface PrefetchInfo {
+  requested: boolean | 'auto';
+  used: boolean;
+  mode: 'off' | 'shared' | 'transfer';
+  note: string | null;
 }
 
 export interface FitOptions {
@@ -305,6 +316,9 @@ export interface FitOptions {
   /** Awaited after every step (a runner's pause point); checkpoint() returns mid-epoch bytes
       that `resume` continues from the next step. */
   onStep?: (s: StepHook) => void | Promise<void>;
+  /** A loader worker makes batch b + 1 while step b runs (same numbers either way). 'auto'
+      (default): on when the host has more cores than the trainer's threads and a Worker. */
+  prefetch?: boolean | 'auto';
 }
 
 export interface Evaluation {
@@ -372,7 +386,7 @@ export class Trainer implements Disposable {
   /** Restores getState() into a trainer with the same options on a model of the same shape. */
   setState(state: TrainerState): void;
   /** Trains on a data set; resolves to the per-epoch records. */
-  fit(data: Dataset, options?: FitOptions): Promise<{ history: Array<FitProgress & { seconds: number }>; seconds: number }>;
+  fit(data: Dataset, options?: FitOptions): Promise<{ history: Array<FitProgress & { seconds: number }>; seconds: number; prefetch: PrefetchInfo }>;
   /** The model in eval mode over a data set. */
   evaluate(data: Dataset, options?: { batchSize?: number }): Evaluation;
   /** Top-k classes: one image -> Prediction[]; images, a data set or normalised input -> Prediction[][]. */
@@ -852,6 +866,8 @@ export interface WorkerFitOptions {
   checkpoint?: string;
   /** Move the data's buffers to the worker (they become detached here) instead of copying once. */
   transfer?: boolean;
+  /** As FitOptions.prefetch: the loader worker is nested in the trainer's worker. */
+  prefetch?: boolean | 'auto';
 }
 
 export interface WorkerFitResult {
@@ -861,6 +877,7 @@ export interface WorkerFitResult {
   /** Optimizer steps taken in total. */
   steps: number;
   seconds?: number;
+  prefetch?: PrefetchInfo;
 }
 
 /** A Trainer running in a dedicated Web Worker (browsers) or a worker_thread (Node). */
