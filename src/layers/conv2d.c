@@ -25,39 +25,70 @@ static bool is_pointwise(const wt_conv2d *l) {
          l->pad_w == 0;
 }
 
-/* Stride 1 and padding smaller than the kernel: the direct kernels (the input gradient's own
-   padding, KH - 1 - pad_h, must not be negative). */
-static bool is_direct(const wt_conv2d *l) {
-  return !is_pointwise(l) && l->stride_h == 1 && l->stride_w == 1 && l->pad_h < l->KH &&
-         l->pad_w < l->KW;
+/* im2col works on chunks of the P = OH*OW output positions, so the col block (K x chunk) and
+   its packed copy stay in L2 between im2col and the GEMM that reads it: P is cut into equal
+   chunks of at most WT_CONV_CHUNK_FLOATS / K columns, rounded up to 8 (the GEMM's NR). */
+#ifndef WT_CONV_CHUNK_FLOATS
+#define WT_CONV_CHUNK_FLOATS 65536 /* -DWT_CONV_CHUNK_FLOATS=... for tests of the chunk edges */
+#endif
+static size_t chunk_cols(size_t K, size_t P) {
+  const size_t chunks = (P * K + WT_CONV_CHUNK_FLOATS - 1) / WT_CONV_CHUNK_FLOATS;
+  size_t pc = (P + chunks - 1) / chunks;
+  pc = (pc + 7) / 8 * 8;
+  return pc < P ? pc : P;
 }
 
-/* The direct path's workspace, in floats from the workspace start, each block a multiple of 4
-   floats: xp (C, H + 2 pad_h, W + 2 pad_w) + 8 (the 8-float loads of conv_rows past the last
-   row), dyp (OC, OH + 2 qh, OW + 2 qw) + 8 with q = K - 1 - pad, the packed weight (OC rounded
-   up to 4 rows of K), the packed flipped transpose (C rounded up to 4 rows of OC*KH*KW), and the
-   two offset tables (int32). */
+/* Padding smaller than the kernel (any stride, not the plain-GEMM 1x1): the direct kernels. The
+   input gradient's own padding, KH - 1 - pad_h, must not be negative. */
+static bool is_direct(const wt_conv2d *l) {
+  return !is_pointwise(l) && l->pad_h < l->KH && l->pad_w < l->KW;
+}
+
+/* The direct path's padded input: C planes of Hp = H + 2 pad_h rows; each row holds its Wp =
+   W + 2 pad_w columns split by column phase (col % stride_w), Lw = ceil(Wp / stride_w) columns
+   per phase, so padded column col of row r sits at r*RP + (col % s)*Lw + col / s (RP = s*Lw:
+   the row pitch). Output (oh, ow) of kernel tap (kh, kw) then reads row oh*stride_h + kh, phase
+   kw % s, column ow + kw / s: for each tap, contiguous in ow, at offset
+   c*Hp*RP + kh*RP + (kw % s)*Lw + kw / s from the output row's start oh*stride_h*RP. With
+   stride 1 this is the plain zero-padded plane (Lw = RP = Wp).
+   Workspace, in floats, each block a multiple of 4: xp (C*Hp*RP + 8: the 8-float loads of
+   conv_rows past the last row), the packed weight (OC rounded up to 4 rows of K), the offset
+   table (int32), then for the input gradient either (stride 1) dyp (OC, OH + 2 qh, OW + 2 qw)
+   + 8 with q = K - 1 - pad, the packed flipped transpose (C rounded up to 4 rows of OC*KH*KW)
+   and its offsets, or (stride > 1) an im2col chunk of its gradient and the GEMM scratch, for
+   dx = col2im(W^T dy). */
 typedef struct direct_layout {
-  size_t Hp, Wp, Hq, Wq;                          /* padded x and padded dy planes */
-  size_t xp, dyp, wpack, wtpack, off, offt, total; /* offsets (floats) and total */
+  size_t Hp, Lw, RP, Hq, Wq, pc;                            /* planes; dcol chunk columns */
+  size_t xp, wpack, off, dyp, wtpack, offt, dcol, gws, total; /* offsets (floats) and total */
 } direct_layout;
 
-static bool direct_layout_of(const wt_conv2d *l, int64_t OH, int64_t OW, direct_layout *d) {
+static bool direct_layout_of(const wt_kernels *k, const wt_conv2d *l, int64_t OH, int64_t OW,
+                             direct_layout *d) {
   const size_t C = (size_t)l->C, OC = (size_t)l->OC, KH = (size_t)l->KH, KW = (size_t)l->KW;
-  d->Hp = (size_t)(l->H + 2 * l->pad_h), d->Wp = (size_t)(l->W + 2 * l->pad_w);
-  d->Hq = (size_t)OH + 2 * (KH - 1 - (size_t)l->pad_h);
-  d->Wq = (size_t)OW + 2 * (KW - 1 - (size_t)l->pad_w);
-  size_t K, KT, xp, dyp, wp, wtp, t1, t2; /* every product checked: 32-bit size_t in wasm */
-  if (!wt__mul_ok(C * KH, KW, &K) || !wt__mul_ok(OC * KH, KW, &KT) ||  /* check_hyper bounds C*KH */
-      !wt__mul_ok(C, d->Hp, &t1) || !wt__mul_ok(t1, d->Wp, &xp) ||
+  const size_t s = (size_t)l->stride_w, Wp = (size_t)(l->W + 2 * l->pad_w);
+  const bool unit = l->stride_h == 1 && l->stride_w == 1;
+  d->Hp = (size_t)(l->H + 2 * l->pad_h), d->Lw = (Wp + s - 1) / s, d->RP = s * d->Lw;
+  d->Hq = unit ? (size_t)OH + 2 * (KH - 1 - (size_t)l->pad_h) : 0;
+  d->Wq = unit ? (size_t)OW + 2 * (KW - 1 - (size_t)l->pad_w) : 0;
+  size_t K, KT, xp, dyp, wp, wtp, t1, t2, dcol = 0, gws = 0; /* products checked: 32-bit size_t in wasm */
+  if (!wt__mul_ok(C * KH, KW, &K) || !wt__mul_ok(OC * KH, KW, &KT) || /* check_hyper bounds C*KH */
+      !wt__mul_ok(C, d->Hp, &t1) || !wt__mul_ok(t1, d->RP, &xp) ||
       !wt__mul_ok(OC, d->Hq, &t2) || !wt__mul_ok(t2, d->Wq, &dyp) ||
       !wt__mul_ok(round4(OC), K, &wp) || !wt__mul_ok(round4(C), KT, &wtp))
     return false;
   if (xp > INT32_MAX - 16 || dyp > INT32_MAX - 16) return false; /* int32 offset tables */
-  const size_t sz[6] = {xp + 8, dyp + 8, wp, wtp, K, KT};
-  size_t *at[6] = {&d->xp, &d->dyp, &d->wpack, &d->wtpack, &d->off, &d->offt};
+  d->pc = 0;
+  if (!unit) {
+    const size_t P = (size_t)(OH * OW);
+    d->pc = chunk_cols(K, P);
+    if (!wt__mul_ok(K, d->pc, &dcol)) return false;
+    gws = wt__gemm_workspace_floats(k, true, false, K, d->pc, OC);
+    dyp = wtp = KT = 0;
+  }
+  const size_t sz[8] = {xp + 8, wp, K, unit ? dyp + 8 : 0, wtp, KT, dcol, gws};
+  size_t *at[8] = {&d->xp, &d->wpack, &d->off, &d->dyp, &d->wtpack, &d->offt, &d->dcol, &d->gws};
   size_t o = 0;
-  for (int i = 0; i < 6; i++) {
+  for (int i = 0; i < 8; i++) {
     *at[i] = o;
     if (sz[i] > SIZE_MAX / 8 - o) return false;
     o += round4(sz[i]);
@@ -85,19 +116,6 @@ static wt_status check_hyper(wt_ctx *ctx, const char *func, const wt_conv2d *l, 
   return WT_OK;
 }
 
-/* im2col works on chunks of the P = OH*OW output positions, so the col block (K x chunk) and
-   its packed copy stay in L2 between im2col and the GEMM that reads it: P is cut into equal
-   chunks of at most WT_CONV_CHUNK_FLOATS / K columns, rounded up to 8 (the GEMM's NR). */
-#ifndef WT_CONV_CHUNK_FLOATS
-#define WT_CONV_CHUNK_FLOATS 65536 /* -DWT_CONV_CHUNK_FLOATS=... for tests of the chunk edges */
-#endif
-static size_t chunk_cols(size_t K, size_t P) {
-  const size_t chunks = (P * K + WT_CONV_CHUNK_FLOATS - 1) / WT_CONV_CHUNK_FLOATS;
-  size_t pc = (P + chunks - 1) / chunks;
-  pc = (pc + 7) / 8 * 8;
-  return pc < P ? pc : P;
-}
-
 /* Workspace floats: [col | dcol | gemm scratch], each block a multiple of 4 floats; col and
    dcol hold K x chunk_cols() floats. The GEMM scratch is the max over the three products
    (forward, dW, dcol). */
@@ -105,7 +123,7 @@ static bool workspace_floats(const wt_ctx *ctx, const wt_conv2d *l, int64_t OH, 
                              size_t *out) {
   if (is_direct(l)) {
     direct_layout d;
-    if (!direct_layout_of(l, OH, OW, &d)) return false;
+    if (!direct_layout_of(&ctx->k, l, OH, OW, &d)) return false;
     *out = d.total;
     return true;
   }
@@ -245,13 +263,32 @@ static void col2im_add(const wt_conv2d *l, const float *dcol, int64_t p0, int64_
 
 /* ---- the direct path (is_direct) ---- */
 
-/* src: planes of (H, W) -> dst: planes of (Hd, Wd), the source at row t, column t2 of each;
-   the border of dst is left as it is (zeroed once per call). */
-static void pad_planes(size_t planes, size_t H, size_t W, const float *src, size_t Hd, size_t Wd,
-                       size_t t, size_t t2, float *dst) {
+/* src: planes of (H, W) -> dst: planes of Hd rows of pitch RP, source row h at row t + h and
+   source column w at padded column col = t2 + w, stored at (col % s)*Lw + col / s of its row
+   (direct_layout; s = 1: a plain copy at column t2). The border of dst is left as it is (zeroed
+   once per call). */
+static void pad_planes(size_t planes, size_t H, size_t W, const float *src, size_t Hd, size_t RP,
+                       size_t s, size_t Lw, size_t t, size_t t2, float *dst) {
   for (size_t p = 0; p < planes; p++)
-    for (size_t h = 0; h < H; h++)
-      memcpy(dst + (p * Hd + t + h) * Wd + t2, src + (p * H + h) * W, W * sizeof(float));
+    for (size_t h = 0; h < H; h++) {
+      const float *r = src + (p * H + h) * W;
+      float *q = dst + (p * Hd + t + h) * RP;
+      if (s == 1) {
+        memcpy(q + t2, r, W * sizeof(float));
+        continue;
+      }
+      for (size_t w = 0; w < W; w++) q[(t2 + w) % s * Lw + (t2 + w) / s] = r[w];
+    }
+}
+
+/* The offset of tap (c, kh, kw) in xp (direct_layout), for conv_rows and conv_dw. */
+static void tap_offsets(const wt_conv2d *l, const direct_layout *d, int32_t *off) {
+  const size_t KH = (size_t)l->KH, KW = (size_t)l->KW, s = (size_t)l->stride_w;
+  for (size_t c = 0; c < (size_t)l->C; c++)
+    for (size_t kh = 0; kh < KH; kh++)
+      for (size_t kw = 0; kw < KW; kw++)
+        off[(c * KH + kh) * KW + kw] =
+            (int32_t)((c * d->Hp + kh) * d->RP + kw % s * d->Lw + kw / s);
 }
 
 /* Packs rows r of a (rows, K) matrix, read as m(r, k), into 4-row k-major panels:
@@ -287,45 +324,42 @@ static void direct_rows(const wt_kernels *k, size_t OCo, size_t Ho, size_t Wo, s
 static void direct_forward(const wt_ctx *ctx, const wt_conv2d *l, int64_t N, const float *x,
                            float *y, float *ws) {
   direct_layout d;
-  direct_layout_of(l, l->OH, l->OW, &d); /* succeeded in wt_conv2d_sizes */
-  const size_t C = (size_t)l->C, OC = (size_t)l->OC, KH = (size_t)l->KH, KW = (size_t)l->KW;
-  const size_t K = C * KH * KW, OH = (size_t)l->OH, OW = (size_t)l->OW, P = OH * OW;
+  direct_layout_of(&ctx->k, l, l->OH, l->OW, &d); /* succeeded in wt_conv2d_sizes */
+  const size_t C = (size_t)l->C, OC = (size_t)l->OC, K = (size_t)(l->C * l->KH * l->KW);
+  const size_t OH = (size_t)l->OH, OW = (size_t)l->OW, P = OH * OW;
   const size_t H = (size_t)l->H, W = (size_t)l->W, in = C * H * W;
   float *xp = ws + d.xp, *pack = ws + d.wpack;
   int32_t *off = (int32_t *)(ws + d.off);
-  for (size_t c = 0; c < C; c++)
-    for (size_t kh = 0; kh < KH; kh++)
-      for (size_t kw = 0; kw < KW; kw++)
-        off[(c * KH + kh) * KW + kw] = (int32_t)((c * d.Hp + kh) * d.Wp + kw);
+  tap_offsets(l, &d, off);
   PACK4(pack, OC, K, l->weight[r * K + k]);
-  memset(xp, 0, (C * d.Hp * d.Wp + 8) * sizeof(float));
+  memset(xp, 0, (C * d.Hp * d.RP + 8) * sizeof(float));
   for (int64_t n = 0; n < N; n++) {
     float *yn = y + (size_t)n * OC * P;
-    pad_planes(C, H, W, x + (size_t)n * in, d.Hp, d.Wp, (size_t)l->pad_h, (size_t)l->pad_w, xp);
-    direct_rows(&ctx->k, OC, OH, OW, K, pack, xp, d.Wp, off, yn, 0);
+    pad_planes(C, H, W, x + (size_t)n * in, d.Hp, d.RP, (size_t)l->stride_w, d.Lw,
+               (size_t)l->pad_h, (size_t)l->pad_w, xp);
+    direct_rows(&ctx->k, OC, OH, OW, K, pack, xp, (size_t)l->stride_h * d.RP, off, yn, 0);
     if (l->bias) ctx->k.f32_rowbias(OC, P, l->bias, yn, P);
   }
 }
 
-/* dweight[o, k] += sum_p dy[o, p] xp[off[k] + p] (conv_dw), and dx += the stride-1 conv of dy
-   padded by q = K - 1 - pad with W'[c, o, kh, kw] = W[o, c, KH-1-kh, KW-1-kw]. */
+/* dweight[o, k] += sum_p dy[o, p] xp[off[k] + p] (conv_dw). dx: stride 1, += the stride-1 conv
+   of dy padded by q = K - 1 - pad with W'[c, o, kh, kw] = W[o, c, KH-1-kh, KW-1-kw]; stride
+   > 1, += col2im(W^T dy) per chunk of output positions. */
 static void direct_backward(const wt_ctx *ctx, const wt_conv2d *l, int64_t N, const float *x,
                             const float *dy, float *dx, float *ws) {
   direct_layout d;
-  direct_layout_of(l, l->OH, l->OW, &d);
+  direct_layout_of(&ctx->k, l, l->OH, l->OW, &d);
   const size_t C = (size_t)l->C, OC = (size_t)l->OC, KH = (size_t)l->KH, KW = (size_t)l->KW;
   const size_t K = C * KH * KW, KT = OC * KH * KW, OH = (size_t)l->OH, OW = (size_t)l->OW;
   const size_t P = OH * OW, H = (size_t)l->H, W = (size_t)l->W, in = C * H * W;
+  const bool unit = l->stride_h == 1 && l->stride_w == 1;
   float *xp = ws + d.xp, *dyp = ws + d.dyp, *packt = ws + d.wtpack;
   int32_t *off = (int32_t *)(ws + d.off), *offt = (int32_t *)(ws + d.offt);
   if (l->dweight) {
-    for (size_t c = 0; c < C; c++)
-      for (size_t kh = 0; kh < KH; kh++)
-        for (size_t kw = 0; kw < KW; kw++)
-          off[(c * KH + kh) * KW + kw] = (int32_t)((c * d.Hp + kh) * d.Wp + kw);
-    memset(xp, 0, (C * d.Hp * d.Wp + 8) * sizeof(float));
+    tap_offsets(l, &d, off);
+    memset(xp, 0, (C * d.Hp * d.RP + 8) * sizeof(float));
   }
-  if (dx) {
+  if (dx && unit) {
     for (size_t o = 0; o < OC; o++)
       for (size_t kh = 0; kh < KH; kh++)
         for (size_t kw = 0; kw < KW; kw++)
@@ -340,18 +374,28 @@ static void direct_backward(const wt_ctx *ctx, const wt_conv2d *l, int64_t N, co
     const float *dyn = dy + (size_t)n * OC * P;
     if (l->dbias) ctx->k.f32_rowsum(OC, P, dyn, P, l->dbias);
     if (l->dweight) {
-      pad_planes(C, H, W, x + (size_t)n * in, d.Hp, d.Wp, (size_t)l->pad_h, (size_t)l->pad_w, xp);
+      pad_planes(C, H, W, x + (size_t)n * in, d.Hp, d.RP, (size_t)l->stride_w, d.Lw,
+                 (size_t)l->pad_h, (size_t)l->pad_w, xp);
       for (size_t o0 = 0; o0 < OC; o0 += 4) {
         const size_t mr = OC - o0 < 4 ? OC - o0 : 4;
         for (size_t k0 = 0; k0 < K; k0 += 2)
           ctx->k.f32_conv_dw(mr, K - k0 < 2 ? K - k0 : 2, OH, OW, dyn + o0 * P, P, OW, xp,
-                             off + k0, d.Wp, l->dweight + o0 * K + k0, K);
+                             off + k0, (size_t)l->stride_h * d.RP, l->dweight + o0 * K + k0, K);
       }
     }
-    if (dx) {
-      pad_planes(OC, OH, OW, dyn, d.Hq, d.Wq, KH - 1 - (size_t)l->pad_h,
+    if (!dx) continue;
+    float *dxn = dx + (size_t)n * in;
+    if (unit) {
+      pad_planes(OC, OH, OW, dyn, d.Hq, d.Wq, 1, d.Wq, KH - 1 - (size_t)l->pad_h,
                  KW - 1 - (size_t)l->pad_w, dyp);
-      direct_rows(&ctx->k, C, H, W, KT, packt, dyp, d.Wq, offt, dx + (size_t)n * in, 1);
+      direct_rows(&ctx->k, C, H, W, KT, packt, dyp, d.Wq, offt, dxn, 1);
+      continue;
+    }
+    for (size_t p0 = 0; p0 < P; p0 += d.pc) {
+      const size_t pn = P - p0 < d.pc ? P - p0 : d.pc;
+      wt__gemm(&ctx->k, true, false, K, pn, OC, l->weight, K, dyn + p0, P, false, ws + d.dcol, pn,
+               ws + d.gws);
+      col2im_add(l, ws + d.dcol, (int64_t)p0, (int64_t)(p0 + pn), dxn);
     }
   }
 }
