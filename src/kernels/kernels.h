@@ -109,6 +109,54 @@ void wt_f32_conv_dw_ukernel_4x2__wasmsimd(size_t mr, size_t nj, size_t rows, siz
                                           const float *x, const int32_t *off, size_t x_row,
                                           float *dw, size_t ldw);
 
+/* The BatchNorm2d kernels (batchnorm2d.c): one channel of an (N,C,H,W) tensor is rows = N rows
+   of cols = H*W floats, row r at p + r*ld (ld = C*H*W); every array of a call shares ld. Sums
+   run in double from 0, in the order rows then columns in the scalar twins; the SIMD twins keep
+   lane-wise partial sums (they differ only by reassociation). The elementwise kernels give the
+   same bits in both twins. rows, cols may be 0 (sums give 0).
+   bn_sum:    *sum = sum x.
+   bn_sumsq:  *ss = sum ((double)x - mu)^2 (the two-pass variance).
+   bn_dot:    *sdy = sum dy, *sdyx = sum dy * ((double)x - mu) (the backward pair).
+   bn_affine: y = x*a + b in float (a multiply, then an add: ATen's alpha, beta form). y == x
+              is allowed.
+   bn_dx:     dx += (float)((((double)dy - gm) - ((double)x - mu) * k) * is * w), the
+              multiplications left to right (the input gradient; gm = k = 0 in eval mode).
+              dx == x or dx == dy is allowed (each element is read before it is written). */
+typedef struct wt_f32_bn_dx_params {
+  double mu, gm, k, is, w;
+} wt_f32_bn_dx_params;
+typedef void (*wt_f32_bn_sum_fn)(size_t rows, size_t cols, const float *x, size_t ld,
+                                 double *sum);
+typedef void (*wt_f32_bn_sumsq_fn)(size_t rows, size_t cols, const float *x, size_t ld,
+                                   double mu, double *ss);
+typedef void (*wt_f32_bn_dot_fn)(size_t rows, size_t cols, const float *x, const float *dy,
+                                 size_t ld, double mu, double *sdy, double *sdyx);
+typedef void (*wt_f32_bn_affine_fn)(size_t rows, size_t cols, const float *x, size_t ld,
+                                    float a, float b, float *y);
+typedef void (*wt_f32_bn_dx_fn)(size_t rows, size_t cols, const float *x, const float *dy,
+                                size_t ld, const wt_f32_bn_dx_params *params, float *dx);
+
+void wt_f32_bn_sum_ukernel__scalar(size_t rows, size_t cols, const float *x, size_t ld,
+                                   double *sum);
+void wt_f32_bn_sumsq_ukernel__scalar(size_t rows, size_t cols, const float *x, size_t ld, double mu,
+                                     double *ss);
+void wt_f32_bn_dot_ukernel__scalar(size_t rows, size_t cols, const float *x, const float *dy,
+                                   size_t ld, double mu, double *sdy, double *sdyx);
+void wt_f32_bn_affine_ukernel__scalar(size_t rows, size_t cols, const float *x, size_t ld, float a,
+                                      float b, float *y);
+void wt_f32_bn_dx_ukernel__scalar(size_t rows, size_t cols, const float *x, const float *dy,
+                                  size_t ld, const wt_f32_bn_dx_params *params, float *dx);
+void wt_f32_bn_sum_ukernel__wasmsimd(size_t rows, size_t cols, const float *x, size_t ld,
+                                     double *sum);
+void wt_f32_bn_sumsq_ukernel__wasmsimd(size_t rows, size_t cols, const float *x, size_t ld,
+                                       double mu, double *ss);
+void wt_f32_bn_dot_ukernel__wasmsimd(size_t rows, size_t cols, const float *x, const float *dy,
+                                     size_t ld, double mu, double *sdy, double *sdyx);
+void wt_f32_bn_affine_ukernel__wasmsimd(size_t rows, size_t cols, const float *x, size_t ld,
+                                        float a, float b, float *y);
+void wt_f32_bn_dx_ukernel__wasmsimd(size_t rows, size_t cols, const float *x, const float *dy,
+                                    size_t ld, const wt_f32_bn_dx_params *params, float *dx);
+
 typedef struct wt_kernels {
   wt_f32_gemm_ukernel_fn f32_gemm;
   size_t gemm_mr, gemm_nr;
@@ -123,6 +171,11 @@ typedef struct wt_kernels {
   wt_f32_maxpool2x2_fn f32_maxpool2x2;
   wt_f32_conv_rows_fn f32_conv_rows;
   wt_f32_conv_dw_fn f32_conv_dw;
+  wt_f32_bn_sum_fn f32_bn_sum;
+  wt_f32_bn_sumsq_fn f32_bn_sumsq;
+  wt_f32_bn_dot_fn f32_bn_dot;
+  wt_f32_bn_affine_fn f32_bn_affine;
+  wt_f32_bn_dx_fn f32_bn_dx;
 } wt_kernels;
 
 /* Picks the fastest kernels this build has (SIMD when compiled with it), or the scalar twins. */

@@ -4,6 +4,8 @@
    variance (n/(n-1)), and *num_batches_tracked counts the batches, as PyTorch. Eval: the running
    statistics normalise, nothing is updated. Sums run in double. The cache keeps the mean and
    1/sqrt(var + eps) that forward used and the mode, so backward matches the forward it follows.
+   Each pass over a channel (N rows of H*W floats at stride C*H*W) is a ctx->k kernel
+   (f32_bn_*, contracts in kernels.h): wasm SIMD, or the scalar twins.
    What it is not: BatchNorm1d, momentum=None (cumulative average), or sync across devices. */
 #include <math.h>
 #include <string.h>
@@ -60,21 +62,17 @@ wt_status wt_batchnorm2d_forward(wt_ctx *ctx, const wt_batchnorm2d *l, int64_t N
     return WT_FAIL(ctx, WT_ERR_SHAPE,
                    "training needs more than 1 value per channel (N*H*W = %lld), as torch",
                    (long long)n);
+  const wt_kernels *k = &ctx->k;
+  const size_t rows = (size_t)N, cols = (size_t)HW, ld = (size_t)(C * HW);
   float *mean = cache, *invstd = (float *)cache + C;
   for (int64_t c = 0; c < C; c++) {
+    const float *xc = x + c * HW;
     double mu, var;
     if (l->training) {
-      double s = 0.0;
-      for (int64_t i = 0; i < N; i++) {
-        const float *p = x + (i * C + c) * HW;
-        for (int64_t j = 0; j < HW; j++) s += (double)p[j];
-      }
+      double s, ss;
+      k->f32_bn_sum(rows, cols, xc, ld, &s);
       mu = s / (double)n;
-      double ss = 0.0;
-      for (int64_t i = 0; i < N; i++) {
-        const float *p = x + (i * C + c) * HW;
-        for (int64_t j = 0; j < HW; j++) ss += ((double)p[j] - mu) * ((double)p[j] - mu);
-      }
+      k->f32_bn_sumsq(rows, cols, xc, ld, mu, &ss); /* two passes: no cancellation */
       var = ss / (double)n;
       const double mom = l->momentum;
       l->running_mean[c] = (float)((1.0 - mom) * (double)l->running_mean[c] + mom * mu);
@@ -87,11 +85,7 @@ wt_status wt_batchnorm2d_forward(wt_ctx *ctx, const wt_batchnorm2d *l, int64_t N
     const float is = (float)(1.0 / sqrt(var + l->eps));
     mean[c] = (float)mu, invstd[c] = is;
     const float a = l->weight[c] * is, b = l->bias[c] - (float)mu * a;
-    for (int64_t i = 0; i < N; i++) {
-      const float *p = x + (i * C + c) * HW;
-      float *q = y + (i * C + c) * HW;
-      for (int64_t j = 0; j < HW; j++) q[j] = p[j] * a + b; /* ATen's alpha, beta form */
-    }
+    k->f32_bn_affine(rows, cols, xc, ld, a, b, y + c * HW); /* ATen's alpha, beta form */
   }
   ((float *)cache)[2 * C] = l->training ? 1.0f : 0.0f;
   if (l->training && l->num_batches_tracked) (*l->num_batches_tracked)++;
@@ -115,28 +109,21 @@ wt_status wt_batchnorm2d_backward(wt_ctx *ctx, const wt_batchnorm2d *l, int64_t 
   const int64_t C = l->C, HW = l->H * l->W, n = N * HW;
   const float *mean = cache, *invstd = (const float *)cache + C;
   const bool training = ((const float *)cache)[2 * C] != 0.0f;
+  const wt_kernels *k = &ctx->k;
+  const size_t rows = (size_t)N, cols = (size_t)HW, ld = (size_t)(C * HW);
   for (int64_t c = 0; c < C; c++) {
     const double mu = (double)mean[c], is = (double)invstd[c];
-    double sdy = 0.0, sdyx = 0.0; /* sum dy, sum dy * (x - mu) */
-    for (int64_t i = 0; i < N; i++) {
-      const float *p = x + (i * C + c) * HW, *g = dy + (i * C + c) * HW;
-      for (int64_t j = 0; j < HW; j++) {
-        sdy += (double)g[j];
-        sdyx += (double)g[j] * ((double)p[j] - mu);
-      }
-    }
+    double sdy, sdyx; /* sum dy, sum dy * (x - mu) */
+    k->f32_bn_dot(rows, cols, x + c * HW, dy + c * HW, ld, mu, &sdy, &sdyx);
     if (l->dweight) l->dweight[c] += (float)(sdyx * is);
     if (l->dbias) l->dbias[c] += (float)sdy;
     if (!dx) continue;
-    const double w = (double)l->weight[c];
-    const double gm = training ? sdy / (double)n : 0.0;
-    const double k = training ? sdyx * is * is / (double)n : 0.0;
-    for (int64_t i = 0; i < N; i++) {
-      const float *p = x + (i * C + c) * HW, *g = dy + (i * C + c) * HW;
-      float *d = dx + (i * C + c) * HW;
-      for (int64_t j = 0; j < HW; j++)
-        d[j] += (float)(((double)g[j] - gm - ((double)p[j] - mu) * k) * is * w);
-    }
+    const wt_f32_bn_dx_params p = {.mu = mu,
+                                   .gm = training ? sdy / (double)n : 0.0,
+                                   .k = training ? sdyx * is * is / (double)n : 0.0,
+                                   .is = is,
+                                   .w = (double)l->weight[c]};
+    k->f32_bn_dx(rows, cols, x + c * HW, dy + c * HW, ld, &p, dx + c * HW);
   }
   return WT_OK;
 }

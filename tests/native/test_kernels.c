@@ -14,6 +14,8 @@
    - every f32_vector.inc entry against its scalar twin (and the scalar ones against a direct
      reference): n = 0..3*8+1 and larger, in place, strided rows, odd plane sizes, and inputs
      seeded with NaN, +-0, +-inf and ties; bit-exact except rowsum (reassociated sums).
+   - the BatchNorm kernels (bn_*): rows 0..3 of 0..9, 17, 64, 1024 floats, strided, NaN in the
+     gaps (a sum that over-reads turns NaN), sentinels in the outputs, in place;
    - the direct-conv kernels (conv_rows, conv_dw) on every tile edge (mr, nc / nj, columns not a
      multiple of 4), against the reference and the twin, with sentinels around the tile.
    Errors are measured as |got - ref| / (sum_k |a_ik b_kj| + |c0_ij|), never by equality
@@ -639,6 +641,107 @@ static void test_vector_conv_dw(wt_rng *rng, const ventry *e, const ventry *tw) 
         }
 }
 
+/* The BatchNorm kernels on one channel: rows 0..3 of cols in {0..9, 17, 64, 1024} at a stride
+   ld >= cols (the gaps between rows and VGUARD floats past the end hold NaN in x and dy, so a
+   sum that reads them turns NaN, and SENTINEL in y and dx, which must stay). Sums against a
+   double reference in the twins' order (the scalar twin matches it exactly) and the SIMD one
+   against the scalar up to reassociation, relative to the sum of magnitudes; elementwise ops
+   bit-exact against the reference formula and the twin, with NaN, +-0 and +-inf inputs, in
+   place included. */
+static void test_vector_bn(wt_rng *rng, const ventry *e, const ventry *tw) {
+  static const size_t colss[] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 17, 64, 1024};
+  const bool is_scalar = !strcmp(e->isa, "scalar");
+  for (size_t ci = 0; ci < sizeof colss / sizeof colss[0]; ci++)
+    for (size_t rows = 0; rows <= 3; rows++)
+      for (size_t pad = 0; pad <= 5; pad += 5) {
+        const size_t cols = colss[ci], ld = cols + pad, len = rows * ld + VGUARD;
+        float *x = alloc_f(len), *dy = alloc_f(len), *y = alloc_f(len), *yt = alloc_f(len);
+        float *y0 = alloc_f(len);
+        const bool special = !strcmp(e->op, "bn_affine") || !strcmp(e->op, "bn_dx");
+        for (size_t i = 0; i < len; i++) x[i] = dy[i] = NAN, y0[i] = SENTINEL;
+        for (size_t r = 0; r < rows; r++) {
+          (special ? fill_special : fill)(rng, x + r * ld, cols);
+          (special ? fill_special : fill)(rng, dy + r * ld, cols);
+          fill(rng, y0 + r * ld, cols);
+        }
+        memcpy(y, y0, len * sizeof *y);
+        memcpy(yt, y0, len * sizeof *y);
+        const double mu = wt_rng_uniform(rng) - 0.5;
+        size_t bad = 0;
+        if (!strcmp(e->op, "bn_affine") || !strcmp(e->op, "bn_dx")) {
+          const float a = (float)(4.0 * wt_rng_uniform(rng) - 2.0), b = (float)wt_rng_uniform(rng);
+          const wt_f32_bn_dx_params p = {mu, wt_rng_uniform(rng) - 0.5, wt_rng_uniform(rng),
+                                         0.5 + 4.0 * wt_rng_uniform(rng), (double)a};
+          if (!strcmp(e->op, "bn_affine")) {
+            ((wt_f32_bn_affine_fn)e->fn)(rows, cols, x, ld, a, b, y);
+            ((wt_f32_bn_affine_fn)tw->fn)(rows, cols, x, ld, a, b, yt);
+          } else {
+            ((wt_f32_bn_dx_fn)e->fn)(rows, cols, x, dy, ld, &p, y);
+            ((wt_f32_bn_dx_fn)tw->fn)(rows, cols, x, dy, ld, &p, yt);
+          }
+          bad += count_diff(y, yt, len);
+          for (size_t r = 0; r < rows; r++)
+            for (size_t j = 0; j < cols; j++) {
+              const size_t i = r * ld + j;
+              const float want =
+                  !strcmp(e->op, "bn_affine")
+                      ? x[i] * a + b
+                      : y0[i] + (float)(((double)dy[i] - p.gm - ((double)x[i] - p.mu) * p.k) *
+                                        p.is * p.w);
+              bad += !same_f(y[i], want);
+            }
+          for (size_t i = 0; i < len; i++) /* the gaps and past the end */
+            bad += (i >= rows * ld || i % ld >= cols) && !same_f(y[i], SENTINEL);
+          if (!strcmp(e->op, "bn_affine")) { /* in place: y == x */
+            memcpy(yt, x, len * sizeof *x);
+            ((wt_f32_bn_affine_fn)e->fn)(rows, cols, yt, ld, a, b, yt);
+            for (size_t r = 0; r < rows; r++) bad += count_diff(yt + r * ld, y + r * ld, cols);
+          } else { /* dx == dy */
+            memcpy(yt, dy, len * sizeof *dy);
+            for (size_t r = 0; r < rows; r++)
+              for (size_t j = 0; j < cols; j++) yt[r * ld + j] += y0[r * ld + j];
+            memcpy(y0, yt, len * sizeof *yt);
+            ((wt_f32_bn_dx_fn)e->fn)(rows, cols, x, yt, ld, &p, yt);
+            for (size_t r = 0; r < rows; r++)
+              for (size_t j = 0; j < cols; j++) {
+                const size_t i = r * ld + j;
+                bad += !same_f(yt[i], y0[i] + (float)(((double)y0[i] - p.gm -
+                                                      ((double)x[i] - p.mu) * p.k) * p.is * p.w));
+              }
+          }
+        } else {
+          double got[2] = {7, 7}, twin[2] = {7, 7}, ref[2] = {0, 0}, mag[2] = {0, 0};
+          for (size_t r = 0; r < rows; r++)
+            for (size_t j = 0; j < cols; j++) {
+              const double v = (double)x[r * ld + j], g = (double)dy[r * ld + j];
+              const double t = !strcmp(e->op, "bn_sum") ? v
+                               : !strcmp(e->op, "bn_sumsq") ? (v - mu) * (v - mu)
+                                                            : g;
+              ref[0] += t, mag[0] += fabs(t);
+              ref[1] += g * (v - mu), mag[1] += fabs(g * (v - mu));
+            }
+          if (!strcmp(e->op, "bn_sum")) {
+            ((wt_f32_bn_sum_fn)e->fn)(rows, cols, x, ld, &got[0]);
+            ((wt_f32_bn_sum_fn)tw->fn)(rows, cols, x, ld, &twin[0]);
+          } else if (!strcmp(e->op, "bn_sumsq")) {
+            ((wt_f32_bn_sumsq_fn)e->fn)(rows, cols, x, ld, mu, &got[0]);
+            ((wt_f32_bn_sumsq_fn)tw->fn)(rows, cols, x, ld, mu, &twin[0]);
+          } else {
+            ((wt_f32_bn_dot_fn)e->fn)(rows, cols, x, dy, ld, mu, &got[0], &got[1]);
+            ((wt_f32_bn_dot_fn)tw->fn)(rows, cols, x, dy, ld, mu, &twin[0], &twin[1]);
+          }
+          for (int q = 0; q < (!strcmp(e->op, "bn_dot") ? 2 : 1); q++) {
+            bad += !(fabs(got[q] - ref[q]) <= 1e-14 * mag[q]);
+            bad += !(fabs(got[q] - twin[q]) <= 1e-14 * mag[q]);
+            if (is_scalar) bad += got[q] != ref[q];
+          }
+        }
+        CHECK_MSG(bad == 0, "%s rows=%zu cols=%zu ld=%zu: %zu wrong", e->name, rows, cols, ld,
+                  bad);
+        free(x), free(dy), free(y), free(yt), free(y0);
+      }
+}
+
 static void test_vector(wt_rng *rng) {
   for (size_t i = 0; i < N_VENTRIES; i++) {
     const ventry *e = &ventries[i], *tw = vtwin_of(e);
@@ -651,6 +754,7 @@ static void test_vector(wt_rng *rng) {
     else if (!strcmp(e->op, "maxpool2x2")) test_vector_maxpool(rng, e, tw);
     else if (!strcmp(e->op, "conv_rows")) test_vector_conv_rows(rng, e, tw);
     else if (!strcmp(e->op, "conv_dw")) test_vector_conv_dw(rng, e, tw);
+    else if (!strncmp(e->op, "bn_", 3)) test_vector_bn(rng, e, tw);
     else CHECK_MSG(false, "%s: no test for op %s", e->name, e->op);
   }
   /* the selected tables carry the vector kernels of their isa */
@@ -661,8 +765,10 @@ static void test_vector(wt_rng *rng) {
 #if WT_HAVE_WASMSIMD
   CHECK(kd.f32_relu == wt_f32_relu_ukernel__wasmsimd);
   CHECK(kd.f32_maxpool2x2 == wt_f32_maxpool2x2_ukernel__wasmsimd);
+  CHECK(kd.f32_bn_dx == wt_f32_bn_dx_ukernel__wasmsimd);
 #else
   CHECK(kd.f32_relu == wt_f32_relu_ukernel__scalar);
+  CHECK(kd.f32_bn_dx == wt_f32_bn_dx_ukernel__scalar);
 #endif
 }
 
