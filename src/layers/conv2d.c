@@ -159,7 +159,11 @@ wt_status wt_conv2d_sizes(wt_ctx *ctx, wt_conv2d *l, int64_t N, wt_layer_sizes *
   WT_TRY(check_hyper(ctx, __func__, l, N, &OH, &OW));
   size_t ws;
   if (!workspace_floats(ctx, l, OH, OW, &ws) || !wt__mul_ok(ws, sizeof(float), &ws))
-    return WT_FAIL(ctx, WT_ERR_SHAPE, "workspace size overflows size_t");
+    return WT_FAIL(ctx, WT_ERR_SHAPE,
+                   "the workspace of a conv with C = %lld, OC = %lld, a %lldx%lld kernel on %lldx%lld "
+                   "does not fit the address space",
+                   (long long)l->C, (long long)l->OC, (long long)l->KH, (long long)l->KW,
+                   (long long)l->H, (long long)l->W);
   l->OH = OH;
   l->OW = OW;
   out->param_floats = (size_t)(l->OC * l->C * l->KH * l->KW + l->OC);
