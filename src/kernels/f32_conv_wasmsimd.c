@@ -40,30 +40,8 @@ void wt_f32_conv_rows_ukernel_4x8__wasmsimd(size_t mr, size_t nc, size_t kc, con
     a += 4;
   } while (--kc != 0);
 
-  wt_f32x4 acc[4][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}};
-  for (size_t i = 0; i < mr; i++) {
-    float *ci = c + i * ldc;
-    wt_f32x4 lo = acc[i][0], hi = acc[i][1];
-    if (nc == 8) {
-      if (accumulate) {
-        lo = wt_f32x4_add(wt_f32x4_load(ci), lo);
-        hi = wt_f32x4_add(wt_f32x4_load(ci + 4), hi);
-      }
-      wt_f32x4_store(ci, lo);
-      wt_f32x4_store(ci + 4, hi);
-      continue;
-    }
-    if (accumulate) {
-      lo = wt_f32x4_add(nc >= 4 ? wt_f32x4_load(ci) : wt_f32x4_load_tail(ci, nc), lo);
-      if (nc > 4) hi = wt_f32x4_add(wt_f32x4_load_tail(ci + 4, nc - 4), hi);
-    }
-    if (nc >= 4) {
-      wt_f32x4_store(ci, lo);
-      wt_f32x4_store_tail(ci + 4, hi, nc - 4);
-    } else {
-      wt_f32x4_store_tail(ci, lo, nc);
-    }
-  }
+  const wt_f32x4 acc[4][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}};
+  wt_f32x4_store_4x8(acc, mr, nc, c, ldc, accumulate);
 }
 
 /* The four lanes of v added: (v0 + v2) + (v1 + v3). */

@@ -37,29 +37,7 @@ void wt_f32_ppmm_ukernel_4x8__wasmsimd(size_t mr, size_t nc, size_t kc, const fl
     a += 4;
   } while (--kc != 0);
 
-  wt_f32x4 acc[4][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}};
-  for (size_t i = 0; i < mr; i++) {
-    float *ci = c + i * c_stride;
-    if (nc == 8) {
-      if (params->accumulate) {
-        acc[i][0] = wt_f32x4_add(wt_f32x4_load(ci), acc[i][0]);
-        acc[i][1] = wt_f32x4_add(wt_f32x4_load(ci + 4), acc[i][1]);
-      }
-      wt_f32x4_store(ci, acc[i][0]);
-      wt_f32x4_store(ci + 4, acc[i][1]);
-      continue;
-    }
-    wt_f32x4 lo = acc[i][0], hi = acc[i][1];
-    if (params->accumulate) {
-      lo = wt_f32x4_add(nc >= 4 ? wt_f32x4_load(ci) : wt_f32x4_load_tail(ci, nc), lo);
-      if (nc > 4) hi = wt_f32x4_add(wt_f32x4_load_tail(ci + 4, nc - 4), hi);
-    }
-    if (nc >= 4) {
-      wt_f32x4_store(ci, lo);
-      wt_f32x4_store_tail(ci + 4, hi, nc - 4);
-    } else {
-      wt_f32x4_store_tail(ci, lo, nc);
-    }
-  }
+  const wt_f32x4 acc[4][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}};
+  wt_f32x4_store_4x8(acc, mr, nc, c, c_stride, params->accumulate);
 }
 #endif

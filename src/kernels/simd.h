@@ -1,8 +1,9 @@
 /* simd.h - a tiny vocabulary over wasm_simd128.h for the SIMD kernels: 4 x f32 loads, stores,
-   splats, mul-then-add, pmin/pmax and partial (tail) loads and stores. Include it only from
-   *_wasmsimd*.c files, inside their `#if defined(__wasm_simd128__)`. No relaxed SIMD: without
-   it wasm has no FMA, so wt_f32x4_muladd is a multiply then an add (two roundings, exactly as
-   the scalar twins compute it). Partial loads and stores never touch memory past n floats. */
+   splats, mul-then-add, pmin/pmax, partial (tail) loads and stores, and the 4x8 micro-kernels'
+   tile store. Include it only from *_wasmsimd*.c files, inside their
+   `#if defined(__wasm_simd128__)`. No relaxed SIMD: without it wasm has no FMA, so
+   wt_f32x4_muladd is a multiply then an add (two roundings, exactly as the scalar twins compute
+   it). Partial loads and stores never touch memory past n floats. */
 #ifndef WT_SIMD_H
 #define WT_SIMD_H
 
@@ -54,6 +55,36 @@ WT_SIMD_INLINE void wt_f32x4_store_tail(float *p, wt_f32x4 v, size_t n) {
     p += 2;
   }
   if (n & 1) wasm_v128_store32_lane(p, v, 0);
+}
+
+/* The store of the 4x8 micro-kernels: rows i < mr, columns j < nc (1..8) of a tile held as
+   acc[i][0] (columns 0-3) and acc[i][1] (4-7) to c + i*ldc, added to what c holds when
+   accumulate (c + acc, one rounding); nothing past column nc is loaded or stored. */
+WT_SIMD_INLINE void wt_f32x4_store_4x8(const wt_f32x4 acc[4][2], size_t mr, size_t nc, float *c,
+                                       size_t ldc, int accumulate) {
+  for (size_t i = 0; i < mr; i++) {
+    float *ci = c + i * ldc;
+    wt_f32x4 lo = acc[i][0], hi = acc[i][1];
+    if (nc == 8) {
+      if (accumulate) {
+        lo = wt_f32x4_add(wt_f32x4_load(ci), lo);
+        hi = wt_f32x4_add(wt_f32x4_load(ci + 4), hi);
+      }
+      wt_f32x4_store(ci, lo);
+      wt_f32x4_store(ci + 4, hi);
+      continue;
+    }
+    if (accumulate) {
+      lo = wt_f32x4_add(nc >= 4 ? wt_f32x4_load(ci) : wt_f32x4_load_tail(ci, nc), lo);
+      if (nc > 4) hi = wt_f32x4_add(wt_f32x4_load_tail(ci + 4, nc - 4), hi);
+    }
+    if (nc >= 4) {
+      wt_f32x4_store(ci, lo);
+      wt_f32x4_store_tail(ci + 4, hi, nc - 4);
+    } else {
+      wt_f32x4_store_tail(ci, lo, nc);
+    }
+  }
 }
 
 #endif /* WT_SIMD_H */
