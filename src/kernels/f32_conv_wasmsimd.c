@@ -19,28 +19,13 @@ void wt_f32_conv_rows_ukernel_4x8__wasmsimd(size_t mr, size_t nc, size_t kc, con
                                             size_t ldc, int accumulate) {
   assert(mr >= 1 && mr <= 4 && nc >= 1 && nc <= 8 && kc >= 1);
   assert(a != NULL && b != NULL && off != NULL && c != NULL);
-  wt_f32x4 c00 = wt_f32x4_zero(), c01 = wt_f32x4_zero(), c10 = wt_f32x4_zero();
-  wt_f32x4 c11 = wt_f32x4_zero(), c20 = wt_f32x4_zero(), c21 = wt_f32x4_zero();
-  wt_f32x4 c30 = wt_f32x4_zero(), c31 = wt_f32x4_zero();
+  wt_f32x4 acc[4][2] = {{wt_f32x4_zero(), wt_f32x4_zero()}, {wt_f32x4_zero(), wt_f32x4_zero()},
+                        {wt_f32x4_zero(), wt_f32x4_zero()}, {wt_f32x4_zero(), wt_f32x4_zero()}};
   do {
     const float *row = b + *off++;
-    const wt_f32x4 w0 = wt_f32x4_load(row), w1 = wt_f32x4_load(row + 4);
-    const wt_f32x4 a0 = wt_f32x4_load_splat(a);
-    c00 = wt_f32x4_muladd(c00, a0, w0);
-    c01 = wt_f32x4_muladd(c01, a0, w1);
-    const wt_f32x4 a1 = wt_f32x4_load_splat(a + 1);
-    c10 = wt_f32x4_muladd(c10, a1, w0);
-    c11 = wt_f32x4_muladd(c11, a1, w1);
-    const wt_f32x4 a2 = wt_f32x4_load_splat(a + 2);
-    c20 = wt_f32x4_muladd(c20, a2, w0);
-    c21 = wt_f32x4_muladd(c21, a2, w1);
-    const wt_f32x4 a3 = wt_f32x4_load_splat(a + 3);
-    c30 = wt_f32x4_muladd(c30, a3, w0);
-    c31 = wt_f32x4_muladd(c31, a3, w1);
+    wt_f32x4_step_4x8(acc, a, wt_f32x4_load(row), wt_f32x4_load(row + 4));
     a += 4;
   } while (--kc != 0);
-
-  const wt_f32x4 acc[4][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}};
   wt_f32x4_store_4x8(acc, mr, nc, c, ldc, accumulate);
 }
 

@@ -1,6 +1,6 @@
 /* simd.h - a tiny vocabulary over wasm_simd128.h for the SIMD kernels: 4 x f32 loads, stores,
    splats, mul-then-add, pmin/pmax, partial (tail) loads and stores, and the 4x8 micro-kernels'
-   tile store. Include it only from *_wasmsimd*.c files, inside their
+   k step and tile store. Include it only from *_wasmsimd*.c files, inside their
    `#if defined(__wasm_simd128__)`. No relaxed SIMD: without it wasm has no FMA, so
    wt_f32x4_muladd is a multiply then an add (two roundings, exactly as the scalar twins compute
    it). Partial loads and stores never touch memory past n floats. */
@@ -55,6 +55,17 @@ WT_SIMD_INLINE void wt_f32x4_store_tail(float *p, wt_f32x4 v, size_t n) {
     p += 2;
   }
   if (n & 1) wasm_v128_store32_lane(p, v, 0);
+}
+
+/* One k step of the 4x8 micro-kernels: acc[i][v] += a[i] * w_v (a[i] broadcast by a splat
+   load, i < 4; w0 columns 0-3, w1 columns 4-7). Inlined, the 8 accumulators stay in registers. */
+WT_SIMD_INLINE void wt_f32x4_step_4x8(wt_f32x4 acc[4][2], const float *a, wt_f32x4 w0,
+                                      wt_f32x4 w1) {
+  for (size_t i = 0; i < 4; i++) {
+    const wt_f32x4 ai = wt_f32x4_load_splat(a + i);
+    acc[i][0] = wt_f32x4_muladd(acc[i][0], ai, w0);
+    acc[i][1] = wt_f32x4_muladd(acc[i][1], ai, w1);
+  }
 }
 
 /* The store of the 4x8 micro-kernels: rows i < mr, columns j < nc (1..8) of a tile held as
