@@ -1,5 +1,5 @@
-/* f32_conv_scalar.c - the scalar references of the direct stride-1 convolution kernels
-   (conv_rows, conv_dw; contracts in kernels.h). Their wasm SIMD twins are in f32_conv_wasmsimd.c. */
+/* f32_conv_scalar.c - the scalar references of the direct convolution kernels (conv_rows,
+   conv_dw; contracts in kernels.h). Their wasm SIMD twins are in f32_conv_wasmsimd.c. */
 #include <assert.h>
 
 #include "kernels.h"

@@ -1,7 +1,8 @@
-/* f32_conv_wasmsimd.c - wasm SIMD direct stride-1 convolution kernels (contracts in kernels.h;
+/* f32_conv_wasmsimd.c - wasm SIMD direct convolution kernels (contracts in kernels.h;
    scalar twins in f32_conv_scalar.c).
-   conv_rows 4x8: the ppmm 4x8 kernel with B rows found through off[]: per k two loads of the
-   shifted input row, four splat loads of the packed weights, eight multiply-adds. Loads 8
+   conv_rows 4x8: the ppmm 4x8 kernel (simd.h's k step and tile store) with B rows found through
+   off[]: per k two loads of the shifted input row, four splat loads of the packed weights,
+   eight multiply-adds. Loads 8
    floats per row whatever nc (the caller's slack); columns past nc are never stored.
    conv_dw 4x2: per 4 output columns, four loads of dy rows, two of shifted input rows and eight
    multiply-adds into lane-wise partial sums, reduced once at the end; the last cols % 4 go

@@ -57,10 +57,12 @@ typedef void (*wt_f32_rowsum_fn)(size_t rows, size_t cols, const float *x, size_
 typedef void (*wt_f32_maxpool2x2_fn)(size_t planes, size_t H, size_t W, const float *x, float *y,
                                      int32_t *argmax);
 
-/* The direct stride-1 convolution kernels (conv2d.c): a KxK stride-1 conv over a zero-padded
-   input is a GEMM whose B rows are shifted rows of that input, so no im2col is built: row k =
-   (c*KH + kh)*KW + kw of B starts at b + off[k] (off[k] = c*Hp*Wp + kh*Wp + kw, precomputed).
-   conv_rows: c[i*ldc + j] = (accumulate ? c[i*ldc + j] : 0) + sum_{k < kc} a[k*4 + i] * b[off[k] + j]
+/* The direct convolution kernels (conv2d.c): a KxK conv over a zero-padded input is a GEMM
+   whose B rows are shifted rows of that input (for stride 2, rows of its column phases; see
+   conv2d.c's direct_layout), so no im2col is built: row k = (c*KH + kh)*KW + kw of B starts at
+   b + off[k], the tap's offset (stride 1: c*Hp*Wp + kh*Wp + kw), precomputed.
+   conv_rows: c[i*ldc + j] = (accumulate ? c[i*ldc + j] : 0)
+                             + sum_{k < kc} a[k*4 + i] * b[off[k] + j]
               for i < mr (1..4), j < nc (1..8); a: 4-row panel, k-major (rows past mr unused).
               The sum runs over k in order from 0, then adds to c (the ppmm kernels' rounding).
               The SIMD kernel loads 8 floats at b + off[k] whatever nc: the caller keeps them

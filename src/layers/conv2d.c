@@ -70,8 +70,9 @@ static bool direct_layout_of(const wt_kernels *k, const wt_conv2d *l, int64_t OH
   d->Hp = (size_t)(l->H + 2 * l->pad_h), d->Lw = (Wp + s - 1) / s, d->RP = s * d->Lw;
   d->Hq = unit ? (size_t)OH + 2 * (KH - 1 - (size_t)l->pad_h) : 0;
   d->Wq = unit ? (size_t)OW + 2 * (KW - 1 - (size_t)l->pad_w) : 0;
-  size_t K, KT, xp, dyp, wp, wtp, t1, t2, dcol = 0, gws = 0; /* products checked: 32-bit size_t in wasm */
-  if (!wt__mul_ok(C * KH, KW, &K) || !wt__mul_ok(OC * KH, KW, &KT) || /* check_hyper bounds C*KH */
+  /* Every product checked (size_t is 32 bits in wasm); check_hyper bounds C*KH and OC*KH. */
+  size_t K, KT, xp, dyp, wp, wtp, t1, t2, dcol = 0, gws = 0;
+  if (!wt__mul_ok(C * KH, KW, &K) || !wt__mul_ok(OC * KH, KW, &KT) ||
       !wt__mul_ok(C, d->Hp, &t1) || !wt__mul_ok(t1, d->RP, &xp) ||
       !wt__mul_ok(OC, d->Hq, &t2) || !wt__mul_ok(t2, d->Wq, &dyp) ||
       !wt__mul_ok(round4(OC), K, &wp) || !wt__mul_ok(round4(C), KT, &wtp))
@@ -160,8 +161,8 @@ wt_status wt_conv2d_sizes(wt_ctx *ctx, wt_conv2d *l, int64_t N, wt_layer_sizes *
   size_t ws;
   if (!workspace_floats(ctx, l, OH, OW, &ws) || !wt__mul_ok(ws, sizeof(float), &ws))
     return WT_FAIL(ctx, WT_ERR_SHAPE,
-                   "the workspace of a conv with C = %lld, OC = %lld, a %lldx%lld kernel on %lldx%lld "
-                   "does not fit the address space",
+                   "the workspace of a conv with C = %lld, OC = %lld, a %lldx%lld kernel on "
+                   "%lldx%lld does not fit the address space",
                    (long long)l->C, (long long)l->OC, (long long)l->KH, (long long)l->KW,
                    (long long)l->H, (long long)l->W);
   l->OH = OH;
