@@ -10,6 +10,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { init, WasmTricksError } from '../../js/index.js';
+import { idx } from './idx.mjs';
 
 const wt = await init();
 
@@ -41,13 +42,8 @@ const optimizer = wt.optim.create({ name: 'sgd', lr: 0.1, momentum: 0.9 });
 const goneOptimizer = wt.optim.create({ name: 'adam', lr: 0.1 });
 goneOptimizer.dispose();
 const wide = wt.models.fromSpec({ input: [1, 2, 2], classes: 65536, layers: [{ type: 'flatten' }, { type: 'linear', out_features: 65536 }] });
-const idxBytes = (dims, n = dims.reduce((a, b) => a * b, 1)) => {
-  const b = new Uint8Array(4 + 4 * dims.length + n);
-  const dv = new DataView(b.buffer);
-  dv.setUint32(0, 0x800 | dims.length);
-  dims.forEach((d, i) => dv.setUint32(4 + 4 * i, d));
-  return b;
-};
+// An IDX file of the given dims with n zero bytes of data (n != the dims' product: a bad file).
+const idxBytes = (dims, n = dims.reduce((a, b) => a * b, 1)) => idx(dims, new Uint8Array(n));
 const cifarBatch = (n, label = 1) => {
   const b = new Uint8Array(n * 3073);
   for (let i = 0; i < n; i++) b[i * 3073] = label;

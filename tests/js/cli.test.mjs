@@ -8,18 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { deflateSync } from 'node:zlib';
+import { idx } from './idx.mjs';
 
 const CLI = new URL('../../bin/wasmtricks.js', import.meta.url).pathname;
 const tmp = mkdtempSync(join(tmpdir(), 'wt-cli-'));
 process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
 const run = (...args) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
-
-function idx(dims, data) {
-  const head = Buffer.alloc(4 + 4 * dims.length);
-  head.writeUInt32BE(0x800 | dims.length, 0);
-  dims.forEach((d, i) => head.writeUInt32BE(d, 4 + 4 * i));
-  return Buffer.concat([head, Buffer.from(data)]);
-}
 
 /** Two classes of 8x8 images: bright left half (0) or bright right half (1). */
 function toyIDX(dir, prefix, n) {

@@ -8,17 +8,6 @@ import { init, WasmTricksError } from '../../js/index.js';
 const wt = await init();
 const FMNIST = '/usr/share/datasets/fashion-mnist/';
 
-/** An IDX3 buffer: magic 0x00000803, big-endian dims, then the bytes. */
-function idx(dims, data) {
-  const head = new DataView(new ArrayBuffer(4 + 4 * dims.length));
-  head.setUint32(0, 0x800 | dims.length);
-  dims.forEach((d, i) => head.setUint32(4 + 4 * i, d));
-  const out = new Uint8Array(head.byteLength + data.length);
-  out.set(new Uint8Array(head.buffer));
-  out.set(data, head.byteLength);
-  return out;
-}
-
 test('parseIDX reads dims and payload of a small IDX buffer', () => {
   const payload = Uint8Array.from({ length: 2 * 3 * 4 }, (_, i) => i * 7);
   const r = wt.data.parseIDX(idx([2, 3, 4], payload));
@@ -88,6 +77,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync, gzipSync } from 'node:zlib';
 import { execFileSync } from 'node:child_process';
+import { idx } from './idx.mjs';
 
 const tmp = mkdtempSync(join(tmpdir(), 'wt-data-'));
 process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));

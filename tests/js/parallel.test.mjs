@@ -11,6 +11,7 @@ import { init, WasmTricksError } from '../../js/index.js';
 import { parseThreads, shard, hardwareThreads } from '../../js/parallel.js';
 import { WorkerTrainer } from '../../js/worker.js';
 import { stripes } from '../browser/stripes.mjs';
+import { idx } from './idx.mjs';
 
 const wt = await init();
 const SHAPE = [1, 8, 8];
@@ -294,12 +295,6 @@ test('CLI --threads: 2 threads train the numbers of one; bad values exit 2 with 
   const CLI = new URL('../../bin/wasmtricks.js', import.meta.url).pathname;
   const dir = mkdtempSync(join(tmpdir(), 'wt-threads-'));
   try {
-    const idx = (dims, data) => {
-      const head = Buffer.alloc(4 + 4 * dims.length);
-      head.writeUInt32BE(0x800 | dims.length, 0);
-      dims.forEach((d, i) => head.writeUInt32BE(d, 4 + 4 * i));
-      return Buffer.concat([head, Buffer.from(data)]);
-    };
     for (const [prefix, n, seed] of [['train', 64, 1], ['t10k', 32, 2]]) {
       const s = stripes(n, { side: 8, seed });
       writeFileSync(join(dir, `${prefix}-images-idx3-ubyte`), idx([n, 8, 8], s.images));

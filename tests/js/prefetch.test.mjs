@@ -18,6 +18,7 @@ import { WorkerTrainer } from '../../js/worker.js';
 import { Loader, buildSteps, parseAugment, dataStreamSeed } from '../../js/loader.js';
 import { Prefetcher, parsePrefetch, liveLoaderWorkers, testing } from '../../js/prefetch.js';
 import { Runtime } from '../../js/runtime.js';
+import { idx } from './idx.mjs';
 
 const wt = await init();
 
@@ -262,12 +263,6 @@ test('CLI --prefetch on|off|auto: the same run either way; a bad value exits 2 w
   const dir = mkdtempSync(join(tmpdir(), 'wt-prefetch-'));
   try {
     // IDX files (Fashion-MNIST's format) of the quadrant images' first channel.
-    const idx = (dims, data) => {
-      const head = Buffer.alloc(4 + 4 * dims.length);
-      head.writeUInt32BE(0x800 | dims.length, 0);
-      dims.forEach((d, i) => head.writeUInt32BE(d, 4 + 4 * i));
-      return Buffer.concat([head, Buffer.from(data)]);
-    };
     for (const [prefix, n, seed] of [['train', 64, 1], ['t10k', 32, 2]]) {
       const q = quadrants(n, seed);
       writeFileSync(join(dir, `${prefix}-images-idx3-ubyte`), idx([n, 16, 16], q.images.filter((_, i) => i % 3 === 0)));

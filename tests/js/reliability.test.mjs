@@ -12,6 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { init, WasmTricksError } from '../../js/index.js';
 import { crc32, encodeCheckpoint, decodeCheckpoint, writeCheckpointFile, readCheckpointFile } from '../../js/checkpoint.js';
+import { idx } from './idx.mjs';
 
 const wt = await init();
 const golden = JSON.parse(readFileSync(new URL('../data/clip_goldens.json', import.meta.url), 'utf8'));
@@ -293,12 +294,6 @@ test('determinism: same seed, bitwise-identical weights after fit with shuffling
 test('CLI: --clip-grad-norm X sets gradClipNorm; a bad value is a usage error', () => {
   const dir = mkdtempSync(join(tmpdir(), 'wt-cli-clip-'));
   try {
-    const idx = (dims, data) => {
-      const head = Buffer.alloc(4 + 4 * dims.length);
-      head.writeUInt32BE(0x800 | dims.length, 0);
-      dims.forEach((d, i) => head.writeUInt32BE(d, 4 + 4 * i));
-      return Buffer.concat([head, Buffer.from(data)]);
-    };
     const set = toySet(32);
     for (const prefix of ['train', 't10k']) {
       writeFileSync(join(dir, `${prefix}-images-idx3-ubyte`), idx([32, 8, 8], set.images));
