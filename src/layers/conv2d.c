@@ -1,14 +1,14 @@
 /* conv2d.c - 2-d convolution as torch.nn.Conv2d (zero padding, groups = 1, no dilation), three
    ways, by shape:
    - 1x1 stride 1 unpadded: a plain GEMM on x.
-   - stride 1 with padding < kernel (the 3x3 convs of the student CNN and of ResNets): direct.
-     Each sample is copied into a zero-padded plane stack once; the kernels ctx->k.f32_conv_rows
-     (forward, and the input gradient as the stride-1 conv of the padded dy with the flipped,
-     transposed weight) and ctx->k.f32_conv_dw (weight gradient) read its shifted rows through an
-     offset table, so no im2col matrix is written, packed or scattered back (that was 30% of a
-     ResNet-8 step).
-   - anything else (stride 2): im2col per sample and per chunk of output positions (sized for
-     L2), then GEMMs through ctx->k.
+   - padding < kernel, any stride (the 3x3 convs of the student CNN and of ResNets, the 1x1
+     stride-2 shortcuts): direct. Each sample is copied into a zero-padded plane stack once; the
+     kernels ctx->k.f32_conv_rows (forward, and the input gradient: per input phase, a stride-1
+     conv of the padded dy with a flipped sub-kernel) and ctx->k.f32_conv_dw (weight gradient)
+     read its shifted rows through an offset table, so no im2col matrix is written, packed or
+     scattered back (that was 30% of a ResNet-8 step).
+   - anything else (padding >= kernel): im2col per sample and per chunk of output positions
+     (sized for L2), then GEMMs through ctx->k.
    Backward recomputes from x, so the layer keeps no cache. Not here: groups, dilation, other
    padding modes, transposed conv. */
 #include <math.h>
@@ -38,8 +38,8 @@ static size_t chunk_cols(size_t K, size_t P) {
   return pc < P ? pc : P;
 }
 
-/* Padding smaller than the kernel (any stride, not the plain-GEMM 1x1): the direct kernels. The
-   input gradient's own padding, KH - 1 - pad_h, must not be negative. */
+/* Padding smaller than the kernel (any stride, not the plain-GEMM 1x1): the direct kernels.
+   Padding as wide as the kernel (windows of padding alone) stays on the im2col path. */
 static bool is_direct(const wt_conv2d *l) {
   return !is_pointwise(l) && l->pad_h < l->KH && l->pad_w < l->KW;
 }
@@ -51,45 +51,80 @@ static bool is_direct(const wt_conv2d *l) {
    kw % s, column ow + kw / s: for each tap, contiguous in ow, at offset
    c*Hp*RP + kh*RP + (kw % s)*Lw + kw / s from the output row's start oh*stride_h*RP. With
    stride 1 this is the plain zero-padded plane (Lw = RP = Wp).
+   The input gradient goes by input phase (phase_of): the rows (columns) of dx of one phase are a
+   stride-1 correlation of dy, zero-padded by qt rows on top (ql columns on the left) into dyp
+   (OC, Hq, Wq), with a flipped sub-kernel. With stride 1 there is one phase: dx itself, the
+   conv of dy padded by K - 1 - pad with the flipped, transposed weight.
    Workspace, in floats, each block a multiple of 4: xp (C*Hp*RP + 8: the 8-float loads of
    conv_rows past the last row), the packed weight (OC rounded up to 4 rows of K), the offset
-   table (int32), then for the input gradient either (stride 1) dyp (OC, OH + 2 qh, OW + 2 qw)
-   + 8 with q = K - 1 - pad, the packed flipped transpose (C rounded up to 4 rows of OC*KH*KW)
-   and its offsets, or (stride > 1) an im2col chunk of its gradient and the GEMM scratch, for
-   dx = col2im(W^T dy). */
+   table (int32), dyp + 8, every phase's packed sub-kernel (C rounded up to 4 rows; at most
+   OC*KH*KW columns in all) and offsets, and (stride > 1) one phase of dx, added into dx after. */
 typedef struct direct_layout {
-  size_t Hp, Lw, RP, Hq, Wq, pc;                            /* planes; dcol chunk columns */
-  size_t xp, wpack, off, dyp, wtpack, offt, dcol, gws, total; /* offsets (floats) and total */
+  size_t Hp, Lw, RP, Hq, Wq, qt, ql;                      /* planes */
+  size_t xp, wpack, off, dyp, wtpack, offt, dxph, total; /* offsets (floats) and total */
 } direct_layout;
 
-static bool direct_layout_of(const wt_kernels *k, const wt_conv2d *l, int64_t OH, int64_t OW,
-                             direct_layout *d) {
+/* One input phase a (< stride s) along one axis of extent n_in, kernel K, padding pad: the
+   input rows ih = a + s*i, i < n, get the taps k = first + s*m, m < M, from output rows
+   oh = i + shift - m. Reading the taps flipped (m' = M-1-m), row i reads dy rows
+   i + shift - M + 1 + m', a stride-1 correlation. */
+typedef struct phase_taps {
+  size_t n, first, M, shift;
+} phase_taps;
+
+static phase_taps phase_of(size_t n_in, size_t K, size_t s, size_t pad, size_t a) {
+  const size_t A = a + pad, first = A % s;
+  phase_taps p = {a < n_in ? (n_in - a + s - 1) / s : 0, first,
+                  first < K ? (K - first + s - 1) / s : 0, A / s};
+  return p;
+}
+
+/* Phase (a, b) of the input gradient: false when it has no rows, columns or taps (dx += 0). */
+static bool phase_at(const wt_conv2d *l, size_t a, size_t b, phase_taps *ph, phase_taps *pw) {
+  *ph = phase_of((size_t)l->H, (size_t)l->KH, (size_t)l->stride_h, (size_t)l->pad_h, a);
+  *pw = phase_of((size_t)l->W, (size_t)l->KW, (size_t)l->stride_w, (size_t)l->pad_w, b);
+  return ph->n && ph->M && pw->n && pw->M;
+}
+
+/* dyp's padding along one axis: qt rows before dy so that every phase's first read
+   (shift - M + 1 + qt) is a row of dyp, and the extent *nq that holds every phase's last read
+   (n - 1 + shift + qt) and dy's n_out rows. */
+static void dy_padding(size_t n_in, size_t n_out, size_t K, size_t s, size_t pad, size_t *qt,
+                       size_t *nq) {
+  *qt = 0;
+  *nq = 0;
+  for (size_t a = 0; a < s && a < n_in; a++) {
+    const phase_taps p = phase_of(n_in, K, s, pad, a);
+    if (p.M && p.M - 1 > p.shift && p.M - 1 - p.shift > *qt) *qt = p.M - 1 - p.shift;
+  }
+  for (size_t a = 0; a < s && a < n_in; a++) {
+    const phase_taps p = phase_of(n_in, K, s, pad, a);
+    if (p.M && p.n + p.shift + *qt > *nq) *nq = p.n + p.shift + *qt;
+  }
+  if (n_out + *qt > *nq) *nq = n_out + *qt;
+}
+
+static bool direct_layout_of(const wt_conv2d *l, int64_t OH, int64_t OW, direct_layout *d) {
   const size_t C = (size_t)l->C, OC = (size_t)l->OC, KH = (size_t)l->KH, KW = (size_t)l->KW;
   const size_t s = (size_t)l->stride_w, Wp = (size_t)(l->W + 2 * l->pad_w);
-  const bool unit = l->stride_h == 1 && l->stride_w == 1;
+  const size_t sh = (size_t)l->stride_h, H = (size_t)l->H, W = (size_t)l->W;
   d->Hp = (size_t)(l->H + 2 * l->pad_h), d->Lw = (Wp + s - 1) / s, d->RP = s * d->Lw;
-  d->Hq = unit ? (size_t)OH + 2 * (KH - 1 - (size_t)l->pad_h) : 0;
-  d->Wq = unit ? (size_t)OW + 2 * (KW - 1 - (size_t)l->pad_w) : 0;
+  dy_padding(H, (size_t)OH, KH, sh, (size_t)l->pad_h, &d->qt, &d->Hq);
+  dy_padding(W, (size_t)OW, KW, s, (size_t)l->pad_w, &d->ql, &d->Wq);
   /* Every product checked (size_t is 32 bits in wasm); check_hyper bounds C*KH and OC*KH. */
-  size_t K, KT, xp, dyp, wp, wtp, t1, t2, dcol = 0, gws = 0;
+  size_t K, KT, xp, dyp, wp, wtp, t1, t2, t3, ph = 0;
   if (!wt__mul_ok(C * KH, KW, &K) || !wt__mul_ok(OC * KH, KW, &KT) ||
       !wt__mul_ok(C, d->Hp, &t1) || !wt__mul_ok(t1, d->RP, &xp) ||
       !wt__mul_ok(OC, d->Hq, &t2) || !wt__mul_ok(t2, d->Wq, &dyp) ||
-      !wt__mul_ok(round4(OC), K, &wp) || !wt__mul_ok(round4(C), KT, &wtp))
+      !wt__mul_ok(round4(OC), K, &wp) || !wt__mul_ok(round4(C), KT, &wtp) ||
+      !wt__mul_ok(C, (H + sh - 1) / sh, &t3) || !wt__mul_ok(t3, (W + s - 1) / s, &ph))
     return false;
   if (xp > INT32_MAX - 16 || dyp > INT32_MAX - 16) return false; /* int32 offset tables */
-  d->pc = 0;
-  if (!unit) {
-    const size_t P = (size_t)(OH * OW);
-    d->pc = chunk_cols(K, P);
-    if (!wt__mul_ok(K, d->pc, &dcol)) return false;
-    gws = wt__gemm_workspace_floats(k, true, false, K, d->pc, OC);
-    dyp = wtp = KT = 0;
-  }
-  const size_t sz[8] = {xp + 8, wp, K, unit ? dyp + 8 : 0, wtp, KT, dcol, gws};
-  size_t *at[8] = {&d->xp, &d->wpack, &d->off, &d->dyp, &d->wtpack, &d->offt, &d->dcol, &d->gws};
+  if (sh == 1 && s == 1) ph = 0; /* the one phase is dx itself */
+  const size_t sz[7] = {xp + 8, wp, K, dyp + 8, wtp, KT, ph};
+  size_t *at[7] = {&d->xp, &d->wpack, &d->off, &d->dyp, &d->wtpack, &d->offt, &d->dxph};
   size_t o = 0;
-  for (int i = 0; i < 8; i++) {
+  for (int i = 0; i < 7; i++) {
     *at[i] = o;
     if (sz[i] > SIZE_MAX / 8 - o) return false;
     o += round4(sz[i]);
@@ -124,7 +159,7 @@ static bool workspace_floats(const wt_ctx *ctx, const wt_conv2d *l, int64_t OH, 
                              size_t *out) {
   if (is_direct(l)) {
     direct_layout d;
-    if (!direct_layout_of(&ctx->k, l, OH, OW, &d)) return false;
+    if (!direct_layout_of(l, OH, OW, &d)) return false;
     *out = d.total;
     return true;
   }
@@ -282,7 +317,10 @@ static void pad_planes(size_t planes, size_t H, size_t W, const float *src, size
         memcpy(q + t2, r, W * sizeof(float));
         continue;
       }
-      for (size_t w = 0; w < W; w++) q[(t2 + w) % s * Lw + (t2 + w) / s] = r[w];
+      for (size_t w = 0, ph = t2 % s, i = t2 / s; w < W; w++) { /* column t2 + w = i*s + ph */
+        q[ph * Lw + i] = r[w];
+        if (++ph == s) ph = 0, i++;
+      }
     }
 }
 
@@ -329,7 +367,7 @@ static void direct_rows(const wt_kernels *k, size_t OCo, size_t Ho, size_t Wo, s
 static void direct_forward(const wt_ctx *ctx, const wt_conv2d *l, int64_t N, const float *x,
                            float *y, float *ws) {
   direct_layout d;
-  direct_layout_of(&ctx->k, l, l->OH, l->OW, &d); /* succeeded in wt_conv2d_sizes */
+  direct_layout_of(l, l->OH, l->OW, &d); /* succeeded in wt_conv2d_sizes */
   const size_t C = (size_t)l->C, OC = (size_t)l->OC, K = (size_t)(l->C * l->KH * l->KW);
   const size_t OH = (size_t)l->OH, OW = (size_t)l->OW, P = OH * OW;
   const size_t H = (size_t)l->H, W = (size_t)l->W, in = C * H * W;
@@ -347,61 +385,87 @@ static void direct_forward(const wt_ctx *ctx, const wt_conv2d *l, int64_t N, con
   }
 }
 
-/* dweight[o, k] += sum_p dy[o, p] xp[off[k] + p] (conv_dw). dx: stride 1, += the stride-1 conv
-   of dy padded by q = K - 1 - pad with W'[c, o, kh, kw] = W[o, c, KH-1-kh, KW-1-kw]; stride
-   > 1, += col2im(W^T dy) per chunk of output positions. */
+/* The input gradient's offsets and packed sub-kernels, every phase (phase_at) in turn: phase
+   (a, b) reads dyp through offt[(o*Mh + m')*Mw + n'] with the weight
+   W[o, c, first_h + sh*(Mh-1-m'), first_w + sw*(Mw-1-n')] in row c of its panel. */
+static void pack_phases(const wt_conv2d *l, const direct_layout *d, float *packt, int32_t *offt) {
+  const size_t C = (size_t)l->C, OC = (size_t)l->OC, KH = (size_t)l->KH, KW = (size_t)l->KW;
+  const size_t sh = (size_t)l->stride_h, sw = (size_t)l->stride_w;
+  for (size_t a = 0; a < sh; a++)
+    for (size_t b = 0; b < sw; b++) {
+      phase_taps ph, pw;
+      if (!phase_at(l, a, b, &ph, &pw)) continue;
+      const size_t Mh = ph.M, Mw = pw.M, kt = OC * Mh * Mw;
+      const size_t top = ph.shift + 1 + d->qt - Mh, left = pw.shift + 1 + d->ql - Mw;
+      for (size_t o = 0; o < OC; o++)
+        for (size_t m = 0; m < Mh; m++)
+          for (size_t n = 0; n < Mw; n++)
+            offt[(o * Mh + m) * Mw + n] = (int32_t)((o * d->Hq + top + m) * d->Wq + left + n);
+      PACK4(packt, C, kt,
+            l->weight[((k / (Mh * Mw)) * C + r) * KH * KW +
+                      (ph.first + sh * (Mh - 1 - k / Mw % Mh)) * KW +
+                      (pw.first + sw * (Mw - 1 - k % Mw))]);
+      packt += round4(C) * kt;
+      offt += kt;
+    }
+}
+
+/* dweight[o, k] += sum_p dy[o, p] xp[off[k] + p] (conv_dw). dx += per phase (a, b) of the
+   input, the stride-1 conv of dyp with the phase's flipped sub-kernel (pack_phases): for stride
+   1 straight into dx, else into one phase plane, then added to dx[c, a + sh*i, b + sw*j]. */
 static void direct_backward(const wt_ctx *ctx, const wt_conv2d *l, int64_t N, const float *x,
                             const float *dy, float *dx, float *ws) {
   direct_layout d;
-  direct_layout_of(&ctx->k, l, l->OH, l->OW, &d);
-  const size_t C = (size_t)l->C, OC = (size_t)l->OC, KH = (size_t)l->KH, KW = (size_t)l->KW;
-  const size_t K = C * KH * KW, KT = OC * KH * KW, OH = (size_t)l->OH, OW = (size_t)l->OW;
-  const size_t P = OH * OW, H = (size_t)l->H, W = (size_t)l->W, in = C * H * W;
-  const bool unit = l->stride_h == 1 && l->stride_w == 1;
-  float *xp = ws + d.xp, *dyp = ws + d.dyp, *packt = ws + d.wtpack;
+  direct_layout_of(l, l->OH, l->OW, &d);
+  const size_t C = (size_t)l->C, OC = (size_t)l->OC, K = (size_t)(l->C * l->KH * l->KW);
+  const size_t OH = (size_t)l->OH, OW = (size_t)l->OW, P = OH * OW, H = (size_t)l->H;
+  const size_t W = (size_t)l->W, in = C * H * W, sh = (size_t)l->stride_h;
+  const size_t sw = (size_t)l->stride_w;
+  const bool unit = sh == 1 && sw == 1;
+  float *xp = ws + d.xp, *dyp = ws + d.dyp, *packt = ws + d.wtpack, *dxph = ws + d.dxph;
   int32_t *off = (int32_t *)(ws + d.off), *offt = (int32_t *)(ws + d.offt);
   if (l->dweight) {
     tap_offsets(l, &d, off);
     memset(xp, 0, (C * d.Hp * d.RP + 8) * sizeof(float));
   }
-  if (dx && unit) {
-    for (size_t o = 0; o < OC; o++)
-      for (size_t kh = 0; kh < KH; kh++)
-        for (size_t kw = 0; kw < KW; kw++)
-          offt[(o * KH + kh) * KW + kw] = (int32_t)((o * d.Hq + kh) * d.Wq + kw);
-    /* row c, column (o*KH + kh)*KW + kw of W' */
-    PACK4(packt, C, KT,
-          l->weight[((k / (KH * KW)) * C + r) * KH * KW + (KH - 1 - k / KW % KH) * KW +
-                    (KW - 1 - k % KW)]);
+  if (dx) {
+    pack_phases(l, &d, packt, offt);
     memset(dyp, 0, (OC * d.Hq * d.Wq + 8) * sizeof(float));
   }
   for (int64_t n = 0; n < N; n++) {
     const float *dyn = dy + (size_t)n * OC * P;
     if (l->dbias) ctx->k.f32_rowsum(OC, P, dyn, P, l->dbias);
     if (l->dweight) {
-      pad_planes(C, H, W, x + (size_t)n * in, d.Hp, d.RP, (size_t)l->stride_w, d.Lw,
-                 (size_t)l->pad_h, (size_t)l->pad_w, xp);
+      pad_planes(C, H, W, x + (size_t)n * in, d.Hp, d.RP, sw, d.Lw, (size_t)l->pad_h,
+                 (size_t)l->pad_w, xp);
       for (size_t o0 = 0; o0 < OC; o0 += 4) {
         const size_t mr = OC - o0 < 4 ? OC - o0 : 4;
         for (size_t k0 = 0; k0 < K; k0 += 2)
           ctx->k.f32_conv_dw(mr, K - k0 < 2 ? K - k0 : 2, OH, OW, dyn + o0 * P, P, OW, xp,
-                             off + k0, (size_t)l->stride_h * d.RP, l->dweight + o0 * K + k0, K);
+                             off + k0, sh * d.RP, l->dweight + o0 * K + k0, K);
       }
     }
     if (!dx) continue;
     float *dxn = dx + (size_t)n * in;
-    if (unit) {
-      pad_planes(OC, OH, OW, dyn, d.Hq, d.Wq, 1, d.Wq, KH - 1 - (size_t)l->pad_h,
-                 KW - 1 - (size_t)l->pad_w, dyp);
-      direct_rows(&ctx->k, C, H, W, KT, packt, dyp, d.Wq, offt, dxn, 1);
-      continue;
-    }
-    for (size_t p0 = 0; p0 < P; p0 += d.pc) {
-      const size_t pn = P - p0 < d.pc ? P - p0 : d.pc;
-      wt__gemm(&ctx->k, true, false, K, pn, OC, l->weight, K, dyn + p0, P, false, ws + d.dcol, pn,
-               ws + d.gws);
-      col2im_add(l, ws + d.dcol, (int64_t)p0, (int64_t)(p0 + pn), dxn);
-    }
+    pad_planes(OC, OH, OW, dyn, d.Hq, d.Wq, 1, d.Wq, d.qt, d.ql, dyp);
+    const float *pk = packt;
+    const int32_t *ok = offt;
+    for (size_t a = 0; a < sh; a++)
+      for (size_t b = 0; b < sw; b++) {
+        phase_taps ph, pw;
+        if (!phase_at(l, a, b, &ph, &pw)) continue;
+        const size_t kt = OC * ph.M * pw.M;
+        direct_rows(&ctx->k, C, ph.n, pw.n, kt, pk, dyp, d.Wq, ok, unit ? dxn : dxph, unit);
+        pk += round4(C) * kt;
+        ok += kt;
+        if (unit) continue;
+        const float *src = dxph;
+        for (size_t c = 0; c < C; c++)
+          for (size_t i = 0; i < ph.n; i++) {
+            float *dst = dxn + (c * H + a + sh * i) * W + b;
+            for (size_t j = 0; j < pw.n; j++) dst[sw * j] += *src++;
+          }
+      }
   }
 }
 

@@ -197,6 +197,8 @@ static void test_conv(void) {
       {2, 3, 5, 5, 2, 1, 1, 2, 2, 0, 0, 1},  /* 1x1 with stride: im2col path */
       {3, 1, 4, 4, 3, 4, 4, 1, 1, 0, 0, 0},  /* kernel = input, no bias */
       {1, 3, 3, 3, 2, 3, 3, 3, 3, 2, 2, 1},  /* stride > padded extent leftover */
+      {2, 2, 2, 5, 3, 3, 3, 3, 3, 1, 1, 1},  /* stride 3 on 2 rows: an input phase with none */
+      {2, 5, 9, 9, 6, 3, 3, 2, 2, 1, 1, 1},  /* the ResNet downsampling conv, C and OC not x4 */
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) test_conv_case(&cases[i]);
 }
