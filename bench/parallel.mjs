@@ -7,6 +7,7 @@
 // step into the calling thread's compute and the rest (waiting for the worker, exchange copies,
 // summing, update). Run by `npm run bench` (run.mjs, section 4) or alone:
 //   node bench/parallel.mjs [--quick] [--threads N] [--json FILE]
+// WT_BENCH_BATCH=128 times another batch size (the CIFAR recipe's; default 64).
 // Not here: correctness (tests/js/parallel.test.mjs).
 
 import os from 'node:os';
@@ -15,7 +16,7 @@ import { writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const BATCH = 64;
+const BATCH = Number(process.env.WT_BENCH_BATCH || 64);
 const CLASSES = 10;
 const MODELS = [
   { key: 'student 28x28x1', shape: [1, 28, 28], make: (wt, s) => wt.models.studentCNN({ inputShape: s, numClasses: CLASSES, seed: 1 }) },

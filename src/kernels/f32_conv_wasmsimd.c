@@ -7,7 +7,10 @@
    conv_dw 4x2: per 4 output columns, four loads of dy rows, two of shifted input rows and eight
    multiply-adds into lane-wise partial sums, reduced once at the end; the last cols % 4 go
    through zero-filled partial loads, so nothing past a row is read. Rows past mr / columns past
-   nj alias the last valid one and are not stored. */
+   nj alias the last valid one and are not stored.
+   wino_in / wino_out: four tiles per vector (lane j = tile j); the input block's columns 2j + q
+   come from two loads per row and even/odd shuffles, the output's two columns per tile are
+   interleaved back by shuffles. */
 #include <assert.h>
 
 #include "kernels.h"
@@ -86,5 +89,61 @@ void wt_f32_conv_dw_ukernel_4x2__wasmsimd(size_t mr, size_t nj, size_t rows, siz
   const wt_f32x4 s[4][2] = {{s00, s01}, {s10, s11}, {s20, s21}, {s30, s31}};
   for (size_t i = 0; i < mr; i++)
     for (size_t j = 0; j < nj; j++) dw[i * ldw + j] += hsum(s[i][j]);
+}
+
+/* (x0 - x2, x1 + x2, x2 - x1, x1 - x3), lane-wise: one row (or column) of B^T d B. */
+WT_SIMD_INLINE void bt4(const wt_f32x4 x[4], wt_f32x4 y[4]) {
+  y[0] = wt_f32x4_sub(x[0], x[2]);
+  y[1] = wt_f32x4_add(x[1], x[2]);
+  y[2] = wt_f32x4_sub(x[2], x[1]);
+  y[3] = wt_f32x4_sub(x[1], x[3]);
+}
+
+void wt_f32_wino_in_ukernel__wasmsimd(size_t n4, const float *d, size_t ld, float *v, size_t vs) {
+  assert(n4 >= 1 && d != NULL && v != NULL);
+  for (size_t g = 0; g < n4; g++, d += 8, v += 4) {
+    wt_f32x4 e[4][4], col[4], out[4];
+    for (size_t r = 0; r < 4; r++) {
+      const float *row = d + r * ld; /* tile j, column q: row[2j + q] */
+      const wt_f32x4 a = wt_f32x4_load(row), b = wt_f32x4_load(row + 4);
+      const wt_f32x4 c = wt_f32x4_load(row + 2), h = wt_f32x4_load(row + 6);
+      const wt_f32x4 x[4] = {wasm_i32x4_shuffle(a, b, 0, 2, 4, 6),
+                             wasm_i32x4_shuffle(a, b, 1, 3, 5, 7),
+                             wasm_i32x4_shuffle(c, h, 0, 2, 4, 6),
+                             wasm_i32x4_shuffle(c, h, 1, 3, 5, 7)};
+      bt4(x, e[r]);
+    }
+    for (size_t q = 0; q < 4; q++) {
+      for (size_t r = 0; r < 4; r++) col[r] = e[r][q];
+      bt4(col, out);
+      for (size_t r = 0; r < 4; r++) wt_f32x4_store(v + (4 * r + q) * vs, out[r]);
+    }
+  }
+}
+
+void wt_f32_wino_out_ukernel__wasmsimd(size_t n4, const float *m, size_t ms, float *y,
+                                       size_t ldy, int accumulate) {
+  assert(n4 >= 1 && m != NULL && y != NULL);
+  for (size_t g = 0; g < n4; g++, m += 4, y += 8) {
+    wt_f32x4 r[2][4];
+    for (size_t q = 0; q < 4; q++) {
+      const wt_f32x4 m0 = wt_f32x4_load(m + q * ms), m1 = wt_f32x4_load(m + (4 + q) * ms);
+      const wt_f32x4 m2 = wt_f32x4_load(m + (8 + q) * ms), m3 = wt_f32x4_load(m + (12 + q) * ms);
+      r[0][q] = wt_f32x4_add(wt_f32x4_add(m0, m1), m2);
+      r[1][q] = wt_f32x4_sub(wt_f32x4_sub(m1, m2), m3);
+    }
+    for (size_t a = 0; a < 2; a++) {
+      const wt_f32x4 y0 = wt_f32x4_add(wt_f32x4_add(r[a][0], r[a][1]), r[a][2]);
+      const wt_f32x4 y1 = wt_f32x4_sub(wt_f32x4_sub(r[a][1], r[a][2]), r[a][3]);
+      wt_f32x4 lo = wasm_i32x4_shuffle(y0, y1, 0, 4, 1, 5), hi = wasm_i32x4_shuffle(y0, y1, 2, 6, 3, 7);
+      float *o = y + a * ldy;
+      if (accumulate) {
+        lo = wt_f32x4_add(wt_f32x4_load(o), lo);
+        hi = wt_f32x4_add(wt_f32x4_load(o + 4), hi);
+      }
+      wt_f32x4_store(o, lo);
+      wt_f32x4_store(o + 4, hi);
+    }
+  }
 }
 #endif

@@ -73,6 +73,19 @@ typedef void (*wt_f32_maxpool2x2_fn)(size_t planes, size_t H, size_t W, const fl
               for i < mr (1..4), j < nj (1..2): a 4 x 2 tile of the weight gradient, dot
               products along output rows. Twins differ by reassociation (the SIMD sum keeps four
               lanes). Reads exactly the elements named (no over-read). */
+/* The Winograd F(2x2, 3x3) transforms (conv2d.c's wino_conv), over 4*n4 tiles along one tile
+   row. Tile j reads the 4x4 block d[r*ld + 2j + q] (r, q < 4) and writes its 16 transformed
+   values to v[e*vs + j], e = 4r + q of B^T d B, with
+   B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]: each row of the block as (d0 - d2, d1 + d2,
+   d2 - d1, d1 - d3), then each column of that likewise. Reads rows 0..3, columns
+   0..8*n4 + 1 of d, nothing more.
+   wino_out: tile j's m[e*ms + j] (e < 16) -> the 2x2 Y = A^T M A with A^T = [1 1 1 0;
+   0 1 -1 -1]: each column k of M as ((m0 + m1) + m2, (m1 - m2) - m3), then each row of that
+   likewise; y[a*ldy + 2j + b] = Y[a][b] (accumulate: += Y[a][b]).
+   The twins do the same operations in the same order: same bits. */
+typedef void (*wt_f32_wino_in_fn)(size_t n4, const float *d, size_t ld, float *v, size_t vs);
+typedef void (*wt_f32_wino_out_fn)(size_t n4, const float *m, size_t ms, float *y, size_t ldy,
+                                   int accumulate);
 typedef void (*wt_f32_conv_rows_fn)(size_t mr, size_t nc, size_t kc, const float *a,
                                     const float *b, const int32_t *off, float *c, size_t ldc,
                                     int accumulate);
@@ -102,6 +115,12 @@ void wt_f32_conv_rows_ukernel_4x8__scalar(size_t mr, size_t nc, size_t kc, const
 void wt_f32_conv_rows_ukernel_4x8__wasmsimd(size_t mr, size_t nc, size_t kc, const float *a,
                                             const float *b, const int32_t *off, float *c,
                                             size_t ldc, int accumulate);
+void wt_f32_wino_in_ukernel__scalar(size_t n4, const float *d, size_t ld, float *v, size_t vs);
+void wt_f32_wino_in_ukernel__wasmsimd(size_t n4, const float *d, size_t ld, float *v, size_t vs);
+void wt_f32_wino_out_ukernel__scalar(size_t n4, const float *m, size_t ms, float *y, size_t ldy,
+                                     int accumulate);
+void wt_f32_wino_out_ukernel__wasmsimd(size_t n4, const float *m, size_t ms, float *y,
+                                       size_t ldy, int accumulate);
 void wt_f32_conv_dw_ukernel_4x2__scalar(size_t mr, size_t nj, size_t rows, size_t cols,
                                         const float *dy, size_t ldy, size_t dy_row,
                                         const float *x, const int32_t *off, size_t x_row,
@@ -173,6 +192,8 @@ typedef struct wt_kernels {
   wt_f32_maxpool2x2_fn f32_maxpool2x2;
   wt_f32_conv_rows_fn f32_conv_rows;
   wt_f32_conv_dw_fn f32_conv_dw;
+  wt_f32_wino_in_fn f32_wino_in;
+  wt_f32_wino_out_fn f32_wino_out;
   wt_f32_bn_sum_fn f32_bn_sum;
   wt_f32_bn_sumsq_fn f32_bn_sumsq;
   wt_f32_bn_dot_fn f32_bn_dot;

@@ -44,6 +44,19 @@ static bool is_direct(const wt_conv2d *l) {
   return !is_pointwise(l) && l->pad_h < l->KH && l->pad_w < l->KW;
 }
 
+/* The 3x3 stride-1 pad-1 convs of ResNets go through Winograd F(2x2, 3x3) (wino_conv) in the
+   forward pass and the input gradient: 16 products per 2x2 outputs and input channel instead of
+   36. It needs whole tiles in groups of four (OH even, OW a multiple of 8) and enough channels
+   both ways for the transforms to pay (C, OC >= 8); else conv_rows. */
+static bool is_wino(const wt_conv2d *l) {
+  return l->KH == 3 && l->KW == 3 && l->stride_h == 1 && l->stride_w == 1 && l->pad_h == 1 &&
+         l->pad_w == 1 && l->H % 2 == 0 && l->W % 8 == 0 && l->C >= 8 && l->OC >= 8;
+}
+
+/* Winograd chunks: whole tile rows, about this many tiles, so a chunk's transformed input and
+   products (16 x channels x tiles each) stay in L2. */
+#define WINO_TILES 64
+
 /* The direct path's padded input: C planes of Hp = H + 2 pad_h rows; each row holds its Wp =
    W + 2 pad_w columns split by column phase (col % stride_w), Lw = ceil(Wp / stride_w) columns
    per phase, so padded column col of row r sits at r*RP + (col % s)*Lw + col / s (RP = s*Lw:
@@ -58,10 +71,14 @@ static bool is_direct(const wt_conv2d *l) {
    Workspace, in floats, each block a multiple of 4: xp (C*Hp*RP + 8: the 8-float loads of
    conv_rows past the last row), the packed weight (OC rounded up to 4 rows of K), the offset
    table (int32), dyp + 8, every phase's packed sub-kernel (C rounded up to 4 rows; at most
-   OC*KH*KW columns in all) and offsets, and (stride > 1) one phase of dx, added into dx after. */
+   OC*KH*KW columns in all) and offsets, and (stride > 1) one phase of dx, added into dx after.
+   With is_wino also: the transformed weights of the forward pass and of the input gradient
+   (16 panels each), the offsets of a chunk's rows, and a chunk's transformed input and products
+   (16 x max(C, OC) rows of tbp floats each; tbp = the chunk's tiles rounded up to 8). */
 typedef struct direct_layout {
-  size_t Hp, Lw, RP, Hq, Wq, qt, ql;                      /* planes */
-  size_t xp, wpack, off, dyp, wtpack, offt, dxph, total; /* offsets (floats) and total */
+  size_t Hp, Lw, RP, Hq, Wq, qt, ql, tbp;                 /* planes; Winograd chunk pitch */
+  size_t xp, wpack, off, dyp, wtpack, offt, dxph;        /* offsets (floats) */
+  size_t uf, ub, woff, wv, wm, total;                    /* Winograd (is_wino) blocks; total */
 } direct_layout;
 
 /* One input phase a (< stride s) along one axis of extent n_in, kernel K, padding pad: the
@@ -121,10 +138,20 @@ static bool direct_layout_of(const wt_conv2d *l, int64_t OH, int64_t OW, direct_
     return false;
   if (xp > INT32_MAX - 16 || dyp > INT32_MAX - 16) return false; /* int32 offset tables */
   if (sh == 1 && s == 1) ph = 0; /* the one phase is dx itself */
-  const size_t sz[7] = {xp + 8, wp, K, dyp + 8, wtp, KT, ph};
-  size_t *at[7] = {&d->xp, &d->wpack, &d->off, &d->dyp, &d->wtpack, &d->offt, &d->dxph};
+  size_t uf = 0, ub = 0, woff = 0, wv = 0;
+  d->tbp = 0;
+  if (is_wino(l)) { /* 16 x the products checked above, times tbp <= the plane's columns */
+    const size_t TW = W / 2, rows = TW >= WINO_TILES ? 1 : WINO_TILES / TW;
+    const size_t Cm = C > OC ? C : OC;
+    d->tbp = (rows * TW + 7) / 8 * 8;
+    uf = 16 * round4(OC) * C, ub = 16 * round4(C) * OC, woff = Cm;
+    if (!wt__mul_ok(16 * Cm, d->tbp, &wv)) return false;
+  }
+  const size_t sz[12] = {xp + 8, wp, K, dyp + 8, wtp, KT, ph, uf, ub, woff, wv, wv};
+  size_t *at[12] = {&d->xp,   &d->wpack, &d->off, &d->dyp,  &d->wtpack, &d->offt,
+                    &d->dxph, &d->uf,    &d->ub,  &d->woff, &d->wv,     &d->wm};
   size_t o = 0;
-  for (int i = 0; i < 7; i++) {
+  for (int i = 0; i < 12; i++) {
     *at[i] = o;
     if (sz[i] > SIZE_MAX / 8 - o) return false;
     o += round4(sz[i]);
@@ -364,6 +391,66 @@ static void direct_rows(const wt_kernels *k, size_t OCo, size_t Ho, size_t Wo, s
   }
 }
 
+/* U = G g G^T of every 3x3 kernel g, G = [1 0 0; .5 .5 .5; .5 -.5 .5; 0 0 1], packed as 16
+   GEMM operands: U[e*round4(Co)*Ci + (o/4)*4*Ci + c*4 + o%4] = U_oc[e] (e = 4r + q; rows past
+   Co zero). Forward: g = W[o, c] (Co = OC, Ci = C); input gradient (flip): g = W[c, o] turned
+   by 180 degrees (Co = C, Ci = OC). In double, rounded once. */
+static void wino_weights(const wt_conv2d *l, bool flip, float *U) {
+  const size_t C = (size_t)l->C, OC = (size_t)l->OC;
+  const size_t Co = flip ? C : OC, Ci = flip ? OC : C, Cp = round4(Co);
+  memset(U, 0, 16 * Cp * Ci * sizeof(float));
+  for (size_t o = 0; o < Co; o++)
+    for (size_t c = 0; c < Ci; c++) {
+      const float *w = l->weight + ((flip ? c * C + o : o * C + c) * 9);
+      double g[3][3], t[4][3];
+      for (size_t i = 0; i < 9; i++) g[i / 3][i % 3] = flip ? w[8 - i] : w[i];
+      for (size_t j = 0; j < 3; j++) {
+        t[0][j] = g[0][j];
+        t[1][j] = 0.5 * (g[0][j] + g[1][j] + g[2][j]);
+        t[2][j] = 0.5 * (g[0][j] - g[1][j] + g[2][j]);
+        t[3][j] = g[2][j];
+      }
+      for (size_t r = 0; r < 4; r++) {
+        const double u[4] = {t[r][0], 0.5 * (t[r][0] + t[r][1] + t[r][2]),
+                             0.5 * (t[r][0] - t[r][1] + t[r][2]), t[r][2]};
+        for (size_t q = 0; q < 4; q++)
+          U[(4 * r + q) * Cp * Ci + (o / 4) * 4 * Ci + c * 4 + o % 4] = (float)u[q];
+      }
+    }
+}
+
+/* out (Co planes of Ho x Wo) = (accumulate: +=) the valid 3x3 correlation of `in` (Ci planes,
+   plane stride ps, row pitch ld, Ho + 2 rows and Wo + 2 columns read) with the weights U
+   (wino_weights), by Winograd F(2x2, 3x3), one chunk of whole tile rows at a time: transform
+   the chunk's input (V, 16 x Ci rows of d->tbp), 16 products U[e] V[e] (conv_rows with B rows
+   at off[c] = c*tbp) into M (16 x Co rows), transform M back into out. */
+static void wino_conv(const wt_kernels *k, const direct_layout *d, size_t Ci, size_t Co,
+                      size_t Ho, size_t Wo, const float *in, size_t ps, size_t ld, const float *U,
+                      float *ws, float *out, int accumulate) {
+  const size_t TH = Ho / 2, TW = Wo / 2, n4 = TW / 4, tbp = d->tbp, Cp = round4(Co);
+  const size_t rows = TW >= WINO_TILES ? 1 : WINO_TILES / TW;
+  float *V = ws + d->wv, *M = ws + d->wm;
+  int32_t *off = (int32_t *)(ws + d->woff);
+  for (size_t c = 0; c < Ci; c++) off[c] = (int32_t)(c * tbp);
+  for (size_t ty0 = 0; ty0 < TH; ty0 += rows) {
+    const size_t nr = TH - ty0 < rows ? TH - ty0 : rows, nt = nr * TW;
+    for (size_t c = 0; c < Ci; c++)
+      for (size_t r = 0; r < nr; r++)
+        k->f32_wino_in(n4, in + c * ps + 2 * (ty0 + r) * ld, ld, V + c * tbp + r * TW, Ci * tbp);
+    for (size_t e = 0; e < 16; e++)
+      for (size_t o0 = 0; o0 < Co; o0 += 4) {
+        const size_t mr = Co - o0 < 4 ? Co - o0 : 4;
+        for (size_t t0 = 0; t0 < nt; t0 += 8)
+          k->f32_conv_rows(mr, nt - t0 < 8 ? nt - t0 : 8, Ci, U + (e * Cp + o0) * Ci,
+                           V + e * Ci * tbp + t0, off, M + (e * Co + o0) * tbp + t0, tbp, 0);
+      }
+    for (size_t o = 0; o < Co; o++)
+      for (size_t r = 0; r < nr; r++)
+        k->f32_wino_out(n4, M + o * tbp + r * TW, Co * tbp, out + (o * Ho + 2 * (ty0 + r)) * Wo,
+                        Wo, accumulate);
+  }
+}
+
 static void direct_forward(const wt_ctx *ctx, const wt_conv2d *l, int64_t N, const float *x,
                            float *y, float *ws) {
   direct_layout d;
@@ -373,14 +460,22 @@ static void direct_forward(const wt_ctx *ctx, const wt_conv2d *l, int64_t N, con
   const size_t H = (size_t)l->H, W = (size_t)l->W, in = C * H * W;
   float *xp = ws + d.xp, *pack = ws + d.wpack;
   int32_t *off = (int32_t *)(ws + d.off);
-  tap_offsets(l, &d, off);
-  PACK4(pack, OC, K, l->weight[r * K + k]);
+  const bool wino = is_wino(l);
+  if (wino) {
+    wino_weights(l, false, ws + d.uf);
+  } else {
+    tap_offsets(l, &d, off);
+    PACK4(pack, OC, K, l->weight[r * K + k]);
+  }
   memset(xp, 0, (C * d.Hp * d.RP + 8) * sizeof(float));
   for (int64_t n = 0; n < N; n++) {
     float *yn = y + (size_t)n * OC * P;
     pad_planes(C, H, W, x + (size_t)n * in, d.Hp, d.RP, (size_t)l->stride_w, d.Lw,
                (size_t)l->pad_h, (size_t)l->pad_w, xp);
-    direct_rows(&ctx->k, OC, OH, OW, K, pack, xp, (size_t)l->stride_h * d.RP, off, yn, 0);
+    if (wino)
+      wino_conv(&ctx->k, &d, C, OC, OH, OW, xp, d.Hp * d.RP, d.RP, ws + d.uf, ws, yn, 0);
+    else
+      direct_rows(&ctx->k, OC, OH, OW, K, pack, xp, (size_t)l->stride_h * d.RP, off, yn, 0);
     if (l->bias) ctx->k.f32_rowbias(OC, P, l->bias, yn, P);
   }
 }
@@ -424,12 +519,16 @@ static void direct_backward(const wt_ctx *ctx, const wt_conv2d *l, int64_t N, co
   const bool unit = sh == 1 && sw == 1;
   float *xp = ws + d.xp, *dyp = ws + d.dyp, *packt = ws + d.wtpack, *dxph = ws + d.dxph;
   int32_t *off = (int32_t *)(ws + d.off), *offt = (int32_t *)(ws + d.offt);
+  const bool wino = is_wino(l);
   if (l->dweight) {
     tap_offsets(l, &d, off);
     memset(xp, 0, (C * d.Hp * d.RP + 8) * sizeof(float));
   }
   if (dx) {
-    pack_phases(l, &d, packt, offt);
+    if (wino)
+      wino_weights(l, true, ws + d.ub);
+    else
+      pack_phases(l, &d, packt, offt);
     memset(dyp, 0, (OC * d.Hq * d.Wq + 8) * sizeof(float));
   }
   for (int64_t n = 0; n < N; n++) {
@@ -448,6 +547,10 @@ static void direct_backward(const wt_ctx *ctx, const wt_conv2d *l, int64_t N, co
     if (!dx) continue;
     float *dxn = dx + (size_t)n * in;
     pad_planes(OC, OH, OW, dyn, d.Hq, d.Wq, 1, d.Wq, d.qt, d.ql, dyp);
+    if (wino) {
+      wino_conv(&ctx->k, &d, OC, C, H, W, dyp, d.Hq * d.Wq, d.Wq, ws + d.ub, ws, dxn, 1);
+      continue;
+    }
     const float *pk = packt;
     const int32_t *ok = offt;
     for (size_t a = 0; a < sh; a++)

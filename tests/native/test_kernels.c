@@ -591,6 +591,80 @@ static void test_vector_conv_rows(wt_rng *rng, const ventry *e, const ventry *tw
   free(b), free(a), free(c), free(ct), free(c0);
 }
 
+/* The Winograd transforms as their definitions, in double: B^T d B of the 4x4 block at column
+   2j of d, and A^T M A of tile j of m (kernels.h). */
+static const double BT[4][4] = {{1, 0, -1, 0}, {0, 1, 1, 0}, {0, -1, 1, 0}, {0, 1, 0, -1}};
+static const double AT[2][4] = {{1, 1, 1, 0}, {0, 1, -1, -1}};
+
+/* wino_in: n4 = 1..3 groups, row pitch past the block; against B^T d B in double and the
+   scalar twin bit for bit (same operations in the same order), sentinels around each row of
+   v; d is allocated to exactly the columns the contract names (no over-read, under ASan). */
+static void test_vector_wino_in(wt_rng *rng, const ventry *e, const ventry *tw) {
+  for (size_t n4 = 1; n4 <= 3; n4++) {
+    const size_t cols = 8 * n4 + 2, ld = cols + n4 % 2, dlen = 3 * ld + cols;
+    const size_t vs = 4 * n4 + 3, vlen = 16 * vs;
+    float *d = alloc_f(dlen), *v = alloc_f(vlen), *vt = alloc_f(vlen);
+    fill(rng, d, dlen);
+    for (size_t i = 0; i < vlen; i++) v[i] = vt[i] = SENTINEL;
+    ((wt_f32_wino_in_fn)e->fn)(n4, d, ld, v, vs);
+    ((wt_f32_wino_in_fn)tw->fn)(n4, d, ld, vt, vs);
+    size_t bad = count_diff(v, vt, vlen);
+    for (size_t el = 0; el < 16; el++)
+      for (size_t j = 0; j < vs; j++) {
+        const float got = v[el * vs + j];
+        if (j >= 4 * n4) {
+          bad += got != SENTINEL;
+          continue;
+        }
+        double ref = 0.0, mag = 0.0;
+        for (size_t r = 0; r < 4; r++)
+          for (size_t q = 0; q < 4; q++) {
+            const double t = BT[el / 4][r] * (double)d[r * ld + 2 * j + q] * BT[el % 4][q];
+            ref += t, mag += fabs(t);
+          }
+        bad += !(fabs((double)got - ref) <= TOL_REF * mag + 1e-30);
+      }
+    CHECK_MSG(bad == 0, "%s n4=%zu: %zu wrong", e->name, n4, bad);
+    free(d), free(v), free(vt);
+  }
+}
+
+/* wino_out: n4 = 1..3, both accumulate modes; against A^T M A in double (plus the old value)
+   and the scalar twin bit for bit, sentinels around the two output rows. */
+static void test_vector_wino_out(wt_rng *rng, const ventry *e, const ventry *tw) {
+  for (size_t n4 = 1; n4 <= 3; n4++)
+    for (int acc = 0; acc <= 1; acc++) {
+      const size_t ms = 4 * n4 + 1, mlen = 16 * ms, ldy = 8 * n4 + 3, ylen = 3 * ldy;
+      float *m = alloc_f(mlen), *y = alloc_f(ylen), *yt = alloc_f(ylen), *y0 = alloc_f(ylen);
+      fill(rng, m, mlen);
+      for (size_t i = 0; i < ylen; i++) y0[i] = SENTINEL;
+      for (size_t a = 0; a < 2; a++) fill(rng, y0 + a * ldy, 8 * n4);
+      memcpy(y, y0, ylen * sizeof(float));
+      memcpy(yt, y0, ylen * sizeof(float));
+      ((wt_f32_wino_out_fn)e->fn)(n4, m, ms, y, ldy, acc);
+      ((wt_f32_wino_out_fn)tw->fn)(n4, m, ms, yt, ldy, acc);
+      size_t bad = count_diff(y, yt, ylen);
+      for (size_t a = 0; a < 3; a++)
+        for (size_t col = 0; col < ldy; col++) {
+          const float got = y[a * ldy + col];
+          if (a == 2 || col >= 8 * n4) {
+            bad += got != SENTINEL;
+            continue;
+          }
+          const size_t j = col / 2, b = col % 2;
+          double ref = acc ? (double)y0[a * ldy + col] : 0.0, mag = fabs(ref);
+          for (size_t r = 0; r < 4; r++)
+            for (size_t q = 0; q < 4; q++) {
+              const double t = AT[a][r] * (double)m[(4 * r + q) * ms + j] * AT[b][q];
+              ref += t, mag += fabs(t);
+            }
+          bad += !(fabs((double)got - ref) <= TOL_REF * mag + 1e-30);
+        }
+      CHECK_MSG(bad == 0, "%s n4=%zu acc=%d: %zu wrong", e->name, n4, acc, bad);
+      free(m), free(y), free(yt), free(y0);
+    }
+}
+
 /* conv_dw: dy rows and shifted x rows of exact size (cols not a multiple of 4 included), every
    mr and nj; against a double reference and (up to reassociation) the scalar twin; sentinels
    around the tile of dw. */
@@ -754,6 +828,8 @@ static void test_vector(wt_rng *rng) {
     else if (!strcmp(e->op, "maxpool2x2")) test_vector_maxpool(rng, e, tw);
     else if (!strcmp(e->op, "conv_rows")) test_vector_conv_rows(rng, e, tw);
     else if (!strcmp(e->op, "conv_dw")) test_vector_conv_dw(rng, e, tw);
+    else if (!strcmp(e->op, "wino_in")) test_vector_wino_in(rng, e, tw);
+    else if (!strcmp(e->op, "wino_out")) test_vector_wino_out(rng, e, tw);
     else if (!strncmp(e->op, "bn_", 3)) test_vector_bn(rng, e, tw);
     else CHECK_MSG(false, "%s: no test for op %s", e->name, e->op);
   }

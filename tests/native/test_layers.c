@@ -199,6 +199,10 @@ static void test_conv(void) {
       {1, 3, 3, 3, 2, 3, 3, 3, 3, 2, 2, 1},  /* stride > padded extent leftover */
       {2, 2, 2, 5, 3, 3, 3, 3, 3, 1, 1, 1},  /* stride 3 on 2 rows: an input phase with none */
       {2, 5, 9, 9, 6, 3, 3, 2, 2, 1, 1, 1},  /* the ResNet downsampling conv, C and OC not x4 */
+      {2, 8, 6, 8, 9, 3, 3, 1, 1, 1, 1, 1},  /* Winograd F(2x2,3x3): OC not x4 */
+      {1, 12, 4, 16, 8, 3, 3, 1, 1, 1, 1, 0}, /* Winograd, two groups of tiles, no bias */
+      {1, 8, 40, 8, 8, 3, 3, 1, 1, 1, 1, 1},  /* Winograd, two chunks of tile rows */
+      {1, 8, 2, 136, 8, 3, 3, 1, 1, 1, 1, 1}, /* Winograd, 68 tiles a row: a 4-column tail */
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) test_conv_case(&cases[i]);
 }
