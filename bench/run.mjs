@@ -14,7 +14,8 @@
 //
 // Options: --quick (fewer, shorter repetitions), --no-gemm, --no-tfjs, --no-build,
 //   --baseline FILE.wasm (also time another build of the engine, interleaved with this one, and
-//   print the ratio: the way to measure a change on a loaded machine),
+//   print the ratio of the medians and the median of the per-rep ratios: the way to measure a
+//   change on a loaded machine),
 //   --tfjs-train-batch N (default 4: the cpu backend needs ~15 s per image to train, so the
 //   batch-64 step is timed on a smaller batch; its cost is linear in the batch).
 // Timings are medians of interleaved repetitions; the machine is shared, so compare ratios
@@ -128,7 +129,8 @@ async function benchEngine(setups) {
       return { label, model, trainer, train: [], infer: [], mem0: wt.memoryBytes(), wt };
     });
     for (let r = 0; r < reps; r++) {
-      for (const run of runs) { // interleaved: load from other processes hits all alike
+      // interleaved, the order flipped every rep: load from other processes hits all alike
+      for (const run of r % 2 ? [...runs].reverse() : runs) {
         let t0 = performance.now();
         for (let i = 0; i < steps; i++) run.trainer.step(x, y);
         run.train.push((BATCH * steps) / ((performance.now() - t0) / 1e3));
@@ -187,7 +189,12 @@ async function main() {
     }
     if (baselineWasm) {
       const a = results.engine[key].wasmtricks, b = results.engine[key].baseline;
-      log(`  ${key.padEnd(8)} ratio      train ${fmt(a.train_images_per_s / b.train_images_per_s, 2)}x   inference ${fmt(a.infer_images_per_s / b.infer_images_per_s, 2)}x`);
+      // the median of the per-rep ratios: each pair ran back to back, under the same load
+      const paired = (k) => median(a[k].map((v, i) => v / b[k][i]));
+      a.train_ratio_paired = paired('train_runs');
+      a.infer_ratio_paired = paired('infer_runs');
+      log(`  ${key.padEnd(8)} ratio      train ${fmt(a.train_images_per_s / b.train_images_per_s, 2)}x (median paired ${fmt(a.train_ratio_paired, 2)}x)   ` +
+          `inference ${fmt(a.infer_images_per_s / b.infer_images_per_s, 2)}x (median paired ${fmt(a.infer_ratio_paired, 2)}x)`);
     }
   }
 

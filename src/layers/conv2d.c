@@ -140,12 +140,16 @@ static bool direct_layout_of(const wt_conv2d *l, int64_t OH, int64_t OW, direct_
   if (sh == 1 && s == 1) ph = 0; /* the one phase is dx itself */
   size_t uf = 0, ub = 0, woff = 0, wv = 0;
   d->tbp = 0;
-  if (is_wino(l)) { /* 16 x the products checked above, times tbp <= the plane's columns */
+  if (is_wino(l)) {
     const size_t TW = W / 2, rows = TW >= WINO_TILES ? 1 : WINO_TILES / TW;
     const size_t Cm = C > OC ? C : OC;
+    size_t t4;
     d->tbp = (rows * TW + 7) / 8 * 8;
-    uf = 16 * round4(OC) * C, ub = 16 * round4(C) * OC, woff = Cm;
-    if (!wt__mul_ok(16 * Cm, d->tbp, &wv)) return false;
+    woff = Cm;
+    /* round4(OC)*C and round4(C)*OC fit: wp and wtp, 9 times as large, were checked */
+    if (!wt__mul_ok(16, round4(OC) * C, &uf) || !wt__mul_ok(16, round4(C) * OC, &ub) ||
+        !wt__mul_ok(16, Cm, &t4) || !wt__mul_ok(t4, d->tbp, &wv))
+      return false;
   }
   const size_t sz[12] = {xp + 8, wp, K, dyp + 8, wtp, KT, ph, uf, ub, woff, wv, wv};
   size_t *at[12] = {&d->xp,   &d->wpack, &d->off, &d->dyp,  &d->wtpack, &d->offt,

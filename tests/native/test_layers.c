@@ -293,6 +293,16 @@ static void test_conv_errors(void) {
   wt_conv2d l = {.C = 3, .H = 8, .W = 8, .OC = 4, .KH = 3, .KW = 3, .stride_h = 1,
                  .stride_w = 1, .pad_h = 1, .pad_w = 1};
   wt_conv2d b = l;
+  /* A Winograd conv whose chunk buffers (2 x 16 x OC x 64 tiles = 2^33 floats) cannot be
+     addressed with a 32-bit size_t: a named shape error under wasm, not a wrapped workspace;
+     on 64-bit hosts a size that holds them. */
+  b.C = 8, b.OC = (int64_t)1 << 22;
+  const wt_status big = wt_conv2d_sizes(ctx, &b, 1, &sz);
+  if (sizeof(size_t) == 4)
+    CHECK(big == WT_ERR_SHAPE && has_msg("does not fit the address space"));
+  else
+    CHECK(big == WT_OK && sz.workspace_bytes >= ((size_t)1 << 33) * sizeof(float));
+  b = l;
   b.C = 0;
   CHECK(wt_conv2d_sizes(ctx, &b, 1, &sz) == WT_ERR_SHAPE && has_msg("C must be"));
   CHECK(has_msg("wt_conv2d_sizes"));
