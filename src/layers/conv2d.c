@@ -407,7 +407,7 @@ static void wino_weights(const wt_conv2d *l, bool flip, float *U) {
     for (size_t c = 0; c < Ci; c++) {
       const float *w = l->weight + ((flip ? c * C + o : o * C + c) * 9);
       double g[3][3], t[4][3];
-      for (size_t i = 0; i < 9; i++) g[i / 3][i % 3] = flip ? w[8 - i] : w[i];
+      for (size_t i = 0; i < 9; i++) g[i / 3][i % 3] = (double)(flip ? w[8 - i] : w[i]);
       for (size_t j = 0; j < 3; j++) {
         t[0][j] = g[0][j];
         t[1][j] = 0.5 * (g[0][j] + g[1][j] + g[2][j]);
