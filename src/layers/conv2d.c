@@ -76,7 +76,7 @@ static bool is_wino(const wt_conv2d *l) {
    (16 panels each), the offsets of a chunk's rows, and a chunk's transformed input and products
    (16 x max(C, OC) rows of tbp floats each; tbp = the chunk's tiles rounded up to 8). */
 typedef struct direct_layout {
-  size_t Hp, Lw, RP, Hq, Wq, qt, ql, tbp;                 /* planes; Winograd chunk pitch */
+  size_t Hp, Lw, RP, Hq, Wq, qt, ql, trows, tbp; /* planes; Winograd chunk: tile rows, pitch */
   size_t xp, wpack, off, dyp, wtpack, offt, dxph;        /* offsets (floats) */
   size_t uf, ub, woff, wv, wm, total;                    /* Winograd (is_wino) blocks; total */
 } direct_layout;
@@ -139,12 +139,12 @@ static bool direct_layout_of(const wt_conv2d *l, int64_t OH, int64_t OW, direct_
   if (xp > INT32_MAX - 16 || dyp > INT32_MAX - 16) return false; /* int32 offset tables */
   if (sh == 1 && s == 1) ph = 0; /* the one phase is dx itself */
   size_t uf = 0, ub = 0, woff = 0, wv = 0;
-  d->tbp = 0;
+  d->trows = d->tbp = 0;
   if (is_wino(l)) {
-    const size_t TW = W / 2, rows = TW >= WINO_TILES ? 1 : WINO_TILES / TW;
-    const size_t Cm = C > OC ? C : OC;
+    const size_t TW = W / 2, Cm = C > OC ? C : OC;
     size_t t4;
-    d->tbp = (rows * TW + 7) / 8 * 8;
+    d->trows = TW >= WINO_TILES ? 1 : WINO_TILES / TW;
+    d->tbp = (d->trows * TW + 7) / 8 * 8;
     woff = Cm;
     /* round4(OC)*C and round4(C)*OC fit: wp and wtp, 9 times as large, were checked */
     if (!wt__mul_ok(16, round4(OC) * C, &uf) || !wt__mul_ok(16, round4(C) * OC, &ub) ||
@@ -432,7 +432,7 @@ static void wino_conv(const wt_kernels *k, const direct_layout *d, size_t Ci, si
                       size_t Ho, size_t Wo, const float *in, size_t ps, size_t ld, const float *U,
                       float *ws, float *out, int accumulate) {
   const size_t TH = Ho / 2, TW = Wo / 2, n4 = TW / 4, tbp = d->tbp, Cp = round4(Co);
-  const size_t rows = TW >= WINO_TILES ? 1 : WINO_TILES / TW;
+  const size_t rows = d->trows; /* tbp holds rows * TW tiles */
   float *V = ws + d->wv, *M = ws + d->wm;
   int32_t *off = (int32_t *)(ws + d->woff);
   for (size_t c = 0; c < Ci; c++) off[c] = (int32_t)(c * tbp);
