@@ -99,12 +99,32 @@ export class Dataset {
   }
 
   /** n samples drawn without replacement with a seeded order (kept in data set order): a
-      fair subset of a class-sorted set such as an ImageFolder. */
-  sample(n, { seed = 0 } = {}) {
+      fair subset of a class-sorted set such as an ImageFolder. balanced: the same number of
+      images of every class (n / numClasses; the first n % numClasses classes one more), the
+      first ones of each class in the seeded order; an error if a class has too few. */
+  sample(n, { seed = 0, balanced = false } = {}) {
     argCheck(Number.isInteger(n) && n >= 1, `sample: n must be a positive integer, got ${describe(n)}`);
     argCheck(Number.isSafeInteger(seed) && seed >= 0, `sample: seed must be a non-negative integer, got ${describe(seed)}`);
-    if (n >= this.length) return this;
-    return this.subset(seededOrder(this.length, seed).slice(0, n).sort((x, y) => x - y));
+    argCheck(typeof balanced === 'boolean', `sample: balanced must be true or false, got ${describe(balanced)}`);
+    if (!balanced) {
+      if (n >= this.length) return this;
+      return this.subset(seededOrder(this.length, seed).slice(0, n).sort((x, y) => x - y));
+    }
+    const K = this.numClasses;
+    const want = Array.from({ length: K }, (_, c) => Math.floor(n / K) + (c < n % K ? 1 : 0));
+    const have = new Array(K).fill(0);
+    for (let i = 0; i < this.length; i++) have[this.labels[i]]++;
+    const short = want.findIndex((w, c) => have[c] < w);
+    argCheck(short < 0, `sample: ${n} balanced samples need ${want[Math.max(short, 0)]} of class ` +
+      `${this.classNames?.[short] ?? short}, the data set has ${have[Math.max(short, 0)]}`);
+    const picked = [];
+    for (const k of seededOrder(this.length, seed)) {
+      if (want[this.labels[k]] > 0) {
+        want[this.labels[k]]--;
+        picked.push(k);
+      }
+    }
+    return this.subset(picked.sort((x, y) => x - y));
   }
 
   /**

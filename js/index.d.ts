@@ -433,7 +433,7 @@ export interface Dataset {
   subset(indices: number[]): Dataset;
   take(n: number): Dataset;
   /** n samples without replacement, seeded (a fair subset of a class-sorted set). */
-  sample(n: number, options?: { seed?: number }): Dataset;
+  sample(n: number, options?: { seed?: number; balanced?: boolean }): Dataset;
   /** A seeded split: round(fraction * length) validation samples. */
   split(fraction: number, options?: { seed?: number }): { train: Dataset; validation: Dataset };
 }

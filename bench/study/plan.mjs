@@ -1,87 +1,90 @@
-// plan.mjs - the study's budget arithmetic: from the minutes given, the measured speeds and the
-// number of runs, the per-run size (training images x epochs) that every configuration gets, so
-// each run takes the same number of optimizer steps. Pure functions. Not here: measuring the
-// speeds (run.mjs), what the runs are (configs.mjs).
+// plan.mjs - the study's job list and its arithmetic: which runs, in which order (cell by cell,
+// seed by seed, the baseline first; a distillation teacher before its students), which one a free
+// worker takes next, and how long what is left should take. Pure functions over configs.mjs.
+// Not here: training (run.mjs), tables and charts (report.mjs).
 
-import { BATCH_SIZE, TEACHER_EPOCH_FACTOR } from './configs.mjs';
-
-/** Default epochs when neither --limit nor --epochs is given (enough points for the curves). */
-export const DEFAULT_EPOCHS = 10;
+import { CELLS, SEEDS, cellConfigs, configurations, teacherRun, runKey } from './configs.mjs';
 
 /**
- * Seconds the whole study takes for `limit` training images and `epochs` epochs per run.
- * rates (images/s): train[configId] (a training step of that configuration; a distillation
- * step includes the teacher's forward pass), eval (student inference), teacherTrain,
- * teacherEval. counts: configs ([{ id, teacher }]), seeds, curve (test images evaluated after
- * every epoch), test (test images evaluated at the end of a run).
+ * The runs of the chosen cells, in order: [{ key, data, model, size, epochs, config, seed,
+ * teacher?: key of the run whose weights it learns from, saveWeights?: true for a teacher }].
+ * filter: { data?, cells?: [cell ids 'resnet8-4000x40'], configs?: [ids], seeds?: [n] }.
+ * A teacher run comes before its first student even when its own cell comes later (or is not
+ * chosen at all). A cell may fix its own seeds and test images (the smoke study does).
  */
-export function studySeconds({ limit, epochs }, rates, counts) {
-  const images = limit * epochs;
-  const runs = counts.configs.length * counts.seeds;
-  const student = runs * (epochs * counts.curve + counts.test) / rates.eval +
-    counts.seeds * counts.configs.reduce((s, c) => s + images / rates.train[c.id], 0);
-  const teacher = counts.configs.some((c) => c.teacher)
-    ? TEACHER_EPOCH_FACTOR * images / rates.teacherTrain + counts.test / rates.teacherEval : 0;
-  return { student, teacher, total: student + teacher };
-}
-
-/** Seconds of one run of configuration c (training, per-epoch and final evaluation). */
-export function runSeconds(c, { images, epochs }, rates, { curve, test }) {
-  return images / rates.train[c.id] + (epochs * curve + test) / rates.eval;
-}
-
-/**
- * The per-run size for a budget. budgetSeconds: what is left for training; trainSize: images
- * available; limit or epochs: the one the caller fixed (or neither: DEFAULT_EPOCHS epochs, the
- * training images the budget affords, at most all). Returns { limit, epochs, stepsPerEpoch,
- * steps, images, estimate: studySeconds(...), warnings }.
- */
-export function planStudy({ budgetSeconds, rates, counts, trainSize, limit, epochs }) {
-  const warnings = [];
-  const hasTeacher = counts.configs.some((c) => c.teacher);
-  const runs = counts.configs.length * counts.seeds;
-  // total(limit, epochs) = limit * epochs * perImage + epochs * evalPerEpoch + fixed
-  const perImage = counts.seeds * counts.configs.reduce((s, c) => s + 1 / rates.train[c.id], 0) +
-    (hasTeacher ? TEACHER_EPOCH_FACTOR / rates.teacherTrain : 0);
-  const fixed = runs * counts.test / rates.eval + (hasTeacher ? counts.test / rates.teacherEval : 0);
-  const evalPerEpoch = runs * counts.curve / rates.eval;
-  const room = budgetSeconds - fixed;
-  if (limit !== undefined && epochs !== undefined) {
-    warnings.push('--limit and --epochs are both given: the budget only estimates the time');
-  } else if (limit !== undefined) {
-    epochs = Math.floor(room / (limit * perImage + evalPerEpoch));
-  } else {
-    const given = epochs !== undefined;
-    epochs ??= DEFAULT_EPOCHS;
-    limit = Math.floor((room / epochs - evalPerEpoch) / perImage);
-    if (limit > trainSize && !given) {
-      // The whole training set fits more than DEFAULT_EPOCHS times: take it all, more epochs.
-      limit = trainSize;
-      epochs = Math.floor(room / (limit * perImage + evalPerEpoch));
+export function studyJobs({ data, cells, configs, seeds } = {}, allCells = CELLS) {
+  const chosen = allCells.filter((c) => (!data || c.data === data) &&
+    (!cells || cells.includes(`${c.model}-${c.size}x${c.epochs}`)));
+  const list = [];
+  for (const cell of chosen) {
+    const ids = cellConfigs(cell).map((c) => c.id).filter((id) => !configs || configs.includes(id));
+    for (const seed of (cell.seeds ?? SEEDS).filter((s) => !seeds || seeds.includes(s))) {
+      for (const id of ids) {
+        const job = { data: cell.data, model: cell.model, size: cell.size, epochs: cell.epochs, config: id, seed,
+          ...(cell.testImages ? { testImages: cell.testImages } : {}) };
+        job.key = runKey(job);
+        if (configurations(cell.data).find((c) => c.id === id).teacher) job.teacher = runKey(teacherRun(cell));
+        list.push(job);
+      }
     }
   }
-  if (limit > trainSize) {
-    warnings.push(`the budget affords ${limit} training images per epoch; the data set has ${trainSize}`);
-    limit = trainSize;
+  // Teachers: moved (or added) just before their first student.
+  const out = [];
+  const placed = new Set();
+  for (const job of list) {
+    if (placed.has(job.key)) continue;
+    if (job.teacher && !placed.has(job.teacher)) {
+      const t = list.find((j) => j.key === job.teacher) ??
+        { ...teacherOf(job), key: job.teacher, ...(job.testImages ? { testImages: job.testImages } : {}) };
+      out.push({ ...t, saveWeights: true });
+      placed.add(t.key);
+    }
+    out.push(job);
+    placed.add(job.key);
   }
-  if (!(limit >= BATCH_SIZE)) {
-    warnings.push(`the budget affords fewer than ${BATCH_SIZE} training images per epoch; using ${BATCH_SIZE}`);
-    limit = Math.min(BATCH_SIZE, trainSize);
+  return out;
+}
+
+function teacherOf(job) {
+  const cell = CELLS.find((c) => c.data === job.data && c.model === job.model && c.size === job.size && c.epochs === job.epochs) ??
+    { data: job.data, size: job.size, epochs: job.epochs };
+  return teacherRun(cell);
+}
+
+/**
+ * The next job a free worker should take: the first that is neither done nor running nor
+ * failed, whose teacher (if any) is done with its weights on disk (teacherReady(key)).
+ * Returns undefined when nothing can start now.
+ */
+export function nextJob(jobs, { done, running, failed, teacherReady }) {
+  return jobs.find((j) => !done.has(j.key) && !running.has(j.key) && !failed.has(j.key) &&
+    (!j.teacher || (done.has(j.teacher) && teacherReady(j.teacher))));
+}
+
+/** Relative cost of one training image per model (ResNet-8 = 1), from the engine's measured
+    training rates; a distillation step also runs the teacher's forward pass (~1/3 of its step). */
+export const MODEL_COST = Object.freeze({ student: 1.2, resnet8: 1, resnet20: 3.2 });
+
+/**
+ * Seconds a job should take on one core: its training images over the rate, the teacher's
+ * forward passes for distillation, plus the evaluations (curve set every epoch, the training
+ * subset and the test split at the end) at ~4x the training rate.
+ * rate: ResNet-8 training images per second on one core.
+ */
+export function jobSeconds(job, rate, { curveImages, testImages }) {
+  const cost = MODEL_COST[job.model] ?? 1;
+  const images = job.size * job.epochs;
+  const teacher = job.teacher ? (MODEL_COST[job.teacher.split('/')[1].split('-')[0]] ?? 1) / 3 : 0;
+  const evalImages = job.epochs * curveImages + job.size + testImages;
+  return (images * (cost + teacher) + (evalImages * cost) / 4) / rate;
+}
+
+/** Wall seconds for jobs spread over `workers` cores (a greedy longest-first bound is close
+    enough for an ETA). */
+export function wallSeconds(seconds, workers) {
+  const lanes = new Array(Math.max(1, workers)).fill(0);
+  for (const s of [...seconds].sort((a, b) => b - a)) {
+    lanes[lanes.indexOf(Math.min(...lanes))] += s;
   }
-  if (!(epochs >= 1)) {
-    warnings.push('the budget is too small for one epoch of every run; running one epoch');
-    epochs = 1;
-  }
-  const stepsPerEpoch = Math.ceil(limit / BATCH_SIZE);
-  const estimate = studySeconds({ limit, epochs }, rates, counts);
-  if (estimate.total > budgetSeconds * 1.05) {
-    warnings.push(`the study will take about ${Math.round(estimate.total / 60)} min, over the budget ` +
-      `(${Math.max(0, Math.round(budgetSeconds / 60))} min left after loading and measuring)`);
-  }
-  const evalShare = (epochs * evalPerEpoch + fixed) / estimate.total;
-  if (evalShare > 0.3) {
-    warnings.push(`evaluation (${counts.curve} test images after every epoch, ${counts.test} at the end of each run) takes ` +
-      `${Math.round(100 * evalShare)}% of the time; --curve-limit and --test-limit evaluate fewer`);
-  }
-  return { limit, epochs, stepsPerEpoch, steps: stepsPerEpoch * epochs, images: limit * epochs, estimate, warnings };
+  return Math.max(...lanes);
 }

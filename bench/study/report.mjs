@@ -1,44 +1,67 @@
-// report.mjs - the study's outputs from its results: per configuration the test accuracy mean and
-// spread over seeds, the delta against the baseline paired by seed, the mean curve; the README
-// (table, command, budget, per-run size, machine, teacher) and the two charts (web/lib/chart.js).
-// Pure functions over the results object. Not here: training (run.mjs), writing files.
+// report.mjs - the study's outputs from its results: per cell (model, training-set size, epochs)
+// and configuration the test accuracy mean and spread over seeds, the delta against the baseline
+// paired by seed, the final training accuracy (the regime check), the mean curve; per data set the
+// README (tables, commands, what is still missing), a curves and a deltas chart per cell and the
+// delta-vs-size chart (web/lib/chart.js). Pure functions over the results object, plus
+// writeReport. Not here: training (run.mjs).
 
+import { join } from 'node:path';
+import { readdirSync, rmSync } from 'node:fs';
 import { lineChart, barChart } from '../../web/lib/chart.js';
+import { CELLS, SEEDS, FIT_THRESHOLD, CURVE_IMAGES, cellId, cellConfigs, configurations, dataInfo } from './configs.mjs';
 
 const mean = (a) => a.reduce((s, v) => s + v, 0) / a.length;
 /** Sample standard deviation (n - 1); 0 for one value. */
 export const std = (a) => (a.length > 1 ? Math.sqrt(a.reduce((s, v) => s + (v - mean(a)) ** 2, 0) / (a.length - 1)) : 0);
 
+/** The cells of a data set's results: the planned ones (CELLS order) and any other that has
+    runs (a teacher's own cell), each { data, model, size, epochs, configs, why?, planned }. */
+export function resultCells(results, cells = CELLS) {
+  const planned = cells.filter((c) => c.data === results.data).map((c) => ({ ...c, planned: true }));
+  const extra = [];
+  for (const r of results.runs) {
+    const same = (c) => c.model === r.model && c.size === r.trainSize && c.epochs === r.epochs;
+    if (!planned.some(same) && !extra.some(same)) {
+      extra.push({ data: results.data, model: r.model, size: r.trainSize, epochs: r.epochs, planned: false,
+        why: 'a distillation teacher (its seed-1 run only)' });
+    }
+  }
+  return [...planned, ...extra];
+}
+
+const runsOf = (results, cell) => results.runs.filter((r) => r.model === cell.model && r.trainSize === cell.size && r.epochs === cell.epochs);
+
 /**
- * Per configuration (in `configs` order), over the finished runs: { id, name, n, accuracy:
- * { mean, std }, delta: { mean, std, n } (points; paired with the baseline run of the same seed),
- * trainSeconds (mean per run), curve: [mean test accuracy after epoch e] }.
+ * Per configuration of a cell (in table order; an unplanned cell lists the configurations it
+ * has runs of): { id, name, note, n, seeds, accuracy: { mean, std }, delta: { mean, std, n }
+ * (points, paired with the baseline run of the same seed), trainAccuracy (mean), diverged
+ * (runs that stopped on a non-finite loss), trainSeconds, imagesPerSecond, curve }.
  */
-export function summarize(results, configs) {
-  const runs = results.runs;
-  const base = new Map(runs.filter((r) => r.config === configs[0].id).map((r) => [r.seed, r.accuracy]));
+export function summarize(results, cell) {
+  const runs = runsOf(results, cell);
+  const configs = cell.planned === false
+    ? configurations(results.data).filter((c) => runs.some((r) => r.config === c.id)) : cellConfigs(cell);
+  const base = new Map(runs.filter((r) => r.config === 'baseline').map((r) => [r.seed, r.accuracy]));
   return configs.map((c) => {
     const rs = runs.filter((r) => r.config === c.id).sort((a, b) => a.seed - b.seed);
     const acc = rs.map((r) => r.accuracy);
-    const paired = rs.filter((r) => base.has(r.seed)).map((r) => 100 * (r.accuracy - base.get(r.seed)));
+    const paired = c.id === 'baseline' ? [] : rs.filter((r) => base.has(r.seed)).map((r) => 100 * (r.accuracy - base.get(r.seed)));
     const epochs = Math.max(0, ...rs.map((r) => r.curve.length));
-    const curve = Array.from({ length: epochs }, (_, e) => {
-      const v = rs.map((r) => r.curve[e]).filter((x) => x !== undefined);
-      return mean(v);
-    });
+    const curve = Array.from({ length: epochs }, (_, e) => mean(rs.map((r) => r.curve[e]).filter((x) => x !== undefined)));
+    const avg = (f) => (rs.length ? mean(rs.map(f)) : NaN);
     return {
       id: c.id, name: c.name, note: c.note, n: rs.length, seeds: rs.map((r) => r.seed),
       accuracy: { mean: acc.length ? mean(acc) : NaN, std: std(acc) },
       delta: { mean: paired.length ? mean(paired) : NaN, std: std(paired), n: paired.length },
-      trainSeconds: rs.length ? mean(rs.map((r) => r.trainSeconds)) : NaN,
-      imagesPerSecond: rs.length ? mean(rs.map((r) => r.imagesPerSecond)) : NaN,
-      curve,
+      trainAccuracy: avg((r) => r.trainAccuracy), diverged: rs.filter((r) => r.error).length,
+      trainSeconds: avg((r) => r.trainSeconds), imagesPerSecond: avg((r) => r.imagesPerSecond), curve,
     };
   });
 }
 
-const pct = (v) => (Number.isFinite(v) ? (100 * v).toFixed(2) : '-');
+const pct = (v, d = 2) => (Number.isFinite(v) ? (100 * v).toFixed(d) : '-');
 const signed = (v, d = 2) => (Number.isFinite(v) ? `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(d)}` : '-');
+const thousands = (n) => n.toLocaleString('en-US');
 export const fmtDuration = (s) => {
   if (!Number.isFinite(s)) return '-';
   s = Math.round(s);
@@ -46,21 +69,40 @@ export const fmtDuration = (s) => {
   const m = Math.floor((s % 3600) / 60);
   return h ? `${h} h ${String(m).padStart(2, '0')} min` : m ? `${m} min ${String(s % 60).padStart(2, '0')} s` : `${s} s`;
 };
+const round = (v) => Math.round(v * 1000) / 1000;
+const modelName = (m) => (m === 'student' ? 'student CNN' : m.replace(/^resnet/, 'ResNet-'));
+export const cellTitle = (c) => `${modelName(c.model)}, ${thousands(c.size)} images x ${c.epochs} epochs`;
 
 /** test accuracy vs epoch, mean over seeds, one line per configuration. */
 export function curvesSvg(summary, { title }) {
   const series = summary.filter((s) => s.curve.length).map((s) => ({
     name: s.name, points: s.curve.map((a, e) => [e + 1, 100 * a]) }));
-  return lineChart({ series, xLabel: 'epoch', yLabel: 'test accuracy (%), mean over seeds', title, width: 860, height: 460 });
+  return lineChart({ series, xLabel: 'epoch', yLabel: `test accuracy (%) on ${CURVE_IMAGES} images, mean over seeds`, title, width: 900, height: 480 });
 }
 
 /** Delta vs the baseline (points), mean +- std of the seed-paired differences. */
 export function deltasSvg(summary, { title }) {
   const bars = summary.slice(1).filter((s) => s.delta.n).map((s) => ({ name: s.name, value: round(s.delta.mean), err: round(s.delta.std) }));
-  return barChart({ bars, xLabel: 'configuration', yLabel: 'test accuracy − baseline (points)', title, width: 860, height: 460 });
+  return barChart({ bars, xLabel: 'configuration', yLabel: 'test accuracy − baseline (points)', title, width: 900, height: 480 });
 }
 
-const round = (v) => Math.round(v * 1000) / 1000;
+/**
+ * The delta of each configuration against training-set size: the data set's cells that run
+ * every configuration on its main model (x: images, log scale; y: mean delta, error bar: std).
+ */
+export function sizeSvg(results, { title, cells = CELLS }) {
+  const main = resultCells(results, cells).filter((c) => c.planned && !c.configs);
+  const by = new Map();
+  for (const cell of main) {
+    for (const s of summarize(results, cell).slice(1)) {
+      if (!s.delta.n) continue;
+      if (!by.has(s.name)) by.set(s.name, []);
+      by.get(s.name).push([cell.size, round(s.delta.mean), round(s.delta.std)]);
+    }
+  }
+  const series = [...by].map(([name, points]) => ({ name, points: points.sort((a, b) => a[0] - b[0]) }));
+  return lineChart({ series, xLog: true, xLabel: 'training images (log scale)', yLabel: 'test accuracy − baseline (points)', title, width: 900, height: 520, markers: true });
+}
 
 /**
  * Sentences the numbers support on their own: which configurations beat the baseline by more
@@ -81,53 +123,98 @@ export function findings(summary) {
   return out.join(' ');
 }
 
+/** The regime check of a cell: the baseline's final accuracy on its un-augmented training subset. */
+export function regime(summary) {
+  const b = summary.find((s) => s.id === 'baseline');
+  if (!b || !b.n) return 'Regime check: the baseline has not finished yet.';
+  return Number.isFinite(b.trainAccuracy) && b.trainAccuracy >= FIT_THRESHOLD
+    ? `Regime check: the baseline fits its training subset (final training accuracy ${pct(b.trainAccuracy, 1)}% >= ${100 * FIT_THRESHOLD}%), so the regularisers are tested where they can help.`
+    : `**Regime check failed**: the baseline's final training accuracy is ${pct(b.trainAccuracy, 1)}%, under ${100 * FIT_THRESHOLD}%: this cell needs more epochs.`;
+}
+
+const fileStem = (cell) => cellId(cell);
+
 /** The README of one data set's study. */
-export function readme(results, summary, { title, configs, dataNote, teacherNote }) {
-  const p = results.plan;
-  const m = results.machine;
-  const base = summary[0];
-  const rows = summary.map((s) => `| ${s.name} | ${pct(s.accuracy.mean)} ± ${pct(s.accuracy.std)} | ` +
-    `${s === base ? '-' : `${signed(s.delta.mean)} ± ${s.delta.std.toFixed(2)}`} | ${Number.isFinite(s.trainSeconds) ? s.trainSeconds.toFixed(0) : '-'} s | ` +
-    `${Number.isFinite(s.imagesPerSecond) ? s.imagesPerSecond.toFixed(0) : '-'} | ${s.n} |`);
-  const t = results.teacher;
-  const total = results.runs.reduce((a, r) => a + r.seconds, 0) + (t?.seconds ?? 0) + (results.overheadSeconds ?? 0);
-  const done = results.runs.length;
-  const planned = configs.length * results.key.seeds;
-  return `# The bag-of-tricks study: ${title}
+export function readme(results, cells = CELLS) {
+  const info = dataInfo(results.data);
+  cells = resultCells(results, cells);
+  const planned = cells.filter((c) => c.planned);
+  const want = planned.reduce((s, c) => s + cellConfigs(c).length * (c.seeds ?? SEEDS).length, 0);
+  const have = results.runs.filter((r) => planned.some((c) => c.model === r.model && c.size === r.trainSize && c.epochs === r.epochs)).length;
+  const total = results.runs.reduce((a, r) => a + r.seconds, 0);
+  const cpus = [...new Set(results.runs.map((r) => r.cpu).filter(Boolean))];
+  const sections = cells.map((cell) => {
+    const summary = summarize(results, cell);
+    if (!cell.planned && !summary.some((s) => s.n)) return '';
+    const seeds = cell.seeds ?? SEEDS;
+    const missing = cell.planned ? summary.flatMap((s) => seeds.filter((k) => !s.seeds.includes(k)).map((k) => `${s.id} s${k}`)) : [];
+    const rows = summary.map((s, i) => `| ${s.name} | ${s.n ? `${pct(s.accuracy.mean)} ± ${pct(s.accuracy.std)}` : '-'} | ` +
+      `${i === 0 || !s.delta.n ? '-' : `${signed(s.delta.mean)} ± ${s.delta.std.toFixed(2)}`} | ${pct(s.trainAccuracy, 1)} | ` +
+      `${Number.isFinite(s.trainSeconds) ? fmtDuration(s.trainSeconds) : '-'} | ${s.n}${s.diverged ? ` (${s.diverged} diverged)` : ''} |`);
+    return `## ${cellTitle(cell)}
 
-Generated by \`bench/study/run.mjs\` from \`results.json\` in this folder${done < planned ? ` (**partial: ${done} of ${planned} runs finished**)` : ''}.
-
-Command:
-
-\`\`\`sh
-${results.command}
-\`\`\`
-
-- **Model**: ${dataNote.model}; every configuration starts from the same weights for a given seed.
-- **Baseline**: ${dataNote.baseline}.
-- **Budget**: ${results.key.budget} min for the whole study, teacher included. Per run: ${p.limit} training images
-  (a seeded subset, the same for every run) x ${p.epochs} epoch${p.epochs > 1 ? 's' : ''} = ${p.steps} optimizer steps of batch ${p.batchSize};
-  test accuracy (the table) on ${p.test} test images${p.test < p.testSize ? ' (a fixed seeded subset)' : ' (the whole test set)'} at the end of each run;
-  the curves evaluate a fixed seeded subset of ${p.curve} test images after every epoch.
-- **Seeds**: ${results.key.seeds} (1..${results.key.seeds}): weights, shuffle order, augmentation and batch-trick draws.
-- **Teacher** (distillation): ${teacherNote}${t ? `: test accuracy ${pct(t.accuracy)}%, ${fmtDuration(t.seconds)}` : ' (not trained yet)'}.
-- **Time**: ${fmtDuration(total)} in all (estimate before the run: ${fmtDuration(p.estimate.total)}); ${m.note}.
-
-| configuration | test accuracy (%) mean ± std | delta vs baseline (points) | training time per run | img/s | seeds |
+${cell.why ? `Why this cell: ${cell.why}\n\n` : ''}${cellConfigs(cell).length === summary.length && cell.planned ? '' : ''}Per run: ${thousands(cell.size)} training images (${thousands(cell.size / 10)} per class) x ${cell.epochs} epochs = ` +
+      `${thousands(Math.ceil(cell.size / 64) * cell.epochs)} optimizer steps of batch 64. ${regime(summary)}
+${missing.length ? `\n**Missing** (${missing.length} of ${summary.length * seeds.length} runs): ${missing.join(', ')}.\n` : ''}
+| configuration | test accuracy (%) mean ± std | delta vs baseline (points) | final train accuracy (%) | training time per run | seeds |
 |---|---|---|---|---|---|
 ${rows.join('\n')}
 
-Delta: the mean ± std over seeds of (configuration − baseline) with the same seed, in percentage points.
-Training time: the optimizer steps of one run, without the per-epoch evaluation.
-
 ${findings(summary)}
 
-![test accuracy vs epoch](curves.svg)
+![test accuracy vs epoch, ${cellTitle(cell)}](curves-${fileStem(cell)}.svg)
 
-![delta vs baseline](deltas.svg)
+![delta vs baseline, ${cellTitle(cell)}](deltas-${fileStem(cell)}.svg)
+`;
+  }).filter(Boolean);
+  const notes = configurations(results.data);
+  return `# The bag-of-tricks study: ${info.title}
 
+Generated by \`bench/study/run.mjs\` from \`results.json\` in this folder${have < want ? ` (**partial: ${have} of ${want} planned runs finished**; the tables say which are missing)` : ''}.
+
+\`\`\`sh
+npm run study -- --data ${results.data}            # all of this data set's cells; rerun to continue
+npm run study -- --data ${results.data} --dry-run  # what is left and how long it should take
+\`\`\`
+
+- **Models**: ${Object.entries(info.models).map(([k, v]) => `${k}: ${v}`).join('; ')}. For a given seed every configuration starts from the same weights.
+- **Baseline**: ${info.baselineNote}.
+- **Data**: a balanced subset of the training split (the same number of images per class, drawn with seed 1: the same
+  images for every configuration and seed of a size); test accuracy on ${(results.runs[0]?.testImages ?? 10000) === 10000 ? 'the **whole test split** (10,000 images)' : `${thousands(results.runs[0].testImages)} test images`};
+  the curves evaluate a fixed subset of ${CURVE_IMAGES} test images after every epoch.
+- **Training accuracy**: after the last epoch, on the training subset without augmentation (eval mode): the proof that a
+  cell's baseline fits its data (>= ${100 * FIT_THRESHOLD}%), so the regularisers are tested in the regime where they can pay.
+- **Seeds**: ${SEEDS.join(', ')} (weights, shuffle order, augmentation and batch-trick draws). Delta: the mean ± std over seeds
+  of (configuration − baseline) with the same seed, in percentage points.
+- **Time**: ${fmtDuration(total)} of one-core compute so far (each run on one core, runs side by side on the others);
+  CPU${cpus.length > 1 ? 's' : ''}: ${cpus.join('; ') || '-'}.
+
+![delta vs training-set size](deltas-size.svg)
+
+${sections.join('\n')}
 ## The configurations
 
-${summary.map((s) => `- **${s.name}**: ${s.note}.`).join('\n')}
+${notes.map((c) => `- **${c.name}** (\`${c.id}\`): ${c.note}.`).join('\n')}
 `;
+}
+
+/** Writes the data set's README.md, the charts (removing those of cells that no longer exist). */
+export async function writeReport(dir, results, cells = CELLS) {
+  const { writeFileAtomic } = await import('../../js/checkpoint.js');
+  const enc = (s) => new TextEncoder().encode(s);
+  const info = dataInfo(results.data);
+  const written = new Set(['README.md', 'deltas-size.svg']);
+  for (const cell of resultCells(results, cells)) {
+    const summary = summarize(results, cell);
+    if (!cell.planned && !summary.some((s) => s.n)) continue;
+    const t = `${info.title}, ${cellTitle(cell)}`;
+    await writeFileAtomic(join(dir, `curves-${fileStem(cell)}.svg`), enc(curvesSvg(summary, { title: `${t}: test accuracy per epoch` })));
+    await writeFileAtomic(join(dir, `deltas-${fileStem(cell)}.svg`), enc(deltasSvg(summary, { title: `${t}: change vs the baseline (mean ± std over seeds)` })));
+    written.add(`curves-${fileStem(cell)}.svg`).add(`deltas-${fileStem(cell)}.svg`);
+  }
+  await writeFileAtomic(join(dir, 'deltas-size.svg'), enc(sizeSvg(results, { cells, title: `${info.title}: each trick's change vs the baseline against training-set size` })));
+  await writeFileAtomic(join(dir, 'README.md'), enc(readme(results, cells)));
+  for (const f of readdirSync(dir)) {
+    if (/\.svg$/.test(f) && !written.has(f)) rmSync(join(dir, f));
+  }
 }

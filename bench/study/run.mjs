@@ -1,48 +1,52 @@
 #!/usr/bin/env node
-// run.mjs - the bag-of-tricks study (`npm run study -- --data fashion-mnist --budget 240`): trains
-// the data set's fixed model once per configuration (configs.mjs) and seed with the same number
-// of optimizer steps, the size per run set from the budget and speeds measured at the start
-// (plan.mjs); a teacher for the distillation row is trained once. Results are appended run by
-// run to <out>/<data>/results.json (atomically), and each run writes a checkpoint per epoch
-// under .cache/study/, so rerunning the same command continues where a study stopped. After
-// every run the README table and the two SVG charts are rewritten (report.mjs). Not part of the
-// package; not in the test run (tests/js/study.test.mjs tests its pure parts).
+// run.mjs - the bag-of-tricks study (`npm run study`): every configuration of every cell
+// (configs.mjs: data set, model, training-set size, epochs) for several seeds, each run on one
+// core, `--jobs` runs side by side in child processes (the study is embarrassingly parallel).
+// Each finished run is appended to docs/study/<data>/results.json (atomically) and the data set's
+// README, tables and charts are rewritten (report.mjs); each run checkpoints every epoch under
+// .cache/study/, so rerunning the same command continues where it stopped (a stopped run resumes
+// from its last epoch). Not part of the package; not in the test run (tests/js/study.test.mjs
+// tests the pure parts, and one tiny run end to end).
 
 import { parseArgs } from 'node:util';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { fork } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join, resolve, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import os from 'node:os';
-import { init } from '../../js/index.js';
-import { writeFileAtomic, decodeCheckpoint } from '../../js/checkpoint.js';
-import { BATCH_SIZE, DATA_SEED, DATA_NAMES, TEACHER_EPOCH_FACTOR, TEACHER_MODELS, configurations, dataInfo, teacherConfig } from './configs.mjs';
-import { planStudy, runSeconds } from './plan.mjs';
-import { summarize, readme, curvesSvg, deltasSvg, fmtDuration } from './report.mjs';
-import { loadData, CACHE, ROOT } from './data.mjs';
+import { BATCH_SIZE, CELLS, CURVE_IMAGES, DATA_NAMES, DATA_SEED, SEEDS, cellId, configurations } from './configs.mjs';
+import { studyJobs, nextJob, jobSeconds, wallSeconds } from './plan.mjs';
+import { writeReport, fmtDuration } from './report.mjs';
+import { CACHE, ROOT } from './data.mjs';
 
-const USAGE = `usage: npm run study -- --data fashion-mnist|cifar10 --budget MINUTES [options]
+const FORMAT = 'wasmtricks-study-2';
+/** --smoke: two sizes (so the delta-vs-size chart has a line), three configurations. */
+const SMOKE_CELLS = [100, 200].map((size) => ({ data: 'fashion-mnist', model: 'student', size, epochs: 2,
+  configs: ['baseline', 'mixup', 'distillation'], seeds: [1, 2], testImages: 1000 }));
+const SELF = fileURLToPath(import.meta.url);
 
-Trains every configuration of the bag-of-tricks study (baseline, + label smoothing, + mixup,
-+ CutMix, + RICAP, + Cutout, + AutoAugment, + crop/flip, AdamW, AdaBound, + distillation, the
-bag-of-tricks preset) for several seeds with the same number of optimizer steps, and writes
-<out>/<data>/README.md (table), curves.svg, deltas.svg and results.json. Rerun the same command
-to continue an interrupted study.
+const USAGE = `usage: npm run study -- [options]
 
-  --data NAME        fashion-mnist or cifar10 (../shared/data/cifar10-jpeg.tar.gz, extracted
-                     into .cache/)
-  --budget MINUTES   wall time for the whole study, teacher included: sets the per-run size
-  --seeds N          seeds per configuration                            [default: 3]
-  --out DIR          output folder (a <data>/ folder is made inside)    [default: docs/study]
-  --limit N          training images per epoch (a seeded subset); the budget sets the epochs
-  --epochs N         epochs per run; the budget sets the training images [default: 10 when
-                     neither --limit nor --epochs is given]
-  --test-limit N     the final accuracy of each run on a seeded subset of N test
-                     images                                            [default: all]
-  --curve-limit N    test images (a seeded subset) evaluated after every epoch for the
-                     curves; 0: none                                   [default: 1000]
-  --configs A,B,...  only these configuration ids (baseline first for the deltas)
-  --teacher MODEL    the distillation teacher: student, resnet8 ... resnet56 [default: resnet20]
-  --plan-only        measure the speeds, print the per-run size and the time estimate, stop
+Trains the bag-of-tricks study: per data set and training-set size (balanced seeded subsets),
+every configuration (baseline, + label smoothing, + mixup, + CutMix, + RICAP, + Cutout,
++ AutoAugment, + RandomResizedCrop/flip, + pad-crop/flip, AdamW, AdaBound, + distillation, the
+bag-of-tricks preset, the strong combinations) for ${SEEDS.length} seeds, each run long enough
+for the baseline to fit its subset, tested on the whole test split. Writes
+<out>/<data>/README.md, charts and results.json after every run. Rerun the same command to
+continue; Ctrl-C stops after saving the current epochs (kill -STOP / -CONT pauses the workers).
+
+  --data NAME        only this data set: ${DATA_NAMES.join(', ')}
+  --cells A,B,...    only these cells (${[...new Set(CELLS.map(cellId))].join(', ')})
+  --configs A,B,...  only these configurations (ids as in the tables' notes)
+  --seeds A,B,...    only these seeds                                   [default: ${SEEDS.join(',')}]
+  --jobs N           runs side by side, one core each                   [default: cores (${os.cpus().length})]
+  --max-runs N       stop after N finished runs (a batch)
+  --out DIR          output folder (a <data>/ folder inside)            [default: docs/study]
+  --dry-run          print the runs left and the time estimate, train nothing
+  --smoke            a tiny study instead (${SMOKE_CELLS.map(cellId).join(', ')} of
+                     Fashion-MNIST, baseline, mixup and distillation, seeds 1-2): checks
+                     the whole pipeline in about a minute; needs --out
   -h, --help         this text
 `;
 
@@ -52,50 +56,41 @@ function parse(argv) {
   let v;
   try {
     ({ values: v } = parseArgs({ args: argv, strict: true, allowPositionals: false, options: {
-      data: { type: 'string' }, budget: { type: 'string' }, seeds: { type: 'string' }, out: { type: 'string' },
-      limit: { type: 'string' }, epochs: { type: 'string' }, 'test-limit': { type: 'string' }, 'curve-limit': { type: 'string' },
-      configs: { type: 'string' }, teacher: { type: 'string' }, 'plan-only': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      data: { type: 'string' }, cells: { type: 'string' }, configs: { type: 'string' }, seeds: { type: 'string' },
+      jobs: { type: 'string' }, 'max-runs': { type: 'string' }, out: { type: 'string' }, 'dry-run': { type: 'boolean' },
+      child: { type: 'boolean' }, smoke: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     } }));
   } catch (e) {
     throw new UsageError(e.message.split('\n')[0]);
   }
   if (v.help) return { help: true };
-  if (v.data === undefined) throw new UsageError('--data is required (fashion-mnist or cifar10)');
-  if (!DATA_NAMES.includes(v.data)) throw new UsageError(`--data must be one of ${DATA_NAMES.join(', ')}, got '${v.data}'`);
-  if (v.budget === undefined) throw new UsageError('--budget MINUTES is required (wall time for the whole study)');
-  const number = (name, { integer = true, min = 1 } = {}) => {
+  const list = (name, known) => {
+    if (v[name] === undefined) return undefined;
+    const ids = v[name].split(',').map((s) => s.trim()).filter(Boolean);
+    const bad = ids.find((id) => !known.includes(id));
+    if (bad !== undefined || !ids.length) throw new UsageError(`--${name}: unknown '${bad ?? ''}' (known: ${known.join(', ')})`);
+    return ids;
+  };
+  const int = (name, min) => {
     if (v[name] === undefined) return undefined;
     const x = Number(v[name]);
-    if (v[name].trim() === '' || !Number.isFinite(x) || (integer && !Number.isSafeInteger(x)) || x < min) {
-      throw new UsageError(`--${name} must be ${integer ? 'an integer' : 'a number'} >= ${min}, got '${v[name]}'`);
-    }
+    if (!Number.isSafeInteger(x) || x < min) throw new UsageError(`--${name} must be an integer >= ${min}, got '${v[name]}'`);
     return x;
   };
-  const o = {
-    data: v.data, budget: number('budget', { integer: false, min: 0.1 }), seeds: number('seeds') ?? 3,
-    out: v.out ?? 'docs/study', limit: number('limit', { min: BATCH_SIZE }), epochs: number('epochs'),
-    testLimit: number('test-limit'), curveLimit: number('curve-limit', { min: 0 }) ?? 1000, planOnly: !!v['plan-only'],
+  if (v.smoke && v.out === undefined) throw new UsageError('--smoke needs --out DIR (it must not overwrite docs/study)');
+  if (v.data !== undefined && !DATA_NAMES.includes(v.data)) throw new UsageError(`--data must be one of ${DATA_NAMES.join(', ')}, got '${v.data}'`);
+  const allConfigs = [...new Set(DATA_NAMES.flatMap((d) => configurations(d).map((c) => c.id)))];
+  const cells = v.smoke ? SMOKE_CELLS : CELLS;
+  return {
+    all: cells,
+    data: v.data, cells: list('cells', [...new Set(cells.map(cellId))]), configs: list('configs', allConfigs),
+    seeds: list('seeds', SEEDS.map(String))?.map(Number), jobs: int('jobs', 1) ?? os.cpus().length,
+    maxRuns: int('max-runs', 1), out: resolve(v.out ?? join(ROOT, 'docs/study')), dryRun: !!v['dry-run'],
   };
-  if (v.teacher !== undefined && !TEACHER_MODELS.includes(v.teacher)) {
-    throw new UsageError(`--teacher must be one of ${TEACHER_MODELS.join(', ')}, got '${v.teacher}'`);
-  }
-  o.teacher = v.teacher;
-  const all = configurations(o.data);
-  if (v.configs !== undefined) {
-    const ids = v.configs.split(',').map((s) => s.trim()).filter(Boolean);
-    const bad = ids.filter((id) => !all.some((c) => c.id === id));
-    if (bad.length || !ids.length) {
-      throw new UsageError(`--configs: unknown configuration '${bad[0] ?? ''}' (known: ${all.map((c) => c.id).join(', ')})`);
-    }
-    o.configs = ids;
-  }
-  return o;
 }
 
-/** A path as the user would type it: relative when under the current folder. */
 const show = (p) => (relative(process.cwd(), p).startsWith('..') ? p : relative(process.cwd(), p));
 const quote = (s) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`);
-const enc = (obj) => new TextEncoder().encode(`${JSON.stringify(obj, null, 1)}\n`);
 const fmtClock = (s) => {
   if (!Number.isFinite(s)) return '--:--';
   s = Math.max(0, Math.round(s));
@@ -103,150 +98,22 @@ const fmtClock = (s) => {
   const m = Math.floor((s % 3600) / 60);
   return `${h ? `${h}:${String(m).padStart(2, '0')}` : m}:${String(s % 60).padStart(2, '0')}`;
 };
+const teacherFile = (out, key) => join(out, key.split('/')[0], 'teachers', `${key.split('/').slice(1).join('-')}.safetensors`);
 
-function makeModel(wt, spec, data, seed) {
-  const o = { inputShape: [...data.shape], numClasses: data.numClasses, seed };
-  if (spec.name === 'student') return wt.models.studentCNN(o);
-  return wt.models.resnet({ ...o, depth: Number(spec.name.slice('resnet'.length)) });
-}
-
-/** Images per second of training steps (after a warm-up batch) and of inference. */
-async function speed(wt, spec, options, data, test, trainImages) {
-  const model = makeModel(wt, spec, data, 1);
-  const trainer = new wt.Trainer(model, options);
-  try {
-    await trainer.fit(data.take(BATCH_SIZE), { epochs: 1, batchSize: BATCH_SIZE });
-    const r = await trainer.fit(data.take(trainImages), { epochs: 1, batchSize: BATCH_SIZE });
-    let evalRate;
-    if (test) {
-      const t0 = performance.now();
-      trainer.evaluate(test);
-      evalRate = test.length / ((performance.now() - t0) / 1000);
-    }
-    return { train: trainImages / r.history[0].seconds, eval: evalRate };
-  } finally {
-    trainer.dispose();
-    model.dispose();
+/** The results of one data set: read (a file of the older budget study is set aside as
+    results-v1.json) or new. */
+function readResults(out, data) {
+  const file = join(out, data, 'results.json');
+  if (existsSync(file)) {
+    const r = JSON.parse(readFileSync(file, 'utf8'));
+    if (r.format === FORMAT) return r;
+    renameSync(file, join(out, data, 'results-v1.json'));
   }
+  return { format: FORMAT, data, runs: [] };
 }
 
-/** The speeds the plan needs: each configuration's training step (distillation with an
-    untrained teacher of the right architecture: the cost does not depend on the weights), the
-    student's inference, the teacher's step and inference. Two interleaved rounds, the faster
-    of the two kept: other processes on the machine only ever slow a measurement down. */
-async function calibrate(wt, data, tc, configs, train, test, say) {
-  const info = dataInfo(data);
-  const cal = train.sample(Math.min(train.length, 3 * BATCH_SIZE), { seed: DATA_SEED + 1 });
-  const calTest = test.sample(Math.min(test.length, 256), { seed: DATA_SEED + 1 });
-  const rates = { train: {}, eval: 0, teacherTrain: Infinity, teacherEval: Infinity };
-  let teacher = null;
-  try {
-    if (configs.some((c) => c.teacher)) {
-      const t = await speed(wt, tc.model, tc.options, cal, calTest, 2 * BATCH_SIZE);
-      Object.assign(rates, { teacherTrain: t.train, teacherEval: t.eval });
-      teacher = makeModel(wt, tc.model, cal, 1);
-    }
-    for (let round = 0; round < 2; round++) {
-      for (const c of configs) {
-        const s = await speed(wt, info.model, c.teacher ? { ...c.options, teacher } : c.options, cal, calTest, 2 * BATCH_SIZE);
-        rates.train[c.id] = Math.max(rates.train[c.id] ?? 0, s.train);
-        rates.eval = Math.max(rates.eval, s.eval);
-        if (round) say.line(`study:   ${c.name}: ${rates.train[c.id].toFixed(0)} img/s`);
-      }
-    }
-  } finally {
-    teacher?.dispose();
-  }
-  return rates;
-}
-
-/** A progress line: redrawn in place on a terminal, one line per epoch otherwise. */
-function progressPrinter() {
-  const tty = process.stdout.isTTY;
-  let last = 0;
-  return {
-    step(head, p, studyEta) {
-      if (!tty) return;
-      const now = performance.now();
-      if (now - last < 250 && p.step !== p.steps) return;
-      last = now;
-      process.stdout.write(`\r\x1b[K${head} | epoch ${p.epoch}/${p.epochs} ${String(Math.floor((100 * p.step) / p.steps)).padStart(3)}% | ` +
-        `loss ${p.loss.toFixed(3)} | ${p.imagesPerSecond.toFixed(0)} img/s | run ETA ${fmtClock(p.eta)} | study ETA ${fmtClock(studyEta)}`);
-    },
-    epoch(head, p, studyEta) {
-      const msg = `${head} | epoch ${p.epoch}/${p.epochs}${p.validation ? ` | test ${(100 * p.validation.accuracy).toFixed(2)}%` : ''} | ` +
-        `${p.imagesPerSecond.toFixed(0)} img/s | study ETA ${fmtClock(studyEta)}`;
-      process.stdout.write(tty ? `\r\x1b[K${msg}\n` : `${msg}\n`);
-    },
-    line(msg) { process.stdout.write(tty ? `\r\x1b[K${msg}\n` : `${msg}\n`); },
-  };
-}
-
-/**
- * One training run with a checkpoint per epoch (and a sidecar with the curve so far) in
- * `partial`; an existing pair of the same run is resumed. curveSet (optional) is evaluated after
- * every epoch, test at the end. Returns the run's record, its trainer and model (the caller
- * disposes them) and its partial files.
- */
-async function trainRun(wt, { id, spec, options, seed, epochs, train, test, curveSet, partial, signal, onStep, onEpoch }) {
-  const ckpt = join(partial, `${id}-s${seed}.ckpt`);
-  const side = `${ckpt}.json`;
-  let state = { epoch: 0, curve: [], trainSeconds: 0, seconds: 0 };
-  let resume;
-  if (existsSync(ckpt) && existsSync(side)) {
-    try {
-      const s = JSON.parse(readFileSync(side, 'utf8'));
-      const bytes = new Uint8Array(readFileSync(ckpt));
-      if (decodeCheckpoint(bytes).epoch === s.epoch && s.curve.length === (curveSet ? s.epoch : 0)) {
-        state = s;
-        resume = bytes;
-      }
-    } catch { /* an unreadable pair: start the run again */ }
-  }
-  const model = makeModel(wt, spec, train, seed);
-  let trainer;
-  let pending = Promise.resolve();
-  try {
-    trainer = new wt.Trainer(model, { ...options, seed });
-    let mark = performance.now();
-    await trainer.fit(train, { epochs, batchSize: BATCH_SIZE, validation: curveSet ?? undefined, checkpoint: ckpt, resume, signal,
-      onProgress: (p) => {
-        if (p.type === 'step') return onStep?.(p, state);
-        const now = performance.now();
-        const v = p.validation;
-        state = { epoch: p.epoch, curve: v ? [...state.curve, v.accuracy] : [], trainSeconds: state.trainSeconds + p.seconds,
-          seconds: state.seconds + (now - mark) / 1000 };
-        mark = now;
-        const snap = state;
-        pending = pending.then(() => writeFileAtomic(side, enc(snap)));
-        onEpoch?.(p, state);
-      } });
-    await pending;
-    const e0 = performance.now();
-    const v = trainer.evaluate(test);
-    state.seconds += (performance.now() - e0) / 1000;
-    const out = { accuracy: v.accuracy, top5: v.top5, loss: v.loss, curve: state.curve,
-      trainSeconds: state.trainSeconds, seconds: state.seconds,
-      imagesPerSecond: (epochs * train.length) / state.trainSeconds, resumed: resume !== undefined };
-    return { record: out, trainer, model, files: [ckpt, side] };
-  } catch (e) {
-    await pending.catch(() => {});
-    trainer?.dispose();
-    model.dispose();
-    throw e;
-  }
-}
-
-async function writeReport(dir, results, configs, data, tc) {
-  const info = dataInfo(data);
-  const summary = summarize(results, configs);
-  const title = info.title;
-  await writeFileAtomic(join(dir, 'curves.svg'), new TextEncoder().encode(curvesSvg(summary, { title: `${title}: test accuracy per epoch (mean of ${results.key.seeds} seed${results.key.seeds > 1 ? 's' : ''})` })));
-  await writeFileAtomic(join(dir, 'deltas.svg'), new TextEncoder().encode(deltasSvg(summary, { title: `${title}: change in test accuracy vs the baseline (mean ± std over seeds)` })));
-  await writeFileAtomic(join(dir, 'README.md'), new TextEncoder().encode(readme(results, summary, {
-    title, configs, dataNote: { model: info.modelNote, baseline: info.baselineNote }, teacherNote: tc.note })));
-  return summary;
-}
+// ---------------------------------------------------------------------------------------------
+// The parent: schedules jobs over the workers, records results, redraws the progress.
 
 async function main(argv) {
   const o = parse(argv);
@@ -254,168 +121,297 @@ async function main(argv) {
     process.stdout.write(USAGE);
     return 0;
   }
-  const t0 = performance.now();
-  const say = progressPrinter();
-  const configs = configurations(o.data).filter((c) => !o.configs || o.configs.includes(c.id));
-  const dir = resolve(o.out, o.data);
-  const resultsFile = join(dir, 'results.json');
-  const key = { data: o.data, budget: o.budget, seeds: o.seeds, limit: o.limit ?? null, epochs: o.epochs ?? null,
-    testLimit: o.testLimit ?? null, curveLimit: o.curveLimit, configs: o.configs ?? null, teacher: o.teacher ?? null };
-  let results = null;
-  if (existsSync(resultsFile)) {
-    results = JSON.parse(readFileSync(resultsFile, 'utf8'));
-    if (JSON.stringify(results.key) !== JSON.stringify(key)) {
-      throw new UsageError(`${show(resultsFile)} belongs to another study (${JSON.stringify(results.key)}); ` +
-        'rerun that command to continue it, or choose another --out');
+  const jobs = studyJobs({ data: o.data, cells: o.cells, configs: o.configs, seeds: o.seeds }, o.all);
+  const datas = [...new Set(jobs.map((j) => j.data))];
+  const results = Object.fromEntries(datas.map((d) => [d, readResults(o.out, d)]));
+  const done = new Set(datas.flatMap((d) => results[d].runs.map((r) => r.key)));
+  const todo = jobs.filter((j) => !done.has(j.key));
+  // Speed for the ETA: the median ResNet-8-equivalent rate of the runs so far, else a guess.
+  const rates = datas.flatMap((d) => results[d].runs).filter((r) => r.costRate).map((r) => r.costRate).sort((a, b) => a - b);
+  let rate = rates.length ? rates[rates.length >> 1] : 300;
+  const counts = { curveImages: CURVE_IMAGES, testImages: 10000 };
+  const eta = (list) => wallSeconds(list.map((j) => jobSeconds(j, rate, counts)), o.jobs);
+  const say = (msg) => process.stdout.write(`${msg}\n`);
+  say(`study: ${jobs.length} runs chosen, ${jobs.length - todo.length} done, ${todo.length} to go on ${o.jobs} ` +
+    `worker${o.jobs > 1 ? 's' : ''} (${os.cpus().length} cores, ${os.cpus()[0]?.model ?? 'unknown CPU'}); ` +
+    `estimate ${fmtDuration(eta(todo))} at ${rate.toFixed(0)} ResNet-8 img/s per core`);
+  if (o.dryRun) {
+    for (const cell of new Set(todo.map((j) => j.key.split('/').slice(0, 2).join('/')))) {
+      const js = todo.filter((j) => j.key.startsWith(`${cell}/`));
+      say(`  ${cell}: ${js.length} runs, ${fmtDuration(js.reduce((s, j) => s + jobSeconds(j, rate, counts), 0))} on one core`);
     }
-  }
-
-  const wt = await init();
-  say.line(`study: loading ${dataInfo(o.data).title}...`);
-  const full = await loadData(wt, o.data);
-  const test = full.test.sample(Math.min(o.testLimit ?? Infinity, full.test.length), { seed: DATA_SEED });
-  const curveSet = o.curveLimit ? full.test.sample(Math.min(o.curveLimit, full.test.length), { seed: DATA_SEED }) : null;
-  const withTeacher = configs.some((c) => c.teacher);
-  const tc = teacherConfig(o.data, o.teacher);
-  const seeds = Array.from({ length: o.seeds }, (_, i) => i + 1);
-
-  if (!results) {
-    say.line(`study: measuring speeds (${os.cpus().length} cores, load average ${os.loadavg()[0].toFixed(1)})...`);
-    const rates = await calibrate(wt, o.data, tc, configs, full.train, full.test, say);
-    const spent = (performance.now() - t0) / 1000;
-    const counts = { configs: configs.map((c) => ({ id: c.id, teacher: !!c.teacher })), seeds: o.seeds, test: test.length,
-      curve: curveSet?.length ?? 0 };
-    const plan = planStudy({ budgetSeconds: o.budget * 60 - spent, rates, counts, trainSize: full.train.length,
-      limit: o.limit, epochs: o.epochs });
-    Object.assign(plan, { batchSize: BATCH_SIZE, test: test.length, curve: counts.curve, testSize: full.test.length, trainSize: full.train.length,
-      teacherEpochs: TEACHER_EPOCH_FACTOR * plan.epochs, rates });
-    say.line(`study: ${configs.length} configurations x ${o.seeds} seeds = ${configs.length * o.seeds} runs; per run ${plan.limit} training images x ` +
-      `${plan.epochs} epochs = ${plan.steps} steps of ${BATCH_SIZE}; test accuracy on ${counts.curve} images after every epoch, on ${test.length} at the end` +
-      `${withTeacher ? `; teacher ${tc.model.name} ${plan.teacherEpochs} epochs` : ''}`);
-    say.line(`study: measured ${rates.eval.toFixed(0)} img/s inference` +
-      `${withTeacher ? `; teacher ${rates.teacherTrain.toFixed(0)} img/s training, ${rates.teacherEval.toFixed(0)} img/s inference` : ''}; ` +
-      `estimate ${fmtDuration(plan.estimate.total + spent)} (students ${fmtDuration(plan.estimate.student)}, teacher ${fmtDuration(plan.estimate.teacher)}, ` +
-      `loading and measuring ${fmtDuration(spent)})`);
-    for (const w of plan.warnings) say.line(`study: warning: ${w}`);
-    if (o.planOnly) return 0;
-    const cpu = os.cpus();
-    results = {
-      format: 'wasmtricks-study-1', key, command: `npm run study -- ${argv.map(quote).join(' ')}`, plan,
-      machine: { cores: cpu.length, cpu: cpu[0]?.model ?? '', node: process.version, kernel: wt.kernelName,
-        loadAverage: os.loadavg()[0],
-        note: `${cpu.length} cores (${cpu[0]?.model ?? 'unknown CPU'}), one used by the study (single-threaded), load average ${os.loadavg()[0].toFixed(1)} at the start; Node ${process.version}, kernel ${wt.kernelName}` },
-      overheadSeconds: 0, teacher: null, runs: [],
-    };
-    mkdirSync(dir, { recursive: true });
-  } else if (o.planOnly) {
-    say.line(`study: ${show(resultsFile)} has the plan: ${results.plan.limit} images x ${results.plan.epochs} epochs per run, ${results.runs.length} runs done`);
     return 0;
   }
-  const plan = results.plan;
-  const trainSet = full.train.sample(plan.limit, { seed: DATA_SEED });
-  results.overheadSeconds += (performance.now() - t0) / 1000;
-  const save = () => writeFileAtomic(resultsFile, enc(results));
-  await save();
+  if (!todo.length) {
+    for (const d of datas) await writeReport(join(o.out, d), results[d], o.all);
+    say('study: nothing left to run; reports rewritten');
+    return 0;
+  }
+  for (const d of datas) mkdirSync(join(o.out, d), { recursive: true });
 
-  const partial = join(CACHE, 'study', createHash('sha1').update(dir).digest('hex').slice(0, 12));
-  mkdirSync(partial, { recursive: true });
-  const ac = new AbortController();
-  let interrupts = 0;
-  const onSigint = () => {
-    if (++interrupts > 1) process.exit(130);
-    say.line('study: stopping after the current step (Ctrl-C again to quit now); rerun the same command to continue');
-    ac.abort();
+  const running = new Map(); // key -> { job, worker, progress, started }
+  const failed = new Set();
+  let finished = 0;
+  let stopping = false;
+  const tty = process.stdout.isTTY;
+  let drawn = 0;
+  const status = () => {
+    const left = todo.filter((j) => !done.has(j.key) && !failed.has(j.key));
+    const lines = [...running.values()].map(({ job, progress: p }) => `  ${job.key}${p ? ` | epoch ${p.epoch}/${p.epochs} ` +
+      `${String(Math.floor((100 * p.step) / p.steps)).padStart(3)}% | loss ${p.loss.toFixed(3)} | ${p.imagesPerSecond.toFixed(0)} img/s` : ' | loading'}`);
+    lines.push(`  ${done.size - (jobs.length - todo.length)} of ${todo.length} finished this session` +
+      `${failed.size ? `, ${failed.size} failed` : ''} | study ETA ${fmtClock(eta(left))}`);
+    return lines;
   };
-  process.on('SIGINT', onSigint);
+  let lastDraw = 0;
+  const redraw = (force = false) => {
+    if (!tty || (!force && performance.now() - lastDraw < 300)) return;
+    lastDraw = performance.now();
+    const lines = status();
+    process.stdout.write(`${drawn ? `\x1b[${drawn}A` : ''}${lines.map((l) => `\r\x1b[K${l.slice(0, process.stdout.columns - 1)}`).join('\n')}\n`);
+    drawn = lines.length;
+  };
+  const log = (msg) => {
+    if (tty && drawn) process.stdout.write(`\x1b[${drawn}A\r\x1b[J`);
+    drawn = 0;
+    say(msg);
+    redraw(true);
+  };
 
-  // The study ETA: the plan's estimate of what is left, scaled by how this session's runs
-  // compared with their estimates.
-  const r = plan.rates;
-  const runEstimate = (c) => runSeconds(c, plan, r, plan);
-  const teacherEstimate = TEACHER_EPOCH_FACTOR * plan.images / r.teacherTrain + plan.test / r.teacherEval;
-  let actual = 0;
-  let estimated = 0;
-  const todo = seeds.flatMap((seed) => configs.map((c) => ({ c, seed })))
-    .filter(({ c, seed }) => !results.runs.some((x) => x.config === c.id && x.seed === seed));
-  const left = (from) => todo.slice(from).reduce((s, { c }) => s + runEstimate(c), 0) +
-    (withTeacher && !results.teacher ? teacherEstimate : 0);
-  const scale = () => (estimated > 0 ? actual / estimated : 1);
+  let save = Promise.resolve();
+  const record = (job, rec) => {
+    const r = results[job.data];
+    r.runs.push(rec);
+    done.add(job.key);
+    finished++;
+    const snap = JSON.stringify(r, null, 1);
+    save = save.then(async () => {
+      const { writeFileAtomic } = await import('../../js/checkpoint.js');
+      await writeFileAtomic(join(o.out, job.data, 'results.json'), new TextEncoder().encode(`${snap}\n`));
+      // The run is saved; a report that fails to draw must not stop the study.
+      await writeReport(join(o.out, job.data), r, o.all).catch((e) => log(`study: the report failed (${e.message}); results.json is saved`));
+    });
+  };
 
-  let teacher = null;
-  try {
-    if (withTeacher && todo.some(({ c }) => c.teacher)) {
-      const file = join(partial, 'teacher.safetensors');
-      if (results.teacher && existsSync(file)) {
-        teacher = wt.models.load(new Uint8Array(readFileSync(file)));
-      } else {
-        const head = `[teacher] ${tc.model.name}, ${plan.teacherEpochs} epochs`;
-        const { record, trainer, model, files } = await trainRun(wt, { id: 'teacher', spec: tc.model, options: tc.options, seed: 1,
-          epochs: plan.teacherEpochs, train: trainSet, test, partial, signal: ac.signal,
-          onStep: (p) => say.step(head, p, p.eta + plan.test / r.teacherEval + scale() * (left(0) - teacherEstimate)),
-          onEpoch: (p) => say.epoch(head, p, scale() * left(0) * (1 - p.epoch / plan.teacherEpochs)) });
-        trainer.dispose();
-        teacher = model;
-        await writeFileAtomic(file, model.save());
-        results.teacher = { model: tc.model.name, epochs: plan.teacherEpochs, ...record, file: relative(ROOT, file) };
-        if (!record.resumed) {
-          actual += record.seconds;
-          estimated += teacherEstimate;
+  const workers = [];
+  await new Promise((resolveAll) => {
+    const idle = (w) => {
+      if (stopping || (o.maxRuns && finished + running.size >= o.maxRuns)) {
+        w.child.send({ type: 'exit' });
+        return;
+      }
+      const job = nextJob(todo, { done, running, failed, teacherReady: (k) => existsSync(teacherFile(o.out, k)) });
+      if (!job) {
+        // Nothing can start: either all is done, or a teacher is still training.
+        if (!running.size) w.child.send({ type: 'exit' });
+        else w.waiting = true;
+        return;
+      }
+      w.job = job;
+      running.set(job.key, { job, worker: w, progress: null, started: performance.now() });
+      w.child.send({ type: 'run', job: { ...job, teacherFile: job.teacher && teacherFile(o.out, job.teacher),
+        weightsFile: job.saveWeights ? teacherFile(o.out, job.key) : undefined,
+        partial: join(CACHE, 'study', createHash('sha1').update(`${o.out}|${job.key}`).digest('hex').slice(0, 16)) } });
+      redraw(true);
+    };
+    const wake = () => workers.filter((w) => w.waiting && !w.job).forEach((w) => { w.waiting = false; idle(w); });
+    for (let i = 0; i < Math.min(o.jobs, todo.length); i++) {
+      const child = fork(SELF, ['--child'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      const w = { child, job: null, waiting: false };
+      workers.push(w);
+      child.on('message', (m) => {
+        if (m.type === 'ready') idle(w);
+        else if (m.type === 'progress') {
+          const r = running.get(m.key);
+          if (r) r.progress = m.p;
+          redraw();
+        } else if (m.type === 'epoch') {
+          if (!tty && (m.p.epoch % Math.max(1, Math.round(m.p.epochs / 5)) === 0)) {
+            log(`  ${m.key} | epoch ${m.p.epoch}/${m.p.epochs} | loss ${m.p.loss.toFixed(3)} | curve ${(100 * m.p.curve).toFixed(1)}% | ${m.p.imagesPerSecond.toFixed(0)} img/s`);
+          }
+        } else if (m.type === 'done' || m.type === 'failed') {
+          const { job, started } = running.get(m.key);
+          running.delete(m.key);
+          w.job = null;
+          if (m.type === 'done') {
+            const rec = { key: job.key, data: job.data, model: job.model, trainSize: job.size, epochs: job.epochs,
+              config: job.config, seed: job.seed, teacher: job.teacher, ...m.record, finishedAt: new Date().toISOString() };
+            // ResNet-8 training images per second of this run, for the ETA of the rest
+            rec.costRate = jobSeconds(job, 1, counts) / rec.seconds;
+            record(job, rec);
+            rate = rec.costRate * 0.3 + rate * 0.7;
+            log(`${job.key}: test ${(100 * rec.accuracy).toFixed(2)}%, train ${(100 * rec.trainAccuracy).toFixed(1)}%` +
+              `${rec.error ? ` (${rec.error})` : ''}, ${fmtDuration((performance.now() - started) / 1000)}`);
+          } else {
+            failed.add(job.key);
+            log(`${job.key}: FAILED: ${m.message}`);
+          }
+          wake();
+          idle(w);
         }
-        await save();
-        for (const f of files) rmSync(f, { force: true });
-        say.line(`${head}: test ${(100 * record.accuracy).toFixed(2)}% in ${fmtDuration(record.seconds)}`);
-      }
-      teacher.eval();
+      });
+      child.on('exit', (code, signal) => {
+        if (w.job) {
+          running.delete(w.job.key);
+          if (!stopping) {
+            failed.add(w.job.key);
+            log(`${w.job.key}: worker died (${signal ?? `exit ${code}`}); the run resumes from its last epoch next time`);
+          }
+          w.job = null;
+        }
+        w.exited = true;
+        if (!stopping) wake();
+        if (workers.every((x) => x.exited)) resolveAll();
+      });
     }
-    for (const [k, { c, seed }] of todo.entries()) {
-      const n = results.runs.length + 1;
-      const head = `[${n}/${configs.length * seeds.length}] ${c.name}, seed ${seed}`;
-      const { record, trainer, model, files } = await trainRun(wt, { id: c.id, spec: dataInfo(o.data).model,
-        options: c.teacher ? { ...c.options, teacher } : c.options, seed, epochs: plan.epochs, train: trainSet, test, curveSet, partial,
-        signal: ac.signal,
-        onStep: (p) => say.step(head, p, p.eta + scale() * (left(k + 1) + ((plan.epochs - p.epoch + 1) * plan.curve + plan.test) / r.eval)),
-        onEpoch: (p) => say.epoch(head, p, scale() * (left(k + 1) + runEstimate(c) * (1 - p.epoch / plan.epochs))) });
-      trainer.dispose();
-      model.dispose();
-      results.runs.push({ config: c.id, seed, ...record, finishedAt: new Date().toISOString() });
-      if (!record.resumed) {
-        actual += record.seconds;
-        estimated += runEstimate(c);
-      }
-      await save();
-      for (const f of files) rmSync(f, { force: true });
-      await writeReport(dir, results, configs, o.data, tc);
-      say.line(`${head}: test ${(100 * record.accuracy).toFixed(2)}%, ${record.imagesPerSecond.toFixed(0)} img/s, ` +
-        `${fmtDuration(record.seconds)} | study ETA ${fmtClock(scale() * left(k + 1))}`);
-    }
-  } catch (e) {
-    if (e.name === 'AbortError' || ac.signal.aborted) {
-      say.line(`study: interrupted; ${results.runs.length} runs saved in ${show(resultsFile)} ` +
-        '(the current run continues from its last epoch when the same command is rerun)');
-      return 130;
-    }
-    throw e;
-  } finally {
-    process.off('SIGINT', onSigint);
-    teacher?.dispose();
-  }
-  const summary = await writeReport(dir, results, configs, o.data, tc);
-  const w = Math.max(...summary.map((s) => s.name.length));
-  say.line(`\n${'configuration'.padEnd(w)}  accuracy (%)    delta     train s/run`);
-  for (const s of summary) {
-    say.line(`${s.name.padEnd(w)}  ${(100 * s.accuracy.mean).toFixed(2).padStart(6)} ± ${(100 * s.accuracy.std).toFixed(2).padEnd(5)} ` +
-      `${s === summary[0] ? '     -' : `${s.delta.mean >= 0 ? '+' : ''}${s.delta.mean.toFixed(2)}`.padStart(6)}  ${s.trainSeconds.toFixed(0).padStart(8)}`);
-  }
-  say.line(`study: done; ${show(join(dir, 'README.md'))}, curves.svg, deltas.svg, results.json`);
-  return 0;
+    let interrupts = 0;
+    process.on('SIGINT', () => {
+      if (++interrupts > 1) process.exit(130);
+      stopping = true;
+      log('study: stopping; each worker saves its run at the end of the current epoch (Ctrl-C again to quit now). Rerun the same command to continue.');
+      for (const w of workers) if (!w.exited) w.child.send({ type: 'stop' });
+    });
+  });
+  await save;
+  log(`study: ${finished} runs finished this session${failed.size ? `, ${failed.size} failed` : ''}; ` +
+    `${todo.length - finished - failed.size} left; results in ${datas.map((d) => show(join(o.out, d))).join(', ')}`);
+  return stopping ? 130 : failed.size ? 1 : 0;
 }
 
-main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e) => {
-  if (e instanceof UsageError) {
-    process.stderr.write(`study: ${e.message} (see --help)\n`);
-    process.exitCode = 2;
-    return;
-  }
-  process.stderr.write(`study: ${e.code ? `${e.code}: ` : ''}${e.message}\n`);
-  process.exitCode = 1;
-});
+// ---------------------------------------------------------------------------------------------
+// A worker: one engine instance on one core; loads each data set once, trains the runs it is sent.
+
+async function child() {
+  const { init } = await import('../../js/index.js');
+  const { writeFileAtomic, decodeCheckpoint } = await import('../../js/checkpoint.js');
+  const { loadData } = await import('./data.mjs');
+  const wt = await init();
+  const sets = new Map();
+  let ac = null;
+  const send = (m) => process.send(m);
+  const data = async (name, size, testImages) => {
+    if (!sets.has(name)) {
+      const full = await loadData(wt, name);
+      sets.set(name, { full, subsets: new Map(), curve: full.test.sample(CURVE_IMAGES, { seed: DATA_SEED }) });
+    }
+    const s = sets.get(name);
+    if (!s.subsets.has(size)) s.subsets.set(size, s.full.train.sample(size, { seed: DATA_SEED, balanced: true }));
+    const test = testImages ? s.full.test.sample(testImages, { seed: DATA_SEED, balanced: true }) : s.full.test;
+    return { train: s.subsets.get(size), test, curve: s.curve };
+  };
+  const makeModel = (model, shape, numClasses, seed) => {
+    const o = { inputShape: [...shape], numClasses, seed };
+    return model === 'student' ? wt.models.studentCNN(o) : wt.models.resnet({ ...o, depth: Number(model.slice('resnet'.length)) });
+  };
+
+  const run = async (job) => {
+    const { train, test, curve } = await data(job.data, job.size, job.testImages);
+    const config = configurations(job.data).find((c) => c.id === job.config);
+    mkdirSync(job.partial, { recursive: true });
+    const ckpt = join(job.partial, 'run.ckpt');
+    const side = `${ckpt}.json`;
+    let state = { epoch: 0, curve: [], trainSeconds: 0, seconds: 0 };
+    let resume;
+    if (existsSync(ckpt) && existsSync(side)) {
+      try {
+        const s = JSON.parse(readFileSync(side, 'utf8'));
+        const bytes = new Uint8Array(readFileSync(ckpt));
+        if (s.key === job.key && decodeCheckpoint(bytes).epoch === s.epoch && s.curve.length === s.epoch) {
+          state = s;
+          resume = bytes;
+        }
+      } catch { /* an unreadable pair: start the run again */ }
+    }
+    const teacher = config.teacher ? wt.models.load(new Uint8Array(readFileSync(job.teacherFile))) : null;
+    teacher?.eval();
+    const model = makeModel(job.model, train.shape, train.numClasses, job.seed);
+    let trainer;
+    let pending = Promise.resolve();
+    let lastSent = 0;
+    try {
+      trainer = new wt.Trainer(model, { ...config.options, seed: job.seed, ...(teacher ? { teacher } : {}) });
+      let mark = performance.now();
+      let error;
+      try {
+        await trainer.fit(train, { epochs: job.epochs, batchSize: BATCH_SIZE, validation: curve, checkpoint: ckpt, resume,
+          prefetch: false, signal: ac.signal,
+          onProgress: (p) => {
+            if (p.type === 'step') {
+              if (performance.now() - lastSent > 500) {
+                lastSent = performance.now();
+                send({ type: 'progress', key: job.key, p: { epoch: p.epoch, epochs: p.epochs, step: p.step, steps: p.steps, loss: p.loss, imagesPerSecond: p.imagesPerSecond } });
+              }
+              return;
+            }
+            const now = performance.now();
+            state = { key: job.key, epoch: p.epoch, curve: [...state.curve, p.validation.accuracy],
+              trainSeconds: state.trainSeconds + p.seconds, seconds: state.seconds + (now - mark) / 1000 };
+            mark = now;
+            const snap = state;
+            pending = pending.then(() => writeFileAtomic(side, new TextEncoder().encode(JSON.stringify(snap))));
+            send({ type: 'epoch', key: job.key, p: { epoch: p.epoch, epochs: p.epochs, loss: p.loss, curve: p.validation.accuracy, imagesPerSecond: p.imagesPerSecond } });
+          } });
+      } catch (e) {
+        // A run that diverges is a result (the optimizer's, at this size); anything else is not.
+        if (e.code !== 'WT_ERR_NONFINITE') throw e;
+        error = e.message;
+      }
+      await pending;
+      const e0 = performance.now();
+      const v = trainer.evaluate(test);
+      const fit = trainer.evaluate(train);
+      state.seconds += (performance.now() - e0) / 1000;
+      if (job.weightsFile) {
+        mkdirSync(resolve(job.weightsFile, '..'), { recursive: true });
+        await writeFileAtomic(job.weightsFile, model.save());
+      }
+      rmSync(job.partial, { recursive: true, force: true });
+      return {
+        accuracy: v.accuracy, top5: v.top5, loss: v.loss, testImages: test.length, trainAccuracy: fit.accuracy,
+        trainImages: train.length, curve: state.curve, curveImages: curve.length, trainSeconds: state.trainSeconds,
+        seconds: state.seconds, imagesPerSecond: (job.epochs * train.length) / state.trainSeconds,
+        resumed: resume !== undefined, ...(error ? { error } : {}),
+        cpu: os.cpus()[0]?.model ?? '', node: process.version, kernel: wt.kernelName,
+      };
+    } finally {
+      await pending.catch(() => {});
+      trainer?.dispose();
+      model.dispose();
+      teacher?.dispose();
+    }
+  };
+
+  process.on('SIGINT', () => {}); // the parent decides; a stop message ends the current run
+  process.on('disconnect', () => process.exit(0)); // the parent is gone: the last epoch is saved
+  process.on('message', async (m) => {
+    if (m.type === 'exit') process.disconnect();
+    else if (m.type === 'stop') ac?.abort();
+    else if (m.type === 'run') {
+      ac = new AbortController();
+      try {
+        send({ type: 'done', key: m.job.key, record: await run(m.job) });
+      } catch (e) {
+        if (ac.signal.aborted) process.disconnect();
+        else send({ type: 'failed', key: m.job.key, message: `${e.code ? `${e.code}: ` : ''}${e.message}` });
+      }
+    }
+  });
+  send({ type: 'ready' });
+}
+
+if (process.argv.includes('--child')) {
+  child().catch((e) => {
+    process.stderr.write(`study worker: ${e.stack ?? e.message}\n`);
+    process.exit(1);
+  });
+} else {
+  main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e) => {
+    if (e instanceof UsageError) {
+      process.stderr.write(`study: ${e.message} (see --help)\n`);
+      process.exitCode = 2;
+      return;
+    }
+    process.stderr.write(`study: ${e.code ? `${e.code}: ` : ''}${e.stack ?? e.message}\n`);
+    process.exitCode = 1;
+  });
+}

@@ -253,4 +253,18 @@ test('fromArrays / fromImages: layouts, channel statistics, seeded splits, clear
   assert.deepEqual(few.images, big.sample(10, { seed: 2 }).images);
   assert.notDeepEqual(few.images, big.take(10).images, 'a seeded sample, not the first 10');
   assert.equal(big.sample(1000), big);
+
+  // balanced: equal counts per class (the remainder to the first classes), seeded, a subset
+  const skewed = wt.data.fromArrays({ images: Uint8Array.from({ length: 60 }, (_, i) => i),
+    labels: Array.from({ length: 60 }, (_, i) => (i < 30 ? 0 : i < 45 ? 1 : i < 55 ? 2 : 3)), shape: [1, 1, 1] });
+  const counts = (d) => Array.from({ length: 4 }, (_, c) => d.labels.filter((y) => y === c).length);
+  const bal = skewed.sample(18, { seed: 5, balanced: true });
+  assert.deepEqual(counts(bal), [5, 5, 4, 4]);
+  assert.ok(bal.images.every((v, i) => skewed.labels[v] === bal.labels[i]), 'images keep their labels');
+  assert.equal(new Set(bal.images).size, 18);
+  assert.deepEqual(bal.images, skewed.sample(18, { seed: 5, balanced: true }).images);
+  assert.notDeepEqual(bal.images, skewed.sample(18, { seed: 6, balanced: true }).images);
+  assert.deepEqual(counts(skewed.sample(20, { seed: 1, balanced: true })), [5, 5, 5, 5]);
+  assert.throws(() => skewed.sample(24, { balanced: true }), /24 balanced samples need 6 of class 3, the data set has 5/);
+  assert.throws(() => skewed.sample(8, { balanced: 'yes' }), /balanced must be true or false/);
 });

@@ -1,5 +1,5 @@
-// chart.js - small charts as SVG strings: lineChart (series of [x, y] points, e.g. accuracy per
-// epoch) and barChart (one bar per name with an error bar, negative values below the zero line).
+// chart.js - small charts as SVG strings: lineChart (series of [x, y] or [x, y, err] points, e.g.
+// accuracy per epoch; a log x axis for sizes) and barChart (one bar per name with an error bar, negative values below the zero line).
 // Pure functions over plain data: no DOM, so the same call draws a chart in Node (bench/study
 // writes the files) and in a browser (insert the string with innerHTML, or as an <img> data URL).
 // Colours: Okabe and Ito's colour-blind-safe palette; past 8 series the dash pattern changes too,
@@ -41,6 +41,20 @@ export function niceTicks(min, max, count = 5) {
   const ticks = [];
   for (let i = lo; i <= hi; i++) ticks.push(cleanNumber(i * step));
   return { ticks, step };
+}
+
+/** Log-axis ticks covering [min, max] (min > 0): 1, 2 and 5 times powers of ten, from the one
+    at or below min to the one at or above max. Returns { ticks }. */
+export function logTicks(min, max) {
+  argCheck(min > 0 && Number.isFinite(max) && min <= max, `logTicks: need 0 < min <= max, got ${describe(min)} and ${describe(max)}`);
+  const all = [];
+  for (let p = Math.floor(Math.log10(min)) - 1; p <= Math.ceil(Math.log10(max)); p++) {
+    for (const m of [1, 2, 5]) all.push(cleanNumber(m * 10 ** p));
+  }
+  const lo = all.filter((t) => t <= min * (1 + 1e-9)).at(-1);
+  const hi = all.find((t) => t >= max * (1 - 1e-9));
+  const ticks = all.filter((t) => t >= lo && t <= hi);
+  return { ticks: ticks.length > 1 ? ticks : [lo, all[all.indexOf(lo) + 1]] };
 }
 
 /** i * step without binary noise (0.30000000000000004 -> 0.3). */
@@ -91,39 +105,46 @@ function frame(out, { x0, x1, y0, y1, ticks, fmt, sy, title, yLabel, width }) {
 
 /**
  * A line chart. series: [{ name, points: [[x, y], ...], color? }] (points with a non-finite x or
- * y are gaps); xLabel, yLabel, title; width, height (640 x 360); yRange: [min, max] to fix the y
- * axis (otherwise the data's range, widened to round ticks); markers: draw a dot per point
- * (default: when no series has more than 40 points). The legend sits at the right.
+ * y are gaps; a third number is the half-length of an error bar, e.g. a standard deviation);
+ * xLabel, yLabel, title; width, height (640 x 360); yRange: [min, max] to fix the y axis
+ * (otherwise the data's range, widened to round ticks); xLog: a log-scale x axis (x > 0, ticks
+ * at 1, 2 and 5 times powers of ten); markers: draw a dot per point (default: when no series has
+ * more than 40 points). The legend sits at the right.
  */
 export function lineChart(options) {
   const { width, height } = checkBox(options, 'lineChart');
-  const { series, xLabel = '', yLabel = '', title = '', yRange } = options;
+  const { series, xLabel = '', yLabel = '', title = '', yRange, xLog = false } = options;
   argCheck(Array.isArray(series), `lineChart: series must be an array of { name, points }, got ${describe(series)}`);
   series.forEach((s, i) => {
     argCheck(s && typeof s === 'object' && Array.isArray(s.points),
       `lineChart: series[${i}] must be { name, points: [[x, y], ...] }, got ${describe(s)}`);
-    s.points.forEach((p, j) => argCheck(Array.isArray(p) && p.length === 2 && p.every((v) => typeof v === 'number'),
-      `lineChart: series[${i}].points[${j}] must be [x, y] numbers, got ${describe(p)}`));
+    s.points.forEach((p, j) => argCheck(Array.isArray(p) && (p.length === 2 || p.length === 3) && p.every((v) => typeof v === 'number'),
+      `lineChart: series[${i}].points[${j}] must be [x, y] or [x, y, err] numbers, got ${describe(p)}`));
+    if (xLog) {
+      s.points.forEach((p, j) => argCheck(!(p[0] <= 0), `lineChart: xLog needs x > 0, series[${i}].points[${j}] has x = ${p[0]}`));
+    }
   });
   argCheck(yRange === undefined || (Array.isArray(yRange) && yRange.length === 2 && yRange.every(Number.isFinite) && yRange[0] < yRange[1]),
     `lineChart: yRange must be [min, max] with min < max, got ${describe(yRange)}`);
   const finite = series.flatMap((s) => s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y)));
+  // Error bars widen the y range they need.
+  const spans = finite.flatMap(([, y, e]) => (Number.isFinite(e) ? [y - Math.abs(e), y + Math.abs(e)] : [y]));
   const markers = options.markers ?? series.every((s) => s.points.length <= 40);
 
   const names = series.map((s, i) => String(s.name ?? `series ${i + 1}`));
   const legendW = series.length ? Math.min(width * 0.4, 40 + 1.1 * CHAR_W * Math.max(...names.map((n) => n.length))) : 0;
-  const yt = finite.length ? niceTicks(...(yRange ?? [Math.min(...finite.map((p) => p[1])), Math.max(...finite.map((p) => p[1]))]), 6)
+  const yt = finite.length ? niceTicks(...(yRange ?? [Math.min(...spans), Math.max(...spans)]), 6)
     : niceTicks(0, 1, 6);
   const yMin = yRange ? yRange[0] : yt.ticks[0];
   const yMax = yRange ? yRange[1] : yt.ticks.at(-1);
   const yTicks = yt.ticks.filter((t) => t >= yMin - 1e-12 && t <= yMax + 1e-12);
   const fmtY = tickFormat(yt.step);
   // Integer x (epochs, steps) gets integer ticks.
-  const [xLo, xHi] = finite.length ? [Math.min(...finite.map((p) => p[0])), Math.max(...finite.map((p) => p[0]))] : [0, 1];
+  const [xLo, xHi] = finite.length ? [Math.min(...finite.map((p) => p[0])), Math.max(...finite.map((p) => p[0]))] : xLog ? [1, 10] : [0, 1];
   const xInt = finite.every((p) => Number.isInteger(p[0]));
-  const xt = niceTicks(xLo, xHi, xInt ? Math.max(2, Math.min(6, xHi - xLo + 1)) : 6);
+  const xt = xLog ? logTicks(xLo, xHi) : niceTicks(xLo, xHi, xInt ? Math.max(2, Math.min(6, xHi - xLo + 1)) : 6);
   const [xMin, xMax] = [xt.ticks[0], xt.ticks.at(-1)];
-  const fmtX = tickFormat(xt.step);
+  const fmtX = xLog ? (v) => v.toLocaleString('en-US', { maximumSignificantDigits: 6 }) : tickFormat(xt.step);
 
   const left = 22 + (yLabel ? 14 : 0) + CHAR_W * Math.max(1, ...yTicks.map((t) => fmtY(t).length));
   const top = title ? 32 : 12;
@@ -132,7 +153,8 @@ export function lineChart(options) {
   const x1 = width - 12 - legendW;
   const y0 = height - bottom;
   const y1 = top;
-  const sx = (v) => x0 + ((v - xMin) / (xMax - xMin)) * (x1 - x0);
+  const tx = xLog ? Math.log10 : (v) => v;
+  const sx = (v) => x0 + ((tx(v) - tx(xMin)) / (tx(xMax) - tx(xMin))) * (x1 - x0);
   const sy = (v) => y0 - ((v - yMin) / (yMax - yMin)) * (y0 - y1);
 
   const desc = `Line chart${title ? ` "${title}"` : ''}: ${series.length} series (${names.join(', ')}), ` +
@@ -166,6 +188,13 @@ export function lineChart(options) {
     }
     out.push(`<g class="wt-series"><title>${escapeXml(names[i])}</title>` +
       `<path class="wt-line" d="${d || 'M0,0'}" fill="none" stroke="${escapeXml(color)}" stroke-width="2"${dash ? ` stroke-dasharray="${dash}"` : ''} stroke-linejoin="round"/>`);
+    for (const [x, y, e] of s.points) {
+      if (!Number.isFinite(x) || !Number.isFinite(y) || !(e > 0)) continue;
+      const [ya, yb] = [sy(Math.min(y + e, yMax)), sy(Math.max(y - e, yMin))];
+      const cx = sx(x);
+      out.push(`<path class="wt-errorbar" d="M${f2(cx)},${f2(ya)}V${f2(yb)}M${f2(cx - 4)},${f2(ya)}H${f2(cx + 4)}M${f2(cx - 4)},${f2(yb)}H${f2(cx + 4)}" ` +
+        `stroke="${escapeXml(color)}" stroke-width="1.2" fill="none"><title>${escapeXml(`${names[i]}: ${x}, ${y} ± ${e}`)}</title></path>`);
+    }
     if (markers) {
       for (const [x, y] of s.points) {
         if (!Number.isFinite(x) || !inside(y)) continue;
