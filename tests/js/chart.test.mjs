@@ -101,6 +101,20 @@ test('barChart: bars with error bars, negative values below the zero line', () =
   assert.deepEqual(texts(svg, 'wt-xtick'), bars.map((b) => b.name));
 });
 
+test('lineChart: xLog puts 1-2-5 ticks on a log axis, error bars widen the y range', () => {
+  const series = [{ name: 'mixup', points: [[1000, 2, 1.5], [4000, 1, 0.5], [10000, -1, 0]] }];
+  const svg = lineChart({ series, xLog: true, title: 'size' });
+  assert.deepEqual(texts(svg, 'wt-xtick'), ['1,000', '2,000', '5,000', '10,000']);
+  const xs = [...svg.matchAll(/class="wt-xtick" x="([\d.]+)"/g)].map((m) => Number(m[1]));
+  // equal ratios, equal distances: 1000 -> 10000 is log10(10) = 1; 1000 -> 2000 is log10(2) of it
+  assert.ok(Math.abs((xs[1] - xs[0]) / (xs[3] - xs[0]) - Math.log10(2)) < 1e-3, `${xs}`);
+  assert.equal((svg.match(/class="wt-errorbar"/g) ?? []).length, 2, 'no bar for a zero error');
+  const yt = texts(svg, 'wt-ytick').map(Number);
+  assert.ok(yt[0] <= -1 && yt.at(-1) >= 3.5, `y ticks ${yt} cover 2 + 1.5`);
+  assert.throws(() => lineChart({ series: [{ name: 'a', points: [[0, 1]] }], xLog: true }), /xLog needs x > 0/);
+  assert.match(lineChart({ series: [], xLog: true }), /no data yet/);
+});
+
 test('bad arguments throw WasmTricksError naming the argument', () => {
   const bad = [
     [() => lineChart({ series: 'x' }), /lineChart: series must be an array/],
