@@ -15,14 +15,13 @@
 // transferable. Not here: the worker side (parallel-worker.js), the step itself (src/train/).
 
 import { WasmTricksError, argCheck, describe } from './errors.js';
-import { isNode } from './runtime.js';
+import { isNode, importNode } from './runtime.js';
 import { Rpc, nodeWorker } from './rpc.js';
 
-// Node's modules by non-literal names, so browser bundles neither include nor warn about them
-// (as worker.js does); the browser branch keeps the literal new URL(...) that bundlers follow.
-const NODE_OS = 'node:os';
+// The Node entry by a non-literal path, so browser bundles do not copy it (as worker.js does);
+// the browser branch keeps the literal new URL(...) that bundlers follow.
 const NODE_ENTRY = './parallel-worker.js';
-const os = isNode ? await import(/* @vite-ignore */ NODE_OS) : null;
+const os = isNode ? await importNode('node:os') : null;
 
 export const MAX_THREADS = 64;
 
