@@ -111,7 +111,7 @@ export class Rpc {
   }
 
   #onMessage(m) {
-    if (m?.ready) {
+    if (m?.ready && this.readyCallbacks) {
       this.#settle(this.helloId);
       this.readyCallbacks?.resolve();
       return;
