@@ -6,7 +6,7 @@
 // ImageBitmap and Blob are converted here (image.js) and posted as small pixel buffers.
 // Persistence is store.js (IndexedDB). Not here: the worker side (worker-entry.js).
 
-import { WasmTricksError, argCheck, describe } from './errors.js';
+import { argCheck, describe } from './errors.js';
 import { isNode } from './runtime.js';
 import { Rpc, nodeWorker } from './rpc.js';
 import { Dataset } from './dataset.js';
