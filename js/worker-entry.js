@@ -2,9 +2,9 @@
 // Worker or a Node worker_thread, owns one init() instance, one model and its Trainer, and
 // answers the page's requests (rpc.js serve: results, errors, progress records). It announces
 // { ready: true } once it listens and answers a 'hello' request the same way, so a page that
-// starts listening late still gets its answer. fit() runs Trainer.fit and
-// parks at its onStep hook while paused, so evaluate, predict and checkpoint requests are served
-// between steps and while paused. Data sets arrive once (by id) and stay here. Weights files
+// starts listening late still gets its answer. fit() runs Trainer.fit and parks at its onStep
+// hook while paused, so evaluate, predict and checkpoint requests are served between steps and
+// while paused. Data sets arrive once (by id) and stay here. Weights files
 // carry the normalisation and class names in their safetensors __metadata__ (exportWeights
 // writes them, create reads them). Not here: the page side and its API (worker.js).
 
