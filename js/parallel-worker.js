@@ -1,18 +1,15 @@
 // parallel-worker.js - one helper thread of data-parallel training (parallel.js): a Node
 // worker_thread or a module Web Worker with its own init() instance, a replica of the model
 // (and of the distillation teacher) and a Trainer used only for wt_trainer_compute_grads (plain
-// SGD: it holds no optimizer state; the calling thread steps). Requests, one at a time:
-//   { op: 'init', module, forceScalar, model, teacher, options, seed } -> { ok }
-//   { op: 'step', n, soft, steps, seed, cap, buf? } -> { ok, lossSum, correct, buf? }
+// SGD: it holds no optimizer state; the calling thread steps). Requests (rpc.js), one at a time:
+//   init { module, forceScalar, model, teacher, options, seed } -> undefined
+//   step { n, N, soft, steps, seed, cap, buf? } -> { lossSum, correct, buf? }
 // A step reads the weights, BatchNorm statistics and the shard from the exchange buffer (its
 // layout: parallel.js), computes the shard's gradients, and writes back the gradients and its
 // BatchNorm statistics. Not here: splitting, summing, the update (parallel.js, src/train/).
 
 import { init } from './index.js';
-import { isNode } from './runtime.js';
-
-const NODE_WORKERS = 'node:worker_threads';
-const port = isNode ? (await import(/* @vite-ignore */ NODE_WORKERS)).parentPort : globalThis;
+import { serve, withTransfer } from './rpc.js';
 
 let wt = null;
 let model = null;
@@ -21,10 +18,6 @@ let dims = null;       // { P, B, CHW, K }
 let buf = null;        // the exchange buffer (shared: kept; transferred: per step)
 let stage = 0;         // this instance's copy of the shard: x, then labels or targets
 let stageBytes = 0;
-
-function fail(e) {
-  return { code: e?.code ?? 'WT_ERR_STATE', message: e?.message ?? String(e) };
-}
 
 async function setup(m) {
   wt = await init({ wasm: m.module, forceScalar: m.forceScalar });
@@ -87,24 +80,11 @@ function step(m) {
 
 const shared = () => typeof SharedArrayBuffer === 'function' && buf instanceof SharedArrayBuffer;
 
-async function onMessage(m) {
-  try {
-    if (m.op === 'init') {
-      await setup(m);
-      port.postMessage({ ok: true });
-    } else if (m.op === 'step') {
-      const r = step(m);
-      if (shared()) port.postMessage({ ok: true, ...r });
-      else port.postMessage({ ok: true, ...r, buf }, [buf]);
-    } else {
-      port.postMessage({ ok: false, error: { code: 'WT_ERR_ARG', message: `parallel worker: unknown op ${m.op}` } });
-    }
-  } catch (err) {
-    // A moved buffer goes back with the error, so the calling thread keeps its exchange.
-    if (buf && !shared() && buf.byteLength > 0) port.postMessage({ ok: false, error: fail(err), buf }, [buf]);
-    else port.postMessage({ ok: false, error: fail(err) });
-  }
-}
-
-if (isNode) port.on('message', onMessage);
-else port.addEventListener('message', (ev) => onMessage(ev.data));
+await serve({
+  init: setup,
+  step(m) {
+    const r = step(m);
+    // A moved exchange buffer goes back with the reply (serve returns it with an error reply).
+    return shared() ? r : withTransfer({ ...r, buf }, [buf]);
+  },
+}, { name: 'parallel worker' });

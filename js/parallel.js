@@ -15,14 +15,13 @@
 // transferable. Not here: the worker side (parallel-worker.js), the step itself (src/train/).
 
 import { WasmTricksError, argCheck, describe } from './errors.js';
-import { isNode } from './runtime.js';
+import { isNode, importNode } from './runtime.js';
+import { Rpc, nodeWorker } from './rpc.js';
 
-// Node's modules by non-literal names, so browser bundles neither include nor warn about them
-// (as worker.js does); the browser branch keeps the literal new URL(...) that bundlers follow.
-const NODE_WORKERS = 'node:worker_threads';
-const NODE_OS = 'node:os';
+// The Node entry by a non-literal path, so browser bundles do not copy it (as worker.js does);
+// the browser branch keeps the literal new URL(...) that bundlers follow.
 const NODE_ENTRY = './parallel-worker.js';
-const os = isNode ? await import(/* @vite-ignore */ NODE_OS) : null;
+const os = isNode ? await importNode('node:os') : null;
 
 export const MAX_THREADS = 64;
 
@@ -64,10 +63,7 @@ export function parseThreads(value, env = {}) {
 
 /** A worker running parallel-worker.js. */
 async function spawn(index) {
-  if (isNode) {
-    const { Worker } = await import(/* @vite-ignore */ NODE_WORKERS);
-    return new Worker(new URL(NODE_ENTRY, import.meta.url), { name: `wasmtricks-parallel-${index}` });
-  }
+  if (isNode) return nodeWorker(new URL(NODE_ENTRY, import.meta.url), { name: `wasmtricks-parallel-${index}` });
   // Static options: bundlers (Vite) must read them to emit the worker chunk.
   return new Worker(new URL('./parallel-worker.js', import.meta.url), { type: 'module', name: 'wasmtricks-parallel' });
 }
@@ -79,58 +75,6 @@ export function shard(N, R, r) {
   const rem = N % R;
   const lo = r * base + Math.min(r, rem);
   return [lo, lo + base + (r < rem ? 1 : 0)];
-}
-
-const errorOf = (e) => (e instanceof WasmTricksError ? e : new WasmTricksError(e?.code ?? 'WT_ERR_STATE', e?.message ?? String(e)));
-
-/** One helper thread: its Worker, the exchange buffer and the pending reply. */
-class Helper {
-  constructor(worker, index, onDead) {
-    this.worker = worker;
-    this.index = index;
-    this.pending = null;
-    this.dead = null;
-    const fail = (why) => {
-      if (this.dead) return;
-      this.dead = new WasmTricksError('WT_ERR_STATE', `Trainer (threads): worker thread ${index} stopped: ${why}`);
-      this.pending?.reject(this.dead);
-      this.pending = null;
-      onDead(this);
-    };
-    const onMessage = (m) => {
-      if (m?.buf) this.returned = m.buf; // a moved exchange buffer comes back, even with an error
-      const p = this.pending;
-      this.pending = null;
-      if (!p) return;
-      if (m.ok) p.resolve(m);
-      else p.reject(errorOf(m.error));
-    };
-    if (typeof worker.on === 'function') {
-      worker.on('message', onMessage);
-      worker.on('error', (e) => fail(e?.message ?? String(e)));
-      worker.on('exit', (code) => fail(`it exited (code ${code})`));
-    } else {
-      worker.addEventListener('message', (ev) => onMessage(ev.data));
-      worker.addEventListener('error', (ev) => {
-        ev.preventDefault?.();
-        fail(ev.message || 'the worker script failed to load (is js/parallel-worker.js served?)');
-      });
-      worker.addEventListener('messageerror', () => fail('a message could not be decoded'));
-    }
-  }
-
-  /** Posts msg and resolves with the reply (the worker answers one request at a time). */
-  call(msg, transfer = []) {
-    if (this.dead) return Promise.reject(this.dead);
-    return new Promise((resolve, reject) => {
-      // Node: the worker keeps the process alive only while a request is out, so a trainer
-      // that is never disposed does not hold the process open.
-      this.worker.ref?.();
-      const done = () => this.worker.unref?.();
-      this.pending = { resolve: (v) => { done(); resolve(v); }, reject: (e) => { done(); reject(e); } };
-      this.worker.postMessage(msg, transfer);
-    });
-  }
 }
 
 /** The exchange layout in floats for P parameters, B buffer floats and a shard of cap images. */
@@ -175,7 +119,6 @@ export class ParallelGroup {
       return new Float64Array(rt.memory.buffer, n, 1)[0];
     });
     const init = {
-      op: 'init',
       module: rt.module,
       forceScalar: rt.cstring(rt.exports.wt_wasm_ctx_kernel_name(model._ctx) >>> 0).includes('scalar'),
       model: model.save(),
@@ -183,14 +126,15 @@ export class ParallelGroup {
       options: { labelSmoothing: t.labelSmoothing, ...(t.distillation ? { distillation: { ...t.distillation } } : {}) },
     };
     const n = this.threads.used - 1;
-    for (let i = 1; i <= n; i++) {
-      const h = new Helper(await spawn(i), i, () => { this.broken ??= h.dead; });
-      h.cap = 0;
-      h.buf = null;
-      this.helpers.push(h);
+    for (let index = 1; index <= n; index++) {
+      // Node: a helper holds the process open only while a request is out, so a trainer that is
+      // never disposed does not keep Node running.
+      const rpc = new Rpc(await spawn(index), { name: `Trainer (threads): worker thread ${index}`,
+        script: 'js/parallel-worker.js', idleUnref: true, onDead: (e) => { this.broken ??= e; } });
+      this.helpers.push({ rpc, worker: rpc.worker, index, cap: 0, buf: null });
     }
     try {
-      await Promise.all(this.helpers.map((h) => h.call({ ...init, seed: replicaSeed(model.seed, h.index, 0) })));
+      await Promise.all(this.helpers.map((h) => h.rpc.call('init', { ...init, seed: replicaSeed(model.seed, h.index, 0) })));
     } catch (e) {
       this.dispose();
       throw e;
@@ -260,10 +204,17 @@ export class ParallelGroup {
       f32.set(heap.subarray((inPtr >> 2) + lo * CHW, (inPtr >> 2) + hi * CHW), L.x);
       if (soft) f32.set(heap.subarray((tgPtr >> 2) + lo * K, (tgPtr >> 2) + hi * K), L.targets);
       else new Int32Array(h.buf).set(rt.i32.subarray((l >> 2) + lo, (l >> 2) + hi), L.labels);
-      const msg = { op: 'step', n, N, soft, steps, seed: replicaSeed(t.model.seed, h.index, steps), cap: h.cap };
+      const args = { n, N, soft, steps, seed: replicaSeed(t.model.seed, h.index, steps), cap: h.cap };
       const shared = this.threads.mode === 'shared';
-      if (!shared || fresh) msg.buf = h.buf;
-      replies.push(h.call(msg, shared ? [] : [h.buf]));
+      if (!shared || fresh) args.buf = h.buf;
+      // A moved buffer comes back with the reply, or with an error reply (never lost).
+      replies.push(h.rpc.call('step', args, { transfer: shared ? [] : [h.buf] }).then((r) => {
+        if (r.buf) h.buf = r.buf;
+        return r;
+      }, (err) => {
+        if (err.returned) h.buf = err.returned[0];
+        throw err;
+      }));
       if (!shared) h.buf = null; // moved; the reply brings it back
       active.push({ h, n });
     }
@@ -284,10 +235,6 @@ export class ParallelGroup {
       ownError = err;
     }
     const settled = await Promise.allSettled(replies);
-    for (const { h } of active) {
-      if (h.returned) h.buf = h.returned;
-      h.returned = null;
-    }
     if (ownError) throw ownError;
     const failed = settled.find((s) => s.status === 'rejected');
     if (failed) throw failed.reason;
@@ -316,10 +263,7 @@ export class ParallelGroup {
   dispose() {
     if (this.disposed) return;
     this.disposed = true;
-    for (const h of this.helpers) {
-      h.dead ??= new WasmTricksError('WT_ERR_STATE', 'Trainer (threads): disposed');
-      h.worker.terminate();
-    }
+    for (const h of this.helpers) h.rpc.close('Trainer (threads): disposed');
     const rt = this.trainer._rt;
     rt.free(this.staging);
     rt.free(this.ptrs);

@@ -2,20 +2,18 @@
 // a module Web Worker with its own wasm instance (the calling thread's compiled module), the
 // training set (sent once) and a Loader (loader.js) that makes the batches - the same code and
 // the same counter-based draws as a loader on the training thread, so the same bits.
-// Requests, one at a time:
-//   { op: 'init', module, images, labels, shape, steps, batchSize, shuffle, dropLast, seed,
-//     shared, failAt } -> { ok }
-//   { op: 'batch', epoch, b, off, buf? } -> { ok, n, buf? }
+// Requests (rpc.js), one at a time:
+//   init { module, images, labels, shape, steps, batchSize, shuffle, dropLast, seed, shared,
+//     failAt } -> undefined
+//   batch { epoch, b, off, buf? } -> { n, buf? }
 // A batch is written at byte `off` of the shared buffer (or of the moved `buf`): batchSize *
-// C*H*W floats of x, then batchSize int32 labels. Errors reply { ok: false, error: { code,
-// message } } (with the moved buffer). Not here: scheduling the requests (prefetch.js).
+// C*H*W floats of x, then batchSize int32 labels. An error reply brings the moved buffer back
+// (rpc.js serve). Not here: scheduling the requests (prefetch.js).
 
 import { Runtime, isNode } from './runtime.js';
 import { Loader } from './loader.js';
 import { WasmTricksError } from './errors.js';
-
-const NODE_WORKERS = 'node:worker_threads';
-const port = isNode ? (await import(/* @vite-ignore */ NODE_WORKERS)).parentPort : globalThis;
+import { serve, withTransfer } from './rpc.js';
 
 let loader = null;
 let run = null;        // { seed, shared, failAt, xFloats, batchSize }
@@ -46,24 +44,10 @@ function batch(m) {
   return loader.batch(m.b, out).n;
 }
 
-const fail = (e) => ({ code: e?.code ?? 'WT_ERR_STATE', message: e?.message ?? String(e) });
-
-function onMessage(m) {
-  try {
-    if (m.op === 'init') {
-      return setup(m).then(() => port.postMessage({ ok: true }), (e) => port.postMessage({ ok: false, error: fail(e) }));
-    }
-    if (m.op !== 'batch') throw new WasmTricksError('WT_ERR_ARG', `loader worker: unknown op ${m.op}`);
+await serve({
+  init: setup,
+  batch(m) {
     const n = batch(m);
-    if (m.buf) port.postMessage({ ok: true, n, buf: m.buf }, [m.buf]);
-    else port.postMessage({ ok: true, n });
-  } catch (e) {
-    // A moved buffer goes back with the error, so the calling thread keeps its slot.
-    if (m.buf && m.buf.byteLength > 0) port.postMessage({ ok: false, error: fail(e), buf: m.buf }, [m.buf]);
-    else port.postMessage({ ok: false, error: fail(e) });
-  }
-  return undefined;
-}
-
-if (isNode) port.on('message', onMessage);
-else port.addEventListener('message', (ev) => onMessage(ev.data));
+    return m.buf ? withTransfer({ n, buf: m.buf }, [m.buf]) : { n };
+  },
+}, { name: 'loader worker' });

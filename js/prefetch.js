@@ -19,10 +19,10 @@
 import { WasmTricksError, argCheck, describe } from './errors.js';
 import { isNode } from './runtime.js';
 import { hardwareThreads } from './parallel.js';
+import { Rpc, nodeWorker } from './rpc.js';
 
-// Node's module and the worker's path by non-literal names, so browser bundles neither include
-// nor warn about them (as parallel.js does); the browser branch keeps the literal new URL(...).
-const NODE_WORKERS = 'node:worker_threads';
+// The worker's path by a non-literal name, so browser bundles do not copy it (as parallel.js
+// does); the browser branch keeps the literal new URL(...).
 const NODE_ENTRY = './prefetch-worker.js';
 
 const workersAvailable = () => isNode || typeof Worker === 'function';
@@ -69,16 +69,16 @@ export const notStarted = (p, e) => Object.freeze({ requested: p.requested, used
 /** A worker running prefetch-worker.js. */
 async function spawn() {
   if (isNode) {
-    const { Worker } = await import(/* @vite-ignore */ NODE_WORKERS);
     // Not the parent's --input-type (node --input-type=module -e '...'): a worker with it dies.
     const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
-    return new Worker(new URL(NODE_ENTRY, import.meta.url), { name: 'wasmtricks-prefetch', execArgv });
+    return nodeWorker(new URL(NODE_ENTRY, import.meta.url), { name: 'wasmtricks-prefetch', execArgv });
   }
   // Static options: bundlers (Vite) must read them to emit the worker chunk.
   return new Worker(new URL('./prefetch-worker.js', import.meta.url), { type: 'module', name: 'wasmtricks-prefetch' });
 }
 
-const errorOf = (e) => new WasmTricksError(e?.code ?? 'WT_ERR_STATE', `fit (prefetch): loader worker: ${e?.message ?? String(e)}`);
+const ERROR_PREFIX = 'fit (prefetch): loader worker: ';
+const errorOf = (e) => new WasmTricksError(e?.code ?? 'WT_ERR_STATE', `${ERROR_PREFIX}${e?.message ?? String(e)}`);
 
 /** Batches of one fit made one ahead by a loader worker; dispose() terminates it. */
 export class Prefetcher {
@@ -116,75 +116,36 @@ export class Prefetcher {
     }
     this.current = null;   // the slot the caller holds (its x and labels views)
     this.ahead = null;     // { epoch, b, slot, promise } the worker is making
-    this.pending = null;   // the outstanding request's { resolve, reject }
-    this.dead = null;
-    this.worker = null;
+    this.rpc = null;
   }
 
   async _init(rt, seed) {
     const w = await spawn();
-    this.worker = w;
     live.add(w);
-    const fail = (why) => {
-      if (this.dead) return;
-      this.dead = new WasmTricksError('WT_ERR_STATE', `fit (prefetch): the loader worker stopped: ${why}`);
-      this.pending?.reject(this.dead);
-      this.pending = null;
-    };
-    const onMessage = (m) => {
-      const p = this.pending;
-      this.pending = null;
-      if (!p) return;
-      if (m.ok) p.resolve(m);
-      else p.reject(Object.assign(errorOf(m.error), { returned: m.buf }));
-    };
-    if (typeof w.on === 'function') {
-      w.on('message', onMessage);
-      w.on('error', (e) => fail(e?.message ?? String(e)));
-      w.on('exit', (code) => {
-        live.delete(w);
-        fail(`it exited (code ${code})`);
-      });
-    } else {
-      w.addEventListener('message', (ev) => onMessage(ev.data));
-      w.addEventListener('error', (ev) => {
-        ev.preventDefault?.();
-        fail(ev.message || 'the worker script failed to load (is js/prefetch-worker.js served?)');
-      });
-      w.addEventListener('messageerror', () => fail('a message could not be decoded'));
-    }
+    // Node: the worker holds the process open only while a request is out.
+    this.rpc = new Rpc(w, { name: 'fit (prefetch): the loader worker', script: 'js/prefetch-worker.js',
+      errorPrefix: ERROR_PREFIX, idleUnref: true, onDead: () => live.delete(w) });
     const { data, batchSize, shuffle, dropLast, steps } = this.loader;
     // Only the bytes of the set cross: a view into a larger buffer is copied out, then moved.
     const images = isShared(data.images) ? data.images : data.images.slice();
     const labels = Int32Array.from(data.labels);
     const transfer = [labels.buffer, ...(isShared(images) ? [] : [images.buffer])];
-    await this._call({ op: 'init', module: rt.module, images, labels, shape: [...data.shape], steps,
-      batchSize, shuffle, dropLast, seed, failAt: testing.failAt, shared: this.shared }, transfer);
-  }
-
-  /** Posts msg and resolves with the reply (one request out at a time). */
-  _call(msg, transfer = []) {
-    if (this.dead) return Promise.reject(this.dead);
-    return new Promise((resolve, reject) => {
-      // Node: the worker keeps the process alive only while a request is out.
-      this.worker.ref?.();
-      const done = () => this.worker?.unref?.();
-      this.pending = { resolve: (v) => { done(); resolve(v); }, reject: (e) => { done(); reject(e); } };
-      this.worker.postMessage(msg, transfer);
-    });
+    await this.rpc.call('init', { module: rt.module, images, labels, shape: [...data.shape], steps,
+      batchSize, shuffle, dropLast, seed, failAt: testing.failAt, shared: this.shared }, { transfer });
   }
 
   /** Asks the worker for batch b of epoch `epoch` into a free slot. */
   _request(epoch, b) {
     const slot = this.free.pop();
-    const msg = { op: 'batch', epoch, b, off: slot.off };
+    const args = { epoch, b, off: slot.off };
     const moved = this.mode !== 'shared';
-    if (moved) msg.buf = slot.buf;
-    const promise = this._call(msg, moved ? [slot.buf] : []).then((r) => {
+    if (moved) args.buf = slot.buf;
+    // A moved slot comes back with the reply, or with an error reply.
+    const promise = this.rpc.call('batch', args, { transfer: moved ? [slot.buf] : [] }).then((r) => {
       if (moved) slot.buf = r.buf;
       return r;
     }, (e) => {
-      if (moved && e.returned) slot.buf = e.returned;
+      if (moved && e.returned) slot.buf = e.returned[0];
       throw e;
     });
     promise.catch(() => {}); // a request never awaited (fit ended first) is not an unhandled rejection
@@ -222,13 +183,10 @@ export class Prefetcher {
   }
 
   dispose() {
-    const w = this.worker;
-    this.worker = null;
-    if (!w) return;
-    this.dead ??= new WasmTricksError('WT_ERR_STATE', 'fit (prefetch): the loader worker was terminated');
-    this.pending?.reject(this.dead);
-    this.pending = null;
-    live.delete(w);
-    w.terminate();
+    const rpc = this.rpc;
+    this.rpc = null;
+    if (!rpc) return;
+    live.delete(rpc.worker);
+    rpc.close();
   }
 }

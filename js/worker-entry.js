@@ -1,20 +1,18 @@
 // worker-entry.js - the worker side of WorkerTrainer (worker.js): runs in a dedicated module Web
 // Worker or a Node worker_thread, owns one init() instance, one model and its Trainer, and
-// answers the page's requests { id, op, args } with { id, ok, result } or { id, ok: false,
-// error }. It announces { ready: true } once it listens and answers a 'hello' request the same
-// way, so a page that starts listening late still gets its answer. fit() runs Trainer.fit and
-// parks at its onStep hook while paused, so evaluate, predict and checkpoint requests are served
-// between steps and while paused. Data sets arrive once (by id) and stay here. Weights files
+// answers the page's requests (rpc.js serve: results, errors, progress records). It announces
+// { ready: true } once it listens and answers a 'hello' request the same way, so a page that
+// starts listening late still gets its answer. fit() runs Trainer.fit and parks at its onStep
+// hook while paused, so evaluate, predict and checkpoint requests are served between steps and
+// while paused. Data sets arrive once (by id) and stay here. Weights files
 // carry the normalisation and class names in their safetensors __metadata__ (exportWeights
 // writes them, create reads them). Not here: the page side and its API (worker.js).
 
 import { init } from './index.js';
-import { isNode, importNode } from './runtime.js';
+import { serve, withTransfer, LATER } from './rpc.js';
 import { decodeCheckpoint, isCheckpoint, safetensorsHeader, weightsFile } from './checkpoint.js';
 import { WasmTricksError, argCheck, describe } from './errors.js';
 import { openStore } from './store.js';
-
-const port = isNode ? (await importNode('node:worker_threads')).parentPort : globalThis;
 
 let wt = null;
 let model = null;
@@ -24,8 +22,6 @@ let pending = null;     // checkpoint bytes fit({ resume: true }) continues from
 let lastFit = null;     // { epochs, batchSize, dropLast } of the last fit
 const datasets = new Map();
 const run = { active: false, paused: false, gate: null, parked: [], controller: null, ctl: null };
-
-const post = (msg, transfer = []) => port.postMessage(msg, transfer);
 
 /** Trainer options when create() got none (and the model is not a checkpoint with its own):
     the 'baseline' preset's SGD at a constant lr, enough to predict, evaluate and fine-tune. */
@@ -197,19 +193,19 @@ const ops = {
         signal: run.controller.signal,
         onProgress: (p) => {
           if (p.type === 'epoch') history.push(p);
-          post({ id, progress: p });
+          server.progress(id, p);
         },
         onStep: async (ctl) => {
           run.ctl = ctl;
           if (store && ((autosave.everySteps && t.steps % autosave.everySteps === 0) ||
             (autosave.everyEpoch && ctl.step === ctl.steps))) {
             await store.save(autosave.name, { checkpoint: ctl.checkpoint(), meta: meta(ctl) });
-            post({ id, progress: { type: 'autosave', name: autosave.name, epoch: ctl.epoch, step: ctl.step, steps: t.steps } });
+            server.progress(id, { type: 'autosave', name: autosave.name, epoch: ctl.epoch, step: ctl.step, steps: t.steps });
           }
           if (run.paused) {
             await new Promise((resolve) => {
               run.gate = resolve;
-              for (const pid of run.parked.splice(0)) post({ id: pid, ok: true, result: { paused: true, epoch: ctl.epoch, step: ctl.step } });
+              for (const pid of run.parked.splice(0)) server.reply(pid, { paused: true, epoch: ctl.epoch, step: ctl.step });
             });
           }
         },
@@ -225,7 +221,7 @@ const ops = {
       run.active = false;
       run.paused = false;
       run.ctl = null;
-      for (const pid of run.parked.splice(0)) post({ id: pid, ok: true, result: { paused: false } });
+      for (const pid of run.parked.splice(0)) server.reply(pid, { paused: false });
     }
   },
 
@@ -234,7 +230,7 @@ const ops = {
     run.paused = true;
     if (run.gate) return { paused: true };
     run.parked.push(id);
-    return NO_REPLY;
+    return LATER; // answered once fit parks (or ends)
   },
 
   resume() {
@@ -265,7 +261,7 @@ const ops = {
 
   checkpoint() {
     const bytes = run.ctl ? run.ctl.checkpoint() : trainer.checkpoint(lastFit ? { epoch: trainer.epochs, ...lastFit } : {});
-    return transfer(bytes);
+    return withTransfer(bytes, [bytes.buffer]);
   },
 
   restore({ bytes }) {
@@ -275,11 +271,8 @@ const ops = {
   },
 
   exportWeights() {
-    return transfer(weightsFile(model.save(), trainer));
-  },
-
-  hello() {
-    return { ready: true };
+    const bytes = weightsFile(model.save(), trainer);
+    return withTransfer(bytes, [bytes.buffer]);
   },
 
   info() {
@@ -301,26 +294,11 @@ function storableOptions(o) {
   return rest;
 }
 
-const NO_REPLY = Symbol('no reply');
-const TRANSFER = Symbol('transfer');
-const transfer = (u8) => ({ [TRANSFER]: [u8.buffer], value: u8 });
-
 ops.meta = () => meta(run.ctl);
 
-async function handle({ id, op, args }) {
-  try {
-    const fn = ops[op];
-    if (!fn) throw new WasmTricksError('WT_ERR_ARG', `WorkerTrainer: unknown request '${op}'`);
-    if (op !== 'create' && op !== 'hello') argCheck(trainer !== null, `WorkerTrainer.${op}: the worker has no trainer (create failed or it was not called)`);
-    const r = await fn(args ?? {}, id);
-    if (r === NO_REPLY) return;
-    if (r && r[TRANSFER]) post({ id, ok: true, result: r.value }, r[TRANSFER]);
-    else post({ id, ok: true, result: r });
-  } catch (e) {
-    post({ id, ok: false, error: { name: e?.name ?? 'Error', code: e?.code ?? 'WT_ERR_STATE', message: e?.message ?? String(e) } });
-  }
-}
-
-if (isNode) port.on('message', handle);
-else port.addEventListener('message', (ev) => handle(ev.data));
-post({ ready: true });
+// Every request but create needs the trainer create made.
+const guarded = Object.fromEntries(Object.entries(ops).map(([op, fn]) => [op, op === 'create' ? fn : (args, id) => {
+  argCheck(trainer !== null, `WorkerTrainer.${op}: the worker has no trainer (create failed or it was not called)`);
+  return fn(args, id);
+}]));
+const server = await serve(guarded, { name: 'WorkerTrainer', announce: true });

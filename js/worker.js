@@ -6,8 +6,9 @@
 // ImageBitmap and Blob are converted here (image.js) and posted as small pixel buffers.
 // Persistence is store.js (IndexedDB). Not here: the worker side (worker-entry.js).
 
-import { WasmTricksError, argCheck, describe } from './errors.js';
-import { isNode, importNode } from './runtime.js';
+import { argCheck, describe } from './errors.js';
+import { isNode } from './runtime.js';
+import { Rpc, nodeWorker } from './rpc.js';
 import { Dataset } from './dataset.js';
 import { isDrawable, isImageLike, toInput } from './image.js';
 import { openStore } from './store.js';
@@ -23,60 +24,22 @@ const isBlob = (v) => typeof Blob === 'function' && v instanceof Blob;
 
 /** A worker running worker-entry.js: a module Web Worker, or a Node worker_thread. */
 async function spawn() {
-  if (isNode) {
-    const { Worker } = await importNode('node:worker_threads');
-    return new Worker(new URL(NODE_ENTRY, import.meta.url));
-  }
+  if (isNode) return nodeWorker(new URL(NODE_ENTRY, import.meta.url));
   argCheck(typeof Worker === 'function', 'WorkerTrainer: this environment has no Web Workers');
   return new Worker(new URL('./worker-entry.js', import.meta.url), { type: 'module', name: 'wasmtricks' });
-}
-
-function listen(worker, onMessage, onError) {
-  if (typeof worker.on === 'function') {
-    worker.on('message', onMessage);
-    worker.on('error', (e) => onError(e?.message ?? String(e)));
-    worker.on('exit', (code) => onError(`the worker exited (code ${code})`));
-  } else {
-    worker.addEventListener('message', (ev) => onMessage(ev.data));
-    worker.addEventListener('error', (ev) => {
-      ev.preventDefault?.();
-      onError(ev.message || 'the worker failed to load (see the console; is the worker script served?)');
-    });
-    worker.addEventListener('messageerror', () => onError('a message from the worker could not be decoded'));
-  }
-}
-
-function rebuild(err) {
-  const e = new WasmTricksError(err.code, err.message);
-  if (err.name && err.name !== 'WasmTricksError') e.name = err.name;
-  return e;
 }
 
 const MODEL_KEYS = ['name', 'inputShape', 'numClasses', 'classNames', 'seed', 'zeroInitResidual', 'spec', 'checkpoint'];
 
 export class WorkerTrainer {
-  #worker;
-  #next = 1;
-  #calls = new Map();
+  #rpc;
+  #nextData = 1;
   #dataIds = new WeakMap();
-  #ready;
-  #readyCallbacks;
-  #helloId = 0;
-  #dead = null;
 
   /** @internal use WorkerTrainer.create(). */
   constructor(worker) {
-    this.#worker = worker;
-    this.#ready = new Promise((resolve, reject) => {
-      this.#readyCallbacks = { resolve, reject };
-    });
-    listen(worker, (m) => this.#onMessage(m), (why) => this.#fail(why));
-    // The worker announces { ready } once it listens; a worker started earlier (handed to
-    // create or load) may have done so before we listened, so ask too: its reply to 'hello'
-    // arrives whenever we started listening. One of the two always reaches us (a hello sent
-    // before the worker listens can be dropped by browsers, but then its announcement is later).
-    this.#helloId = this.#next;
-    this.#call('hello').then(() => this.#readyCallbacks.resolve(), () => {});
+    // The handshake: a worker handed to create or load may have announced itself long before.
+    this.#rpc = new Rpc(worker, { name: 'WorkerTrainer: the worker', script: 'worker-entry.js', handshake: true });
   }
 
   /**
@@ -100,11 +63,11 @@ export class WorkerTrainer {
     const wasmArg = wasm instanceof URL ? wasm.href : wasm;
     const t = new WorkerTrainer(w);
     try {
-      await t.#ready;
+      await t.#rpc.ready;
       const r = await t.#call('create', { wasm: wasmArg, model, trainer });
       t.#adopt(r);
     } catch (e) {
-      t.#kill();
+      t.#rpc.close();
       throw e;
     }
     return t;
@@ -142,48 +105,8 @@ export class WorkerTrainer {
     this.model = Object.freeze({ inputShape: this.inputShape, numClasses: r.numClasses, paramCount: r.paramCount });
   }
 
-  #onMessage(m) {
-    if (m?.ready) {
-      this.#calls.delete(this.#helloId);
-      this.#readyCallbacks.resolve();
-      return;
-    }
-    const call = this.#calls.get(m?.id);
-    if (!call) return;
-    if (m.progress !== undefined) {
-      try {
-        call.onProgress?.(m.progress);
-      } catch (e) {
-        console.error('wasmtricks: onProgress threw', e);
-      }
-      return;
-    }
-    this.#calls.delete(m.id);
-    if (m.ok) call.resolve(m.result);
-    else call.reject(rebuild(m.error));
-  }
-
-  #fail(why) {
-    if (this.#dead) return;
-    this.#dead = why;
-    const err = new WasmTricksError('WT_ERR_STATE', `WorkerTrainer: ${why}`);
-    this.#readyCallbacks.reject(err);
-    for (const c of this.#calls.values()) c.reject(err);
-    this.#calls.clear();
-  }
-
-  #call(op, args, { transfer = [], onProgress } = {}) {
-    if (this.#dead) return Promise.reject(new WasmTricksError('WT_ERR_STATE', `WorkerTrainer.${op}: ${this.#dead}`));
-    const id = this.#next++;
-    return new Promise((resolve, reject) => {
-      this.#calls.set(id, { resolve, reject, onProgress });
-      try {
-        this.#worker.postMessage({ id, op, args }, transfer);
-      } catch (e) {
-        this.#calls.delete(id);
-        reject(new WasmTricksError('WT_ERR_ARG', `WorkerTrainer.${op}: cannot send the arguments to the worker (${e.message})`));
-      }
-    });
+  #call(op, args, options) {
+    return this.#rpc.call(op, args, options);
   }
 
   /** Sends a data set to the worker once; later calls with the same object reuse it. */
@@ -193,7 +116,7 @@ export class WorkerTrainer {
       `${what}: data must be a data set (wt.data.*) or { images, labels, shape, numClasses, classNames }, got ${describe(d)}`);
     const known = this.#dataIds.get(d);
     if (known) return known;
-    const ref = this.#next++;
+    const ref = this.#nextData++;
     const ds = d instanceof Dataset;
     const args = {
       ref, images: d.images, labels: d.labels, shape: [...d.shape], numClasses: d.numClasses,
@@ -289,12 +212,7 @@ export class WorkerTrainer {
 
   /** Stops the worker; every pending call rejects. */
   async terminate() {
-    this.#fail('terminated');
-    await this.#kill();
-  }
-
-  #kill() {
-    return this.#worker.terminate?.();
+    await this.#rpc.close('WorkerTrainer: terminated');
   }
 }
 

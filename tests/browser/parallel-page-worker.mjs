@@ -1,7 +1,5 @@
 // parallel-page-worker.mjs - the module Web Worker side of the parallel browser test. (Not named *-test.mjs: node --test would run it as a test file.)
 import { parallelSteps } from './parallel-steps.mjs';
+import { report } from './page-and-worker.mjs';
 
-parallelSteps().then(
-  (r) => postMessage({ ok: true, ...r }),
-  (e) => postMessage({ ok: false, error: `${e.name}: ${e.message}` }),
-);
+report(parallelSteps);

@@ -5,14 +5,10 @@
 // when Chromium is absent and this is not CI (as browser.test.mjs).
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer } from './server.mjs';
+import { ISOLATION, startServer } from './server.mjs';
 import { chromiumSkip, launchChromium } from './chromium.mjs';
 
 const skip = chromiumSkip('parallel browser test');
-
-// ?isolated: every response of that page load carries COOP/COEP (the page and what it loads
-// are same-origin, so require-corp admits them).
-const ISOLATION = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
 
 test('threads: 2 in Chromium (page and Web Worker; SharedArrayBuffer when isolated, transfer when not)', { skip, timeout: 180_000 }, async () => {
   const isolatedServer = await startServer({ headers: () => ISOLATION });

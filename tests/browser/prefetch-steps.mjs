@@ -2,12 +2,7 @@
 // in Node: 2 epochs of a ResNet-8 (3x16x16, pad-crop + flip + AutoAugment + Cutout + mixup)
 // with fit's prefetch off and on (a loader worker; nested in a worker), and the weights' hash.
 import { init } from '../../js/index.js';
-
-function fnv(bytes) {
-  let h = 0x811c9dc5;
-  for (const b of bytes) h = Math.imul(h ^ b, 0x01000193) >>> 0;
-  return h.toString(16).padStart(8, '0');
-}
+import { fnv32 } from './hash.mjs';
 
 export async function prefetchRuns() {
   const wt = await init();
@@ -28,7 +23,7 @@ export async function prefetchRuns() {
     const t = new wt.Trainer(model, { optimizer: { name: 'sgd', lr: 0.05, momentum: 0.9 }, mixup: { alpha: 0.4 },
       augment: { randomCrop: 2, hflip: true, autoAugment: 'cifar10', cutout: 4 } });
     const r = await t.fit(data, { epochs: 2, batchSize: 16, prefetch });
-    out[prefetch ? 'on' : 'off'] = { hash: fnv(model.save()), prefetch: { ...r.prefetch }, loss: r.history[1].loss };
+    out[prefetch ? 'on' : 'off'] = { hash: fnv32(model.save()), prefetch: { ...r.prefetch }, loss: r.history[1].loss };
     t.dispose();
     model.dispose();
   }

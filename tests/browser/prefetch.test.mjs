@@ -5,13 +5,11 @@
 // Chromium is absent and this is not CI (as browser.test.mjs).
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer } from './server.mjs';
+import { ISOLATION, startServer } from './server.mjs';
 import { chromiumSkip, launchChromium } from './chromium.mjs';
 import { prefetchRuns } from './prefetch-steps.mjs';
 
 const skip = chromiumSkip('prefetch browser test');
-
-const ISOLATION = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
 
 test('prefetch in Chromium (page and nested in a Web Worker; shared and transferred slots): the weights of prefetch off and of Node', { skip, timeout: 240_000 }, async () => {
   const node = await prefetchRuns();

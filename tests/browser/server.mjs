@@ -18,6 +18,10 @@ const TYPES = {
   '.json': 'application/json',
 };
 
+/** Response headers that make a page cross-origin isolated (COOP/COEP: SharedArrayBuffer); the
+    page and what it loads are same-origin, so require-corp admits them. */
+export const ISOLATION = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
+
 export async function startServer({ root = ROOT, allow = ALLOWED, headers = () => ({}) } = {}) {
   const server = http.createServer(async (req, res) => {
     const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).slice(1);

@@ -4,14 +4,7 @@
 // gradient clipping); returns the losses and an FNV-1a hash of every weight's bits after each
 // run, which must be identical wherever the module runs.
 import { init } from '../../js/index.js';
-
-/** FNV-1a (64-bit) over the bytes of a Float32Array, as 16 hex digits. */
-export function weightHash(f32) {
-  const b = new Uint8Array(f32.buffer, f32.byteOffset, f32.byteLength);
-  let h = 0xcbf29ce484222325n;
-  for (let i = 0; i < b.length; i++) h = BigInt.asUintN(64, (h ^ BigInt(b[i])) * 0x100000001b3n);
-  return h.toString(16).padStart(16, '0');
-}
+import { fnv64 } from './hash.mjs';
 
 export async function trainSteps(steps = 12) {
   const wt = await init();
@@ -33,7 +26,7 @@ export async function trainSteps(steps = 12) {
   let hash;
   try {
     for (let i = 0; i < steps; i++) losses.push(trainer.step(x, y).loss);
-    hash = weightHash(model.getParams());
+    hash = fnv64(model.getParams());
   } finally {
     trainer.dispose();
     model.dispose();
@@ -45,7 +38,7 @@ export async function trainSteps(steps = 12) {
   let rngHash;
   try {
     for (let i = 0; i < 6; i++) rt.step(x, y);
-    rngHash = weightHash(res.getParams());
+    rngHash = fnv64(res.getParams());
   } finally {
     rt.dispose();
     res.dispose();

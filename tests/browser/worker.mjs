@@ -1,7 +1,5 @@
 // worker.mjs - the module Web Worker side of the browser test.
 import { trainSteps } from './train-steps.mjs';
+import { report } from './page-and-worker.mjs';
 
-trainSteps().then(
-  (r) => postMessage({ ok: true, ...r }),
-  (e) => postMessage({ ok: false, error: `${e.name}: ${e.message}` }),
-);
+report(trainSteps);

@@ -3,6 +3,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { init, WasmTricksError, Model, Trainer } from '../../js/index.js';
+import { throwsWt } from './helpers.mjs';
 
 const wt = await init();
 const shape = [1, 8, 8];
@@ -17,16 +18,6 @@ function batch(n, seed = 1) {
   }
   const y = Int32Array.from({ length: n }, (_, i) => i % 3);
   return { x, y };
-}
-
-function throwsWt(fn, code, pattern) {
-  assert.throws(fn, (e) => {
-    assert.ok(e instanceof WasmTricksError, `expected WasmTricksError, got ${e}`);
-    assert.ok(e instanceof Error);
-    assert.equal(e.code, code, e.message);
-    assert.match(e.message, pattern);
-    return true;
-  });
 }
 
 test('init returns the documented API', () => {

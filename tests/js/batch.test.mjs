@@ -6,20 +6,12 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { init, WasmTricksError } from '../../js/index.js';
+import { init } from '../../js/index.js';
+import { throwsWt } from './helpers.mjs';
 
 const wt = await init();
 const gold = JSON.parse(readFileSync(new URL('../data/batch_goldens.json', import.meta.url), 'utf8'));
 const TRICK = { 1: 'mixup', 2: 'cutmix', 3: 'ricap' };
-
-function throwsWt(fn, code, pattern) {
-  assert.throws(fn, (e) => {
-    assert.ok(e instanceof WasmTricksError, `expected WasmTricksError, got ${e}`);
-    assert.equal(e.code, code, e.message);
-    assert.match(e.message, pattern);
-    return true;
-  });
-}
 
 function setOf(c) {
   const s = gold.sets[c.set];

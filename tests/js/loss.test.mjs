@@ -4,7 +4,8 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { init, WasmTricksError } from '../../js/index.js';
+import { init } from '../../js/index.js';
+import { throwsWt } from './helpers.mjs';
 
 const wt = await init();
 const gold = JSON.parse(readFileSync(new URL('../data/loss_goldens.json', import.meta.url), 'utf8'));
@@ -22,15 +23,6 @@ function near(name, a, b, scale) {
   return worst;
 }
 const maxAbs = (x) => x.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-
-function throwsWt(fn, code, pattern) {
-  assert.throws(fn, (e) => {
-    assert.ok(e instanceof WasmTricksError, `expected WasmTricksError, got ${e}`);
-    assert.equal(e.code, code, e.message);
-    assert.match(e.message, pattern);
-    return true;
-  });
-}
 
 function ceInputs(c) {
   const s = gold.sets[c.set];

@@ -4,7 +4,8 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { init, WasmTricksError } from '../../js/index.js';
+import { init } from '../../js/index.js';
+import { throwsWt } from './helpers.mjs';
 
 const wt = await init();
 const torchFile = new Uint8Array(readFileSync(new URL('../data/resnet8_torch.safetensors', import.meta.url)));
@@ -25,10 +26,6 @@ function maxRel(got, want) {
   let worst = 0;
   for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]) / (Math.abs(want[i]) + 0.1 * rms));
   return worst;
-}
-
-function throwsWt(fn, code, pattern) {
-  assert.throws(fn, (e) => e instanceof WasmTricksError && e.code === code && pattern.test(e.message));
 }
 
 test('a PyTorch ResNet-8 file loads alone, reproduces PyTorch, and re-saves byte for byte', () => {

@@ -5,19 +5,11 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { init, WasmTricksError } from '../../js/index.js';
+import { init } from '../../js/index.js';
+import { throwsWt } from './helpers.mjs';
 
 const wt = await init();
 const G = JSON.parse(await readFile(new URL('../data/optim_goldens.json', import.meta.url)));
-
-function throwsWt(fn, code, pattern) {
-  assert.throws(fn, (e) => {
-    assert.ok(e instanceof WasmTricksError, `expected WasmTricksError, got ${e}`);
-    assert.equal(e.code, code, e.message);
-    assert.match(e.message, pattern);
-    return true;
-  });
-}
 
 /** The case's schedule in the JS option names. */
 function jsSchedule(s) {

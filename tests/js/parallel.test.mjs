@@ -12,26 +12,11 @@ import { parseThreads, shard, hardwareThreads } from '../../js/parallel.js';
 import { WorkerTrainer } from '../../js/worker.js';
 import { stripes } from '../browser/stripes.mjs';
 import { idx } from './idx.mjs';
+import { quadrants, rejectsWt } from './helpers.mjs';
 
 const wt = await init();
 const SHAPE = [1, 8, 8];
 const K = 4;
-
-// Four classes, each a bright quadrant plus uniform noise (seeded LCG), as trainer.test.mjs.
-function quadrants(n, seed) {
-  let s = seed;
-  const rnd = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-  const x = new Float32Array(n * 64);
-  const y = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    y[i] = Math.floor(rnd() * K);
-    for (let p = 0; p < 64; p++) {
-      const q = (p >> 3 >= 4) * 2 + ((p & 7) >= 4);
-      x[i * 64 + p] = (q === y[i] ? 1 : 0) + (rnd() - 0.5);
-    }
-  }
-  return { x, y };
-}
 
 /** ||a - b|| / ||b||. */
 function relL2(a, b) {
@@ -45,15 +30,6 @@ function relL2(a, b) {
 }
 
 const near = (a, b, rel, what) => assert.ok(Math.abs(a - b) <= rel * Math.abs(b) + 1e-7, `${what}: ${a} vs ${b}`);
-
-async function rejects(p, code, re) {
-  await assert.rejects(p, (e) => {
-    assert.ok(e instanceof WasmTricksError, `not a WasmTricksError: ${e}`);
-    assert.equal(e.code, code, e.message);
-    assert.match(e.message, re);
-    return true;
-  });
-}
 
 /** Five steps of a 1-thread and a `threads`-thread trainer on the same batches; compares. */
 async function compare(options, { threads = 2, N = 16, teacherSeed = 0, mode } = {}) {
@@ -218,24 +194,24 @@ test('threads: bad input rejects with the message and the trainer steps on; dive
   const m = wt.models.studentCNN({ inputShape: SHAPE, numClasses: K, seed: 1 });
   const t = new wt.Trainer(m, { optimizer: { name: 'sgd', lr: 0.05 }, threads: 2 });
   const { x, y } = quadrants(8, 1);
-  await rejects(t.stepAsync(x.subarray(0, 100), y), 'WT_ERR_SHAPE', /stepAsync: images has length 100/);
-  await rejects(t.stepAsync(x, [0, 1, 2, 3, 0, 1, 2, 9]), 'WT_ERR_ARG', /labels\[7\] = 9 is out of range \[0, 4\)/);
+  await rejectsWt(t.stepAsync(x.subarray(0, 100), y), 'WT_ERR_SHAPE', /stepAsync: images has length 100/);
+  await rejectsWt(t.stepAsync(x, [0, 1, 2, 3, 0, 1, 2, 9]), 'WT_ERR_ARG', /labels\[7\] = 9 is out of range \[0, 4\)/);
   const bad = x.slice();
   bad[300] = NaN;
-  await rejects(t.stepAsync(bad, y), 'WT_ERR_NONFINITE', /NaN/);
+  await rejectsWt(t.stepAsync(bad, y), 'WT_ERR_NONFINITE', /NaN/);
   assert.equal(t.steps, 0);
   const good = await t.stepAsync(x, y);
   assert.ok(Number.isFinite(good.loss));
   // Overlapping steps are refused (the exchange buffers hold one step).
   const p = t.stepAsync(x, y);
-  await rejects(t.stepAsync(x, y), 'WT_ERR_STATE', /previous step has not finished/);
+  await rejectsWt(t.stepAsync(x, y), 'WT_ERR_STATE', /previous step has not finished/);
   await p;
   // Only the worker's shard (samples 4..7) diverges: conv1's weights at 3e38 overflow on its
   // pixels of 1, not on the calling thread's zeros; the error names the run's step.
   const params = m.getParams();
   m.setParams(params.map((v, i) => (i < 32 * 9 ? 3e38 : v)));
   const split = new Float32Array(8 * 64).fill(1, 4 * 64);
-  await rejects(t.stepAsync(split, y), 'WT_ERR_NONFINITE', /is (NaN|[+-]Inf) at step 3 \(diverged/);
+  await rejectsWt(t.stepAsync(split, y), 'WT_ERR_NONFINITE', /is (NaN|[+-]Inf) at step 3 \(diverged/);
   assert.equal(t.steps, 2);
   m.setParams(params);
   assert.ok(Number.isFinite((await t.stepAsync(x, y)).loss));
@@ -252,7 +228,7 @@ test('threads: a worker that dies mid-step is reported; the next step starts new
   const group = t._parallel;
   const p = t.stepAsync(x, y);
   group.helpers[0].worker.terminate();
-  await rejects(p, 'WT_ERR_STATE', /Trainer \(threads\): worker thread 1 stopped/);
+  await rejectsWt(p, 'WT_ERR_STATE', /Trainer \(threads\): worker thread 1 stopped/);
   assert.equal(t.steps, 1);
   await t.stepAsync(x, y);
   assert.notEqual(t._parallel, group);

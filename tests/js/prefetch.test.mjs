@@ -19,53 +19,19 @@ import { Loader, buildSteps, parseAugment, dataStreamSeed } from '../../js/loade
 import { Prefetcher, parsePrefetch, liveLoaderWorkers, testing } from '../../js/prefetch.js';
 import { Runtime } from '../../js/runtime.js';
 import { idx } from './idx.mjs';
+import { fnv32, quadrantImages, rejectsWt } from './helpers.mjs';
 
 const wt = await init();
 
-/** n RGB 16x16 images of 4 classes (a bright quadrant per class, plus noise). */
-function quadrants(n, seed = 1) {
-  let s = seed;
-  const rnd = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) >>> 8) / 16777216;
-  const images = new Uint8Array(n * 16 * 16 * 3);
-  const labels = Int32Array.from({ length: n }, (_, i) => i % 4);
-  for (let i = 0; i < n; i++) {
-    for (let y = 0; y < 16; y++) {
-      for (let x = 0; x < 16; x++) {
-        const q = (y >= 8 ? 2 : 0) + (x >= 8 ? 1 : 0);
-        for (let c = 0; c < 3; c++) {
-          images[((i * 16 + y) * 16 + x) * 3 + c] = Math.min(255, (q === labels[i] ? 170 : 40) + c * 20 + Math.floor(rnd() * 60));
-        }
-      }
-    }
-  }
-  return { images, labels, shape: [3, 16, 16], numClasses: 4 };
-}
-
-const DATA = wt.data.fromArrays(quadrants(80));
+const DATA = wt.data.fromArrays(quadrantImages(80));
 const TRICKS = { optimizer: { name: 'sgd', lr: 0.05, momentum: 0.9, weightDecay: 5e-4 }, mixup: { alpha: 0.4 },
   augment: { randomCrop: { padding: 2 }, hflip: true, autoAugment: 'cifar10', cutout: 4 } };
 const FIT = { epochs: 2, batchSize: 16 };
-
-/** FNV-1a over the bytes of a model's safetensors file (weights and BatchNorm buffers). */
-function fnv(bytes) {
-  let h = 0x811c9dc5;
-  for (const b of bytes) h = Math.imul(h ^ b, 0x01000193) >>> 0;
-  return h.toString(16).padStart(8, '0');
-}
 
 function makeRun(api = wt, seed = 5) {
   const model = api.models.resnet({ depth: 8, inputShape: [3, 16, 16], numClasses: 4, seed });
   const trainer = new api.Trainer(model, TRICKS);
   return { model, trainer, dispose() { trainer.dispose(); model.dispose(); } };
-}
-
-async function rejectsWt(p, code, re) {
-  await assert.rejects(p, (e) => {
-    assert.ok(e instanceof WasmTricksError, `not a WasmTricksError: ${e?.stack ?? e}`);
-    assert.equal(e.code, code, e.message);
-    assert.match(e.message, re);
-    return true;
-  });
 }
 
 test('prefetch on trains bitwise like prefetch off (crop, flip, AutoAugment, Cutout, mixup; 2 epochs)', { timeout: 120_000 }, async () => {
@@ -76,7 +42,7 @@ test('prefetch on trains bitwise like prefetch off (crop, flip, AutoAugment, Cut
     const run = makeRun();
     const r = await run.trainer.fit(DATA, { ...FIT, prefetch });
     results[prefetch] = r;
-    hashes[prefetch] = fnv(run.model.save());
+    hashes[prefetch] = fnv32(run.model.save());
     assert.equal(run.trainer.steps, 10);
     run.dispose();
   }
@@ -87,7 +53,7 @@ test('prefetch on trains bitwise like prefetch off (crop, flip, AutoAugment, Cut
   // Another seed trains other numbers (the hash can tell runs apart).
   const other = makeRun(wt, 6);
   await other.trainer.fit(DATA, { ...FIT, prefetch: true });
-  assert.notEqual(fnv(other.model.save()), hashes.true);
+  assert.notEqual(fnv32(other.model.save()), hashes.true);
   other.dispose();
   assert.equal(liveLoaderWorkers(), 0);
   assert.equal(wt.stats().liveAllocations, liveBefore, 'the loader\'s context and buffers are freed');
@@ -136,7 +102,7 @@ test('the worker makes the calling thread\'s batches, bit for bit, with shared a
 test('a mid-epoch checkpoint resumed with prefetch on equals the uninterrupted run', { timeout: 120_000 }, async () => {
   const full = makeRun();
   await full.trainer.fit(DATA, { ...FIT, prefetch: true });
-  const want = fnv(full.model.save());
+  const want = fnv32(full.model.save());
   full.dispose();
 
   // Stop in epoch 2 after its 2nd step, keeping that step's checkpoint.
@@ -156,7 +122,7 @@ test('a mid-epoch checkpoint resumed with prefetch on equals the uninterrupted r
     const r = await b.trainer.fit(DATA, { ...FIT, prefetch, resume: bytes });
     assert.deepEqual(r.history.map((h) => h.epoch), [2]);
     assert.equal(b.trainer.steps, 10);
-    assert.equal(fnv(b.model.save()), want, `resumed with prefetch ${prefetch}`);
+    assert.equal(fnv32(b.model.save()), want, `resumed with prefetch ${prefetch}`);
     b.dispose();
   }
   assert.equal(liveLoaderWorkers(), 0);
@@ -244,7 +210,7 @@ test('WorkerTrainer: fit in a worker prefetches from a nested loader worker, wit
   const w = await WorkerTrainer.create({ model: MODEL, trainer: TRICKS });
   try {
     const records = [];
-    const r = await w.fit(quadrants(80), { ...FIT, prefetch: true, onProgress: (p) => records.push(p) });
+    const r = await w.fit(quadrantImages(80), { ...FIT, prefetch: true, onProgress: (p) => records.push(p) });
     assert.deepEqual(r.prefetch, { requested: true, used: true, mode: 'shared', note: null });
     assert.ok(records.every((p) => p.prefetch.used));
     const here = makeRun();
@@ -264,7 +230,7 @@ test('CLI --prefetch on|off|auto: the same run either way; a bad value exits 2 w
   try {
     // IDX files (Fashion-MNIST's format) of the quadrant images' first channel.
     for (const [prefix, n, seed] of [['train', 64, 1], ['t10k', 32, 2]]) {
-      const q = quadrants(n, seed);
+      const q = quadrantImages(n, seed);
       writeFileSync(join(dir, `${prefix}-images-idx3-ubyte`), idx([n, 16, 16], q.images.filter((_, i) => i % 3 === 0)));
       writeFileSync(join(dir, `${prefix}-labels-idx1-ubyte`), idx([n], Uint8Array.from(q.labels)));
     }

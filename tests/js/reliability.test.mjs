@@ -13,18 +13,10 @@ import { join } from 'node:path';
 import { init, WasmTricksError } from '../../js/index.js';
 import { crc32, encodeCheckpoint, decodeCheckpoint, writeCheckpointFile, readCheckpointFile } from '../../js/checkpoint.js';
 import { idx } from './idx.mjs';
+import { throwsWt, fnv64 } from './helpers.mjs';
 
 const wt = await init();
 const golden = JSON.parse(readFileSync(new URL('../data/clip_goldens.json', import.meta.url), 'utf8'));
-
-function throwsWt(fn, code, pattern) {
-  assert.throws(fn, (e) => {
-    assert.ok(e instanceof WasmTricksError, `expected WasmTricksError, got ${e}`);
-    assert.equal(e.code, code, e.message);
-    assert.match(e.message, pattern);
-    return true;
-  });
-}
 
 const near = (a, b, atol, rtol, what) =>
   assert.ok(Math.abs(a - b) <= atol + rtol * Math.abs(b), `${what}: ${a} vs ${b}`);
@@ -264,14 +256,6 @@ test('out of memory: a model or batch too large for 4 GiB is an error; what is h
   small.dispose();
 });
 
-/** FNV-1a over the bytes of a Float32Array, as hex. */
-function fnv(f32) {
-  const b = new Uint8Array(f32.buffer, f32.byteOffset, f32.byteLength);
-  let h = 0xcbf29ce484222325n;
-  for (const v of b) h = BigInt.asUintN(64, (h ^ BigInt(v)) * 0x100000001b3n);
-  return h.toString(16).padStart(16, '0');
-}
-
 test('determinism: same seed, bitwise-identical weights after fit with shuffling, augmentation and batch tricks', async () => {
   const run = async (w, seed) => {
     const model = w.models.resnet({ depth: 8, inputShape: [1, 8, 8], numClasses: 4, seed });
@@ -286,9 +270,9 @@ test('determinism: same seed, bitwise-identical weights after fit with shuffling
   const b = await run(await init(), 7); // another instance: its own memory
   const c = await run(wt, 8);
   assert.deepEqual(new Uint8Array(a.buffer), new Uint8Array(b.buffer));
-  assert.equal(fnv(a), fnv(b));
-  assert.notEqual(fnv(a), fnv(c));
-  console.log(`determinism (wasm, ${wt.kernelName}): resnet8 6 steps, seed 7 twice -> ${fnv(a)}, seed 8 -> ${fnv(c)}`);
+  assert.equal(fnv64(a), fnv64(b));
+  assert.notEqual(fnv64(a), fnv64(c));
+  console.log(`determinism (wasm, ${wt.kernelName}): resnet8 6 steps, seed 7 twice -> ${fnv64(a)}, seed 8 -> ${fnv64(c)}`);
 });
 
 test('CLI: --clip-grad-norm X sets gradClipNorm; a bad value is a usage error', () => {

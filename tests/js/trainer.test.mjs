@@ -4,26 +4,11 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { init, WasmTricksError } from '../../js/index.js';
+import { quadrants } from './helpers.mjs';
 
 const wt = await init();
 const shape = [1, 8, 8];
 const K = 4;
-
-// Four classes, each a bright quadrant plus uniform noise (seeded LCG).
-function quadrants(n, seed) {
-  let s = seed;
-  const rnd = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-  const x = new Float32Array(n * 64);
-  const y = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    y[i] = Math.floor(rnd() * K);
-    for (let p = 0; p < 64; p++) {
-      const q = (p >> 3 >= 4) * 2 + ((p & 7) >= 4);
-      x[i * 64 + p] = (q === y[i] ? 1 : 0) + (rnd() - 0.5);
-    }
-  }
-  return { x, y };
-}
 
 const argmax = (row) => row.indexOf(Math.max(...row));
 

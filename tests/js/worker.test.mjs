@@ -5,24 +5,16 @@
 // announced themselves, weights files without trainer state; and image.js's pure-JS resampling.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { WorkerTrainer, image, WasmTricksError } from '../../js/worker.js';
+import { WorkerTrainer, image } from '../../js/worker.js';
 import { init } from '../../js/index.js';
 import { stripes } from '../browser/stripes.mjs';
+import { rejectsWt } from './helpers.mjs';
 
 const train = stripes(384, { seed: 1 });
 const held = stripes(128, { seed: 2 });
 const MODEL = { name: 'student', inputShape: [1, 16, 16], numClasses: 4, seed: 3 };
 const TRAINER = { optimizer: { name: 'sgd', lr: 0.02, momentum: 0.9 }, augment: { randomCrop: 2 } };
 const FIT = { epochs: 2, batchSize: 32 };
-
-async function rejects(p, code, re) {
-  await assert.rejects(p, (e) => {
-    assert.ok(e instanceof WasmTricksError, `not a WasmTricksError: ${e}`);
-    assert.equal(e.code, code, e.message);
-    assert.match(e.message, re);
-    return true;
-  });
-}
 
 test('WorkerTrainer trains in a worker_thread, with the in-thread Trainer\'s numbers', { timeout: 120_000 }, async () => {
   const wt = await WorkerTrainer.create({ model: MODEL, trainer: TRAINER });
@@ -109,21 +101,21 @@ test('pause, predict while paused, mid-epoch checkpoint, stop, then resume in a 
 });
 
 test('errors reject with the engine\'s message and the worker stays usable', { timeout: 60_000 }, async () => {
-  await rejects(WorkerTrainer.create({ model: { name: 'vgg16', inputShape: [1, 8, 8], numClasses: 2 } }), 'WT_ERR_ARG', /model.name must be/);
-  await rejects(WorkerTrainer.create({ model: { name: 'student', inputShape: [1, 8, 8], numClasses: 0 } }), 'WT_ERR_ARG', /numClasses/);
-  await rejects(WorkerTrainer.create({ model: MODEL, trainer: { optimizer: { name: 'sgd', lr: -1 } } }), 'WT_ERR_ARG', /lr/);
-  await rejects(WorkerTrainer.create({ model: MODEL, trainer: { optimizer: { name: 'sgd', lr: 0.1 } }, wasm: '/nonexistent/x.wasm' }),
+  await rejectsWt(WorkerTrainer.create({ model: { name: 'vgg16', inputShape: [1, 8, 8], numClasses: 2 } }), 'WT_ERR_ARG', /model.name must be/);
+  await rejectsWt(WorkerTrainer.create({ model: { name: 'student', inputShape: [1, 8, 8], numClasses: 0 } }), 'WT_ERR_ARG', /numClasses/);
+  await rejectsWt(WorkerTrainer.create({ model: MODEL, trainer: { optimizer: { name: 'sgd', lr: -1 } } }), 'WT_ERR_ARG', /lr/);
+  await rejectsWt(WorkerTrainer.create({ model: MODEL, trainer: { optimizer: { name: 'sgd', lr: 0.1 } }, wasm: '/nonexistent/x.wasm' }),
     'WT_ERR_STATE', /cannot read \/nonexistent\/x.wasm/);
   const wt = await WorkerTrainer.create({ model: MODEL, trainer: TRAINER });
   try {
-    await rejects(wt.predict(new Float32Array(5)), 'WT_ERR_SHAPE', /images has length 5/);
-    await rejects(wt.predict({ data: new Uint8Array(256), width: 16, height: 16 }), 'WT_ERR_ARG', /no normalisation yet/);
-    await rejects(wt.fit({ images: new Uint8Array(10), labels: [0], shape: [1, 16, 16] }), 'WT_ERR_SHAPE', /fromArrays: mismatched counts/);
-    await rejects(wt.fit(train, { epochs: 0 }), 'WT_ERR_ARG', /epochs must be a positive integer/);
-    await rejects(wt.fit(train, { resume: true }), 'WT_ERR_ARG', /resume: true needs a checkpoint/);
-    await rejects(wt.fit(train, { autosave: { name: 'x', everySteps: 2 } }), 'WT_ERR_UNSUPPORTED', /IndexedDB is not available/);
-    await rejects(wt.restore(new Uint8Array(20)), 'WT_ERR_FORMAT', /not a wasmtricks checkpoint/);
-    await rejects(wt.fit(train, { signal: new AbortController().signal }), 'WT_ERR_ARG', /use stop\(\)/);
+    await rejectsWt(wt.predict(new Float32Array(5)), 'WT_ERR_SHAPE', /images has length 5/);
+    await rejectsWt(wt.predict({ data: new Uint8Array(256), width: 16, height: 16 }), 'WT_ERR_ARG', /no normalisation yet/);
+    await rejectsWt(wt.fit({ images: new Uint8Array(10), labels: [0], shape: [1, 16, 16] }), 'WT_ERR_SHAPE', /fromArrays: mismatched counts/);
+    await rejectsWt(wt.fit(train, { epochs: 0 }), 'WT_ERR_ARG', /epochs must be a positive integer/);
+    await rejectsWt(wt.fit(train, { resume: true }), 'WT_ERR_ARG', /resume: true needs a checkpoint/);
+    await rejectsWt(wt.fit(train, { autosave: { name: 'x', everySteps: 2 } }), 'WT_ERR_UNSUPPORTED', /IndexedDB is not available/);
+    await rejectsWt(wt.restore(new Uint8Array(20)), 'WT_ERR_FORMAT', /not a wasmtricks checkpoint/);
+    await rejectsWt(wt.fit(train, { signal: new AbortController().signal }), 'WT_ERR_ARG', /use stop\(\)/);
     // Still usable: a short fit works after all of that.
     const r = await wt.fit(stripes(64), { batchSize: 32 });
     assert.equal(r.steps, 2);
@@ -133,7 +125,7 @@ test('errors reject with the engine\'s message and the worker stays usable', { t
   } finally {
     await wt.terminate();
   }
-  await rejects(wt.evaluate(held), 'WT_ERR_STATE', /terminated/);
+  await rejectsWt(wt.evaluate(held), 'WT_ERR_STATE', /terminated/);
 });
 
 /** A safetensors file's header JSON. */
@@ -223,7 +215,7 @@ test('a weights file alone: default optimizer, normalisation and class names fro
     const c = await WorkerTrainer.create({ model: { checkpoint: plain } });
     opened.push(c);
     assert.equal(c.classNames, null);
-    await rejects(c.predict(px), 'WT_ERR_ARG', /no normalisation yet for pixels.*normalize: \{ mean, std \}/);
+    await rejectsWt(c.predict(px), 'WT_ERR_ARG', /no normalisation yet for pixels.*normalize: \{ mean, std \}/);
     const norm = JSON.parse(header(weights).__metadata__.normalization);
     const x = api.data.toFloat(held.images.subarray(0, 256), { shape: [1, 16, 16], mean: norm.mean, std: norm.std });
     const [top] = await c.predict(x, { topK: 4 });
@@ -234,9 +226,9 @@ test('a weights file alone: default optimizer, normalisation and class names fro
     assert.deepEqual((await d.predict(px, { topK: 4 })).map((t) => t.probability), want.map((t) => t.probability));
 
     // Metadata that does not fit the model is refused, naming the key.
-    await rejects(WorkerTrainer.create({ model: { checkpoint: withHeaderMeta(weights, { ...header(weights).__metadata__, classNames: '["a","b"]' }) } }),
+    await rejectsWt(WorkerTrainer.create({ model: { checkpoint: withHeaderMeta(weights, { ...header(weights).__metadata__, classNames: '["a","b"]' }) } }),
       'WT_ERR_FORMAT', /__metadata__\.classNames must be a JSON array of 4 strings/);
-    await rejects(WorkerTrainer.create({ model: { checkpoint: withHeaderMeta(weights, { ...header(weights).__metadata__, normalization: '{"mean":[0.5]}' }) } }),
+    await rejectsWt(WorkerTrainer.create({ model: { checkpoint: withHeaderMeta(weights, { ...header(weights).__metadata__, normalization: '{"mean":[0.5]}' }) } }),
       'WT_ERR_FORMAT', /__metadata__\.normalization must be JSON \{ "mean"/);
   } finally {
     await Promise.all(opened.map((t) => t.terminate()));

@@ -59,7 +59,7 @@ test('npm pack, offline install, Node script and Vite build', { timeout: 400_000
     const tarball = join(tmp, packed.filename);
     const files = packed.files.map((f) => f.path);
     for (const f of ['package.json', 'dist/wasmtricks.wasm', 'js/index.js', 'js/index.d.ts', 'js/worker.js', 'js/worker.d.ts',
-      'js/worker-entry.js', 'js/image.js', 'js/store.js', 'README.md']) {
+      'js/worker-entry.js', 'js/rpc.js', 'js/image.js', 'js/store.js', 'README.md']) {
       assert.ok(files.includes(f), `the tarball lacks ${f}`);
     }
     assert.ok(!files.some((f) => /^(tests|src|build|bench|scripts|web)\//.test(f)), `unexpected files: ${files.filter((f) => !/^(js|dist|bin)\//.test(f))}`);
