@@ -6,7 +6,8 @@
 // the page reloaded, the run loaded from IndexedDB and the same drawing gets the same top-5;
 // exported as safetensors (a download), deleted and imported back, it predicts the same too.
 // Then the network is cut (context.setOffline): the app reloads from its service worker,
-// loads the saved run, predicts, and trains run B (bag of tricks) on the cached data.
+// loads the saved run, predicts, and trains run B (bag of tricks) on the cached data. The run
+// forms carry a control per optionSchema option with web: true and the package's presets.
 // Screenshot: tests/browser/screenshots/studio.png.
 import test from 'node:test';
 import assert from 'node:assert/strict';
@@ -65,6 +66,17 @@ test('training studio: train, curves, evaluation, predict a drawing, save / relo
     // The first visit installs the service worker; training starts once it controls the page,
     // so the worker's scripts and the data go through its cache too.
     await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 30_000 });
+
+    // Each run form has a control per optionSchema option the studio shows (data-option), the
+    // preset menu is the package's presets, and gradClipNorm is among them.
+    const { optionSchema, presets } = await import('../../js/index.js');
+    for (const slot of ['A', 'B']) {
+      const options = await page.$$eval(`#run-${slot} [data-option]`, (els) => els.map((e) => e.dataset.option));
+      assert.deepEqual(options.sort(), optionSchema.filter((e) => e.web).map((e) => e.name).sort(), `run ${slot}`);
+    }
+    assert.deepEqual(await page.$$eval('#A-preset option', (os) => os.map((o) => o.value)), ['custom', ...Object.keys(presets)]);
+    assert.equal(await page.locator('#A-gradClipNorm-on').isChecked(), false);
+    assert.equal(await page.locator('#run-A [data-option="gradClipNorm"]').isDisabled(), true);
 
     // A bad setting is refused with a message naming it, and the page stays usable.
     await page.fill('#n-train', '50');
