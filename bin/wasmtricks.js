@@ -7,7 +7,7 @@
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { init } from '../js/index.js';
 import { writeFileAtomic, decodeCheckpoint } from '../js/checkpoint.js';
-import { optionSchema, presets, optionEntry, rangeText, inRange } from '../js/options.js';
+import { optionSchema, presets, optionEntry, setOption, rangeText, inRange } from '../js/options.js';
 
 // The train flags that are Trainer or fit options come from optionSchema (js/options.js): their
 // names, value checks, --help lines and mapping. The flags below are the CLI's own.
@@ -232,15 +232,6 @@ function makeModel(wt, o, shape, numClasses) {
   return wt.models.resnet({ depth: Number(name.slice(6)), inputShape: [...shape], numClasses, seed, zeroInitResidual });
 }
 
-/** Sets options[a][b] for the path 'a.b' (objects made on the way). */
-function setPath(options, path, value) {
-  const keys = path.split('.');
-  const last = keys.pop();
-  let o = options;
-  for (const k of keys) o = o[k] ??= {};
-  o[last] = value;
-}
-
 // Options the flags below map by hand: their flag alone does not set them.
 const MAPPED_BY_HAND = new Set(['preset', 'seed', 'teacher', 'cutmix.prob', 'distillation.temperature', 'distillation.weight']);
 
@@ -249,7 +240,7 @@ function trainerOptions(o, teacher) {
   const t = { preset: o.preset ?? CLI_DEFAULTS.preset, seed: o.seed ?? CLI_DEFAULTS.seed };
   for (const e of SCHEMA_FLAGS) {
     const v = o[e.cli.slice(2)];
-    if (v !== undefined && e.group !== 'fit' && !MAPPED_BY_HAND.has(e.name)) setPath(t, e.name, v);
+    if (v !== undefined && e.group !== 'fit' && !MAPPED_BY_HAND.has(e.name)) setOption(t, e.name, v);
   }
   // The optimizer's flags: SGD's and AdaBound's own, and the CLI's defaults for the Adam family.
   const opt = t.optimizer ?? {};

@@ -239,3 +239,13 @@ export function checkOption(name, v, where, dflt = optionEntry(name).default) {
   }
   return v;
 }
+
+/** Sets option `name` in an options object: setOption(o, 'mixup.alpha', 0.2) makes o.mixup.alpha
+    (objects made on the way). The CLI and the studio map their controls with it. */
+export function setOption(options, name, value) {
+  const keys = name.split('.');
+  let at = options;
+  for (const k of keys.slice(0, -1)) at = at[k] ??= {};
+  at[keys.at(-1)] = value;
+  return options;
+}

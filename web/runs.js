@@ -7,7 +7,7 @@
 
 import { WorkerTrainer, openStore } from '../js/worker.js';
 import { lineChart, barChart } from './lib/chart.js';
-import { presets, optionEntry } from '../js/options.js';
+import { presets, optionEntry, setOption } from '../js/options.js';
 
 /** A worker for WorkerTrainer started from web/ (see worker-entry.js: offline needs it). */
 export const appWorker = () => new Worker(new URL('./worker-entry.js', import.meta.url), { type: 'module', name: 'wasmtricks' });
@@ -126,19 +126,11 @@ export function trainerOptions(s) {
     o.schedule = s.cosine ? { name: 'cosine', tMax: 'auto' } : { name: 'constant' };
     if (s.warmup) Object.assign(o.schedule, { warmupSteps: 'auto', warmupStartFactor: 0.1 });
   }
-  if (s.labelSmoothing > 0) o.labelSmoothing = s.labelSmoothing;
-  if (s.gradClipNorm > 0) o.gradClipNorm = s.gradClipNorm;
-  if (s.mixup > 0) o.mixup = { alpha: s.mixup };
-  if (s.cutmix > 0) o.cutmix = { alpha: s.cutmix };
-  if (s.ricap > 0) o.ricap = { beta: s.ricap };
-  const a = {};
-  if (s.randomCrop > 0) a.randomCrop = { padding: s.randomCrop };
-  if (s.hflip) a.hflip = true;
-  if (s.autoAugment) a.autoAugment = s.autoAugment;
-  if (s.trivialAugment) a.trivialAugment = true;
-  if (s.cutout > 0) a.cutout = s.cutout;
-  if (s.randomErasing > 0) a.randomErasing = s.randomErasing;
-  if (Object.keys(a).length) o.augment = a;
+  // Each trick switched on sets its option ('mixup.alpha': { mixup: { alpha } }).
+  for (const t of TRICKS) {
+    const v = s[t.key];
+    if (typeof v === 'number' ? v > 0 : v) setOption(o, t.option, v);
+  }
   return o;
 }
 
