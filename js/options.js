@@ -168,7 +168,7 @@ export const optionSchema = deepFreeze([
 
   // ---- fit()
   o('epochs', 'integer', { min: 1, default: 1, group: 'fit', cli: '--epochs', web: true, help: 'passes over the training set' }),
-  o('batchSize', 'integer', { min: 1, max: 0x7fffffff, default: 64, group: 'fit', cli: '--batch-size', web: true, help: 'images per step' }),
+  o('batchSize', 'integer', { min: 1, max: 0x7fffffff, default: 64, group: 'fit', cli: '--batch-size', cliCheck: { min: 1 }, web: true, help: 'images per step' }),
   o('dropLast', 'boolean', { default: false, group: 'fit', help: 'drop the last, smaller batch of an epoch' }),
   o('shuffle', 'boolean', { default: true, group: 'fit', help: 'shuffle the training set every epoch' }),
   o('validation', 'dataset', { group: 'fit', help: 'a data set evaluated after every epoch' }),

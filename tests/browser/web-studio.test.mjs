@@ -1,13 +1,14 @@
 // web-studio.test.mjs - the training studio in headless Chromium, driven as a person would:
-// a short run on a Fashion-MNIST subset (1500 training, 500 validation images, the tiny CNN, 2
-// epochs, the baseline preset at lr 0.05) trains in a WorkerTrainer and ends with curves drawn and validation accuracy far
-// above chance (10%), a 10 x 10 confusion matrix over the 500 images and misclassified images;
-// a mouse drawing gets five top-5 bars; a bad setting gives a clear error; the run is saved,
-// the page reloaded, the run loaded from IndexedDB and the same drawing gets the same top-5;
-// exported as safetensors (a download), deleted and imported back, it predicts the same too.
-// Then the network is cut (context.setOffline): the app reloads from its service worker,
-// loads the saved run, predicts, and trains run B (bag of tricks, lr 0.05) on the cached data. The run
-// forms carry a control per optionSchema option with web: true and the package's presets.
+// the run forms carry a control per optionSchema option with web: true (data-option) and the
+// package's presets; a short run on a Fashion-MNIST subset (1500 training, 500 validation
+// images, the tiny CNN, 2 epochs, the baseline preset at lr 0.05) trains in a WorkerTrainer and
+// ends with curves drawn and validation accuracy far above chance (10%), a 10 x 10 confusion
+// matrix over the 500 images and misclassified images; a mouse drawing gets five top-5 bars; a
+// bad setting gives a clear error; the run is saved, the page reloaded, the run loaded from
+// IndexedDB and the same drawing gets the same top-5; exported as safetensors (a download),
+// deleted and imported back, it predicts the same too. Then the network is cut
+// (context.setOffline): the app reloads from its service worker, loads the saved run, predicts,
+// and trains run B (bag of tricks, lr 0.05) on the cached data.
 // Screenshot: tests/browser/screenshots/studio.png.
 import test from 'node:test';
 import assert from 'node:assert/strict';
