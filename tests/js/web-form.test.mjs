@@ -1,12 +1,14 @@
 // web-form.test.mjs - the training studio's run form (web/runs.js FIELDS, TRICKS) against the
 // package's optionSchema and presets: every control names a schema option the studio shows
 // (web: true) and every such option has a control; ranges and choices lie inside the option's;
-// each preset of the page is the package's (the same Trainer, compared by describe()).
+// each preset of the page is the package's (the same Trainer, compared by describe()); the
+// distillation demo's option inputs name schema options too.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { init, optionSchema, presets } from '../../js/index.js';
 import { FIELDS, TRICKS, PRESETS, DEFAULTS, trainerOptions } from '../../web/runs.js';
 import { inRange } from '../../js/options.js';
+import { readFileSync } from 'node:fs';
 
 const controls = [...FIELDS, ...TRICKS];
 
@@ -58,5 +60,19 @@ test("the page's presets are the package's: the same Trainer settings", async ()
     assert.notEqual(old.optimizer.lr, presets.baseline.optimizer.lr);
   } finally {
     model.dispose();
+  }
+});
+
+test("the distillation demo's option inputs (data-option) name schema options and stay in their ranges", () => {
+  const html = readFileSync(new URL('../../web/distill.html', import.meta.url), 'utf8');
+  const inputs = [...html.matchAll(/<input [^>]*data-option="([^"]+)"[^>]*>/g)];
+  assert.deepEqual(inputs.map((m) => m[1]), ['epochs', 'epochs', 'optimizer.lr', 'distillation.temperature', 'distillation.weight']);
+  for (const [tag, name] of inputs) {
+    const e = optionSchema.find((o) => o.name === name);
+    assert.ok(e, name);
+    for (const attr of ['min', 'max', 'value']) {
+      const v = Number(tag.match(new RegExp(`${attr}="([^"]+)"`))[1]);
+      assert.ok(inRange(v, e), `${name}: ${attr} ${v}`);
+    }
   }
 });
