@@ -1,8 +1,8 @@
 // options.js - the one list of the Trainer's and fit()'s options (optionSchema) and the recipes
 // (presets). What is derived from them: the option names the Trainer and fit() accept and their
 // checks and messages (checkOption, childKeys), the CLI's flags, --help and mapping
-// (bin/wasmtricks.js), the studio's form and preset menu (web/runs.js, web/studio.js), and the
-// tests that hold index.d.ts, the optimizer / schedule / augment parsers and the studio to it.
+// (bin/wasmtricks.js), the studio's preset menu and the options its controls set (web/runs.js);
+// tests hold index.d.ts, the optimizer / schedule / augment parsers and the studio's form to it.
 // Not here: the checks that tie options together (trainer.js) and the packing of records for
 // the engine (optim.js, loader.js).
 //
@@ -11,7 +11,8 @@
 // - name: the option's path in the options object. A nested option is a dotted name with its
 //   own entry ('optimizer.lr' is options.optimizer.lr); its parent ('optimizer') has an entry
 //   of type 'object'. An option whose value may also be a shorthand (augment.cutout: 16 for
-//   { length: 16 }) is listed by its object form's fields.
+//   { length: 16 }, hflip: true) is an entry of type 'boolean' (true: on, with its defaults)
+//   plus one entry per field of its object form (augment.cutout.length).
 // - group: where it goes; group 'fit' marks fit()'s options, every other group the Trainer's.
 // - type: 'number' | 'integer' | 'boolean' | 'string' (checked from the entry), or 'object',
 //   'array', 'model', 'dataset', 'function', 'signal', 'bytes' (checked by the option's parser).
