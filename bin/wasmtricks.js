@@ -7,8 +7,11 @@
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { init } from '../js/index.js';
 import { writeFileAtomic, decodeCheckpoint } from '../js/checkpoint.js';
+import { optionSchema, presets, optionEntry, setOption, rangeText, inRange } from '../js/options.js';
 
-const USAGE = `usage: wasmtricks train --data <fashion-mnist | mnist | folder> [options]
+// The train flags that are Trainer or fit options come from optionSchema (js/options.js): their
+// names, value checks, --help lines and mapping. The flags below are the CLI's own.
+const HEAD = `usage: wasmtricks train --data <fashion-mnist | mnist | folder> [options]
        wasmtricks eval --model-file FILE --data <...> [--limit N]
        wasmtricks predict --model-file FILE IMAGE... [--top-k N]
 
@@ -29,80 +32,91 @@ model:
   --model NAME          student, resnet8, resnet14, resnet20, resnet32, resnet44, resnet56,
                         resnet18                                   [default: student]
   --zero-init-residual  ResNets: each block's last BatchNorm weight starts at 0
-recipe:
-  --preset NAME         baseline: SGD lr 0.01 momentum 0.9 weight decay 5e-4, cosine over the run
-                        bag-of-tricks: baseline + 10% linear warm-up + label smoothing 0.1
-                          + mixup 0.2 + no bias decay
-                        cifar-autoaugment: SGD lr 0.1 nesterov + cosine, pad-4 crop + flip
-                          + AutoAugment CIFAR10 + Cutout 16      [default: baseline]
-  --epochs N            passes over the training set             [default: 1]
-  --batch-size N        images per step                          [default: 64]
-  --optimizer NAME      sgd, adam, adamw, adabound               [default: the preset's]
-  --lr X                learning rate                            [default: the preset's]
-  --final-lr X          AdaBound's final (SGD) lr                [default: 0.1]
-  --momentum X          SGD momentum                             [default: 0.9]
-  --nesterov            SGD Nesterov momentum
-  --weight-decay X      L2 weight decay                          [default: 5e-4]
-  --no-bias-decay       no weight decay on biases and BatchNorm parameters
+schedule:
   --schedule NAME       cosine (annealed to 0 over the run, per step) or constant
   --warmup-epochs N     linear warm-up epochs before the schedule [default: the preset's]
-  --label-smoothing X   CrossEntropyLoss label smoothing
-  --mixup A             mixup, lambda ~ Beta(A, A) on every batch
-  --cutmix A            CutMix, lambda ~ Beta(A, A) (with --mixup: either, half the batches each)
-  --cutmix-prob P       probability that a batch is cut-mixed    [default: 0.5, with --mixup 1]
-  --ricap B             RICAP with Beta(B, B) boundaries
-  --teacher FILE        distil from a teacher (a file written by --save, or model.save())
-  --kd-temperature T    distillation temperature                 [default: 4]
-  --kd-weight W         loss = CE + W * KD                       [default: 1]
-  --clip-grad-norm X    clip gradients to global 2-norm X (clip_grad_norm_) [default: off]
-  --threads N|auto      data-parallel training on N threads (auto: every core) [default: 1]
-  --prefetch MODE       on, off or auto: a loader worker augments the next batch while the
-                        step runs (the same numbers either way); auto: on when the host has
-                        a core the --threads leave free                 [default: auto]
-augmentation (per image, training only):
-  --random-crop PAD     random crop of the input size after zero padding PAD
-  --random-resized-crop RandomResizedCrop to the input size (scale 0.08-1)
-  --hflip               horizontal flip with probability 0.5
-  --autoaugment POLICY  AutoAugment: imagenet, cifar10 or svhn
-  --randaugment         RandAugment (2 ops, magnitude 9)
-  --trivialaugment      TrivialAugmentWide
-  --cutout N            Cutout: one N x N hole (after normalisation)
-  --random-erasing P    RandomErasing with probability P
 files:
   --save FILE           the trained model: FILE.safetensors (weights, plus FILE.json with class
                         names and normalisation) or any other name: a full checkpoint
-  --checkpoint FILE     a checkpoint written atomically after every epoch
-  --resume FILE         continue the run of a checkpoint (same data, epochs and batch size)
   --model-file FILE     eval / predict: a checkpoint or a .safetensors written by --save
   --top-k N             predict: classes shown per image           [default: 5]
-  --seed N              seed for weights, shuffling and augmentation [default: 1]
   -h, --help            show this help
 `;
 
 const int = (min) => ({ type: 'int', min });
 const FLAGS = {
   data: { type: 'string' }, 'data-dir': { type: 'string' }, 'image-size': int(1), limit: int(1),
-  'test-limit': int(1), validation: { type: 'float', range: [0, 1] },
+  'test-limit': int(1), validation: { type: 'float', min: 0, max: 1 },
   model: { type: 'string' }, 'zero-init-residual': { type: 'bool' },
-  preset: { type: 'string', choices: ['baseline', 'bag-of-tricks', 'cifar-autoaugment'] },
-  epochs: int(1), 'batch-size': int(1),
-  optimizer: { type: 'string', choices: ['sgd', 'adam', 'adamw', 'adabound'] },
-  lr: { type: 'float', positive: true }, 'final-lr': { type: 'float', positive: true },
-  momentum: { type: 'float' }, nesterov: { type: 'bool' }, 'weight-decay': { type: 'float' },
-  'no-bias-decay': { type: 'bool' }, schedule: { type: 'string', choices: ['cosine', 'constant'] },
-  'warmup-epochs': int(0), 'label-smoothing': { type: 'float', range: [0, 1] },
-  mixup: { type: 'float', positive: true }, cutmix: { type: 'float', positive: true },
-  'cutmix-prob': { type: 'float', range: [0, 1] }, ricap: { type: 'float', positive: true },
-  teacher: { type: 'string' }, 'kd-temperature': { type: 'float', positive: true },
-  'kd-weight': { type: 'float', positive: true }, 'clip-grad-norm': { type: 'float', positive: true },
-  threads: { type: 'string' }, prefetch: { type: 'string', choices: ['on', 'off', 'auto'] },
-  'random-crop': int(0), 'random-resized-crop': { type: 'bool' }, hflip: { type: 'bool' },
-  autoaugment: { type: 'string', choices: ['imagenet', 'cifar10', 'svhn'] },
-  randaugment: { type: 'bool' }, trivialaugment: { type: 'bool' }, cutout: int(1),
-  'random-erasing': { type: 'float', range: [0, 1] },
-  save: { type: 'string' }, checkpoint: { type: 'string' }, resume: { type: 'string' },
-  'model-file': { type: 'string' }, 'top-k': int(1), seed: int(0),
+  schedule: { type: 'string', choices: ['cosine', 'constant'] }, 'warmup-epochs': int(0),
+  save: { type: 'string' }, 'model-file': { type: 'string' }, 'top-k': int(1),
 };
+
+// The CLI's own defaults for two options (a run is always seeded and uses a preset).
+const CLI_DEFAULTS = { preset: 'baseline', seed: 1 };
+
+/** The flag of a schema entry: its value type, range (cliCheck, else the option's) and choices. */
+function schemaFlag(e) {
+  const range = e.cliCheck ?? { min: e.min, max: e.max, exclusiveMin: e.exclusiveMin };
+  if (e.type === 'boolean' && e.auto) return { type: 'string', choices: ['on', 'off', 'auto'], entry: e };
+  if (e.type === 'boolean') return { type: 'bool', entry: e };
+  if (e.type === 'integer' || e.type === 'number') return { type: e.type === 'integer' ? 'int' : 'float', ...range, auto: e.auto, entry: e };
+  return { type: 'string', choices: e.choices, entry: e };
+}
+const SCHEMA_FLAGS = optionSchema.filter((e) => e.cli);
+for (const e of SCHEMA_FLAGS) FLAGS[e.cli.slice(2)] = schemaFlag(e);
+
+const GROUPS = { recipe: 'recipe', optimizer: 'optimizer', schedule: 'schedule', loss: 'loss', batch: 'batch tricks',
+  distillation: 'distillation', augment: 'augmentation (per image, training only)', fit: 'the run' };
+
+/** A value in --help: the array-free short form (5e-4, not 0.0005). */
+const show = (v) => (typeof v === 'number' && v !== 0 && Math.abs(v) < 1e-2 ? v.toExponential().replace(/\.?0+e/, 'e') : String(v));
+
+/** What a flag gives when absent: the CLI's default, the baseline preset's value, or the
+    option's; none for the first flag of a trick (--mixup, --random-crop: the flag turns it on). */
+function flagDefault(e) {
+  if (e.name in CLI_DEFAULTS) return show(CLI_DEFAULTS[e.name]);
+  const inPreset = e.name.split('.').reduce((v, k) => v?.[k], presets.baseline);
+  if (inPreset !== undefined) return `the preset's (baseline: ${show(inPreset)})`;
+  const parent = e.name.split('.').slice(0, -1).join('.');
+  const turnsOn = parent && !['optimizer', 'distillation'].includes(parent) &&
+    SCHEMA_FLAGS.find((f) => f.name.startsWith(`${parent}.`)) === e;
+  return e.default === undefined || (e.type === 'boolean' && !e.auto) || turnsOn ? '' : show(e.default);
+}
+
+/** --help: the CLI's own flags, then every schema option with a flag, by group. */
+function usage() {
+  const wrap = (text, first, indent) => {
+    const lines = [];
+    let line = first;
+    for (const word of text.split(' ')) {
+      if (line.length + word.length + 1 > 100 && line.trim().length > first.trim().length) {
+        lines.push(line);
+        line = indent;
+      }
+      line += (line.endsWith(' ') ? '' : ' ') + word;
+    }
+    return [...lines, line].join('\n');
+  };
+  const out = [HEAD.trimEnd()];
+  for (const [group, title] of Object.entries(GROUPS)) {
+    const entries = SCHEMA_FLAGS.filter((e) => e.group === group);
+    if (!entries.length) continue;
+    out.push(`${title}:`);
+    for (const e of entries) {
+      const f = FLAGS[e.cli.slice(2)];
+      const arg = f.type === 'bool' ? '' : ` ${e.cliArg ?? (f.choices ? 'NAME' : f.type === 'int' ? 'N' : f.type === 'float' ? 'X' : 'FILE')}`;
+      const choices = f.choices && e.type === 'string' ? ` (${f.choices.join(', ')})` : f.choices ? ` (${f.choices.join(', ')})` : '';
+      const dflt = flagDefault(e);
+      const head = `  ${e.cli}${arg}`.padEnd(24);
+      out.push(wrap(`${e.help}${choices}${dflt ? ` [default: ${dflt}]` : ''} (option ${e.name})`, head, ' '.repeat(24)));
+    }
+  }
+  const apiOnly = optionSchema.filter((e) => !e.cli).map((e) => e.name).join(', ');
+  out.push(wrap(`options without a flag (the package's Trainer and fit() take them; optionSchema): ${apiOnly}`, '', '  '));
+  return `${out.join('\n')}\n`;
+}
+
 const COMMANDS = ['train', 'eval', 'predict'];
 
 class UsageError extends Error {}
@@ -128,15 +142,13 @@ function parseArgs(argv) {
     }
     let value = eq < 0 ? argv[++i] : arg.slice(eq + 1);
     if (value === undefined) throw new UsageError(`option --${name} needs a value`);
-    if (flag.type !== 'string') {
+    if (flag.type !== 'string' && !(flag.auto && value === 'auto')) {
       const v = Number(value);
-      const ok = value.trim() !== '' && Number.isFinite(v) && (flag.type !== 'int' || Number.isSafeInteger(v)) &&
-        (flag.min === undefined || v >= flag.min) && (!flag.positive || v > 0) &&
-        (!flag.range || (v >= flag.range[0] && v <= flag.range[1]));
+      const ok = value.trim() !== '' && Number.isFinite(v) && (flag.type !== 'int' || Number.isSafeInteger(v)) && inRange(v, flag);
       if (!ok) {
-        const want = flag.type === 'int' ? `an integer >= ${flag.min}` : flag.positive ? 'a positive number'
-          : flag.range ? `a number in [${flag.range[0]}, ${flag.range[1]}]` : 'a number';
-        throw new UsageError(`option --${name} must be ${want}, got '${value}'`);
+        const want = flag.type === 'int' ? (flag.max !== undefined ? `an integer in [${flag.min}, ${flag.max}]` : `an integer >= ${flag.min}`)
+          : flag.exclusiveMin === 0 && flag.max === undefined ? 'a positive number' : rangeText(flag) ? `a number ${rangeText(flag)}` : 'a number';
+        throw new UsageError(`option --${name} must be ${want}${flag.auto ? " or 'auto'" : ''}, got '${value}'`);
       }
       value = v;
     } else if (flag.choices && !flag.choices.includes(value)) {
@@ -213,30 +225,31 @@ async function loadData(wt, o, split) {
 
 function makeModel(wt, o, shape, numClasses) {
   const name = o.model ?? 'student';
-  const seed = o.seed ?? 1;
+  const seed = o.seed ?? CLI_DEFAULTS.seed;
   if (name === 'student') return wt.models.studentCNN({ inputShape: [...shape], numClasses, seed });
   const zeroInitResidual = !!o['zero-init-residual'];
   if (name === 'resnet18') return wt.models.resnet18({ inputShape: [...shape], numClasses, seed, zeroInitResidual });
   return wt.models.resnet({ depth: Number(name.slice(6)), inputShape: [...shape], numClasses, seed, zeroInitResidual });
 }
 
+// Options the flags below map by hand: their flag alone does not set them.
+const MAPPED_BY_HAND = new Set(['preset', 'seed', 'teacher', 'cutmix.prob', 'distillation.temperature', 'distillation.weight']);
+
 /** Trainer options from the flags: the preset, then every flag given over it. */
 function trainerOptions(o, teacher) {
-  const t = { preset: o.preset ?? 'baseline', seed: o.seed ?? 1 };
-  const opt = {};
-  if (o.optimizer) opt.name = o.optimizer;
-  if (o.optimizer && o.optimizer !== 'sgd' && o.lr === undefined) opt.lr = 1e-3;
-  for (const [flag, key] of [['lr', 'lr'], ['weight-decay', 'weightDecay']]) if (o[flag] !== undefined) opt[key] = o[flag];
-  if (o['no-bias-decay']) opt.noBiasDecay = true;
-  if (!o.optimizer || o.optimizer === 'sgd') {
-    if (o.momentum !== undefined) opt.momentum = o.momentum;
-    if (o.nesterov) opt.nesterov = true;
-  } else if (o.momentum !== undefined || o.nesterov) {
-    throw new UsageError('--momentum and --nesterov are SGD options');
+  const t = { preset: o.preset ?? CLI_DEFAULTS.preset, seed: o.seed ?? CLI_DEFAULTS.seed };
+  for (const e of SCHEMA_FLAGS) {
+    const v = o[e.cli.slice(2)];
+    if (v !== undefined && e.group !== 'fit' && !MAPPED_BY_HAND.has(e.name)) setOption(t, e.name, v);
   }
-  if (o['final-lr'] !== undefined) {
-    if (o.optimizer !== 'adabound') throw new UsageError('--final-lr is an AdaBound option (--optimizer adabound)');
-    opt.finalLr = o['final-lr'];
+  // The optimizer's flags: SGD's and AdaBound's own, and the CLI's defaults for the Adam family.
+  const opt = t.optimizer ?? {};
+  if (opt.name && opt.name !== 'sgd') {
+    if (opt.momentum !== undefined || opt.nesterov) throw new UsageError('--momentum and --nesterov are SGD options');
+    opt.lr ??= 1e-3;
+  }
+  if (opt.finalLr !== undefined && opt.name !== 'adabound') {
+    throw new UsageError('--final-lr is an AdaBound option (--optimizer adabound)');
   }
   if (opt.name && opt.name !== 'sgd') opt.weightDecay ??= 5e-4;
   if (Object.keys(opt).length) t.optimizer = opt;
@@ -244,31 +257,12 @@ function trainerOptions(o, teacher) {
   if (o['warmup-epochs'] !== undefined && o.schedule !== 'constant') {
     t.schedule = { name: 'cosine', tMax: 'auto', warmupSteps: 0, warmupStartFactor: 0.1, warmupEpochs: o['warmup-epochs'] ?? 0 };
   }
-  if (o['label-smoothing'] !== undefined) t.labelSmoothing = o['label-smoothing'];
-  if (o.mixup) t.mixup = { alpha: o.mixup };
-  if (o.cutmix) t.cutmix = { alpha: o.cutmix, prob: o['cutmix-prob'] };
-  if (o.ricap) t.ricap = { beta: o.ricap };
-  if (o['clip-grad-norm'] !== undefined) t.gradClipNorm = o['clip-grad-norm'];
-  if (o.threads !== undefined) {
-    const n = Number(o.threads);
-    if (o.threads !== 'auto' && !(/^\d+$/.test(o.threads) && n >= 1 && n <= 64)) {
-      throw new UsageError(`option --threads must be an integer in [1, 64] or 'auto', got '${o.threads}'`);
-    }
-    t.threads = o.threads === 'auto' ? 'auto' : n;
-  }
-  const aug = {};
-  if (o['random-crop'] !== undefined) aug.randomCrop = { padding: o['random-crop'] };
-  if (o['random-resized-crop']) aug.randomResizedCrop = true;
-  if (o.hflip) aug.hflip = true;
-  if (o.autoaugment) aug.autoAugment = o.autoaugment;
-  if (o.randaugment) aug.randAugment = true;
-  if (o.trivialaugment) aug.trivialAugment = true;
-  if (o.cutout) aug.cutout = o.cutout;
-  if (o['random-erasing'] !== undefined) aug.randomErasing = { p: o['random-erasing'] };
-  if (Object.keys(aug).length) t.augment = aug;
+  // CutMix's probability and the distillation settings count only with CutMix / a teacher.
+  if (t.cutmix) t.cutmix.prob = o['cutmix-prob'];
   if (teacher) {
     t.teacher = teacher;
-    t.distillation = { temperature: o['kd-temperature'] ?? 4, weight: o['kd-weight'] ?? 1 };
+    t.distillation = { temperature: o['kd-temperature'] ?? optionEntry('distillation.temperature').default,
+      weight: o['kd-weight'] ?? optionEntry('distillation.weight').default };
   }
   return t;
 }
@@ -337,14 +331,14 @@ async function train(o) {
   } catch (e) {
     if (o.data === 'fashion-mnist' || o.data === 'mnist') throw e;
   }
-  if (o.limit) trainSet = trainSet.sample(o.limit, { seed: o.seed ?? 1 });
-  if (testSet && o['test-limit']) testSet = testSet.sample(o['test-limit'], { seed: o.seed ?? 1 });
+  if (o.limit) trainSet = trainSet.sample(o.limit, { seed: o.seed ?? CLI_DEFAULTS.seed });
+  if (testSet && o['test-limit']) testSet = testSet.sample(o['test-limit'], { seed: o.seed ?? CLI_DEFAULTS.seed });
   let validation;
-  if (o.validation) ({ train: trainSet, validation } = trainSet.split(o.validation, { seed: o.seed ?? 1 }));
+  if (o.validation) ({ train: trainSet, validation } = trainSet.split(o.validation, { seed: o.seed ?? CLI_DEFAULTS.seed }));
   const teacher = o.teacher ? loadModelFile(wt, o.teacher).model : null;
   const model = makeModel(wt, o, trainSet.shape, trainSet.numClasses);
-  const batchSize = o['batch-size'] ?? 64;
-  const epochs = o.epochs ?? 1;
+  const batchSize = o['batch-size'] ?? optionEntry('batchSize').default;
+  const epochs = o.epochs ?? optionEntry('epochs').default;
   const steps = Math.ceil(trainSet.length / batchSize);
   let trainer;
   try {
@@ -362,7 +356,7 @@ async function train(o) {
       `preset ${d.preset ?? 'none'}: ${d.optimizer.name} lr ${d.optimizer.lr}` +
       `${d.optimizer.momentum ? ` momentum ${d.optimizer.momentum}` : ''} weight decay ${d.optimizer.weightDecay}, ` +
       `${trainer.schedule ? 'cosine' : 'constant'} lr${tricks.length ? `, ${tricks.join(', ')}` : ''}; batch ${batchSize}, ` +
-      `${epochs} epoch(s), seed ${o.seed ?? 1}; kernel ${wt.kernelName}${threads}`);
+      `${epochs} epoch(s), seed ${o.seed ?? CLI_DEFAULTS.seed}; kernel ${wt.kernelName}${threads}`);
     const onProgress = progressLine();
     const prefetch = { on: true, off: false, auto: 'auto' }[o.prefetch ?? 'auto'];
     const r = await trainer.fit(trainSet, { epochs, batchSize, validation, checkpoint: o.checkpoint, resume: o.resume, prefetch,
@@ -403,7 +397,7 @@ async function evalCmd(o) {
     if (!/has no test split/.test(e.message)) throw e;
     data = await loadData(wt, o, 'train');
   }
-  if (o.limit) data = data.sample(o.limit, { seed: o.seed ?? 1 });
+  if (o.limit) data = data.sample(o.limit, { seed: o.seed ?? CLI_DEFAULTS.seed });
   const t = evalTrainer(wt, loaded);
   try {
     const ev = t.evaluate(data);
@@ -453,7 +447,7 @@ async function main(argv) {
     return 2;
   }
   if (parsed.help) {
-    process.stdout.write(USAGE);
+    process.stdout.write(usage());
     return 0;
   }
   const { command, o, files } = parsed;

@@ -2,14 +2,19 @@
 // js/worker.d.ts through the package's own exports map ('wasmtricks', 'wasmtricks/worker').
 // tests/package/types.test.mjs checks it with `tsc --noEmit -p tsconfig.json`; it is a
 // reference for TypeScript users, not a program to run as is (it names browser elements).
-import { init, defaultWasmURL, WasmTricksError, Model, Trainer } from 'wasmtricks';
-import type { Dataset, Prediction, FitProgress, Evaluation, WasmTricks } from 'wasmtricks';
+import { init, defaultWasmURL, WasmTricksError, Model, Trainer, optionSchema, presets } from 'wasmtricks';
+import type { Dataset, Prediction, FitProgress, Evaluation, WasmTricks, OptionEntry, TrainerOptions } from 'wasmtricks';
 import { WorkerTrainer, image, openStore } from 'wasmtricks/worker';
 import type { Store, WorkerFitResult, ModelImage } from 'wasmtricks/worker';
 
 export async function inThread(): Promise<void> {
   const wt: WasmTricks = await init({ wasm: defaultWasmURL, forceScalar: false });
   console.log(wt.kernelName, wt.imports.join(','), wt.liveBytes(), wt.memoryBytes());
+
+  // The option list and the recipes.
+  const flags: string[] = optionSchema.filter((e: OptionEntry) => e.cli !== null).map((e) => `${e.cli} (${e.name}, ${e.group})`);
+  const recipe: TrainerOptions = { ...presets['bag-of-tricks'], gradClipNorm: 1 };
+  console.log(flags.length, Object.keys(presets), recipe.labelSmoothing);
 
   // Data sets.
   const fm: Dataset = await wt.data.fashionMNIST({ split: 'test' });

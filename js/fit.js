@@ -3,8 +3,8 @@
 // the Trainer's step, per-step and per-epoch progress (loss, accuracy, images/s, lr, ETA),
 // cancellation by AbortSignal, validation, and checkpoints at epoch ends and mid-epoch
 // (checkpoint.js); evaluation with top-1/top-5, per-class accuracy and the confusion matrix;
-// predictions as top-k class names. Also the presets. Not here: the step itself (trainer.js,
-// src/train/), the data sets (dataset.js).
+// predictions as top-k class names; applying a preset. Not here: the presets and the option
+// list (options.js), the step itself (trainer.js, src/train/), the data sets (dataset.js).
 // The run's randomness: fit draws one data seed from the model's RNG when a run starts (a
 // checkpoint carries it, so resume does not draw); the loader derives every epoch's shuffle and
 // every batch's augmentation from it (loader.js), while the step (mixup, CutMix, RICAP, dropout)
@@ -18,38 +18,17 @@ import { Loader, buildSteps } from './loader.js';
 import { encodeCheckpoint, decodeCheckpoint, readCheckpointFile, writeCheckpointFile } from './checkpoint.js';
 import { Prefetcher, parsePrefetch, notStarted } from './prefetch.js';
 import { isDrawable, toInputSync } from './image.js';
+import { presets, childKeys, checkOption, optionEntry } from './options.js';
 
-const SGD = { name: 'sgd', lr: 0.01, momentum: 0.9, weightDecay: 5e-4 };
-
-/**
- * The recipes. 'baseline': SGD (lr 0.01, momentum 0.9, weight decay 5e-4) with cosine annealing
- * over every step of the run - the CLI's default recipe for the student CNN. 'bag-of-tricks'
- * (He et al. 2019): + linear warm-up over the first 10% of the run, label smoothing 0.1, mixup
- * alpha 0.2, no bias decay. 'cifar-autoaugment' (Cubuk et al. 2019; DeVries and Taylor 2017):
- * SGD lr 0.1 nesterov + cosine, pad-4 random crop, horizontal flip, AutoAugment's CIFAR-10
- * policy and Cutout 16.
- */
-export const PRESETS = Object.freeze({
-  baseline: { optimizer: SGD, schedule: { name: 'cosine', tMax: 'auto' } },
-  'bag-of-tricks': {
-    optimizer: { ...SGD, noBiasDecay: true },
-    schedule: { name: 'cosine', tMax: 'auto', warmupSteps: 'auto', warmupStartFactor: 0.1 },
-    labelSmoothing: 0.1,
-    mixup: { alpha: 0.2 },
-  },
-  'cifar-autoaugment': {
-    optimizer: { name: 'sgd', lr: 0.1, momentum: 0.9, weightDecay: 5e-4, nesterov: true },
-    schedule: { name: 'cosine', tMax: 'auto' },
-    augment: { randomCrop: { padding: 4 }, hflip: true, autoAugment: 'cifar10', cutout: 16 },
-  },
-});
+/** The recipes (options.js presets), under the name fit.js has always exported. */
+export const PRESETS = presets;
 
 /** Options with a preset's values under the caller's (an optimizer without a name, or with
     the preset's name, is merged into the preset's). */
 export function applyPreset(options) {
   if (options.preset === undefined) return options;
-  const p = PRESETS[options.preset];
-  argCheck(p !== undefined, `Trainer: preset must be one of ${Object.keys(PRESETS).map((k) => `'${k}'`).join(', ')}, got ${describe(options.preset)}`);
+  const p = presets[options.preset];
+  argCheck(p !== undefined, `Trainer: preset must be one of ${Object.keys(presets).map((k) => `'${k}'`).join(', ')}, got ${describe(options.preset)}`);
   const out = { ...p, ...options };
   const o = options.optimizer;
   if (o && (o.name === undefined || o.name === p.optimizer.name)) out.optimizer = { ...p.optimizer, ...o };
@@ -116,14 +95,13 @@ function normalization(t, data) {
 export async function fit(t, data, options = {}) {
   checkData(data, 'fit');
   argCheck(options && typeof options === 'object', 'fit: options must be an object');
-  const known = ['epochs', 'batchSize', 'dropLast', 'shuffle', 'validation', 'onProgress', 'signal',
-    'checkpoint', 'resume', 'onStep', 'prefetch'];
+  const known = childKeys('', 'fit');
   for (const k of Object.keys(options)) argCheck(known.includes(k), `fit: unknown option '${k}' (known: ${known.join(', ')})`);
-  const { epochs = 1, batchSize = 64, dropLast = false, shuffle = true, validation, onProgress,
-    signal, checkpoint, resume, onStep } = options;
-  argCheck(Number.isSafeInteger(epochs) && epochs >= 1, `fit: epochs must be a positive integer, got ${describe(epochs)}`);
-  argCheck(Number.isInteger(batchSize) && batchSize >= 1 && batchSize <= 0x7fffffff,
-    `fit: batchSize must be an integer in [1, 2^31 - 1], got ${describe(batchSize)}`);
+  const { validation, onProgress, signal, checkpoint, resume, onStep } = options;
+  const epochs = checkOption('epochs', options.epochs, 'fit');
+  const batchSize = checkOption('batchSize', options.batchSize, 'fit');
+  // The Loader checks these two; absent, they take the schema's defaults.
+  const { dropLast = optionEntry('dropLast').default, shuffle = optionEntry('shuffle').default } = options;
   argCheck(checkpoint === undefined || typeof checkpoint === 'string', `fit: checkpoint must be a file path, got ${describe(checkpoint)}`);
   argCheck(onProgress === undefined || typeof onProgress === 'function', 'fit: onProgress must be a function');
   argCheck(onStep === undefined || typeof onStep === 'function', 'fit: onStep must be a function');

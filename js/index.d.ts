@@ -168,9 +168,11 @@ export interface ScheduleOptions {
   stepSize?: number;
   milestones?: readonly number[];
   gamma?: number;
-  tMax?: number;
+  /** 'auto' (Trainer options, resolved by fit()): what remains of the run after the warm-up. */
+  tMax?: number | 'auto';
   etaMin?: number;
-  warmupSteps?: number;
+  /** 'auto' (Trainer options, resolved by fit()): 10% of the run. */
+  warmupSteps?: number | 'auto';
   warmupStartFactor?: number;
   /** What a tick is: an optimizer step (default) or an endEpoch() call. */
   interval?: 'step' | 'epoch';
@@ -711,6 +713,38 @@ export function init(options?: InitOptions): Promise<WasmTricks>;
 
 /** Where init() looks for the module by default. */
 export const defaultWasmURL: URL;
+
+/** One Trainer or fit() option as optionSchema lists it (js/options.js describes the fields). A
+    nested option has a dotted name ('optimizer.lr' is options.optimizer.lr); group 'fit' marks
+    fit()'s options. */
+export interface OptionEntry {
+  name: string;
+  type: 'number' | 'integer' | 'boolean' | 'string' | 'object' | 'array' | 'model' | 'dataset' | 'function' | 'signal' | 'bytes';
+  default: unknown;
+  min?: number;
+  max?: number;
+  /** The value must be greater than this. */
+  exclusiveMin?: number;
+  choices?: readonly string[];
+  /** The string 'auto' is accepted too. */
+  auto?: boolean;
+  /** The flag of `wasmtricks train`, e.g. '--label-smoothing'; null: none. */
+  cli: string | null;
+  /** The flag's value in --help (N, X, FILE...). */
+  cliArg?: string;
+  /** The flag's range where it differs from the option's. */
+  cliCheck?: { min?: number; max?: number; exclusiveMin?: number };
+  help: string;
+  group: 'recipe' | 'optimizer' | 'schedule' | 'loss' | 'batch' | 'distillation' | 'augment' | 'fit';
+  /** Whether the training studio shows a control for it (data-option="<name>"). */
+  web: boolean;
+}
+
+/** Every Trainer and fit() option: the CLI's flags and the studio's form come from it. */
+export const optionSchema: readonly Readonly<OptionEntry>[];
+
+/** The recipes: preset name -> Trainer options (TrainerOptions.preset picks one). */
+export const presets: Readonly<Record<NonNullable<TrainerOptions['preset']>, Readonly<TrainerOptions>>>;
 
 // ---- Browser and Worker: canvas I/O (js/image.js), the IndexedDB store (js/store.js) and
 // ---- WorkerTrainer (js/worker.js, `wasmtricks/worker`; bound in js/worker.d.ts).

@@ -10,8 +10,10 @@ import { Trainer } from './trainer.js';
 import { makeData } from './data.js';
 import { makeLoss } from './loss.js';
 import * as image from './image.js';
+import { optionSchema, presets } from './options.js';
 
-export { WasmTricksError, Model, Trainer, defaultWasmURL };
+// optionSchema: one entry per Trainer / fit option; presets: preset name -> Trainer options.
+export { WasmTricksError, Model, Trainer, defaultWasmURL, optionSchema, presets };
 
 /**
  * @param {{ wasm?: string | URL | ArrayBuffer | ArrayBufferView | WebAssembly.Module,

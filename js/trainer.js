@@ -10,6 +10,7 @@ import { Model } from './model.js';
 import { parseOptimizer, parseSchedule, stackRecord } from './optim.js';
 import { applyPreset, isAutoSchedule, resolveSchedule, fit, evaluate, predict, snapshot, restore } from './fit.js';
 import { parseAugment } from './loader.js';
+import { childKeys, checkOption } from './options.js';
 import { encodeCheckpoint, decodeCheckpoint } from './checkpoint.js';
 import { ParallelGroup, parseThreads } from './parallel.js';
 
@@ -19,13 +20,9 @@ function num(v, name, dflt) {
   return v;
 }
 
-const TRAINER_KEYS = ['optimizer', 'schedule', 'seed', 'labelSmoothing', 'mixup', 'cutmix', 'ricap', 'switchProb', 'teacher', 'distillation',
-  'preset', 'augment', 'normalize', 'gradClipNorm', 'threads'];
-
-// The batch tricks' options and defaults, as the official codes set them: mixup-cifar10 alpha 1;
-// CutMix (CIFAR) alpha 1, cutmix_prob 0.5 (1 when mixup shares the batches); RICAP beta 0.3;
-// timm's switchProb 0.5 when mixup and CutMix both run.
-const BATCH_TRICKS = { mixup: { alpha: 1 }, cutmix: { alpha: 1, prob: 0.5 }, ricap: { beta: 0.3 } };
+// The options a Trainer takes, and the batch tricks' fields: from optionSchema (options.js).
+const TRAINER_KEYS = childKeys('');
+const BATCH_TRICKS = ['mixup', 'cutmix', 'ricap'];
 
 function checkKeys(obj, allowed, where) {
   for (const k of Object.keys(obj)) {
@@ -37,28 +34,28 @@ function checkKeys(obj, allowed, where) {
 // ricap_beta, prob, switch_prob, kd_temperature, kd_weight, grad_clip_norm (9 doubles); plus
 // the teacher.
 function parseLoss(options, model) {
-  const eps = num(options.labelSmoothing, 'Trainer: labelSmoothing', 0);
-  argCheck(eps >= 0 && eps <= 1, `Trainer: labelSmoothing must be in [0, 1], got ${eps}`);
+  const eps = checkOption('labelSmoothing', options.labelSmoothing, 'Trainer');
   // Gradient clipping by global norm (torch.nn.utils.clip_grad_norm_); 0 or absent: off.
-  const clip = num(options.gradClipNorm, 'Trainer: gradClipNorm', 0);
-  argCheck(clip >= 0, `Trainer: gradClipNorm must be >= 0 (0: off), got ${clip}`);
+  const clip = checkOption('gradClipNorm', options.gradClipNorm, 'Trainer');
   const rec = [eps, 0, 0, 0, 0, 0, 0, 0, clip];
   const tricks = {};
-  for (const [name, defaults] of Object.entries(BATCH_TRICKS)) {
+  for (const name of BATCH_TRICKS) {
     const v = options[name];
     if (v === undefined || v === null || v === false) continue;
     const o = v === true ? {} : v;
-    argCheck(o && typeof o === 'object', `Trainer: ${name} must be an object like { ${Object.keys(defaults).join(', ')} }, got ${describe(v)}`);
-    checkKeys(o, Object.keys(defaults), `Trainer: ${name}`);
+    const keys = childKeys(name);
+    argCheck(o && typeof o === 'object', `Trainer: ${name} must be an object like { ${keys.join(', ')} }, got ${describe(v)}`);
+    checkKeys(o, keys, `Trainer: ${name}`);
     const t = {};
-    for (const [k, d] of Object.entries(defaults)) {
-      t[k] = num(o[k], `Trainer: ${name}.${k}`, name === 'cutmix' && k === 'prob' && options.mixup ? 1 : d);
+    for (const k of keys) {
+      // CutMix's prob is 1 when mixup shares the batches (timm picks one of the two per batch).
+      t[k] = name === 'cutmix' && k === 'prob' && options.mixup ? checkOption('cutmix.prob', o.prob, 'Trainer', 1)
+        : checkOption(`${name}.${k}`, o[k], 'Trainer');
     }
-    argCheck((t.alpha ?? t.beta) > 0, `Trainer: ${name}.${name === 'ricap' ? 'beta' : 'alpha'} must be > 0`);
     tricks[name] = t;
   }
   argCheck(!(tricks.ricap && (tricks.mixup || tricks.cutmix)), 'Trainer: ricap excludes mixup and cutmix');
-  const switchProb = num(options.switchProb, 'Trainer: switchProb', 0.5);
+  const switchProb = checkOption('switchProb', options.switchProb, 'Trainer');
   argCheck(options.switchProb === undefined || (tricks.mixup && tricks.cutmix),
     'Trainer: switchProb chooses between mixup and cutmix: it needs both');
   rec[1] = tricks.mixup?.alpha ?? 0;
@@ -75,11 +72,9 @@ function parseLoss(options, model) {
     argCheck(t._rt === model._rt, 'Trainer: the teacher belongs to another init() instance');
     const d = options.distillation ?? {};
     argCheck(d && typeof d === 'object', `Trainer: distillation must be an object, got ${describe(d)}`);
-    checkKeys(d, ['temperature', 'weight'], 'Trainer: distillation');
-    teacher = { model: t, temperature: num(d.temperature, 'Trainer: distillation.temperature', 4),
-      weight: num(d.weight, 'Trainer: distillation.weight', 1) };
-    argCheck(teacher.temperature > 0, `Trainer: distillation.temperature must be > 0, got ${teacher.temperature}`);
-    argCheck(teacher.weight > 0, `Trainer: distillation.weight must be > 0, got ${teacher.weight}`);
+    checkKeys(d, childKeys('distillation'), 'Trainer: distillation');
+    teacher = { model: t, temperature: checkOption('distillation.temperature', d.temperature, 'Trainer'),
+      weight: checkOption('distillation.weight', d.weight, 'Trainer') };
     rec[6] = teacher.temperature;
     rec[7] = teacher.weight;
   } else {

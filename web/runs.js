@@ -1,11 +1,13 @@
 // runs.js - what the studio and the distillation demo share about a training run: the models a
-// user can pick (by name, or the small "tiny CNN" spec), Trainer options built from the page's
-// toggles, and Run: one WorkerTrainer (js/worker.js) with its curves recorded from the progress
-// events (train loss and accuracy per step, validation per epoch, lr, images/s), drawn with
-// lib/chart.js. Not here: the pages' forms and layouts.
+// user can pick (by name, or the small "tiny CNN" spec), the run form's controls (each names
+// the optionSchema option it sets; the presets are the package's), Trainer options built from
+// the page's settings, and Run: one WorkerTrainer (js/worker.js) with its curves recorded from
+// the progress events (train loss and accuracy per step, validation per epoch, lr, images/s),
+// drawn with lib/chart.js. Not here: the pages' layouts and event handling.
 
 import { WorkerTrainer, openStore } from '../js/worker.js';
 import { lineChart, barChart } from './lib/chart.js';
+import { presets, optionEntry, setOption } from '../js/options.js';
 
 /** A worker for WorkerTrainer started from web/ (see worker-entry.js: offline needs it). */
 export const appWorker = () => new Worker(new URL('./worker-entry.js', import.meta.url), { type: 'module', name: 'wasmtricks' });
@@ -42,22 +44,77 @@ export function modelOption(model, inputShape, classNames, seed = 1) {
   return { ...m.desc(inputShape, classNames.length), inputShape: [...inputShape], numClasses: classNames.length, classNames: [...classNames], seed };
 }
 
-/** The page's settings of a run. Presets fill them (js/fit.js PRESETS, spelled out so every
-    toggle on screen is what runs). */
+/** The page's settings of a run (flat: one per control; tricks at 0 / '' / false are off). */
 export const DEFAULTS = Object.freeze({
   model: 'tiny', epochs: 2, batchSize: 64, optimizer: 'sgd', lr: 0.05, weightDecay: 5e-4, nesterov: false,
   noBiasDecay: false, cosine: true, warmup: false,
-  labelSmoothing: 0, mixup: 0, cutmix: 0, ricap: 0,
+  labelSmoothing: 0, gradClipNorm: 0, mixup: 0, cutmix: 0, ricap: 0,
   hflip: false, randomCrop: 0, autoAugment: '', trivialAugment: false, cutout: 0, randomErasing: 0,
 });
-export const PRESETS = Object.freeze({
-  baseline: { optimizer: 'sgd', lr: 0.05, weightDecay: 5e-4, nesterov: false, noBiasDecay: false, cosine: true, warmup: false,
-    labelSmoothing: 0, mixup: 0, cutmix: 0, ricap: 0, hflip: false, randomCrop: 0, autoAugment: '', trivialAugment: false, cutout: 0, randomErasing: 0 },
-  'bag-of-tricks': { optimizer: 'sgd', lr: 0.05, weightDecay: 5e-4, nesterov: false, noBiasDecay: true, cosine: true, warmup: true,
-    labelSmoothing: 0.1, mixup: 0.2, cutmix: 0, ricap: 0, hflip: false, randomCrop: 0, autoAugment: '', trivialAugment: false, cutout: 0, randomErasing: 0 },
-  'cifar-autoaugment': { optimizer: 'sgd', lr: 0.1, weightDecay: 5e-4, nesterov: true, noBiasDecay: false, cosine: true, warmup: false,
-    labelSmoothing: 0, mixup: 0, cutmix: 0, ricap: 0, hflip: true, randomCrop: 4, autoAugment: 'cifar10', trivialAugment: false, cutout: 16, randomErasing: 0 },
-});
+
+/**
+ * The run form: one control per setting, each naming the optionSchema option it sets
+ * (data-option on the page; tests/js/web-form.test.mjs holds the two together). FIELDS are
+ * plain controls, TRICKS a toggle plus its parameter (bool tricks: the toggle alone); `on` is
+ * the parameter's value when a trick is switched on.
+ */
+export const FIELDS = Object.freeze([
+  { key: 'preset', option: 'preset', label: 'Preset', options: [['custom', 'custom'], ...Object.keys(presets).map((k) => [k, k])] },
+  { key: 'model', label: 'Model', options: Object.entries(MODELS).map(([k, m]) => [k, m.label]) },
+  { key: 'epochs', option: 'epochs', label: 'Epochs', number: [1, 100, 1] },
+  { key: 'batchSize', option: 'batchSize', label: 'Batch size', options: [16, 32, 64, 128].map((v) => [v, String(v)]) },
+  { key: 'optimizer', option: 'optimizer.name', label: 'Optimizer', options: [['sgd', 'SGD (momentum 0.9)'], ['adam', 'Adam'], ['adamw', 'AdamW'], ['adabound', 'AdaBound']] },
+  { key: 'lr', option: 'optimizer.lr', label: 'Learning rate', number: [0.00001, 2, 'any'] },
+  { key: 'weightDecay', option: 'optimizer.weightDecay', label: 'Weight decay', number: [0, 0.1, 'any'] },
+  { key: 'nesterov', option: 'optimizer.nesterov', label: 'Nesterov', bool: true },
+  { key: 'noBiasDecay', option: 'optimizer.noBiasDecay', label: 'No bias decay', bool: true },
+  { key: 'cosine', option: 'schedule.name', label: 'Cosine schedule', bool: true },
+  { key: 'warmup', option: 'schedule.warmupSteps', label: 'Warm-up (10% of the run)', bool: true },
+]);
+export const TRICKS = Object.freeze([
+  { key: 'labelSmoothing', option: 'labelSmoothing', label: 'Label smoothing', param: 'epsilon', number: [0.01, 0.5, 0.01], on: 0.1 },
+  { key: 'gradClipNorm', option: 'gradClipNorm', label: 'Gradient clipping', param: 'max norm', number: [0.1, 10, 0.1], on: 1 },
+  { key: 'mixup', option: 'mixup.alpha', label: 'mixup', param: 'alpha', number: [0.05, 4, 0.05], on: 0.2 },
+  { key: 'cutmix', option: 'cutmix.alpha', label: 'CutMix', param: 'alpha', number: [0.05, 4, 0.05], on: 1 },
+  { key: 'ricap', option: 'ricap.beta', label: 'RICAP', param: 'beta', number: [0.05, 4, 0.05], on: 0.3 },
+  { key: 'randomCrop', option: 'augment.randomCrop.padding', label: 'Random crop', param: 'padding', number: [1, 8, 1], on: 2 },
+  { key: 'hflip', option: 'augment.hflip', label: 'Horizontal flip', bool: true },
+  { key: 'autoAugment', option: 'augment.autoAugment', label: 'AutoAugment', param: 'policy', options: [['imagenet', 'ImageNet'], ['cifar10', 'CIFAR-10'], ['svhn', 'SVHN']], on: 'cifar10' },
+  { key: 'trivialAugment', option: 'augment.trivialAugment', label: 'TrivialAugment', bool: true },
+  { key: 'cutout', option: 'augment.cutout.length', label: 'Cutout', param: 'length', number: [1, 28, 1], on: 8 },
+  { key: 'randomErasing', option: 'augment.randomErasing.p', label: 'RandomErasing', param: 'p', number: [0.05, 1, 0.05], on: 0.5 },
+]);
+
+/** The value of option `name` ('augment.cutout.length') in Trainer options; a shorthand on the
+    way (cutout: 16, hflip: true, mixup: true) gives its number, or the option's default. */
+function optionValue(options, name) {
+  let v = options;
+  for (const k of name.split('.')) {
+    if (v === undefined || v === null || v === false) return undefined;
+    if (typeof v !== 'object') return typeof v === 'number' ? v : optionEntry(name).default ?? v;
+    v = v[k];
+  }
+  return v === true && optionEntry(name).type !== 'boolean' ? optionEntry(name).default : v;
+}
+
+/** The page's settings for Trainer options (a preset: `presets` of the package). */
+export function settingsFromOptions(o) {
+  // Not from a preset: the run's length and the model (fit and page settings); the schedule's
+  // two toggles are read below.
+  const own = ['preset', 'model', 'epochs', 'batchSize', 'cosine', 'warmup'];
+  const s = {};
+  for (const f of [...FIELDS, ...TRICKS]) {
+    if (own.includes(f.key)) continue;
+    const v = optionValue(o, f.option);
+    s[f.key] = f.bool ? !!v : v ?? (f.options ? '' : 0);
+  }
+  s.cosine = o.schedule?.name === 'cosine';
+  s.warmup = !!o.schedule?.warmupSteps;
+  return s;
+}
+
+/** Each preset of the package as page settings. */
+export const PRESETS = Object.freeze(Object.fromEntries(Object.entries(presets).map(([k, o]) => [k, Object.freeze(settingsFromOptions(o))])));
 
 /** wt.Trainer options from the page's settings (tricks at 0 / '' / false are off). */
 export function trainerOptions(s) {
@@ -69,18 +126,11 @@ export function trainerOptions(s) {
     o.schedule = s.cosine ? { name: 'cosine', tMax: 'auto' } : { name: 'constant' };
     if (s.warmup) Object.assign(o.schedule, { warmupSteps: 'auto', warmupStartFactor: 0.1 });
   }
-  if (s.labelSmoothing > 0) o.labelSmoothing = s.labelSmoothing;
-  if (s.mixup > 0) o.mixup = { alpha: s.mixup };
-  if (s.cutmix > 0) o.cutmix = { alpha: s.cutmix };
-  if (s.ricap > 0) o.ricap = { beta: s.ricap };
-  const a = {};
-  if (s.randomCrop > 0) a.randomCrop = { padding: s.randomCrop };
-  if (s.hflip) a.hflip = true;
-  if (s.autoAugment) a.autoAugment = s.autoAugment;
-  if (s.trivialAugment) a.trivialAugment = true;
-  if (s.cutout > 0) a.cutout = s.cutout;
-  if (s.randomErasing > 0) a.randomErasing = s.randomErasing;
-  if (Object.keys(a).length) o.augment = a;
+  // Each trick switched on sets its option ('mixup.alpha': { mixup: { alpha } }).
+  for (const t of TRICKS) {
+    const v = s[t.key];
+    if (typeof v === 'number' ? v > 0 : v) setOption(o, t.option, v);
+  }
   return o;
 }
 
@@ -88,6 +138,7 @@ export function trainerOptions(s) {
 export function describeSettings(s) {
   const on = [];
   if (s.labelSmoothing > 0) on.push(`LS ${s.labelSmoothing}`);
+  if (s.gradClipNorm > 0) on.push(`clip ${s.gradClipNorm}`);
   if (s.mixup > 0) on.push(`mixup ${s.mixup}`);
   if (s.cutmix > 0) on.push(`CutMix ${s.cutmix}`);
   if (s.ricap > 0) on.push(`RICAP ${s.ricap}`);

@@ -1,13 +1,13 @@
 // studio.js - the training studio: a data set (a Fashion-MNIST subset served by scripts/serve.mjs,
 // or "my images": classes filled from uploads, the webcam and the drawing pad), two runs A and B
 // side by side (model, optimizer, schedule and every trick as a toggle with its parameter, or a
-// preset), each trained in its own WorkerTrainer with live overlaid curves; evaluation
+// preset of the package), each trained in its own WorkerTrainer with live overlaid curves; evaluation
 // (confusion matrix, per-class accuracy, misclassified validation images); live top-5
 // predictions of the drawing pad, a file or the webcam; runs saved, loaded, exported and
 // imported (IndexedDB / safetensors). Sets window.studio for the browser tests.
 
 import { getWt, loadFashion, $, el, say, showError, clearError, guard, debounce, pageReady } from './app.js';
-import { MODELS, DEFAULTS, PRESETS, Run, modelOption, trainerOptions, describeSettings, runCharts, topChart,
+import { FIELDS, TRICKS, DEFAULTS, PRESETS, Run, modelOption, trainerOptions, describeSettings, runCharts, topChart,
   saveCurves, loadCurves, dropCurves, openStore, loadRun } from './runs.js';
 import { barChart } from './lib/chart.js';
 import { drawImage, fitSquare, fileSquare, startWebcam, checksum } from './lib/images.js';
@@ -100,43 +100,19 @@ function renderClasses() {
 }
 
 // ---------------------------------------------------------------- run forms
-
-const FIELDS = [
-  { key: 'preset', label: 'Preset', options: [['custom', 'custom'], ...Object.keys(PRESETS).map((k) => [k, k])] },
-  { key: 'model', label: 'Model', options: Object.entries(MODELS).map(([k, m]) => [k, m.label]) },
-  { key: 'epochs', label: 'Epochs', number: [1, 100, 1] },
-  { key: 'batchSize', label: 'Batch size', options: [16, 32, 64, 128].map((v) => [v, String(v)]) },
-  { key: 'optimizer', label: 'Optimizer', options: [['sgd', 'SGD (momentum 0.9)'], ['adam', 'Adam'], ['adamw', 'AdamW'], ['adabound', 'AdaBound']] },
-  { key: 'lr', label: 'Learning rate', number: [0.00001, 2, 'any'] },
-  { key: 'weightDecay', label: 'Weight decay', number: [0, 0.1, 'any'] },
-  { key: 'nesterov', label: 'Nesterov', bool: true },
-  { key: 'noBiasDecay', label: 'No bias decay', bool: true },
-  { key: 'cosine', label: 'Cosine schedule', bool: true },
-  { key: 'warmup', label: 'Warm-up (10% of the run)', bool: true },
-];
-// Tricks: a toggle and its parameter (0 / '' means off).
-const TRICKS = [
-  { key: 'labelSmoothing', label: 'Label smoothing', param: 'epsilon', number: [0.01, 0.5, 0.01], on: 0.1 },
-  { key: 'mixup', label: 'mixup', param: 'alpha', number: [0.05, 4, 0.05], on: 0.2 },
-  { key: 'cutmix', label: 'CutMix', param: 'alpha', number: [0.05, 4, 0.05], on: 1 },
-  { key: 'ricap', label: 'RICAP', param: 'beta', number: [0.05, 4, 0.05], on: 0.3 },
-  { key: 'randomCrop', label: 'Random crop', param: 'padding', number: [1, 8, 1], on: 2 },
-  { key: 'hflip', label: 'Horizontal flip', bool: true },
-  { key: 'autoAugment', label: 'AutoAugment', param: 'policy', options: [['imagenet', 'ImageNet'], ['cifar10', 'CIFAR-10'], ['svhn', 'SVHN']], on: 'cifar10' },
-  { key: 'trivialAugment', label: 'TrivialAugment', bool: true },
-  { key: 'cutout', label: 'Cutout', param: 'length', number: [1, 28, 1], on: 8 },
-  { key: 'randomErasing', label: 'RandomErasing', param: 'p', number: [0.05, 1, 0.05], on: 0.5 },
-];
+// The controls (FIELDS, TRICKS) are listed in runs.js, each with the optionSchema option it sets:
+// the page marks it data-option="<name>" (a trick's on/off box: data-toggles="<name>").
 
 function fieldControl(slot, f, value, onChange) {
   const id = `${slot}-${f.key}`;
+  const option = f.option;
   let input;
   if (f.options) {
-    input = el('select', { id }, ...f.options.map(([v, t]) => el('option', { value: v, text: t, selected: String(v) === String(value) })));
+    input = el('select', { id, 'data-option': option }, ...f.options.map(([v, t]) => el('option', { value: v, text: t, selected: String(v) === String(value) })));
   } else if (f.bool) {
-    input = el('input', { id, type: 'checkbox', checked: !!value });
+    input = el('input', { id, type: 'checkbox', checked: !!value, 'data-option': option });
   } else {
-    input = el('input', { id, type: 'number', min: f.number[0], max: f.number[1], step: f.number[2], value });
+    input = el('input', { id, type: 'number', min: f.number[0], max: f.number[1], step: f.number[2], value, 'data-option': option });
   }
   input.addEventListener('change', () => onChange(input));
   return { id, input };
@@ -172,7 +148,7 @@ function buildRunPanel(slot) {
   });
   const tricks = TRICKS.map((t) => {
     const id = `${slot}-${t.key}-on`;
-    const toggle = el('input', { id, type: 'checkbox', checked: !!s[t.key] });
+    const toggle = el('input', { id, type: 'checkbox', checked: !!s[t.key], ...(t.bool ? { 'data-option': t.option } : { 'data-toggles': t.option }) });
     const parts = [toggle, el('label', { for: id, text: t.label })];
     let param = null;
     if (!t.bool) {

@@ -1,12 +1,14 @@
 // web-studio.test.mjs - the training studio in headless Chromium, driven as a person would:
-// a short run on a Fashion-MNIST subset (1500 training, 500 validation images, the tiny CNN, 2
-// epochs) trains in a WorkerTrainer and ends with curves drawn and validation accuracy far
-// above chance (10%), a 10 x 10 confusion matrix over the 500 images and misclassified images;
-// a mouse drawing gets five top-5 bars; a bad setting gives a clear error; the run is saved,
-// the page reloaded, the run loaded from IndexedDB and the same drawing gets the same top-5;
-// exported as safetensors (a download), deleted and imported back, it predicts the same too.
-// Then the network is cut (context.setOffline): the app reloads from its service worker,
-// loads the saved run, predicts, and trains run B (bag of tricks) on the cached data.
+// the run forms carry a control per optionSchema option with web: true (data-option) and the
+// package's presets; a short run on a Fashion-MNIST subset (1500 training, 500 validation
+// images, the tiny CNN, 2 epochs, the baseline preset at lr 0.05) trains in a WorkerTrainer and
+// ends with curves drawn and validation accuracy far above chance (10%), a 10 x 10 confusion
+// matrix over the 500 images and misclassified images; a mouse drawing gets five top-5 bars; a
+// bad setting gives a clear error; the run is saved, the page reloaded, the run loaded from
+// IndexedDB and the same drawing gets the same top-5; exported as safetensors (a download),
+// deleted and imported back, it predicts the same too. Then the network is cut
+// (context.setOffline): the app reloads from its service worker, loads the saved run, predicts,
+// and trains run B (bag of tricks, lr 0.05) on the cached data.
 // Screenshot: tests/browser/screenshots/studio.png.
 import test from 'node:test';
 import assert from 'node:assert/strict';
@@ -38,6 +40,13 @@ async function waitRun(page, slot, log, timeout = 240_000) {
   assert.equal(await runState(page, slot), 'done');
 }
 
+/** Types a run's learning rate (a change event, as leaving the field gives). */
+async function setLr(page, slot, lr) {
+  await page.fill(`#${slot}-lr`, lr);
+  await page.dispatchEvent(`#${slot}-lr`, 'change');
+  assert.equal(await page.inputValue(`#${slot}-preset`), 'custom');
+}
+
 /** Draws the shoe and waits for a new top-5; returns { top: 'class:probability|...', pixels }.
     With `pixels`, redraws until the pad holds exactly those pixels (the same input again). */
 async function predictDrawing(page, pixels) {
@@ -66,6 +75,17 @@ test('training studio: train, curves, evaluation, predict a drawing, save / relo
     // so the worker's scripts and the data go through its cache too.
     await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 30_000 });
 
+    // Each run form has a control per optionSchema option the studio shows (data-option), the
+    // preset menu is the package's presets, and gradClipNorm is among them.
+    const { optionSchema, presets } = await import('../../js/index.js');
+    for (const slot of ['A', 'B']) {
+      const options = await page.$$eval(`#run-${slot} [data-option]`, (els) => els.map((e) => e.dataset.option));
+      assert.deepEqual(options.sort(), optionSchema.filter((e) => e.web).map((e) => e.name).sort(), `run ${slot}`);
+    }
+    assert.deepEqual(await page.$$eval('#A-preset option', (os) => os.map((o) => o.value)), ['custom', ...Object.keys(presets)]);
+    assert.equal(await page.locator('#A-gradClipNorm-on').isChecked(), false);
+    assert.equal(await page.locator('#run-A [data-option="gradClipNorm"]').isDisabled(), true);
+
     // A bad setting is refused with a message naming it, and the page stays usable.
     await page.fill('#n-train', '50');
     await page.click('#train-A');
@@ -73,6 +93,9 @@ test('training studio: train, curves, evaluation, predict a drawing, save / relo
 
     await page.fill('#n-train', '1500');
     await page.fill('#n-val', '500');
+    // The presets are the package's (baseline: SGD lr 0.01, tuned for longer runs); 2 epochs of
+    // the tiny CNN want lr 0.05, set as a person would: the run turns 'custom'.
+    await setLr(page, 'A', '0.05');
     const t0 = Date.now();
     await page.click('#train-A');
     await waitRun(page, 'A', log);
@@ -141,6 +164,7 @@ test('training studio: train, curves, evaluation, predict a drawing, save / relo
     await until(page, log, () => /Loaded 'fashion-test'/.test(document.getElementById('status').textContent));
     assert.equal((await predictDrawing(page, pixels)).top, top5, 'offline prediction differs');
     await page.fill('#n-val', '300');
+    await setLr(page, 'B', '0.05');
     await page.click('#train-B');
     await waitRun(page, 'B', log);
     await until(page, log, () => {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { deflateSync } from 'node:zlib';
 import { idx } from './idx.mjs';
+import { optionSchema } from '../../js/index.js';
 
 const CLI = new URL('../../bin/wasmtricks.js', import.meta.url).pathname;
 const tmp = mkdtempSync(join(tmpdir(), 'wt-cli-'));
@@ -29,14 +30,19 @@ function toyIDX(dir, prefix, n) {
 toyIDX(tmp, 'train', 96);
 toyIDX(tmp, 't10k', 32);
 
-test('--help documents every flag; usage errors exit 2 with one line', () => {
+test('--help documents every flag and every schema option; usage errors exit 2 with one line', () => {
   const h = run('--help');
   assert.equal(h.status, 0);
+  assert.equal(run('train', '--help').stdout, h.stdout);
+  // The CLI's own flags (the FLAGS literal) and the flags of optionSchema's options.
   const src = readFileSync(CLI, 'utf8');
-  const block = src.slice(src.indexOf('const FLAGS = {'), src.indexOf('const COMMANDS'));
-  const flags = [...block.matchAll(/^\s+'?([a-z][a-z-]*)'?:|,\s*'?([a-z][a-z-]*)'?:\s*(?:int|\{)/gm)].map((m) => m[1] ?? m[2]);
-  assert.ok(flags.length > 40, `found ${flags.length} flags`);
+  const block = src.slice(src.indexOf('const FLAGS = {'), src.indexOf('};', src.indexOf('const FLAGS = {')));
+  const own = [...block.matchAll(/^\s+'?([a-z][a-z-]*)'?:|,\s*'?([a-z][a-z-]*)'?:\s*(?:int|\{)/gm)].map((m) => m[1] ?? m[2]);
+  const flags = [...own, ...optionSchema.filter((e) => e.cli).map((e) => e.cli.slice(2))];
+  assert.ok(own.length >= 12 && flags.length > 40, `found ${own.length} + ${flags.length - own.length} flags`);
+  assert.equal(new Set(flags).size, flags.length, 'a flag is declared twice');
   for (const f of flags) assert.match(h.stdout, new RegExp(`--${f}\\b`), `--help mentions --${f}`);
+  for (const e of optionSchema) assert.ok(h.stdout.replace(/\n\s+/g, ' ').includes(e.name), `--help lists option ${e.name}`);
   for (const f of ['data', 'model', 'epochs', 'batch-size', 'optimizer', 'lr', 'final-lr', 'label-smoothing', 'mixup',
     'cutmix', 'ricap', 'cutout', 'autoaugment', 'teacher', 'preset', 'save', 'resume']) assert.ok(flags.includes(f), f);
   for (const [args, re] of [

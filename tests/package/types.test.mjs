@@ -19,6 +19,50 @@ test('examples/typed.ts type-checks against the declarations', { timeout: 120_00
   assert.equal(r.status, 0, `tsc failed:\n${r.stdout}${r.stderr}`);
 });
 
+/** A scratch project that imports the package by name (node_modules/wasmtricks -> the repo). */
+function scratch(source) {
+  const dir = mkdtempSync(join(tmpdir(), 'wasmtricks-types-'));
+  mkdirSync(join(dir, 'node_modules'));
+  symlinkSync(ROOT, join(dir, 'node_modules', 'wasmtricks'), 'dir');
+  const cfg = JSON.parse(readFileSync(join(ROOT, 'tsconfig.json'), 'utf8'));
+  writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: cfg.compilerOptions, files: ['t.ts'] }));
+  writeFileSync(join(dir, 'package.json'), '{ "type": "module" }');
+  writeFileSync(join(dir, 't.ts'), source);
+  return dir;
+}
+
+// Has<T, ['a', 'b']>: T (or a member of its union, its object form) has key a whose type has
+// key b. true when declared, false when not (then `= true` does not compile).
+const HAS = `import type { TrainerOptions, FitOptions } from 'wasmtricks';
+type Obj<T> = Extract<NonNullable<T>, object>;
+type Keys<T> = T extends unknown ? keyof T : never;
+type Sub<T, K> = T extends unknown ? (K extends keyof T ? T[K] : never) : never;
+type Has<T, P extends readonly string[]> = P extends readonly [infer H, ...infer R extends string[]]
+  ? (H extends Keys<Obj<T>> ? Has<Sub<Obj<T>, H>, R> : false) : true;
+`;
+const hasLines = (entries) => entries.map((e, i) =>
+  `export const o${i}: Has<${e.group === 'fit' ? 'FitOptions' : 'TrainerOptions'}, ${JSON.stringify(e.name.split('.'))}> = true; // ${e.name}`);
+
+test('index.d.ts declares every optionSchema option (TrainerOptions, FitOptions)', { timeout: 120_000 }, async () => {
+  const { optionSchema, presets } = await import('../../js/index.js');
+  const dir = scratch([HAS, ...hasLines(optionSchema),
+    "import { optionSchema, presets } from 'wasmtricks';",
+    'export const names: string[] = optionSchema.map((e) => e.name);',
+    `export const p: (keyof typeof presets)[] = ${JSON.stringify(Object.keys(presets))};`].join('\n'));
+  try {
+    const r = tsc(['--noEmit', '-p', 'tsconfig.json'], dir);
+    assert.equal(r.status, 0, `tsc:\n${r.stdout}${r.stderr}\n(the lines: ${join(dir, 't.ts')})`);
+    // The check can fail: an option index.d.ts lacks does not compile.
+    writeFileSync(join(dir, 't.ts'), [HAS, ...hasLines([{ name: 'mixup.beta', group: 'batch' }, { name: 'epochz', group: 'fit' }])].join('\n'));
+    const bad = tsc(['--noEmit', '-p', 'tsconfig.json'], dir);
+    assert.notEqual(bad.status, 0);
+    assert.match(bad.stdout, /t\.ts\(8,/);
+    assert.match(bad.stdout, /t\.ts\(9,/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('wrong calls do not type-check', { timeout: 120_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'wasmtricks-types-'));
   try {
