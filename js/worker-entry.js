@@ -13,6 +13,7 @@ import { serve, withTransfer, LATER } from './rpc.js';
 import { decodeCheckpoint, isCheckpoint, safetensorsHeader, weightsFile } from './checkpoint.js';
 import { WasmTricksError, argCheck, describe } from './errors.js';
 import { openStore } from './store.js';
+import { presets } from './options.js';
 
 let wt = null;
 let model = null;
@@ -23,15 +24,12 @@ let lastFit = null;     // { epochs, batchSize, dropLast } of the last fit
 const datasets = new Map();
 const run = { active: false, paused: false, gate: null, parked: [], controller: null, ctl: null };
 
-/** Trainer options when create() got none (and the model is not a checkpoint with its own):
-    the 'baseline' preset's SGD at a constant lr, enough to predict, evaluate and fine-tune. */
-const DEFAULT_OPTIMIZER = Object.freeze({ name: 'sgd', lr: 0.01, momentum: 0.9, weightDecay: 5e-4 });
-
 /** A Trainer for the current model with the options create() got (a teacher rebuilt here);
-    without an optimizer or preset, DEFAULT_OPTIMIZER. */
+    without an optimizer or preset, the 'baseline' preset's SGD at a constant lr, enough to
+    predict, evaluate and fine-tune. */
 function makeTrainer() {
   const o = { ...(config.trainer ?? {}) };
-  if (o.optimizer === undefined && o.preset === undefined) o.optimizer = { ...DEFAULT_OPTIMIZER };
+  if (o.optimizer === undefined && o.preset === undefined) o.optimizer = { ...presets.baseline.optimizer };
   if (o.teacher !== undefined && o.teacher !== null) {
     const bytes = o.teacher instanceof Uint8Array ? o.teacher : o.teacher?.weights ?? o.teacher?.checkpoint;
     argCheck(bytes instanceof Uint8Array, `WorkerTrainer: trainer.teacher must be safetensors or checkpoint bytes (a Uint8Array), got ${describe(o.teacher)}`);
