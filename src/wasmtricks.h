@@ -137,12 +137,15 @@ typedef struct wt_layer_sizes {
 } wt_layer_sizes;
 
 /* conv2d, torch.nn.Conv2d(C, OC, (KH,KW), stride, padding) with zero padding, groups = 1.
-   weight: (OC,C,KH,KW), bias: (OC) or NULL; dweight/dbias likewise (NULL: not wanted). */
+   weight: (OC,C,KH,KW), bias: (OC) or NULL; dweight/dbias likewise (NULL: not wanted).
+   no_bias: the layer has no bias parameters (torch bias=False), so sizes() does not count them
+   and bias, dbias stay NULL. */
 typedef struct wt_conv2d {
   int64_t C, H, W;           /* input channels and extent */
   int64_t OC, KH, KW;        /* output channels, kernel */
   int64_t stride_h, stride_w;
   int64_t pad_h, pad_w;
+  int no_bias;
   int64_t OH, OW;            /* output extent, filled by wt_conv2d_sizes */
   float *weight, *bias;
   float *dweight, *dbias;
@@ -157,9 +160,11 @@ wt_status wt_conv2d_backward(wt_ctx *ctx, const wt_conv2d *l, int64_t N, const f
    1/sqrt(fan_in)), and the bias from the same bound; fan_in = C*KH*KW. */
 wt_status wt_conv2d_init_params(wt_ctx *ctx, const wt_conv2d *l);
 
-/* linear, torch.nn.Linear(IN, OUT): y = x W^T + b. x: (N,IN), W: (OUT,IN), b: (OUT) or NULL. */
+/* linear, torch.nn.Linear(IN, OUT): y = x W^T + b. x: (N,IN), W: (OUT,IN), b: (OUT) or NULL.
+   no_bias: no bias parameters (torch bias=False), as for conv2d. */
 typedef struct wt_linear {
   int64_t IN, OUT;
+  int no_bias;
   float *weight, *bias;
   float *dweight, *dbias;
 } wt_linear;
