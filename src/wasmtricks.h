@@ -267,6 +267,17 @@ wt_status wt_add_forward(wt_ctx *ctx, const wt_add *l, int64_t N, const float *a
 wt_status wt_add_backward(wt_ctx *ctx, const wt_add *l, int64_t N, const float *dy, float *da,
                           float *db);
 
+/* silu, torch.nn.SiLU: y = x * sigmoid(x); backward: dx += dy * s * (1 + x * (1 - s)), s =
+   sigmoid(x), from the forward's input x. */
+typedef struct wt_silu {
+  int64_t elems; /* per sample */
+} wt_silu;
+wt_status wt_silu_sizes(wt_ctx *ctx, wt_silu *l, int64_t N, wt_layer_sizes *out);
+wt_status wt_silu_forward(wt_ctx *ctx, const wt_silu *l, int64_t N, const float *x, float *y,
+                          void *cache, void *workspace);
+wt_status wt_silu_backward(wt_ctx *ctx, const wt_silu *l, int64_t N, const float *x,
+                           const float *dy, float *dx, const void *cache, void *workspace);
+
 /* ---------------------------------------------------------------- losses */
 
 /* Softmax cross-entropy with integer labels, mean over the batch, as
@@ -525,7 +536,7 @@ wt_status wt_model_create_resnet18(wt_ctx *ctx, int64_t C, int64_t H, int64_t W,
         {"type": "add", "inputs": ["a", "@input"]}, ...]}
    Types and keys (defaults in brackets): conv2d out_channels kernel stride[1] padding[0]
    bias[true] init["torch"|"kaiming_out"]; linear out_features bias[true]; batchnorm2d
-   eps[1e-5] momentum[0.1] zero_init[false]; relu; flatten; maxpool2d and avgpool2d kernel
+   eps[1e-5] momentum[0.1] zero_init[false]; relu; silu; flatten; maxpool2d and avgpool2d kernel
    stride[kernel] padding[0]; global_avgpool; dropout p[0.5]; add inputs [a, b]. Every layer
    may have "name" (its state_dict prefix; default: its index, as nn.Sequential), "id" (for
    references; default: its name) and "input" (an id, or "@input" for the model input).

@@ -322,6 +322,16 @@ static const wt__layer_type add_type = {
     .name = "add", .inputs = 2, .keys = (const char *const[]){"inputs", NULL},
     .parse = add_parse, .connect = add_connect, HOOKS(add)};
 
+/* ---------------------------------------------------------------- silu */
+
+PASSES(silu, silu)
+
+static void silu_connect(wt__layer *l, int64_t C, int64_t H, int64_t W) {
+  l->u.silu.elems = C * H * W;
+}
+static const wt__layer_type silu_type = {
+    .name = "silu", .inputs = 1, .keys = no_keys, .connect = silu_connect, HOOKS(silu)};
+
 /* ---------------------------------------------------------------- the table */
 
 /* One entry per line of layers.inc: a line without its <name>_type here does not compile, an
