@@ -5,8 +5,9 @@
    larger batch arrives, never per step). Layers only read earlier layers, so the list order is
    a topological order: forward runs it front to back, backward back to front, accumulating each
    layer's output gradient from all its readers.
+   Each kind runs through its entry of the layer table (layer_table.c); nothing here knows one
+   kind from another.
    What it is not: the spec parser and named models (spec.c), weight files (safetensors.c). */
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
 

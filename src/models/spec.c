@@ -1,7 +1,9 @@
 /* spec.c - building models: the named models (the student CNN, CIFAR ResNets, ResNet-18 for
-   small inputs), the JSON spec parser (explicit layer lists and named models), the spec string
+   small inputs), the JSON spec parser (explicit layer lists and named models; each layer's own
+   keys are read by its layer table entry through the wt__spec_* readers here), the spec string
    each model keeps for weight files, and the torchinfo-like summary.
-   What it is not: the layer graph's execution (model.c) or weight files (safetensors.c). */
+   What it is not: the layer graph's execution (model.c), the per-kind functions
+   (layer_table.c) or weight files (safetensors.c). */
 #include <stdio.h>
 #include <string.h>
 
