@@ -40,43 +40,6 @@ static void die(wt_ctx *ctx, const char *what) {
   exit(1);
 }
 
-static wt_status fwd(wt_ctx *ctx, const wt__layer *l, int64_t N, const float *x, float *y,
-                     void *ws) {
-  switch (l->kind) {
-    case WT__CONV2D: return wt_conv2d_forward(ctx, &l->u.conv, N, x, y, l->cache, ws);
-    case WT__LINEAR: return wt_linear_forward(ctx, &l->u.lin, N, x, y, l->cache, ws);
-    case WT__RELU: return wt_relu_forward(ctx, &l->u.relu, N, x, y, l->cache, ws);
-    case WT__MAXPOOL2D: return wt_maxpool2d_forward(ctx, &l->u.pool, N, x, y, l->cache, ws);
-    case WT__FLATTEN: return wt_flatten_forward(ctx, &l->u.flat, N, x, y, l->cache, ws);
-    default: break; /* layers the student CNN does not use */
-  }
-  return WT_ERR_ARG;
-}
-
-static wt_status bwd(wt_ctx *ctx, const wt__layer *l, int64_t N, const float *x, const float *y,
-                     const float *dy, float *dx, void *ws) {
-  switch (l->kind) {
-    case WT__CONV2D: return wt_conv2d_backward(ctx, &l->u.conv, N, x, dy, dx, l->cache, ws);
-    case WT__LINEAR: return wt_linear_backward(ctx, &l->u.lin, N, x, dy, dx, l->cache, ws);
-    case WT__RELU: return wt_relu_backward(ctx, &l->u.relu, N, y, dy, dx, l->cache, ws);
-    case WT__MAXPOOL2D: return wt_maxpool2d_backward(ctx, &l->u.pool, N, x, dy, dx, l->cache, ws);
-    case WT__FLATTEN: return wt_flatten_backward(ctx, &l->u.flat, N, x, dy, dx, l->cache, ws);
-    default: break;
-  }
-  return WT_ERR_ARG;
-}
-
-static const char *kind_name(wt__layer_kind k) {
-  switch (k) {
-    case WT__CONV2D: return "conv2d";
-    case WT__LINEAR: return "linear";
-    case WT__RELU: return "relu";
-    case WT__MAXPOOL2D: return "maxpool2d";
-    case WT__FLATTEN: return "flatten";
-    default: return "other";
-  }
-}
-
 static void bench_input(int64_t C, int64_t H, int64_t W, int reps) {
   wt_status st;
   wt_ctx *ctx = wt_ctx_create(&(wt_ctx_options){.seed = 1}, &st);
@@ -119,7 +82,8 @@ static void bench_input(int64_t C, int64_t H, int64_t W, int reps) {
     for (int i = 0; i < L; i++) {
       const wt__layer *l = &m->layers[i];
       t0 = now_s();
-      if (fwd(ctx, l, BATCH, cur, l->out, m->workspace) != WT_OK) die(ctx, "layer fwd");
+      if (wt__type_of(l)->forward(ctx, l, BATCH, cur, NULL, l->out, m->workspace) != WT_OK)
+        die(ctx, "layer fwd");
       tf[i][r] = now_s() - t0;
       cur = l->out;
     }
@@ -133,7 +97,8 @@ static void bench_input(int64_t C, int64_t H, int64_t W, int reps) {
       const float *lin = i ? m->layers[i - 1].out : x;
       float *din = i ? m->layers[i - 1].dout : NULL;
       t0 = now_s();
-      if (bwd(ctx, l, BATCH, lin, l->out, l->dout, din, m->workspace) != WT_OK)
+      if (wt__type_of(l)->backward(ctx, l, BATCH, lin, l->out, l->dout, din, NULL, m->workspace) !=
+          WT_OK)
         die(ctx, "layer bwd");
       tb[i][r] = now_s() - t0;
     }
@@ -144,7 +109,7 @@ static void bench_input(int64_t C, int64_t H, int64_t W, int reps) {
   for (int i = 0; i < L; i++) {
     const double f = median(tf[i], reps) * 1e3, b = median(tb[i], reps) * 1e3;
     sum += f + b;
-    printf("  %2d %-10s fwd %7.2f  bwd %7.2f\n", i, kind_name(m->layers[i].kind), f, b);
+    printf("  %2d %-10s fwd %7.2f  bwd %7.2f\n", i, wt__type_of(&m->layers[i])->name, f, b);
   }
   const double z = median(tzero, reps) * 1e3, c = median(tcheck, reps) * 1e3;
   printf("  zero grads+douts %6.2f   input check %6.2f   layers total %7.2f\n", z, c, sum);

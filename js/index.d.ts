@@ -67,7 +67,7 @@ export type LayerSpec = { name?: string; id?: string; input?: string } & (
   | { type: 'linear'; out_features: number; bias?: boolean }
   | { type: 'batchnorm2d'; eps?: number; momentum?: number; zero_init?: boolean }
   | { type: 'maxpool2d' | 'avgpool2d'; kernel: number; stride?: number; padding?: number }
-  | { type: 'global_avgpool' | 'relu' | 'flatten' }
+  | { type: 'global_avgpool' | 'relu' | 'silu' | 'flatten' }
   | { type: 'dropout'; p?: number }
   | { type: 'add'; inputs: [string, string] });
 

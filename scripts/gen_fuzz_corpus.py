@@ -165,6 +165,9 @@ def gen_spec():
         {"type": "global_avgpool"}, {"type": "flatten"},
         {"type": "linear", "name": "head", "out_features": 5, "bias": True}]}
     write("spec", "residual.json", json.dumps(residual, indent=1).encode())
+    write("spec", "silu.json",
+          b'{"input": [1, 4, 4], "classes": 3, "layers": [{"type": "silu"}, {"type": "flatten"},'
+          b' {"type": "linear", "name": "fc", "out_features": 3}]}')
     write("spec", "escapes.json",
           b'{"input": [1, 2, 2], "classes": 2, "layers": [{"type": "flatten", "name": "f\\u006c"},'
           b' {"type": "linear", "name": "o\\u005f1", "out_features": 2}], "x": "\\ud83d\\ude00\\n"}')

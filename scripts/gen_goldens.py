@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """gen_goldens.py - writes tests/data/goldens.h: reference values from PyTorch (independent of
-the C engine) for the native tests: conv2d, linear and max-pool forward and backward,
+the C engine) for the native tests: conv2d, linear, max-pool and SiLU forward and backward,
 cross-entropy value and gradient, and SGD trajectories.
 
 Run with the Debian python3-torch (CI has no PyTorch, so the header is committed):
@@ -125,6 +125,25 @@ def pool_case(h, tag, x0, k, stride, pad, note):
     h.raw()
 
 
+def silu_case(h, N, elems):
+    # Its own generator, so the cases after it draw what they drew before SiLU was added.
+    gen = torch.Generator().manual_seed(20261206)
+    x = torch.randn(N, elems, generator=gen) * 4
+    # saturation both ways (exp(-x) overflows below -88), zero and a tiny value
+    x[0, :6] = torch.tensor([-100.0, -20.0, 0.0, 1e-4, 20.0, 100.0])
+    x.requires_grad_()
+    y = F.silu(x)
+    g = torch.randn(y.shape, generator=gen)
+    (y * g).sum().backward()
+    h.raw("/* silu: torch.nn.functional.silu(x (%d,%d)) = x * sigmoid(x); loss = sum(y * g) */"
+          % (N, elems))
+    h.define("GOLD_SILU_N", N)
+    h.define("GOLD_SILU_ELEMS", elems)
+    for name, t in (("x", x), ("y", y), ("g", g), ("dx", x.grad)):
+        h.floats("gold_silu_" + name, t)
+    h.raw()
+
+
 def layers(h):
     h.raw("#ifdef WT_GOLDENS_LAYERS")
     conv_case(h, "A", 2, 3, 7, 6, 4, (3, 3), (1, 1), (1, 1))
@@ -134,6 +153,7 @@ def layers(h):
     # Small integers make ties common: torch keeps the first maximum in window scan order.
     pool_case(h, "B", torch.randint(-2, 3, (2, 2, 7, 7)).float(), (3, 3), (2, 2), (1, 1),
               "integer values with many ties")
+    silu_case(h, 3, 20)
     h.raw("#endif /* WT_GOLDENS_LAYERS */")
     h.raw()
 

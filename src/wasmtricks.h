@@ -137,12 +137,15 @@ typedef struct wt_layer_sizes {
 } wt_layer_sizes;
 
 /* conv2d, torch.nn.Conv2d(C, OC, (KH,KW), stride, padding) with zero padding, groups = 1.
-   weight: (OC,C,KH,KW), bias: (OC) or NULL; dweight/dbias likewise (NULL: not wanted). */
+   weight: (OC,C,KH,KW), bias: (OC) or NULL; dweight/dbias likewise (NULL: not wanted).
+   no_bias: the layer has no bias parameters (torch bias=False), so sizes() does not count them
+   and bias, dbias stay NULL. */
 typedef struct wt_conv2d {
   int64_t C, H, W;           /* input channels and extent */
   int64_t OC, KH, KW;        /* output channels, kernel */
   int64_t stride_h, stride_w;
   int64_t pad_h, pad_w;
+  int no_bias;
   int64_t OH, OW;            /* output extent, filled by wt_conv2d_sizes */
   float *weight, *bias;
   float *dweight, *dbias;
@@ -157,9 +160,11 @@ wt_status wt_conv2d_backward(wt_ctx *ctx, const wt_conv2d *l, int64_t N, const f
    1/sqrt(fan_in)), and the bias from the same bound; fan_in = C*KH*KW. */
 wt_status wt_conv2d_init_params(wt_ctx *ctx, const wt_conv2d *l);
 
-/* linear, torch.nn.Linear(IN, OUT): y = x W^T + b. x: (N,IN), W: (OUT,IN), b: (OUT) or NULL. */
+/* linear, torch.nn.Linear(IN, OUT): y = x W^T + b. x: (N,IN), W: (OUT,IN), b: (OUT) or NULL.
+   no_bias: no bias parameters (torch bias=False), as for conv2d. */
 typedef struct wt_linear {
   int64_t IN, OUT;
+  int no_bias;
   float *weight, *bias;
   float *dweight, *dbias;
 } wt_linear;
@@ -261,6 +266,17 @@ wt_status wt_add_forward(wt_ctx *ctx, const wt_add *l, int64_t N, const float *a
                          float *y);
 wt_status wt_add_backward(wt_ctx *ctx, const wt_add *l, int64_t N, const float *dy, float *da,
                           float *db);
+
+/* silu, torch.nn.SiLU: y = x * sigmoid(x); backward: dx += dy * s * (1 + x * (1 - s)), s =
+   sigmoid(x), from the forward's input x. */
+typedef struct wt_silu {
+  int64_t elems; /* per sample */
+} wt_silu;
+wt_status wt_silu_sizes(wt_ctx *ctx, wt_silu *l, int64_t N, wt_layer_sizes *out);
+wt_status wt_silu_forward(wt_ctx *ctx, const wt_silu *l, int64_t N, const float *x, float *y,
+                          void *cache, void *workspace);
+wt_status wt_silu_backward(wt_ctx *ctx, const wt_silu *l, int64_t N, const float *x,
+                           const float *dy, float *dx, const void *cache, void *workspace);
 
 /* ---------------------------------------------------------------- losses */
 
@@ -520,7 +536,7 @@ wt_status wt_model_create_resnet18(wt_ctx *ctx, int64_t C, int64_t H, int64_t W,
         {"type": "add", "inputs": ["a", "@input"]}, ...]}
    Types and keys (defaults in brackets): conv2d out_channels kernel stride[1] padding[0]
    bias[true] init["torch"|"kaiming_out"]; linear out_features bias[true]; batchnorm2d
-   eps[1e-5] momentum[0.1] zero_init[false]; relu; flatten; maxpool2d and avgpool2d kernel
+   eps[1e-5] momentum[0.1] zero_init[false]; relu; silu; flatten; maxpool2d and avgpool2d kernel
    stride[kernel] padding[0]; global_avgpool; dropout p[0.5]; add inputs [a, b]. Every layer
    may have "name" (its state_dict prefix; default: its index, as nn.Sequential), "id" (for
    references; default: its name) and "input" (an id, or "@input" for the model input).

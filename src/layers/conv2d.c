@@ -214,8 +214,8 @@ static bool workspace_floats(const wt_ctx *ctx, const wt_conv2d *l, int64_t OH, 
 }
 
 /* x: (N,C,H,W) -> out: (N,OC,OH,OW) with OH = floor((H + 2*pad_h - KH) / stride_h) + 1 (and
-   OW likewise), filled into l->OH, l->OW. param_floats = OC*C*KH*KW + OC (weight, then bias,
-   counted even when the bias will be NULL). cache_bytes = 0. workspace_bytes: direct path, the
+   OW likewise), filled into l->OH, l->OW. param_floats = OC*C*KH*KW + OC (weight, then bias;
+   the OC bias floats only without no_bias). cache_bytes = 0. workspace_bytes: direct path, the
    padded planes of one sample's x and dy plus the packed weights (direct_layout_of); else a
    chunk of im2col and of its gradient, (C*KH*KW, chunk of OH*OW) floats each, plus the GEMM
    packing scratch. */
@@ -233,7 +233,7 @@ wt_status wt_conv2d_sizes(wt_ctx *ctx, wt_conv2d *l, int64_t N, wt_layer_sizes *
                    (long long)l->H, (long long)l->W);
   l->OH = OH;
   l->OW = OW;
-  out->param_floats = (size_t)(l->OC * l->C * l->KH * l->KW + l->OC);
+  out->param_floats = (size_t)(l->OC * l->C * l->KH * l->KW + (l->no_bias ? 0 : l->OC));
   out->cache_bytes = 0;
   out->workspace_bytes = ws;
   out->out_elems = l->OC * OH * OW;

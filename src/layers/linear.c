@@ -27,8 +27,8 @@ static size_t gemm_floats(const wt_ctx *ctx, const wt_linear *l, int64_t N) {
   return g;
 }
 
-/* x: (N,IN) -> y: (N,OUT). param_floats = OUT*IN + OUT (weight, then bias). cache_bytes = 0.
-   workspace_bytes: the GEMM packing scratch. */
+/* x: (N,IN) -> y: (N,OUT). param_floats = OUT*IN + OUT (weight, then bias; no bias floats with
+   no_bias). cache_bytes = 0. workspace_bytes: the GEMM packing scratch. */
 wt_status wt_linear_sizes(wt_ctx *ctx, wt_linear *l, int64_t N, wt_layer_sizes *out) {
   if (!ctx) return WT_ERR_ARG;
   if (!out) return WT_FAIL(ctx, WT_ERR_ARG, "out is NULL");
@@ -36,7 +36,7 @@ wt_status wt_linear_sizes(wt_ctx *ctx, wt_linear *l, int64_t N, wt_layer_sizes *
   size_t ws;
   if (!wt__mul_ok(gemm_floats(ctx, l, N), sizeof(float), &ws))
     return WT_FAIL(ctx, WT_ERR_SHAPE, "workspace size overflows size_t");
-  out->param_floats = (size_t)(l->OUT * l->IN + l->OUT);
+  out->param_floats = (size_t)(l->OUT * l->IN + (l->no_bias ? 0 : l->OUT));
   out->cache_bytes = 0;
   out->workspace_bytes = ws;
   out->out_elems = l->OUT;

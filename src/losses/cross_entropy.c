@@ -1,7 +1,8 @@
 /* cross_entropy.c - softmax cross-entropy with PyTorch semantics: hard labels or soft targets,
    label smoothing, per-class weights and the reductions 'mean', 'sum' and 'none', as
-   torch.nn.functional.cross_entropy(logits, target, weight, reduction, label_smoothing); and
-   the legacy hard-label mean form the trainer calls. Log-probabilities come from the shared
+   torch.nn.functional.cross_entropy(logits, target, weight, reduction, label_smoothing) (the
+   trainer's loss); and wt_softmax_cross_entropy, the older hard-label mean form on the same
+   core, which the trainer no longer calls. Log-probabilities come from the shared
    machinery in log_softmax.c (double, row max subtracted), so logits of any finite magnitude
    (1e4, 1e30) give the float-rounded exact result. Not here: ignore_index, spatial (N,C,d...)
    inputs, distillation (distillation.c). */

@@ -10,16 +10,11 @@
 /* The model's own input as a layer's source. */
 #define WT__INPUT (-1)
 
+/* One kind per line of src/layers/layers.inc. */
 typedef enum wt__layer_kind {
-  WT__CONV2D,
-  WT__LINEAR,
-  WT__RELU,
-  WT__MAXPOOL2D,
-  WT__FLATTEN,
-  WT__BATCHNORM2D,
-  WT__AVGPOOL2D,
-  WT__DROPOUT,
-  WT__ADD,
+#define WT_LAYER(KIND, name, type) WT__##KIND,
+#include "../layers/layers.inc"
+#undef WT_LAYER
   WT__KIND_COUNT
 } wt__layer_kind;
 
@@ -32,21 +27,13 @@ typedef enum wt__init {
 
 typedef struct wt__layer {
   wt__layer_kind kind;
-  union {
-    wt_conv2d conv;
-    wt_linear lin;
-    wt_relu relu;
-    wt_maxpool2d pool;
-    wt_flatten flat;
-    wt_batchnorm2d bn;
-    wt_avgpool2d avg;
-    wt_dropout drop;
-    wt_add add;
+  union { /* the hyperparameters of the kind, by its name: u.conv2d, u.batchnorm2d, ... */
+#define WT_LAYER(KIND, name, type) type name;
+#include "../layers/layers.inc"
+#undef WT_LAYER
   } u;
   char name[WT__NAME_LEN]; /* state_dict prefix ("layer1.0.conv1"); "" for layers without state */
-  int in, in2;             /* source layers (WT__INPUT: the model input); in2: ADD only */
-  bool bias;               /* conv / linear: has a bias */
-  bool global;             /* avgpool: the kernel is the whole plane */
+  int in, in2;             /* source layers (WT__INPUT: the model input); in2: 2-input kinds */
   wt__init init;
   int64_t out_c, out_h, out_w; /* one sample's output; flat outputs are (elems, 1, 1) */
   bool flat;                   /* output is a vector (flatten, linear) */
@@ -92,7 +79,63 @@ float *wt__model_dlogits(wt_model *m);
 wt_status wt__model_begin(wt_ctx *ctx, int64_t C, int64_t H, int64_t W, wt_model **out);
 wt_status wt__model_push(wt_model *m, wt__layer *l);
 wt_status wt__model_finish(wt_model *m, int64_t num_classes);
-/* Kind names as specs and summaries spell them ("conv2d", "batchnorm2d", ...). */
-const char *wt__layer_kind_name(wt__layer_kind k);
+/* ---------------------------------------------------------------- the layer table */
+
+/* Reading one layer object of a JSON spec (spec.c); errors name the layer and the key. */
+typedef struct wt__spec wt__spec;
+/* key absent: *out = def (or an error when required); else an integer in [lo, hi]. */
+wt_status wt__spec_int(wt__spec *s, const char *key, int64_t def, int64_t lo, int64_t hi,
+                       bool required, int64_t *out);
+wt_status wt__spec_num(wt__spec *s, const char *key, double def, double *out);
+wt_status wt__spec_bool(wt__spec *s, const char *key, bool def, bool *out);
+/* key absent: *out = 0; else the index of its string among choices (NULL-terminated). */
+wt_status wt__spec_choice(wt__spec *s, const char *key, const char *const *choices, int *out);
+/* key: [a, b], two layer references ("@input" or an earlier layer's id). */
+wt_status wt__spec_refs2(wt__spec *s, const char *key, int *a, int *b);
+
+/* One state_dict entry of a layer, named "<layer name>.<suffix>" in weight files. */
+#define WT__MAX_STATE 5
+typedef struct wt__state_tensor {
+  const char *suffix; /* "weight", "bias", "running_mean", ... */
+  bool i64;           /* I64 (num_batches_tracked), else F32 */
+  int ndim;
+  int64_t shape[4];
+  void *data;
+} wt__state_tensor;
+
+/* What a layer reads: any shape, (C,H,W) planes, or a vector (flat, or (C,1,1)). */
+typedef enum wt__input { WT__IN_ANY, WT__IN_PLANES, WT__IN_VECTOR } wt__input;
+
+/* A layer type: what the model, spec parser, weight files and benches run a kind with. NULL
+   hooks do nothing (no keys, no parameters, the input's shape, ...). x2, dx2: the second source
+   of a 2-input kind (NULL otherwise). */
+typedef struct wt__layer_type {
+  const char *name;
+  int inputs;                     /* 1, or 2 (in and in2, same shapes) */
+  wt__input input;
+  const char *const *keys;        /* spec keys besides type, name, id, input; NULL-terminated */
+  wt_status (*parse)(wt__spec *s, wt__layer *l);
+  /* the input extents into u.<name> (before sizes); the output extents from it (after) */
+  void (*connect)(wt__layer *l, int64_t C, int64_t H, int64_t W);
+  void (*output)(wt__layer *l);
+  wt_status (*sizes)(wt_ctx *ctx, wt__layer *l, int64_t N, wt_layer_sizes *s);
+  wt_status (*forward)(wt_ctx *ctx, const wt__layer *l, int64_t N, const float *x,
+                       const float *x2, float *y, void *ws);
+  /* x: the input, y: the output, dy: its gradient; dx, dx2: the sources' gradients (+=; NULL
+     for the model input) */
+  wt_status (*backward)(wt_ctx *ctx, const wt__layer *l, int64_t N, const float *x,
+                        const float *y, const float *dy, float *dx, float *dx2, void *ws);
+  size_t (*buffer_floats)(const wt__layer *l); /* non-trained state (BatchNorm statistics) */
+  /* points u.<name> at its parameters w, their gradients dw and its buffers buf */
+  void (*bind)(wt__layer *l, float *w, float *dw, float *buf);
+  wt_status (*init)(wt_ctx *ctx, wt__layer *l);
+  void (*set_training)(wt__layer *l, int training);
+  size_t (*no_decay)(const wt__layer *l);      /* trailing parameter floats without decay */
+  int (*state)(wt__layer *l, wt__state_tensor out[WT__MAX_STATE]); /* state_dict order */
+} wt__layer_type;
+
+/* Indexed by kind (src/models/layer_table.c). */
+extern const wt__layer_type *const wt__layer_types[WT__KIND_COUNT];
+static inline const wt__layer_type *wt__type_of(const wt__layer *l) { return wt__layer_types[l->kind]; }
 
 #endif /* WT_MODEL_H */

@@ -45,34 +45,12 @@ static int model_tensors(wt_model *m, st_tensor *out) {
   st_tensor scratch;
   for (int i = 0; i < m->n_layers; i++) {
     wt__layer *l = &m->layers[i];
-#define T(...) tensor(out ? &out[n++] : (n++, &scratch), __VA_ARGS__)
-    switch (l->kind) {
-      case WT__CONV2D: {
-        const wt_conv2d *c = &l->u.conv;
-        const int64_t ws[4] = {c->OC, c->C, c->KH, c->KW};
-        T(l->name, "weight", false, 4, ws, c->weight);
-        if (l->bias) T(l->name, "bias", false, 1, &c->OC, c->bias);
-        break;
-      }
-      case WT__LINEAR: {
-        const wt_linear *c = &l->u.lin;
-        const int64_t ws[2] = {c->OUT, c->IN};
-        T(l->name, "weight", false, 2, ws, c->weight);
-        if (l->bias) T(l->name, "bias", false, 1, &c->OUT, c->bias);
-        break;
-      }
-      case WT__BATCHNORM2D: {
-        const wt_batchnorm2d *b = &l->u.bn;
-        T(l->name, "weight", false, 1, &b->C, b->weight);
-        T(l->name, "bias", false, 1, &b->C, b->bias);
-        T(l->name, "running_mean", false, 1, &b->C, b->running_mean);
-        T(l->name, "running_var", false, 1, &b->C, b->running_var);
-        T(l->name, "num_batches_tracked", true, 0, NULL, &l->num_batches_tracked);
-        break;
-      }
-      default: break;
-    }
-#undef T
+    const wt__layer_type *t = wt__type_of(l);
+    wt__state_tensor st[WT__MAX_STATE];
+    const int k = t->state ? t->state(l, st) : 0;
+    for (int e = 0; e < k; e++)
+      tensor(out ? &out[n++] : (n++, &scratch), l->name, st[e].suffix, st[e].i64, st[e].ndim,
+             st[e].shape, st[e].data);
   }
   return n;
 }

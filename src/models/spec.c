@@ -1,7 +1,9 @@
 /* spec.c - building models: the named models (the student CNN, CIFAR ResNets, ResNet-18 for
-   small inputs), the JSON spec parser (explicit layer lists and named models), the spec string
+   small inputs), the JSON spec parser (explicit layer lists and named models; each layer's own
+   keys are read by its layer table entry through the wt__spec_* readers here), the spec string
    each model keeps for weight files, and the torchinfo-like summary.
-   What it is not: the layer graph's execution (model.c) or weight files (safetensors.c). */
+   What it is not: the layer graph's execution (model.c), the per-kind functions
+   (layer_table.c) or weight files (safetensors.c). */
 #include <stdio.h>
 #include <string.h>
 
@@ -26,15 +28,19 @@ static int last(const wt_model *m) { return m->n_layers - 1; }
 
 static wt_status conv(wt_model *m, const char *name, int in, int64_t OC, int64_t k, int64_t stride,
                       int64_t pad, bool bias, wt__init init) {
-  return push(m, (wt__layer){.kind = WT__CONV2D, .in = in, .bias = bias, .init = init,
-                             .u.conv = {.OC = OC, .KH = k, .KW = k, .stride_h = stride,
-                                        .stride_w = stride, .pad_h = pad, .pad_w = pad}},
+  return push(m, (wt__layer){.kind = WT__CONV2D, .in = in, .init = init,
+                             .u.conv2d = {.OC = OC, .KH = k, .KW = k, .stride_h = stride,
+                                          .stride_w = stride, .pad_h = pad, .pad_w = pad,
+                                          .no_bias = !bias}},
               name);
 }
 static wt_status bn(wt_model *m, const char *name, wt__init init) {
   return push(m, (wt__layer){.kind = WT__BATCHNORM2D, .in = last(m), .init = init,
-                             .u.bn = {.eps = 1e-5, .momentum = 0.1}},
+                             .u.batchnorm2d = {.eps = 1e-5, .momentum = 0.1}},
               name);
+}
+static wt_status linear(wt_model *m, const char *name, int64_t OUT) {
+  return push(m, (wt__layer){.kind = WT__LINEAR, .in = last(m), .u.linear = {.OUT = OUT}}, name);
 }
 static wt_status simple(wt_model *m, wt__layer_kind kind) {
   return push(m, (wt__layer){.kind = kind, .in = last(m)}, NULL);
@@ -51,11 +57,11 @@ static wt_status build_student(wt_model *m, int64_t K) {
   WT_TRY(conv(m, "conv2", last(m), 64, 3, 1, 1, true, WT__INIT_TORCH));
   WT_TRY(simple(m, WT__RELU));
   WT_TRY(push(m, (wt__layer){.kind = WT__MAXPOOL2D, .in = last(m),
-                             .u.pool = {.KH = 2, .KW = 2, .stride_h = 2, .stride_w = 2}}, NULL));
+                             .u.maxpool2d = {.KH = 2, .KW = 2, .stride_h = 2, .stride_w = 2}}, NULL));
   WT_TRY(simple(m, WT__FLATTEN));
-  WT_TRY(push(m, (wt__layer){.kind = WT__LINEAR, .in = last(m), .bias = true, .u.lin = {.OUT = 128}}, "fc1"));
+  WT_TRY(linear(m, "fc1", 128));
   WT_TRY(simple(m, WT__RELU));
-  return push(m, (wt__layer){.kind = WT__LINEAR, .in = last(m), .bias = true, .u.lin = {.OUT = K}}, "fc2");
+  return linear(m, "fc2", K);
 }
 
 /* torchvision's BasicBlock: conv3x3(stride) bn relu conv3x3 bn (+ downsample: conv1x1(stride)
@@ -94,10 +100,9 @@ static wt_status build_resnet(wt_model *m, int64_t K, int64_t width, const int *
       snprintf(prefix, sizeof prefix, "layer%d.%d", s + 1, b);
       WT_TRY(basic_block(m, prefix, width << s, s > 0 && b == 0 ? 2 : 1, zero_gamma));
     }
-  WT_TRY(push(m, (wt__layer){.kind = WT__AVGPOOL2D, .in = last(m), .global = true,
-                             .u.avg = {.KH = 1, .KW = 1, .stride_h = 1, .stride_w = 1}}, NULL));
+  WT_TRY(simple(m, WT__GLOBAL_AVGPOOL));
   WT_TRY(simple(m, WT__FLATTEN));
-  return push(m, (wt__layer){.kind = WT__LINEAR, .in = last(m), .bias = true, .u.lin = {.OUT = K}}, "fc");
+  return linear(m, "fc", K);
 }
 
 typedef enum named { NAMED_STUDENT, NAMED_RESNET, NAMED_RESNET18 } named;
@@ -171,17 +176,18 @@ const char *wt_model_spec(const wt_model *m) { return m && m->spec ? m->spec : "
 
 #define WT__MAX_SPEC_BYTES ((size_t)1 << 20)
 
-typedef struct spec_ctx {
+struct wt__spec {
   wt_ctx *ctx;
   const wt__json *j;
   char ids[WT__MAX_LAYERS][WT__NAME_LEN];
-  int li; /* index of the layer being parsed (for messages) */
-} spec_ctx;
+  int li;        /* index of the layer being parsed (for messages) */
+  int64_t obj;   /* its object's token */
+  const char *type;
+};
 
-/* Reads an optional integer key (def when absent) in [lo, hi]. */
-static wt_status get_int(spec_ctx *s, int64_t obj, const char *key, int64_t def, int64_t lo,
-                         int64_t hi, bool required, int64_t *out) {
-  const int64_t t = wt__json_get(s->j, obj, key);
+wt_status wt__spec_int(wt__spec *s, const char *key, int64_t def, int64_t lo, int64_t hi,
+                       bool required, int64_t *out) {
+  const int64_t t = wt__json_get(s->j, s->obj, key);
   if (t < 0) {
     if (required)
       return WT_FAIL(s->ctx, WT_ERR_ARG, "spec: layers[%d] needs \"%s\"", s->li, key);
@@ -193,8 +199,8 @@ static wt_status get_int(spec_ctx *s, int64_t obj, const char *key, int64_t def,
                    s->li, key, (long long)lo, (long long)hi);
   return WT_OK;
 }
-static wt_status get_num(spec_ctx *s, int64_t obj, const char *key, double def, double *out) {
-  const int64_t t = wt__json_get(s->j, obj, key);
+wt_status wt__spec_num(wt__spec *s, const char *key, double def, double *out) {
+  const int64_t t = wt__json_get(s->j, s->obj, key);
   if (t < 0) {
     *out = def;
     return WT_OK;
@@ -203,8 +209,8 @@ static wt_status get_num(spec_ctx *s, int64_t obj, const char *key, double def, 
     return WT_FAIL(s->ctx, WT_ERR_ARG, "spec: layers[%d].%s must be a number", s->li, key);
   return WT_OK;
 }
-static wt_status get_bool(spec_ctx *s, int64_t obj, const char *key, bool def, bool *out) {
-  const int64_t t = wt__json_get(s->j, obj, key);
+wt_status wt__spec_bool(wt__spec *s, const char *key, bool def, bool *out) {
+  const int64_t t = wt__json_get(s->j, s->obj, key);
   if (t < 0) {
     *out = def;
     return WT_OK;
@@ -213,9 +219,25 @@ static wt_status get_bool(spec_ctx *s, int64_t obj, const char *key, bool def, b
     return WT_FAIL(s->ctx, WT_ERR_ARG, "spec: layers[%d].%s must be true or false", s->li, key);
   return WT_OK;
 }
+wt_status wt__spec_choice(wt__spec *s, const char *key, const char *const *choices, int *out) {
+  const int64_t t = wt__json_get(s->j, s->obj, key);
+  *out = 0;
+  if (t < 0) return WT_OK;
+  for (int i = 0; choices[i]; i++)
+    if (wt__json_eq(s->j, t, choices[i])) {
+      *out = i;
+      return WT_OK;
+    }
+  char list[128] = "";
+  size_t pos = 0;
+  for (int i = 0; choices[i] && pos < sizeof list; i++)
+    pos += (size_t)snprintf(list + pos, sizeof list - pos, "%s\"%s\"",
+                            i == 0 ? "" : choices[i + 1] ? ", " : " or ", choices[i]);
+  return WT_FAIL(s->ctx, WT_ERR_ARG, "spec: layers[%d].%s must be %s", s->li, key, list);
+}
 
 /* A layer reference: "@input" or the id of an earlier layer. */
-static wt_status get_ref(spec_ctx *s, int64_t t, int *out) {
+static wt_status get_ref(wt__spec *s, int64_t t, int *out) {
   char id[WT__NAME_LEN];
   if (!wt__json_str(s->j, t, id, sizeof id, NULL))
     return WT_FAIL(s->ctx, WT_ERR_ARG, "spec: layers[%d]: a layer reference must be a string of < %d bytes",
@@ -233,6 +255,16 @@ static wt_status get_ref(spec_ctx *s, int64_t t, int *out) {
                  s->li, id);
 }
 
+wt_status wt__spec_refs2(wt__spec *s, const char *key, int *a, int *b) {
+  const wt__json *j = s->j;
+  const int64_t t = wt__json_get(j, s->obj, key);
+  if (t < 0 || j->tok[t].type != WT__JSON_ARRAY || j->tok[t].count != 2)
+    return WT_FAIL(s->ctx, WT_ERR_ARG, "spec: layers[%d] (%s) needs \"%s\": [a, b]", s->li,
+                   s->type, key);
+  WT_TRY(get_ref(s, wt__json_child(j, t, 0), a));
+  return get_ref(s, wt__json_child(j, t, 1), b);
+}
+
 static bool name_ok(const char *n) {
   if (!*n) return false;
   for (; *n; n++)
@@ -245,9 +277,9 @@ static bool name_ok(const char *n) {
 static const char *const common_keys[] = {"type", "name", "id", "input", NULL};
 
 /* Rejects keys outside common_keys and allowed (NULL-terminated). */
-static wt_status check_keys(spec_ctx *s, int64_t obj, const char *const *allowed) {
-  for (int64_t i = 0; i < s->j->tok[obj].count; i++) {
-    const int64_t k = wt__json_key(s->j, obj, i);
+static wt_status check_keys(wt__spec *s, const char *const *allowed) {
+  for (int64_t i = 0; i < s->j->tok[s->obj].count; i++) {
+    const int64_t k = wt__json_key(s->j, s->obj, i);
     bool ok = false;
     for (int a = 0; common_keys[a] && !ok; a++) ok = wt__json_eq(s->j, k, common_keys[a]);
     for (int a = 0; allowed[a] && !ok; a++) ok = wt__json_eq(s->j, k, allowed[a]);
@@ -260,7 +292,7 @@ static wt_status check_keys(spec_ctx *s, int64_t obj, const char *const *allowed
   return WT_OK;
 }
 
-static wt_status parse_layer(spec_ctx *s, wt_model *m, int64_t obj) {
+static wt_status parse_layer(wt__spec *s, wt_model *m, int64_t obj) {
   wt_ctx *ctx = s->ctx;
   const wt__json *j = s->j;
   const int li = s->li;
@@ -290,81 +322,17 @@ static wt_status parse_layer(spec_ctx *s, wt_model *m, int64_t obj) {
   }
   const int64_t tin = wt__json_get(j, obj, "input");
   if (tin >= 0) WT_TRY(get_ref(s, tin, &l.in));
-  int64_t v, k, st, pad;
-  double d;
-  bool b;
-  if (strcmp(type, "conv2d") == 0) {
-    static const char *const keys[] = {"out_channels", "kernel", "stride", "padding", "bias", "init", NULL};
-    WT_TRY(check_keys(s, obj, keys));
-    l.kind = WT__CONV2D;
-    WT_TRY(get_int(s, obj, "out_channels", 0, 1, WT_MAX_DIM, true, &v));
-    WT_TRY(get_int(s, obj, "kernel", 0, 1, WT_MAX_DIM, true, &k));
-    WT_TRY(get_int(s, obj, "stride", 1, 1, WT_MAX_DIM, false, &st));
-    WT_TRY(get_int(s, obj, "padding", 0, 0, WT_MAX_DIM, false, &pad));
-    WT_TRY(get_bool(s, obj, "bias", true, &b));
-    l.u.conv = (wt_conv2d){.OC = v, .KH = k, .KW = k, .stride_h = st, .stride_w = st, .pad_h = pad, .pad_w = pad};
-    l.bias = b;
-    const int64_t ti = wt__json_get(j, obj, "init");
-    if (ti >= 0) {
-      if (wt__json_eq(j, ti, "kaiming_out")) l.init = WT__INIT_KAIMING_OUT;
-      else if (!wt__json_eq(j, ti, "torch"))
-        return WT_FAIL(ctx, WT_ERR_ARG, "spec: layers[%d].init must be \"torch\" or \"kaiming_out\"", li);
-    }
-  } else if (strcmp(type, "linear") == 0) {
-    static const char *const keys[] = {"out_features", "bias", NULL};
-    WT_TRY(check_keys(s, obj, keys));
-    l.kind = WT__LINEAR;
-    WT_TRY(get_int(s, obj, "out_features", 0, 1, WT_MAX_DIM, true, &v));
-    WT_TRY(get_bool(s, obj, "bias", true, &b));
-    l.u.lin.OUT = v, l.bias = b;
-  } else if (strcmp(type, "batchnorm2d") == 0) {
-    static const char *const keys[] = {"eps", "momentum", "zero_init", NULL};
-    WT_TRY(check_keys(s, obj, keys));
-    l.kind = WT__BATCHNORM2D;
-    WT_TRY(get_num(s, obj, "eps", 1e-5, &l.u.bn.eps));
-    WT_TRY(get_num(s, obj, "momentum", 0.1, &l.u.bn.momentum));
-    WT_TRY(get_bool(s, obj, "zero_init", false, &b));
-    if (b) l.init = WT__INIT_ZERO_GAMMA;
-  } else if (strcmp(type, "maxpool2d") == 0 || strcmp(type, "avgpool2d") == 0) {
-    static const char *const keys[] = {"kernel", "stride", "padding", NULL};
-    WT_TRY(check_keys(s, obj, keys));
-    WT_TRY(get_int(s, obj, "kernel", 0, 1, WT_MAX_DIM, true, &k));
-    WT_TRY(get_int(s, obj, "stride", k, 1, WT_MAX_DIM, false, &st));
-    WT_TRY(get_int(s, obj, "padding", 0, 0, WT_MAX_DIM, false, &pad));
-    if (type[0] == 'm') {
-      l.kind = WT__MAXPOOL2D;
-      l.u.pool = (wt_maxpool2d){.KH = k, .KW = k, .stride_h = st, .stride_w = st, .pad_h = pad, .pad_w = pad};
-    } else {
-      l.kind = WT__AVGPOOL2D;
-      l.u.avg = (wt_avgpool2d){.KH = k, .KW = k, .stride_h = st, .stride_w = st, .pad_h = pad, .pad_w = pad};
-    }
-  } else if (strcmp(type, "global_avgpool") == 0) {
-    static const char *const keys[] = {NULL};
-    WT_TRY(check_keys(s, obj, keys));
-    l.kind = WT__AVGPOOL2D, l.global = true;
-  } else if (strcmp(type, "relu") == 0 || strcmp(type, "flatten") == 0) {
-    static const char *const keys[] = {NULL};
-    WT_TRY(check_keys(s, obj, keys));
-    l.kind = type[0] == 'r' ? WT__RELU : WT__FLATTEN;
-  } else if (strcmp(type, "dropout") == 0) {
-    static const char *const keys[] = {"p", NULL};
-    WT_TRY(check_keys(s, obj, keys));
-    l.kind = WT__DROPOUT;
-    WT_TRY(get_num(s, obj, "p", 0.5, &d));
-    l.u.drop.p = d;
-  } else if (strcmp(type, "add") == 0) {
-    static const char *const keys[] = {"inputs", NULL};
-    WT_TRY(check_keys(s, obj, keys));
-    l.kind = WT__ADD;
-    const int64_t ta = wt__json_get(j, obj, "inputs");
-    if (ta < 0 || j->tok[ta].type != WT__JSON_ARRAY || j->tok[ta].count != 2)
-      return WT_FAIL(ctx, WT_ERR_ARG, "spec: layers[%d] (add) needs \"inputs\": [a, b]", li);
-    WT_TRY(get_ref(s, wt__json_child(j, ta, 0), &l.in));
-    WT_TRY(get_ref(s, wt__json_child(j, ta, 1), &l.in2));
-  } else {
+  int kind = 0;
+  while (kind < WT__KIND_COUNT && strcmp(wt__layer_types[kind]->name, type) != 0) kind++;
+  if (kind == WT__KIND_COUNT)
     return WT_FAIL(ctx, WT_ERR_ARG, "spec: layers[%d] has an unknown type \"%s\"", li, type);
-  }
-  if (l.kind != WT__CONV2D && l.kind != WT__LINEAR && l.kind != WT__BATCHNORM2D && tn < 0) l.name[0] = '\0';
+  const wt__layer_type *t = wt__layer_types[kind];
+  l.kind = (wt__layer_kind)kind;
+  s->obj = obj, s->type = t->name;
+  WT_TRY(check_keys(s, t->keys));
+  if (t->parse) WT_TRY(t->parse(s, &l));
+  /* only layers with state_dict entries are named by default (their index, as nn.Sequential) */
+  if (!t->state && tn < 0) l.name[0] = '\0';
   /* state_dict names must be unique */
   if (l.name[0])
     for (int i = 0; i < m->n_layers; i++)
@@ -422,7 +390,7 @@ static wt_status from_json(wt_ctx *ctx, const wt__json *j, wt_model **out) {
   if (j->tok[tl].count > WT__MAX_LAYERS)
     return WT_FAIL(ctx, WT_ERR_ARG, "spec: %lld layers, at most %d", (long long)j->tok[tl].count,
                    WT__MAX_LAYERS);
-  spec_ctx *s = wt__calloc(ctx, sizeof *s);
+  wt__spec *s = wt__calloc(ctx, sizeof *s);
   if (!s) return WT_FAIL(ctx, WT_ERR_OOM, "out of memory parsing the spec");
   s->ctx = ctx, s->j = j;
   wt_model *m = NULL;
@@ -487,8 +455,7 @@ wt_status wt_model_summary(wt_model *m, char *buf, size_t cap, size_t *len) {
     char shape[48];
     if (l->flat) snprintf(shape, sizeof shape, "[%lld]", (long long)l->out_c);
     else snprintf(shape, sizeof shape, "[%lld, %lld, %lld]", (long long)l->out_c, (long long)l->out_h, (long long)l->out_w);
-    const char *type = l->kind == WT__AVGPOOL2D && l->global ? "global_avgpool" : wt__layer_kind_name(l->kind);
-    put(buf, cap, &pos, "%-4d %-28s %-12s %-18s %12zu\n", i, l->name[0] ? l->name : "-", type, shape,
+    put(buf, cap, &pos, "%-4d %-28s %-12s %-18s %12zu\n", i, l->name[0] ? l->name : "-", wt__type_of(l)->name, shape,
         l->param_floats);
   }
   put(buf, cap, &pos, "%.78s\n", "==============================================================================");

@@ -88,6 +88,15 @@ test('resnet, resnet18, fromSpec, summary', () => {
   for (const m of [r, again, explicit, r18]) m.dispose();
 });
 
+test('silu: the engine takes it from a spec, as torch.nn.SiLU', () => {
+  const m = wt.models.fromSpec({ input: [1, 1, 4], classes: 4, layers: [{ type: 'flatten' }, { type: 'silu' }] });
+  assert.match(m.summary(), /silu/);
+  const x = Float32Array.from([-3, -0.5, 0, 2]);
+  const y = m.forward(x);
+  x.forEach((v, i) => assert.ok(Math.abs(y[i] - v / (1 + Math.exp(-v))) <= 1e-6, `${y[i]} at ${v}`));
+  m.dispose();
+});
+
 test('bad specs and bad files throw clear errors', () => {
   throwsWt(() => wt.models.fromSpec({ input: [1, 4, 4], classes: 2, layers: [{ type: 'conv9' }] }),
     'WT_ERR_ARG', /unknown type "conv9"/);

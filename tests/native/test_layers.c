@@ -1,4 +1,4 @@
-/* test_layers.c - conv2d, linear, relu, maxpool2d and flatten: central-difference gradient
+/* test_layers.c - conv2d, linear, relu, maxpool2d, flatten and silu: central-difference gradient
    checks of dx, dW and db (sampled elements, kinks skipped), a naive direct convolution as a
    second forward reference, PyTorch goldens (tests/data/goldens.h), accumulation (backward twice
    doubles the gradient), PyTorch's max-pool tie and NaN rules, and bad arguments. */
@@ -518,6 +518,65 @@ static void test_relu(void) {
   free(f.x), free(f.y), free(f.r), free(dx), free(twice);
 }
 
+/* ------------------------------------------------------------ silu */
+
+typedef struct silu_fix {
+  wt_silu l;
+  int64_t N;
+  float *x, *y, *r;
+} silu_fix;
+
+static double silu_loss(void *u) {
+  silu_fix *f = u;
+  if (wt_silu_forward(ctx, &f->l, f->N, f->x, f->y, NULL, NULL) != WT_OK) return (double)NAN;
+  return dot(f->y, f->r, (size_t)(f->N * f->l.elems));
+}
+
+static void test_silu(void) {
+  silu_fix f = {.l = {.elems = 40}, .N = 3};
+  wt_layer_sizes sz;
+  CHECK_OK(ctx, wt_silu_sizes(ctx, &f.l, f.N, &sz));
+  CHECK(sz.param_floats == 0 && sz.cache_bytes == 0 && sz.workspace_bytes == 0 &&
+        sz.out_elems == 40);
+  const size_t n = 120;
+  f.x = fbuf(n), f.y = fbuf(n), f.r = fbuf(n);
+  float *dx = fbuf(n);
+  randn(f.x, n, 3.0);
+  randn(f.r, n, 1.0);
+  CHECK_OK(ctx, wt_silu_forward(ctx, &f.l, f.N, f.x, f.y, NULL, NULL));
+  CHECK_OK(ctx, wt_silu_backward(ctx, &f.l, f.N, f.x, f.r, dx, NULL, NULL));
+  /* SiLU is smooth: its one-sided differences differ by ~h * y'' everywhere, which is no kink,
+     so the kink test is off (every element is checked). */
+  grad_check_tol("silu dx", silu_loss, &f, f.x, dx, n, n,
+                 &(gc_tolerance){GC_H, GC_ATOL, GC_RTOL, 1e30});
+  float *twice = fbuf(n);
+  for (size_t i = 0; i < n; i++) twice[i] = 2.0f * dx[i];
+  CHECK_OK(ctx, wt_silu_backward(ctx, &f.l, f.N, f.x, f.r, dx, NULL, NULL));
+  check_arrays("silu 2x backward", dx, twice, n, 0.0, 0.0);
+
+  /* PyTorch: forward, and backward with dy = g, including saturation (|x| up to 100) */
+  const wt_silu gl = {.elems = GOLD_SILU_ELEMS};
+  float y[GOLD_SILU_N * GOLD_SILU_ELEMS], gdx[GOLD_SILU_N * GOLD_SILU_ELEMS] = {0};
+  CHECK_OK(ctx, wt_silu_forward(ctx, &gl, GOLD_SILU_N, gold_silu_x, y, NULL, NULL));
+  CHECK_OK(ctx, wt_silu_backward(ctx, &gl, GOLD_SILU_N, gold_silu_x, gold_silu_g, gdx, NULL, NULL));
+  check_arrays("golden silu y", y, gold_silu_y, sizeof y / 4, GOLD_ATOL, GOLD_RTOL);
+  check_arrays("golden silu dx", gdx, gold_silu_dx, sizeof gdx / 4, GOLD_ATOL, GOLD_RTOL);
+  memcpy(y, gold_silu_x, sizeof y); /* in place */
+  CHECK_OK(ctx, wt_silu_forward(ctx, &gl, GOLD_SILU_N, y, y, NULL, NULL));
+  check_arrays("golden silu y in place", y, gold_silu_y, sizeof y / 4, GOLD_ATOL, GOLD_RTOL);
+
+  wt_silu bad = {.elems = 0};
+  CHECK(wt_silu_sizes(ctx, &bad, 1, &sz) == WT_ERR_SHAPE && has_msg("elems"));
+  CHECK(wt_silu_forward(ctx, &f.l, 0, f.x, f.y, NULL, NULL) == WT_ERR_SHAPE && has_msg("N must"));
+  CHECK(wt_silu_forward(ctx, &f.l, 1, NULL, f.y, NULL, NULL) == WT_ERR_ARG && has_msg("x is NULL"));
+  CHECK_OK(ctx, wt_silu_backward(ctx, &f.l, 1, f.x, f.r, NULL, NULL, NULL)); /* first layer */
+  CHECK(wt_silu_backward(ctx, &f.l, 1, f.x, NULL, dx, NULL, NULL) == WT_ERR_ARG &&
+        has_msg("dy is NULL"));
+  CHECK(wt_silu_backward(ctx, &f.l, 1, f.x, dx, dx, NULL, NULL) == WT_ERR_ARG &&
+        has_msg("aliases"));
+  free(f.x), free(f.y), free(f.r), free(dx), free(twice);
+}
+
 /* ------------------------------------------------------------ maxpool2d */
 
 typedef struct pool_fix {
@@ -703,6 +762,7 @@ int main(void) {
   test_conv_errors();
   test_linear();
   test_relu();
+  test_silu();
   test_maxpool();
   test_flatten();
   wt_ctx_destroy(ctx);

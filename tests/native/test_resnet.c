@@ -394,7 +394,7 @@ static void test_specs(void) {
     int zeroed = 0;
     for (int i = 0; i < r->n_layers; i++)
       if (r->layers[i].kind == WT__BATCHNORM2D && strstr(r->layers[i].name, "bn2"))
-        zeroed += r->layers[i].u.bn.weight[0] == 0.0f;
+        zeroed += r->layers[i].u.batchnorm2d.weight[0] == 0.0f;
     CHECK(zeroed == 9);
     wt_model_destroy(r);
   }
