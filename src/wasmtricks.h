@@ -748,6 +748,9 @@ typedef struct wt_aug_step {
   wt_erase_mode erase_mode;
   const float *value;      /* ERASING: one per channel (float side), or colour bytes/255 */
 } wt_aug_step;
+/* "resize", "centerCrop", "randomCrop", "randomResizedCrop", "hflip", ... (the JS API's names,
+   from the pipeline's step table); NULL when out of range. */
+const char *wt_aug_step_name(wt_aug_step_kind kind);
 /* Output of the pipeline for an H x W x C input: uint8 extent, or float (out_C, H, W) when a
    TO_TENSOR step is present (*is_float = 1). Validates every step. */
 wt_status wt_aug_pipeline_shape(wt_ctx *ctx, const wt_aug_step *steps, int n_steps, int64_t H,
