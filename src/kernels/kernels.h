@@ -178,6 +178,53 @@ void wt_f32_bn_affine_ukernel__wasmsimd(size_t rows, size_t cols, const float *x
 void wt_f32_bn_dx_ukernel__wasmsimd(size_t rows, size_t cols, const float *x, const float *dy,
                                     size_t ld, const wt_f32_bn_dx_params *params, float *dx);
 
+/* The optimizer kernels (src/optim/optim.c), one update over n parameters: p, g (the gradient),
+   and the moment buffers (n floats each; buf NULL without momentum, vmax NULL without
+   amsgrad). The scalars are what the reference rounds to float32 (torch turns Python floats
+   into float operands). The twins do the same float operations in the same order (wasm has no
+   FMA; sqrt and div are correctly rounded in both): same bits. */
+/* torch.optim.SGD, per element: g = grad + wd*p; if momentum: buf = first ? g : momentum*buf +
+   damp1*g, g = nesterov ? g + momentum*buf : buf; p -= lr*g. */
+typedef struct wt_f32_sgd_params {
+  float lr, momentum, damp1, wd; /* damp1 = 1 - dampening */
+  int use_momentum, nesterov, first;
+} wt_f32_sgd_params;
+
+/* torch.optim.Adam / AdamW, per element: p *= decay_mul (AdamW; 1 skips it); g = grad + wd*p
+   (Adam's L2; 0 skips it); m = m*beta1 + omb1*g; v = v*beta2 + (omb2*g)*g; amsgrad: vmax =
+   max(vmax, v) (NaN propagates), used for v; p = p + (neg_step_size*m) / (sqrt(v)/bc2_sqrt + eps). */
+typedef struct wt_f32_adam_params {
+  float decay_mul, wd, beta1, omb1, beta2, omb2, bc2_sqrt, eps, neg_step_size;
+  int amsgrad;
+} wt_f32_adam_params;
+
+/* AdaBound / AMSBound (Luolc/AdaBound), per element: g = grad + wd*p; m, v, vmax as Adam;
+   e = step_size / (sqrt(v) + eps) clamped to [lower, upper] as std::min(std::max(e, lower),
+   upper) (NaN propagates); p = p - e*m. */
+typedef struct wt_f32_adabound_params {
+  float wd, beta1, omb1, beta2, omb2, eps, step_size, lower, upper;
+  int amsgrad;
+} wt_f32_adabound_params;
+
+typedef void (*wt_f32_sgd_fn)(size_t n, float *p, const float *g, float *buf,
+                              const wt_f32_sgd_params *params);
+typedef void (*wt_f32_adam_fn)(size_t n, float *p, const float *g, float *m, float *v,
+                               float *vmax, const wt_f32_adam_params *params);
+typedef void (*wt_f32_adabound_fn)(size_t n, float *p, const float *g, float *m, float *v,
+                                   float *vmax, const wt_f32_adabound_params *params);
+void wt_f32_sgd_ukernel__scalar(size_t n, float *p, const float *g, float *buf,
+                                const wt_f32_sgd_params *params);
+void wt_f32_sgd_ukernel__wasmsimd(size_t n, float *p, const float *g, float *buf,
+                                  const wt_f32_sgd_params *params);
+void wt_f32_adam_ukernel__scalar(size_t n, float *p, const float *g, float *m, float *v,
+                                 float *vmax, const wt_f32_adam_params *params);
+void wt_f32_adam_ukernel__wasmsimd(size_t n, float *p, const float *g, float *m, float *v,
+                                   float *vmax, const wt_f32_adam_params *params);
+void wt_f32_adabound_ukernel__scalar(size_t n, float *p, const float *g, float *m, float *v,
+                                     float *vmax, const wt_f32_adabound_params *params);
+void wt_f32_adabound_ukernel__wasmsimd(size_t n, float *p, const float *g, float *m, float *v,
+                                       float *vmax, const wt_f32_adabound_params *params);
+
 typedef struct wt_kernels {
   wt_f32_gemm_ukernel_fn f32_gemm;
   size_t gemm_mr, gemm_nr;
@@ -199,6 +246,9 @@ typedef struct wt_kernels {
   wt_f32_bn_dot_fn f32_bn_dot;
   wt_f32_bn_affine_fn f32_bn_affine;
   wt_f32_bn_dx_fn f32_bn_dx;
+  wt_f32_sgd_fn f32_sgd;
+  wt_f32_adam_fn f32_adam;
+  wt_f32_adabound_fn f32_adabound;
 } wt_kernels;
 
 /* Picks the fastest kernels this build has (SIMD when compiled with it), or the scalar twins. */

@@ -14,6 +14,8 @@
    - every f32_vector.inc entry against its scalar twin (and the scalar ones against a direct
      reference): n = 0..3*8+1 and larger, in place, strided rows, odd plane sizes, and inputs
      seeded with NaN, +-0, +-inf and ties; bit-exact except rowsum (reassociated sums).
+   - the optimizer kernels (sgd, adam, adabound): n = 0..13 and larger, every flag combination,
+     NaN/Inf gradients, bit for bit, nothing past n written;
    - the BatchNorm kernels (bn_*): rows 0..3 of 0..9, 17, 64, 1024 floats, strided, NaN in the
      gaps (a sum that over-reads turns NaN), sentinels in the outputs, in place;
    - the direct-conv kernels (conv_rows, conv_dw) on every tile edge (mr, nc / nj, columns not a
@@ -816,6 +818,53 @@ static void test_vector_bn(wt_rng *rng, const ventry *e, const ventry *tw) {
       }
 }
 
+/* The optimizer kernels: one update of n parameters from the same state, twin against twin,
+   bit for bit (NaN and Inf in the gradients included), over every flag combination; nothing
+   past n written. v and vmax start >= 0, as moments are. */
+static void test_vector_optim(wt_rng *rng, const ventry *e, const ventry *tw) {
+  enum { P, G, B, M, V, X, NARR };
+  for (size_t n = 0; n <= 3 * 4 + 1 + 40; n += n < 14 ? 1 : 19)
+    for (int flags = 0; flags < 8; flags++) {
+      float *a[NARR], *b[NARR];
+      for (int k = 0; k < NARR; k++) {
+        a[k] = alloc_f(n + VGUARD), b[k] = alloc_f(n + VGUARD);
+        if (k == G) fill_special(rng, a[k], n);
+        else fill(rng, a[k], n);
+        for (size_t i = 0; (k == V || k == X) && i < n; i++) a[k][i] = fabsf(a[k][i]);
+        for (size_t i = n; i < n + VGUARD; i++) a[k][i] = SENTINEL;
+        memcpy(b[k], a[k], (n + VGUARD) * sizeof(float));
+      }
+      const int f0 = flags & 1, f1 = (flags >> 1) & 1, f2 = (flags >> 2) & 1;
+      if (!strcmp(e->op, "sgd")) {
+        const wt_f32_sgd_params prm = {.lr = 0.1f, .momentum = 0.9f, .damp1 = f2 ? 1.0f : 0.75f,
+                                       .wd = f0 ? 5e-4f : 0.0f, .use_momentum = 1,
+                                       .nesterov = f1, .first = f2};
+        ((wt_f32_sgd_fn)e->fn)(n, a[P], a[G], a[B], &prm);
+        ((wt_f32_sgd_fn)tw->fn)(n, b[P], b[G], b[B], &prm);
+      } else if (!strcmp(e->op, "adam")) {
+        const wt_f32_adam_params prm = {.decay_mul = f0 ? 0.999f : 1.0f, .wd = f1 ? 1e-2f : 0.0f,
+                                        .beta1 = 0.9f, .omb1 = 0.1f, .beta2 = 0.999f,
+                                        .omb2 = 1e-3f, .bc2_sqrt = 0.05f, .eps = 1e-8f,
+                                        .neg_step_size = -1e-2f, .amsgrad = f2};
+        ((wt_f32_adam_fn)e->fn)(n, a[P], a[G], a[M], a[V], a[X], &prm);
+        ((wt_f32_adam_fn)tw->fn)(n, b[P], b[G], b[M], b[V], b[X], &prm);
+      } else {
+        const wt_f32_adabound_params prm = {.wd = f0 ? 5e-4f : 0.0f, .beta1 = 0.9f, .omb1 = 0.1f,
+                                            .beta2 = 0.999f, .omb2 = 1e-3f, .eps = 1e-8f,
+                                            .step_size = f1 ? 1e-3f : 0.5f, .lower = 0.01f,
+                                            .upper = 0.2f, .amsgrad = f2};
+        ((wt_f32_adabound_fn)e->fn)(n, a[P], a[G], a[M], a[V], a[X], &prm);
+        ((wt_f32_adabound_fn)tw->fn)(n, b[P], b[G], b[M], b[V], b[X], &prm);
+      }
+      size_t bad = 0;
+      for (int k = 0; k < NARR; k++) bad += count_diff(a[k], b[k], n + VGUARD);
+      for (int k = 0; k < NARR; k++)
+        for (size_t i = n; i < n + VGUARD; i++) bad += a[k][i] != SENTINEL;
+      CHECK_MSG(bad == 0, "%s n=%zu flags=%d: %zu differ from %s", e->name, n, flags, bad, tw->name);
+      for (int k = 0; k < NARR; k++) free(a[k]), free(b[k]);
+    }
+}
+
 static void test_vector(wt_rng *rng) {
   for (size_t i = 0; i < N_VENTRIES; i++) {
     const ventry *e = &ventries[i], *tw = vtwin_of(e);
@@ -831,6 +880,8 @@ static void test_vector(wt_rng *rng) {
     else if (!strcmp(e->op, "wino_in")) test_vector_wino_in(rng, e, tw);
     else if (!strcmp(e->op, "wino_out")) test_vector_wino_out(rng, e, tw);
     else if (!strncmp(e->op, "bn_", 3)) test_vector_bn(rng, e, tw);
+    else if (!strcmp(e->op, "sgd") || !strcmp(e->op, "adam") || !strcmp(e->op, "adabound"))
+      test_vector_optim(rng, e, tw);
     else CHECK_MSG(false, "%s: no test for op %s", e->name, e->op);
   }
   /* the selected tables carry the vector kernels of their isa */
@@ -842,6 +893,7 @@ static void test_vector(wt_rng *rng) {
   CHECK(kd.f32_relu == wt_f32_relu_ukernel__wasmsimd);
   CHECK(kd.f32_maxpool2x2 == wt_f32_maxpool2x2_ukernel__wasmsimd);
   CHECK(kd.f32_bn_dx == wt_f32_bn_dx_ukernel__wasmsimd);
+  CHECK(kd.f32_adam == wt_f32_adam_ukernel__wasmsimd && ks.f32_adam == wt_f32_adam_ukernel__scalar);
 #else
   CHECK(kd.f32_relu == wt_f32_relu_ukernel__scalar);
   CHECK(kd.f32_bn_dx == wt_f32_bn_dx_ukernel__scalar);
