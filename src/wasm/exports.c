@@ -161,7 +161,6 @@ WT_EXPORT int wt_wasm_optim_step(wt_optim *o, float *params, const float *grads)
   return wt_optim_step(o, params, grads);
 }
 WT_EXPORT int wt_wasm_optim_set_lr(wt_optim *o, double lr) { return wt_optim_set_lr(o, lr); }
-WT_EXPORT double wt_wasm_optim_lr(wt_optim *o) { return wt_optim_lr(o); }
 WT_EXPORT double wt_wasm_optim_steps(wt_optim *o) { return (double)wt_optim_steps(o); }
 /* lr of a schedule record at tick, or NaN when the record is invalid (message in ctx). */
 WT_EXPORT double wt_wasm_schedule_lr(wt_ctx *ctx, const double *schedule, double base_lr,
@@ -289,24 +288,11 @@ WT_EXPORT int wt_wasm_aug_cutout_u8(wt_ctx *ctx, uint8_t *img, int H, int W, int
   wt_image *im = WT_IMG(img, H, W, C);
   return cy < 0 ? wt_aug_cutout_u8(ctx, im, n_holes, length) : wt_aug_cutout_u8_at(ctx, im, cy, cx, length);
 }
-WT_EXPORT int wt_wasm_aug_cutout_f32(wt_ctx *ctx, float *x, int C, int H, int W, int n_holes, int length) {
-  return wt_aug_cutout_f32(ctx, x, C, H, W, n_holes, length);
-}
 /* In place: box {top, left, h, w}; mode 0 const (value: colour bytes), 1 random. */
 WT_EXPORT int wt_wasm_aug_erase_u8(wt_ctx *ctx, uint8_t *img, int H, int W, int C, int top, int left, int h,
                                    int w, int mode, const uint8_t *value) {
   const int64_t box[4] = {top, left, h, w};
   return wt_aug_erase_u8(ctx, WT_IMG(img, H, W, C), box, (wt_erase_mode)mode, value);
-}
-WT_EXPORT int wt_wasm_aug_erase_f32(wt_ctx *ctx, float *x, int C, int H, int W, int top, int left, int h,
-                                    int w, int mode, const float *value) {
-  const int64_t box[4] = {top, left, h, w};
-  return wt_aug_erase_f32(ctx, x, C, H, W, box, (wt_erase_mode)mode, value);
-}
-/* dst: out_C*H*W floats (CHW); mean/std: out_C floats or NULL. */
-WT_EXPORT int wt_wasm_image_to_tensor(wt_ctx *ctx, const uint8_t *src, int H, int W, int C, int out_C,
-                                      const float *mean, const float *std, float *dst) {
-  return wt_image_to_tensor(ctx, WT_IMG(src, H, W, C), out_C, mean, std, dst);
 }
 #undef WT_IMG
 
