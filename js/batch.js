@@ -108,7 +108,7 @@ export function makeBatch(rt, moduleCtx) {
 
   /**
    * One call: draws (or sets) the parameters, mixes the images, writes the targets.
-   * explicit: null to sample, or { trick, values: number[], src: Int32Array } for the setter.
+   * explicit: null to sample, or { fields (a batch record's, by name), src: Int32Array } for the setter.
    */
   function run(fn, images, labels, options, sample, explicit) {
     const { N, C, H, W, K } = batchDims(fn, images, labels, options);
@@ -128,9 +128,9 @@ export function makeBatch(rt, moduleCtx) {
       pPerm = rt.alloc(4 * N * 4, 'permutations');
       pRec = rt.alloc(rt.layouts.batch.size * 8, 'params');
       if (explicit) {
-        pIn = rt.copyIn(Float64Array.from(explicit.values), 'params');
+        pIn = rt.copyIn(rt.record('batch', explicit.fields), 'params');
         pSrc = rt.copyIn(explicit.src, 'permutations');
-        rt.check(e.wt_wasm_batch_params(ctx, explicit.trick, N, H, W, pIn, pSrc, pPerm, pRec), ctx, fn);
+        rt.check(e.wt_wasm_batch_params(ctx, N, H, W, pIn, pSrc, pPerm, pRec), ctx, fn);
       } else {
         const [mix, cut, ricap, prob] = sample;
         rt.check(e.wt_wasm_batch_sample(ctx, mix, cut, ricap, prob, 0.5, N, H, W, pPerm, pRec), ctx, fn);
@@ -165,7 +165,7 @@ export function makeBatch(rt, moduleCtx) {
     if (lambda !== undefined || permutation !== undefined) {
       num(fn, 'lambda', lambda, (v) => v >= 0 && v <= 1, 'a number in [0, 1] (given with permutation)');
       const src = intArray(fn, 'permutation', permutation, labels?.length ?? 0);
-      return run(fn, images, labels, options, null, { trick: enums.wt_batch_trick.mixup, values: [lambda], src });
+      return run(fn, images, labels, options, null, { fields: { trick: 'mixup', lambda }, src });
     }
     num(fn, 'alpha', alpha, (v) => v >= 0, 'a finite number >= 0');
     return run(fn, images, labels, options, [alpha, 0, 0, 1]);
@@ -184,7 +184,7 @@ export function makeBatch(rt, moduleCtx) {
       argCheck(box !== null && typeof box === 'object' && ['x0', 'y0', 'x1', 'y1'].every((k) => isInt(box[k])),
         `${fn}: box must be { x0, y0, x1, y1 } integers (given with permutation), got ${describe(box)}`);
       const src = intArray(fn, 'permutation', permutation, labels?.length ?? 0);
-      return run(fn, images, labels, options, null, { trick: enums.wt_batch_trick.cutmix, values: [box.x0, box.y0, box.x1, box.y1], src });
+      return run(fn, images, labels, options, null, { fields: { trick: 'cutmix', box: [box.x0, box.y0, box.x1, box.y1] }, src });
     }
     num(fn, 'alpha', alpha, (v) => v > 0, 'a finite number > 0');
     num(fn, 'prob', prob, (v) => v >= 0 && v <= 1, 'a number in [0, 1]');
@@ -213,7 +213,7 @@ export function makeBatch(rt, moduleCtx) {
       const src = new Int32Array(4 * N);
       permutations.forEach((p, k) => src.set(intArray(fn, `permutations[${k}]`, p, N), k * N));
       return run(fn, images, labels, options, null,
-        { trick: enums.wt_batch_trick.ricap, values: [boundary.w, boundary.h, ...offsets.flat()], src });
+        { fields: { trick: 'ricap', boundary: [boundary.w, boundary.h], offset: offsets.flat() }, src });
     }
     num(fn, 'beta', beta, (v) => v > 0, 'a finite number > 0');
     return run(fn, images, labels, options, [0, 0, beta, 1]);

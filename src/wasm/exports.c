@@ -316,23 +316,23 @@ WT_EXPORT int wt_wasm_batch_sample(wt_ctx *ctx, double mixup_alpha, double cutmi
   if (st == WT_OK) pack_batch(&p, rec);
   return st;
 }
-/* Explicit parameters. trick 1 mixup: in = {lambda}, src = partner (N); 2 CutMix: in = box[4],
-   src = partner (N); 3 RICAP: in = {w, h, x0, y0, ..., x3, y3}, src = 4 perms (4*N). */
-WT_EXPORT int wt_wasm_batch_params(wt_ctx *ctx, int trick, int N, int H, int W, const double *in,
+/* Explicit parameters. in: a batch record whose trick picks the setter and whose lambda
+   (mixup), box (CutMix) or boundary and offset (RICAP) it takes; src: the partner permutation
+   (N) or RICAP's 4 permutations (4*N). Writes perm and rec as the samplers do. */
+WT_EXPORT int wt_wasm_batch_params(wt_ctx *ctx, int N, int H, int W, const double *in,
                                    const int32_t *src, int32_t *perm, double *rec) {
+  const wt_batch_params q = unpack_batch(in, NULL);
   wt_batch_params p = {.perm = perm};
   wt_status st;
-  if (trick == WT_BATCH_MIXUP) {
-    st = wt_mixup_params(ctx, N, in[0], src, &p);
+  if (q.trick == WT_BATCH_MIXUP) {
+    st = wt_mixup_params(ctx, N, q.lambda, src, &p);
     if (st == WT_OK) p.H = H, p.W = W;
-  } else if (trick == WT_BATCH_CUTMIX) {
-    const int64_t box[4] = {(int64_t)in[0], (int64_t)in[1], (int64_t)in[2], (int64_t)in[3]};
-    st = wt_cutmix_params(ctx, N, H, W, box, src, &p);
+  } else if (q.trick == WT_BATCH_CUTMIX) {
+    st = wt_cutmix_params(ctx, N, H, W, q.box, src, &p);
+  } else if (q.trick == WT_BATCH_RICAP) {
+    st = wt_ricap_params(ctx, N, H, W, q.boundary, q.offset, src, &p);
   } else {
-    const int64_t boundary[2] = {(int64_t)in[0], (int64_t)in[1]};
-    int64_t offsets[4][2];
-    for (int k = 0; k < 4; k++) offsets[k][0] = (int64_t)in[2 + 2 * k], offsets[k][1] = (int64_t)in[3 + 2 * k];
-    st = wt_ricap_params(ctx, N, H, W, boundary, offsets, src, &p);
+    st = wt__fail(ctx, WT_ERR_ARG, "wt_batch_params", "trick %d has no explicit parameters", (int)q.trick);
   }
   if (st == WT_OK) pack_batch(&p, rec);
   return st;
