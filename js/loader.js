@@ -70,7 +70,7 @@ export function parseAugment(a) {
   if (on('autoAugment')) {
     const o = typeof a.autoAugment === 'string' ? { policy: a.autoAugment } : opt(a.autoAugment, { policy: 'imagenet' });
     known(o, ['policy'], 'Trainer: augment.autoAugment');
-    argCheck(Object.hasOwn(enums.wt_aug_policy, o.policy), `Trainer: augment.autoAugment policy must be 'imagenet', 'cifar10' or 'svhn', got ${describe(o.policy)}`);
+    argCheck(Object.hasOwn(enums.wt_aug_policy ?? {}, o.policy), `Trainer: augment.autoAugment policy must be 'imagenet', 'cifar10' or 'svhn', got ${describe(o.policy)}`);
     out.autoAugment = o;
   }
   if (on('randAugment')) {
