@@ -13,15 +13,13 @@ typedef struct wt_f32_gemm_params {
 } wt_f32_gemm_params;
 
 /* c[mr x nc] (+)= a[mr x kc] * w[kc x nc].
-   a: row i at a + i*a_stride (floats); for the pre-packed ("ppmm", PACK_A 1 in f32_gemm.inc)
-   kernels, a packed panel instead: element (i,k) at a[k*MR + i], rows mr..MR-1 zero, and
-   a_stride is unused.  w: a packed panel, kc rows of NR floats each (columns
+   a: row i at a + i*a_stride (floats).  w: a packed panel, kc rows of NR floats each (columns
    >= nc are zero padding).  c: row i at c + i*c_stride.  1 <= mr <= MR, 1 <= nc <= NR, kc >= 1. */
 typedef void (*wt_f32_gemm_ukernel_fn)(size_t mr, size_t nc, size_t kc, const float *a,
                                        size_t a_stride, const float *w, float *c, size_t c_stride,
                                        const wt_f32_gemm_params *params);
 
-#define WT_UKERNEL(isa, fn, mr, nr, pack_a)                                                             \
+#define WT_UKERNEL(isa, fn, mr, nr)                                                                     \
   void fn(size_t mr_, size_t nc, size_t kc, const float *a, size_t a_stride, const float *w,      \
           float *c, size_t c_stride, const wt_f32_gemm_params *params);
 #include "f32_gemm.inc"
@@ -64,7 +62,7 @@ typedef void (*wt_f32_maxpool2x2_fn)(size_t planes, size_t H, size_t W, const fl
    conv_rows: c[i*ldc + j] = (accumulate ? c[i*ldc + j] : 0)
                              + sum_{k < kc} a[k*4 + i] * b[off[k] + j]
               for i < mr (1..4), j < nc (1..8); a: 4-row panel, k-major (rows past mr unused).
-              The sum runs over k in order from 0, then adds to c (the ppmm kernels' rounding).
+              The sum runs over k in order from 0, then adds to c.
               The SIMD kernel loads 8 floats at b + off[k] whatever nc: the caller keeps them
               readable (their values never reach c). Forward: b = the padded input at (oh, ow0);
               input gradient: b = the padded output gradient, a = the flipped, transposed weight.
@@ -228,7 +226,6 @@ void wt_f32_adabound_ukernel__wasmsimd(size_t n, float *p, const float *g, float
 typedef struct wt_kernels {
   wt_f32_gemm_ukernel_fn f32_gemm;
   size_t gemm_mr, gemm_nr;
-  bool gemm_pack_a; /* f32_gemm wants A packed in MR-interleaved panels (ppmm) */
   const char *f32_gemm_name;
   wt_f32_transpose_fn f32_transpose; /* same isa as f32_gemm */
   /* vector kernels: the SIMD ones unless scalar is forced (or not compiled) */

@@ -3,7 +3,6 @@
    wasm SIMD kernels, each compared with the reference and with its scalar twin of the same tile.
 
    - every f32_gemm.inc entry: mr = 1..MR, nc = 1..NR, kc in {1, 2, 7, 64, 300}, strided a and c
-     (packed panels, rows past mr zero, for the ppmm kernels),
      accumulate 0 and 1, exact-size a and c buffers with sentinels around the mr x nc tile;
    - wt__gemm through the forced-scalar table, the default table and a table per .inc entry: all
      four (trans_a, trans_b), awkward sizes (1, 3, 17, 300, ...) and ones that cross the K, N
@@ -40,11 +39,10 @@ typedef struct entry {
   const char *isa, *name;
   wt_f32_gemm_ukernel_fn fn;
   size_t mr, nr;
-  int pack_a;
 } entry;
 
 static const entry entries[] = {
-#define WT_UKERNEL(isa, fn, mr, nr, pack_a) {#isa, #fn, fn, mr, nr, pack_a},
+#define WT_UKERNEL(isa, fn, mr, nr) {#isa, #fn, fn, mr, nr},
 #include "kernels/f32_gemm.inc"
 #undef WT_UKERNEL
 };
@@ -66,8 +64,7 @@ static void fill(wt_rng *rng, float *p, size_t n) {
 /* The scalar entry with the same tile as e, or NULL. */
 static const entry *twin_of(const entry *e) {
   for (size_t i = 0; i < N_ENTRIES; i++)
-    if (!strcmp(entries[i].isa, "scalar") && entries[i].mr == e->mr && entries[i].nr == e->nr &&
-        entries[i].pack_a == e->pack_a)
+    if (!strcmp(entries[i].isa, "scalar") && entries[i].mr == e->mr && entries[i].nr == e->nr)
       return &entries[i];
   return NULL;
 }
@@ -96,15 +93,8 @@ static double run_ukernel(const entry *e, wt_rng *rng, size_t mr, size_t nc, siz
   memcpy(c0, cbuf, c_len * sizeof(float));
   memcpy(ctwin, cbuf, c_len * sizeof(float));
 
-  /* a ppmm kernel reads a packed panel of exactly kc*MR floats, rows past mr zero */
-  float *ap = NULL;
-  if (e->pack_a) {
-    ap = alloc_f(kc * e->mr);
-    for (size_t k = 0; k < kc; k++)
-      for (size_t i = 0; i < e->mr; i++) ap[k * e->mr + i] = i < mr ? a[i * a_stride + k] : 0.0f;
-  }
-  const float *ka = e->pack_a ? ap : a;
-  const size_t ks = e->pack_a ? e->mr : a_stride;
+  const float *ka = a;
+  const size_t ks = a_stride;
   const wt_f32_gemm_params params = {.accumulate = accumulate};
   e->fn(mr, nc, kc, ka, ks, w, c, c_stride, &params);
   const entry *tw = twin_of(e);
@@ -136,7 +126,6 @@ static double run_ukernel(const entry *e, wt_rng *rng, size_t mr, size_t nc, siz
       }
     }
   free(a);
-  free(ap);
   free(w);
   free(cbuf);
   free(c0);
@@ -148,8 +137,8 @@ static void test_ukernels(wt_rng *rng) {
   static const size_t kcs[] = {1, 2, 7, 64, 300};
   for (size_t ei = 0; ei < N_ENTRIES; ei++) {
     const entry *e = &entries[ei];
-    CHECK_MSG(twin_of(e) != NULL, "%s has no scalar twin of tile %zux%zu (pack_a %d)", e->name,
-              e->mr, e->nr, e->pack_a);
+    CHECK_MSG(twin_of(e) != NULL, "%s has no scalar twin of tile %zux%zu", e->name,
+              e->mr, e->nr);
     for (size_t mr = 1; mr <= e->mr; mr++)
       for (size_t nc = 1; nc <= e->nr; nc++)
         for (size_t ki = 0; ki < sizeof kcs / sizeof kcs[0]; ki++)
