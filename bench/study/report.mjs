@@ -145,15 +145,19 @@ export function readme(results, cells = CELLS) {
   const cpus = [...new Set(results.runs.map((r) => r.cpu).filter(Boolean))];
   const sections = cells.map((cell) => {
     const summary = summarize(results, cell);
-    if (!cell.planned && !summary.some((s) => s.n)) return '';
+    if (!summary.some((s) => s.n)) {
+      return cell.planned ? `## ${cellTitle(cell)}\n\n${cell.why ? `Why this cell: ${cell.why}\n\n` : ''}**Not started** ` +
+        `(${summary.length * (cell.seeds ?? SEEDS).length} runs: ${summary.map((s) => s.id).join(', ')}).\n` : '';
+    }
     const seeds = cell.seeds ?? SEEDS;
     const missing = cell.planned ? summary.flatMap((s) => seeds.filter((k) => !s.seeds.includes(k)).map((k) => `${s.id} s${k}`)) : [];
-    const rows = summary.map((s, i) => `| ${s.name} | ${s.n ? `${pct(s.accuracy.mean)} ± ${pct(s.accuracy.std)}` : '-'} | ` +
-      `${i === 0 || !s.delta.n ? '-' : `${signed(s.delta.mean)} ± ${s.delta.std.toFixed(2)}`} | ${pct(s.trainAccuracy, 1)} | ` +
+    // one seed has no spread: the ± is left out rather than shown as 0
+    const rows = summary.map((s, i) => `| ${s.name} | ${s.n ? `${pct(s.accuracy.mean)}${s.n > 1 ? ` ± ${pct(s.accuracy.std)}` : ''}` : '-'} | ` +
+      `${i === 0 || !s.delta.n ? '-' : `${signed(s.delta.mean)}${s.delta.n > 1 ? ` ± ${s.delta.std.toFixed(2)}` : ''}`} | ${pct(s.trainAccuracy, 1)} | ` +
       `${Number.isFinite(s.trainSeconds) ? fmtDuration(s.trainSeconds) : '-'} | ${s.n}${s.diverged ? ` (${s.diverged} diverged)` : ''} |`);
     return `## ${cellTitle(cell)}
 
-${cell.why ? `Why this cell: ${cell.why}\n\n` : ''}${cellConfigs(cell).length === summary.length && cell.planned ? '' : ''}Per run: ${thousands(cell.size)} training images (${thousands(cell.size / 10)} per class) x ${cell.epochs} epochs = ` +
+${cell.why ? `Why this cell: ${cell.why}\n\n` : ''}Per run: ${thousands(cell.size)} training images (${thousands(cell.size / 10)} per class) x ${cell.epochs} epochs = ` +
       `${thousands(Math.ceil(cell.size / 64) * cell.epochs)} optimizer steps of batch 64. ${regime(summary)}
 ${missing.length ? `\n**Missing** (${missing.length} of ${summary.length * seeds.length} runs): ${missing.join(', ')}.\n` : ''}
 | configuration | test accuracy (%) mean ± std | delta vs baseline (points) | final train accuracy (%) | training time per run | seeds |
@@ -206,7 +210,7 @@ export async function writeReport(dir, results, cells = CELLS) {
   const written = new Set(['README.md', 'deltas-size.svg']);
   for (const cell of resultCells(results, cells)) {
     const summary = summarize(results, cell);
-    if (!cell.planned && !summary.some((s) => s.n)) continue;
+    if (!summary.some((s) => s.n)) continue;
     const t = `${info.title}, ${cellTitle(cell)}`;
     await writeFileAtomic(join(dir, `curves-${fileStem(cell)}.svg`), enc(curvesSvg(summary, { title: `${t}: test accuracy per epoch` })));
     await writeFileAtomic(join(dir, `deltas-${fileStem(cell)}.svg`), enc(deltasSvg(summary, { title: `${t}: change vs the baseline (mean ± std over seeds)` })));

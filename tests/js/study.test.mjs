@@ -130,6 +130,8 @@ test('readme and charts: a table per cell, missing runs named, the delta-vs-size
   assert.match(md, /\| \+ distillation \| 49\.50 ± 0\.71 \| −1\.50 ± 0\.71 \| 99\.0 \| 10 s \| 2 \(1 diverged\) \|/);
   assert.match(md, /## ResNet-20, 1,000 images x 10 epochs/, 'the teacher cell has its own table');
   assert.match(md, /whole test split\*\* \(10,000 images\)/);
+  const later = { data: 'cifar10', model: 'resnet8', size: 10000, epochs: 5, configs: ['baseline', 'mixup'] };
+  assert.match(readme(results, [cellA, later]), /## ResNet-8, 10,000 images x 5 epochs\n\n\*\*Not started\*\* \(6 runs: baseline, mixup\)/);
   const s = summarize(results, { ...cellA, planned: true });
   assert.equal((curvesSvg(s, { title: 'c' }).match(/class="wt-line"/g) ?? []).length, 3);
   assert.equal((deltasSvg(s, { title: 'd' }).match(/class="wt-bar"/g) ?? []).length, 2);
