@@ -44,6 +44,7 @@ continue; Ctrl-C stops after saving the current epochs (kill -STOP / -CONT pause
   --max-runs N       stop after N finished runs (a batch)
   --out DIR          output folder (a <data>/ folder inside)            [default: docs/study]
   --dry-run          print the runs left and the time estimate, train nothing
+  --report           rewrite the READMEs and charts from results.json, train nothing
   --smoke            a tiny study instead (${SMOKE_CELLS.map(cellId).join(', ')} of
                      Fashion-MNIST, baseline, mixup and distillation, seeds 1-2): checks
                      the whole pipeline in about a minute; needs --out
@@ -57,7 +58,7 @@ function parse(argv) {
   try {
     ({ values: v } = parseArgs({ args: argv, strict: true, allowPositionals: false, options: {
       data: { type: 'string' }, cells: { type: 'string' }, configs: { type: 'string' }, seeds: { type: 'string' },
-      jobs: { type: 'string' }, 'max-runs': { type: 'string' }, out: { type: 'string' }, 'dry-run': { type: 'boolean' },
+      jobs: { type: 'string' }, 'max-runs': { type: 'string' }, out: { type: 'string' }, 'dry-run': { type: 'boolean' }, report: { type: 'boolean' },
       child: { type: 'boolean' }, smoke: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     } }));
   } catch (e) {
@@ -85,7 +86,7 @@ function parse(argv) {
     all: cells,
     data: v.data, cells: list('cells', [...new Set(cells.map(cellId))]), configs: list('configs', allConfigs),
     seeds: list('seeds', SEEDS.map(String))?.map(Number), jobs: int('jobs', 1) ?? os.cpus().length,
-    maxRuns: int('max-runs', 1), out: resolve(v.out ?? join(ROOT, 'docs/study')), dryRun: !!v['dry-run'],
+    maxRuns: int('max-runs', 1), out: resolve(v.out ?? join(ROOT, 'docs/study')), dryRun: !!v['dry-run'], report: !!v.report,
   };
 }
 
@@ -142,9 +143,9 @@ async function main(argv) {
     }
     return 0;
   }
-  if (!todo.length) {
+  if (!todo.length || o.report) {
     for (const d of datas) await writeReport(join(o.out, d), results[d], o.all);
-    say('study: nothing left to run; reports rewritten');
+    say(`study: ${todo.length ? '' : 'nothing left to run; '}reports rewritten in ${datas.map((d) => show(join(o.out, d))).join(', ')}`);
     return 0;
   }
   for (const d of datas) mkdirSync(join(o.out, d), { recursive: true });
