@@ -118,12 +118,14 @@ _DTYPES = {torch.float32: 'F32', torch.int64: 'I64'}
 _NP = {'F32': np.dtype('<f4'), 'I64': np.dtype('<i8')}
 
 
-def to_safetensors_bytes(state_dict, spec=None):
+def to_safetensors_bytes(state_dict, spec=None, metadata=None):
     """safetensors bytes of a state_dict (float32 / int64 tensors), in its order, with
-    __metadata__ {"format": "pt", "spec": ...} as wasmtricks writes it."""
+    __metadata__ {"format": "pt", "spec": ...} as wasmtricks writes it, plus the string entries
+    of metadata (the exported train.py adds classNames and normalization)."""
     meta = {'format': 'pt'}
     if spec is not None:
         meta['spec'] = spec if isinstance(spec, str) else spec_json(spec)
+    meta.update(metadata or {})
     header = {'__metadata__': meta}
     blobs, off = [], 0
     for name, t in state_dict.items():
