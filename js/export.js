@@ -17,9 +17,12 @@ const NAMED_MODELS = ['student_cnn', 'resnet', 'resnet18'];
 const DATA_BY_NAME = { 'fashion-mnist': FASHION_MNIST_DIR, mnist: '/usr/share/datasets/mnist/' };
 const RUN_KEYS = ['data', 'imageSize', 'limit', 'epochs', 'batchSize', 'dropLast', 'shuffle', 'seed', 'normalize', 'classNames', 'teacher'];
 
-/** The text of a file beside this module (Node: from disk; browsers: fetched). */
-async function sourceText(relative) {
-  const url = new URL(relative, import.meta.url);
+// The sources the script is made of, as literal URLs so bundlers (Vite) ship them as assets.
+const MODELS_PY = new URL('../examples/pytorch/wt_models.py', import.meta.url);
+const TRAIN_PY = new URL('./export_train.py', import.meta.url);
+
+/** The text of a file (Node: from disk; browsers: fetched). */
+async function sourceText(url) {
   if (isNode && url.protocol === 'file:') {
     const { readFile } = await importNode('node:fs/promises');
     return readFile(url, 'utf8');
@@ -35,14 +38,17 @@ function fromSource(source) {
   if (source instanceof Uint8Array || source instanceof ArrayBuffer) {
     const ck = decodeCheckpoint(source);
     const spec = JSON.parse(safetensorsMeta(ck.model).spec ?? 'null');
+    // The script continues the checkpoint's run: from its epoch and step, on its schedule (as
+    // the checkpoint resolved it), from its weights; the optimizer's moments start afresh.
     return { desc: ck.options, weights: ck.model, spec, normalization: ck.normalization, classNames: ck.classNames,
-      fit: ck.fit, teacher: null };
+      fit: ck.fit, start: { epoch: ck.epoch, step: ck.steps }, teacher: null };
   }
   argCheck(source && typeof source.describe === 'function' && source.model,
     `exportPyTorch: source must be a Trainer or checkpoint bytes, got ${describe(source)}`);
   source._alive('exportPyTorch');
   return { desc: source.describe(), weights: source.model.save(), spec: source.model.spec,
-    normalization: source.normalization, classNames: source.classNames, fit: {}, teacher: source.teacher?.save() ?? null };
+    normalization: source.normalization, classNames: source.classNames, fit: {}, start: { epoch: 0, step: 0 },
+    teacher: source.teacher?.save() ?? null };
 }
 
 /** The __metadata__ of safetensors bytes the engine wrote (string values). */
@@ -94,6 +100,7 @@ export async function exportPyTorch(source, run = {}) {
     dropLast: run.dropLast ?? s.fit.dropLast ?? optionEntry('dropLast').default,
     shuffle: run.shuffle ?? optionEntry('shuffle').default,
     seed: int('seed', run.seed, 0) ?? 1,
+    start: s.start,
     optimizer: d.optimizer,
     schedule: d.schedule ?? null,
     labelSmoothing: d.labelSmoothing ?? 0,
@@ -108,7 +115,7 @@ export async function exportPyTorch(source, run = {}) {
     normalizeGiven: run.normalize !== undefined,
     classNames: run.classNames ?? s.classNames ?? null,
   };
-  const [models, script] = await Promise.all([sourceText('../examples/pytorch/wt_models.py'), sourceText('./export_train.py')]);
+  const [models, script] = await Promise.all([sourceText(MODELS_PY), sourceText(TRAIN_PY)]);
   // JSON inside a raw triple-quoted string: an apostrophe is written as its JSON escape.
   const json = JSON.stringify(config, null, 1).replace(/'/g, '\\u0027');
   const text = `#!/usr/bin/env python3

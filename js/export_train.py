@@ -525,7 +525,7 @@ def main(argv=None):
     trick_rng = np.random.default_rng([a.seed, rank])
     torch.manual_seed(a.seed + rank)  # per-image augmentation draws differ between ranks
 
-    start, step = 0, 0
+    start, step = cfg['start']['epoch'], cfg['start']['step']
     if a.resume:
         ck = torch.load(a.resume, map_location=device)
         model.load_state_dict(ck['model'])

@@ -237,3 +237,29 @@ test('export-pytorch: a bad flag or a missing data folder is a one-line error; s
   await assert.rejects(wt.exportPyTorch(t, { data, bogus: 1 }), /unknown run option 'bogus'/);
   m.dispose();
 });
+
+test('exportPyTorch of checkpoint bytes continues its run: its weights, epoch, step, recipe and normalisation', async () => {
+  const wt = await wtP;
+  const data = writeData(join(tmp, 'ck-data'), 32);
+  const set = await wt.data.open(data);
+  const model = wt.models.studentCNN({ inputShape: [1, 8, 8], numClasses: 4, seed: 2 });
+  const trainer = new wt.Trainer(model, { preset: 'bag-of-tricks', ricap: undefined, mixup: undefined, cutmix: { alpha: 1 } });
+  await trainer.fit(set, { epochs: 1, batchSize: 8, prefetch: false });
+  const ck = trainer.checkpoint({ epoch: 1, epochs: 3, batchSize: 8 });
+  const { files } = await wt.exportPyTorch(ck, { data });
+  const config = JSON.parse(files['train.py'].match(/CONFIG = json\.loads\(r'''([\s\S]*?)'''\)/)[1]);
+  assert.deepEqual(config.start, { epoch: 1, step: 4 });
+  assert.equal(config.epochs, 3);
+  assert.equal(config.batchSize, 8);
+  assert.deepEqual(config.cutmix, { alpha: 1, prob: 0.5 });
+  assert.equal(config.labelSmoothing, 0.1);
+  assert.equal(config.optimizer.noBiasDecay, true);
+  assert.deepEqual(config.normalize.mean, [...set.mean]);
+  assert.deepEqual(files['init.safetensors'], model.save());
+  assert.equal(files['teacher.safetensors'], undefined);
+  await assert.rejects(wt.exportPyTorch(trainer, { data: '' }), /run\.data must be/);
+  const custom = wt.models.fromSpec({ input: [1, 8, 8], classes: 4, layers: [{ type: 'flatten' }, { type: 'linear', out_features: 4 }] });
+  await assert.rejects(wt.exportPyTorch(new wt.Trainer(custom, { optimizer: SGD }), { data }), /only the named models/);
+  custom.dispose();
+  model.dispose();
+});
