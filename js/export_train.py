@@ -159,6 +159,8 @@ def transforms(aug, in_shape, data_shape, mean, std, train):
             steps.append(T.RandomHorizontalFlip(aug['hflip']['p']))
         if aug.get('vflip'):
             steps.append(T.RandomVerticalFlip(aug['vflip']['p']))
+        # torchvision 0.14's equalize views each channel flat: crops must be made contiguous
+        steps.append(T.Lambda(lambda x: x.contiguous()))
         if aug.get('autoAugment'):
             policy = {'imagenet': T.AutoAugmentPolicy.IMAGENET, 'cifar10': T.AutoAugmentPolicy.CIFAR10,
                       'svhn': T.AutoAugmentPolicy.SVHN}[aug['autoAugment']['policy']]
@@ -179,7 +181,7 @@ def transforms(aug, in_shape, data_shape, mean, std, train):
 
 class ImageSet(Dataset):
     def __init__(self, x, y, transform):
-        self.x, self.y, self.transform = torch.tensor(x).permute(0, 3, 1, 2), torch.tensor(y), transform
+        self.x, self.y, self.transform = torch.tensor(x).permute(0, 3, 1, 2).contiguous(), torch.tensor(y), transform
 
     def __len__(self):
         return len(self.y)
@@ -576,7 +578,7 @@ def evaluate(model, x, y, spec, mean, std, device):
     tf = transforms({}, spec['input'], (x.shape[-1], x.shape[1], x.shape[2]), mean, std, False)
     correct = 0
     for i in range(0, len(y), 256):
-        xb = torch.stack([tf(v) for v in torch.tensor(x[i:i + 256]).permute(0, 3, 1, 2)]).to(device)
+        xb = torch.stack([tf(v) for v in torch.tensor(x[i:i + 256]).permute(0, 3, 1, 2).contiguous()]).to(device)
         correct += (model(xb).argmax(1).cpu() == torch.from_numpy(y[i:i + 256])).sum().item()
     return correct / len(y)
 
