@@ -58,7 +58,8 @@ def load_images(folder, size):
     if not files:
         raise RunError(f'no .png/.jpg/.jpeg files under the class folders of {folder}')
     with Image.open(files[0][0]) as im:
-        mode = 'L' if im.mode in ('L', 'LA', 'I', '1') else 'RGB'
+        # The CLI's --image-size decodes to 3 channels; otherwise the first image decides.
+        mode = 'L' if not size and im.mode in ('L', 'LA', 'I', '1') else 'RGB'
         H, W = (size, size) if size else (im.height, im.width)
     images = []
     for f, _ in files:
