@@ -39,7 +39,8 @@ function fromSource(source) {
     const ck = decodeCheckpoint(source);
     const spec = JSON.parse(safetensorsMeta(ck.model).spec ?? 'null');
     // The script continues the checkpoint's run: from its epoch and step, on its schedule (as
-    // the checkpoint resolved it), from its weights; the optimizer's moments start afresh.
+    // the checkpoint resolved it), from its weights; the optimizer's moments start afresh. A
+    // finished run (its epoch at the run's end) runs its recipe again from its weights.
     return { desc: ck.options, weights: ck.model, spec, normalization: ck.normalization, classNames: ck.classNames,
       fit: ck.fit, start: { epoch: ck.epoch, step: ck.steps }, teacher: null };
   }
@@ -100,7 +101,7 @@ export async function exportPyTorch(source, run = {}) {
     dropLast: run.dropLast ?? s.fit.dropLast ?? optionEntry('dropLast').default,
     shuffle: run.shuffle ?? optionEntry('shuffle').default,
     seed: int('seed', run.seed, 0) ?? 1,
-    start: s.start,
+    start: null,
     optimizer: d.optimizer,
     schedule: d.schedule ?? null,
     labelSmoothing: d.labelSmoothing ?? 0,
@@ -115,6 +116,7 @@ export async function exportPyTorch(source, run = {}) {
     normalizeGiven: run.normalize !== undefined,
     classNames: run.classNames ?? s.classNames ?? null,
   };
+  config.start = s.start.epoch < config.epochs ? s.start : { epoch: 0, step: 0 };
   const [models, script] = await Promise.all([sourceText(MODELS_PY), sourceText(TRAIN_PY)]);
   // JSON inside a raw triple-quoted string: an apostrophe is written as its JSON escape.
   const json = JSON.stringify(config, null, 1).replace(/'/g, '\\u0027');

@@ -256,6 +256,9 @@ test('exportPyTorch of checkpoint bytes continues its run: its weights, epoch, s
   assert.equal(config.optimizer.noBiasDecay, true);
   assert.deepEqual(config.normalize.mean, [...set.mean]);
   assert.deepEqual(files['init.safetensors'], model.save());
+  // A finished run runs its recipe again from its weights.
+  const again = await wt.exportPyTorch(trainer.checkpoint({ epoch: 1, epochs: 1, batchSize: 8 }), { data });
+  assert.match(again.files['train.py'], /"start": \{\n  "epoch": 0,\n  "step": 0\n \}/);
   assert.equal(files['teacher.safetensors'], undefined);
   await assert.rejects(wt.exportPyTorch(trainer, { data: '' }), /run\.data must be/);
   const custom = wt.models.fromSpec({ input: [1, 8, 8], classes: 4, layers: [{ type: 'flatten' }, { type: 'linear', out_features: 4 }] });
