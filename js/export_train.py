@@ -420,22 +420,22 @@ def write_model(model, spec, path, class_names, normalization):
 def parse_args(argv):
     c = CONFIG
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('--data', default=c['data']['path'], help='IDX / CIFAR / ImageFolder folder [%(default)s]')
-    p.add_argument('--image-size', type=int, default=c['data'].get('imageSize'), help='ImageFolder: decode to N x N')
-    p.add_argument('--limit', type=int, default=c['data'].get('limit'), help='train on a seeded random subset of N images')
-    p.add_argument('--epochs', type=int, default=c['epochs'], help='[%(default)s]')
-    p.add_argument('--batch-size', type=int, default=c['batchSize'], help='the global batch (all ranks) [%(default)s]')
-    p.add_argument('--lr', type=float, default=c['optimizer']['lr'], help='[%(default)s]')
-    p.add_argument('--seed', type=int, default=c['seed'], help='[%(default)s]')
-    p.add_argument('--init', default=c.get('init') and os.path.join(HERE, c['init']),
-                   help='start from these engine weights (.safetensors) [%(default)s]')
-    p.add_argument('--teacher', default=c.get('teacher') and os.path.join(HERE, c['teacher']),
+    p.add_argument('--data', metavar='DIR', default=c['data']['path'], help='IDX / CIFAR / ImageFolder folder [%(default)s]')
+    p.add_argument('--image-size', type=int, metavar='N', default=c['data'].get('imageSize'), help='ImageFolder: decode to N x N')
+    p.add_argument('--limit', type=int, metavar='N', default=c['data'].get('limit'), help='train on a seeded random subset of N images')
+    p.add_argument('--epochs', type=int, metavar='N', default=c['epochs'], help='[%(default)s]')
+    p.add_argument('--batch-size', type=int, metavar='N', default=c['batchSize'], help='the global batch (all ranks) [%(default)s]')
+    p.add_argument('--lr', type=float, metavar='X', default=c['optimizer']['lr'], help='[%(default)s]')
+    p.add_argument('--seed', type=int, metavar='N', default=c['seed'], help='[%(default)s]')
+    p.add_argument('--init', metavar='FILE', default=c.get('init') and os.path.join(HERE, c['init']),
+                   help="start from these engine weights (.safetensors; '': torch's fresh init) [%(default)s]")
+    p.add_argument('--teacher', metavar='FILE', default=c.get('teacher') and os.path.join(HERE, c['teacher']),
                    help='the distillation teacher (.safetensors) [%(default)s]')
-    p.add_argument('--out', default=os.path.join(HERE, 'model.safetensors'), help='the final weights [%(default)s]')
-    p.add_argument('--checkpoint', help='a checkpoint written at every epoch end (rank 0)')
-    p.add_argument('--resume', help='continue the run of a checkpoint')
+    p.add_argument('--out', metavar='FILE', default=os.path.join(HERE, 'model.safetensors'), help='the final weights [%(default)s]')
+    p.add_argument('--checkpoint', metavar='FILE', help='a checkpoint written at every epoch end (rank 0)')
+    p.add_argument('--resume', metavar='FILE', help='continue the run of a checkpoint')
     p.add_argument('--sync-bn', action='store_true', help='DDP: SyncBatchNorm (BatchNorm over the global batch)')
-    p.add_argument('--workers', type=int, default=0, help='DataLoader worker processes per rank')
+    p.add_argument('--workers', type=int, metavar='N', default=0, help='DataLoader worker processes per rank')
     p.add_argument('--set', action='append', default=[], metavar='OPTION=JSON',
                    help="override any exported option by name, e.g. --set mixup.alpha=0.4 --set 'augment={}'")
     a = p.parse_args(argv)
