@@ -72,8 +72,8 @@ export async function exportPyTorch(source, run = {}) {
   argCheck(run && typeof run === 'object', `${fn}: run must be an object, got ${describe(run)}`);
   for (const k of Object.keys(run)) argCheck(RUN_KEYS.includes(k), `${fn}: unknown run option '${k}' (known: ${RUN_KEYS.join(', ')})`);
   const s = fromSource(source);
-  argCheck(s.spec && NAMED_MODELS.includes(s.spec.model),
-    `${fn}: only the named models (studentCNN, resnet, resnet18) have a PyTorch definition, got ${describe(s.spec?.model ?? s.spec)}`);
+  argCheck(s.spec && (NAMED_MODELS.includes(s.spec.model) || Array.isArray(s.spec.layers)),
+    `${fn}: the model's spec is neither a named model nor a layer list, got ${describe(s.spec)}`);
   argCheck(typeof run.data === 'string' && run.data.length > 0,
     `${fn}: run.data must be the data set the script reads ('fashion-mnist', 'mnist' or a folder), got ${describe(run.data)}`);
   const data = DATA_BY_NAME[run.data] ?? run.data;
@@ -92,7 +92,8 @@ export async function exportPyTorch(source, run = {}) {
   const normalize = run.normalize ?? s.normalization ?? null;
   const config = {
     data: { path: data, imageSize: int('imageSize', run.imageSize, 1) ?? null, limit: int('limit', run.limit, 1) ?? null },
-    model: { model: s.spec.model, ...(s.spec.depth ? { depth: s.spec.depth } : {}),
+    // The architecture for --init '' (fresh weights; input and classes come from the data).
+    model: s.spec.layers ? { layers: s.spec.layers } : { model: s.spec.model, ...(s.spec.depth ? { depth: s.spec.depth } : {}),
       ...(s.spec.zero_init_residual ? { zero_init_residual: true } : {}) },
     init: 'init.safetensors',
     teacher: d.distillation ? 'teacher.safetensors' : null,
