@@ -44,11 +44,10 @@ typedef struct entry {
   const char *isa, *name;
   wt_f32_gemm_ukernel_fn fn;
   size_t mr, nr;
-  int pack_a;
 } entry;
 
 static const entry entries[] = {
-#define WT_UKERNEL(isa, fn, mr, nr, pack_a) {#isa, #fn, fn, mr, nr, pack_a},
+#define WT_UKERNEL(isa, fn, mr, nr) {#isa, #fn, fn, mr, nr},
 #include "kernels/f32_gemm.inc"
 #undef WT_UKERNEL
 };

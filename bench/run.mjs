@@ -13,9 +13,9 @@
 // Writes everything to bench/results.json (or --out FILE) so later runs can be compared.
 //
 // Options: --quick (fewer, shorter repetitions), --no-gemm, --no-tfjs, --no-build,
-//   --baseline FILE.wasm (also time another build of the engine, interleaved with this one, and
-//   print the ratio of the medians and the median of the per-rep ratios: the way to measure a
-//   change on a loaded machine),
+//   --baseline FILE.wasm|DIR (also time another build of the engine, interleaved with this one,
+//   and print the ratio of the medians and the median of the per-rep ratios: the way to measure
+//   a change on a loaded machine; DIR: another checkout, built, driven by its own js/),
 //   --tfjs-train-batch N (default 4: the cpu backend needs ~15 s per image to train, so the
 //   batch-64 step is timed on a smaller batch; its cost is linear in the batch).
 // Timings are medians of interleaved repetitions; the machine is shared, so compare ratios
@@ -105,11 +105,16 @@ function randomBatch([C, H, W], N, seed) {
   return { x, y };
 }
 
+/** One init() per engine build. A baseline that is a checkout (a folder with js/ and
+    dist/wasmtricks.wasm) is driven by its own js/: the ABI between js/ and the wasm may have
+    changed since; a bare .wasm file goes through this checkout's js/. */
 async function engineSetups(wasmPaths) {
-  const { init } = await import(pathToFileURL(path.join(root, 'js', 'index.js')).href);
   const setups = [];
-  for (const [label, wasm] of wasmPaths) {
-    const wt = await init(wasm ? { wasm: pathToFileURL(path.resolve(wasm)) } : {});
+  for (const [label, where] of wasmPaths) {
+    const tree = where && statSync(where).isDirectory() ? path.resolve(where) : root;
+    const { init } = await import(pathToFileURL(path.join(tree, 'js', 'index.js')).href);
+    const wasm = where && tree === root ? pathToFileURL(path.resolve(where)) : undefined;
+    const wt = await init(wasm ? { wasm } : {});
     setups.push({ label, wt });
   }
   return setups;

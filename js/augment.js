@@ -7,11 +7,7 @@
 // { report: true } also say what they drew. Not here: the float-side batch pipeline (wt.data.toFloat).
 
 import { WasmTricksError, argCheck, describe } from './errors.js';
-
-const OPS = ['Identity', 'ShearX', 'ShearY', 'TranslateX', 'TranslateY', 'Rotate', 'Brightness', 'Color',
-  'Contrast', 'Sharpness', 'Posterize', 'Solarize', 'AutoContrast', 'Equalize', 'Invert'];
-const POLICIES = { imagenet: 0, cifar10: 1, svhn: 2 };
-const INTERP = { nearest: 0, bilinear: 1 };
+import { enums, enumNames } from './runtime.js';
 // wt_wasm_aug_policy's report: 2 + 5 doubles per op, for up to 64 ops (WT_AUG_REPORT_MAX_OPS).
 const REPORT_DOUBLES = 2 + 5 * 64;
 
@@ -26,6 +22,11 @@ function shortestFloat(x) {
 
 export function makeAugment(rt, moduleCtx) {
   const e = rt.exports;
+  // The engine's enums (wt_wasm_abi): the ops in torchvision's spelling, policies, interpolations.
+  const OPS = enumNames('wt_aug_op');
+  const POLICIES = enums.wt_aug_policy;
+  const INTERP = enums.wt_interp;
+  const STEP = enums.wt_aug_step_kind; // wt_wasm_aug_policy's kind
 
   function parseImage(fn, img, channels) {
     argCheck(img !== null && typeof img === 'object', `augment.${fn}: image must be { data, width, height }, got ${describe(img)}`);
@@ -49,7 +50,7 @@ export function makeAugment(rt, moduleCtx) {
 
   function interpOf(fn, v, dflt) {
     const name = v ?? dflt;
-    argCheck(name in INTERP, `augment.${fn}: interpolation must be 'nearest' or 'bilinear', got ${describe(name)}`);
+    argCheck(Object.hasOwn(INTERP, name), `augment.${fn}: interpolation must be 'nearest' or 'bilinear', got ${describe(name)}`);
     return INTERP[name];
   }
 
@@ -143,8 +144,8 @@ export function makeAugment(rt, moduleCtx) {
 
   function autoAugment(image, options = {}) {
     const name = String(options.policy ?? 'imagenet').toLowerCase();
-    argCheck(name in POLICIES, `augment.autoAugment: policy must be 'imagenet', 'cifar10' or 'svhn', got ${describe(options.policy)}`);
-    return policy('autoAugment', 0, image, options, POLICIES[name], 0, 0);
+    argCheck(Object.hasOwn(POLICIES, name), `augment.autoAugment: policy must be 'imagenet', 'cifar10' or 'svhn', got ${describe(options.policy)}`);
+    return policy('autoAugment', STEP.autoAugment, image, options, POLICIES[name], 0, 0);
   }
 
   function randAugment(image, options = {}) {
@@ -152,14 +153,14 @@ export function makeAugment(rt, moduleCtx) {
     argCheck(Number.isInteger(numOps) && numOps >= 0 && numOps <= 64, `augment.randAugment: numOps must be an integer in [0, 64], got ${describe(numOps)}`);
     argCheck(Number.isInteger(magnitude) && magnitude >= 0 && magnitude < numMagnitudeBins,
       `augment.randAugment: magnitude must be an integer in [0, numMagnitudeBins), got ${describe(magnitude)}`);
-    return policy('randAugment', 1, image, options, numOps, magnitude, numMagnitudeBins);
+    return policy('randAugment', STEP.randAugment, image, options, numOps, magnitude, numMagnitudeBins);
   }
 
   function trivialAugment(image, options = {}) {
     const { numMagnitudeBins = 31 } = options;
     argCheck(Number.isInteger(numMagnitudeBins) && numMagnitudeBins >= 1,
       `augment.trivialAugment: numMagnitudeBins must be a positive integer, got ${describe(numMagnitudeBins)}`);
-    return policy('trivialAugment', 2, image, options, 0, 0, numMagnitudeBins);
+    return policy('trivialAugment', STEP.trivialAugment, image, options, 0, 0, numMagnitudeBins);
   }
 
   function resizedCrop(fn, image, options, box, size) {
@@ -293,7 +294,7 @@ export function makeAugment(rt, moduleCtx) {
         if (!(e.wt_wasm_ctx_uniform(ctx) < p)) return 0;
         const [t, l, h, w, found] = boxParams('randomErasing', 1, ctx, img.H, img.W, scale, ratio);
         if (!found) return 0;
-        return e.wt_wasm_aug_erase_u8(ctx, d, img.H, img.W, img.C, t, l, h, w, random ? 1 : 0, vp);
+        return e.wt_wasm_aug_erase_u8(ctx, d, img.H, img.W, img.C, t, l, h, w, enums.wt_erase_mode[random ? 'random' : 'const'], vp);
       });
       return makeImage(image, out, img.W, img.H, img.C);
     } finally {

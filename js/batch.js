@@ -10,8 +10,7 @@
 
 import { WasmTricksError, argCheck, describe } from './errors.js';
 
-const TRICKS = Object.freeze(['none', 'mixup', 'cutmix', 'ricap']);
-const REC = 27; // doubles of the packed wt_batch_params (src/wasm/exports.c)
+import { enums, enumNames } from './runtime.js';
 const COMMON = ['numClasses', 'shape', 'seed', 'labelSmoothing'];
 const OPTIONS = {
   mixup: new Set([...COMMON, 'alpha', 'lambda', 'permutation']),
@@ -59,25 +58,27 @@ export function makeBatch(rt, moduleCtx) {
   const readI32 = (p, n) => rt.i32.slice(p >>> 2, (p >>> 2) + n);
   const readF64 = (p, n) => new Float64Array(rt.memory.buffer, p, n).slice();
 
-  /** The params object (JS names) of a packed record and its permutations. */
-  function unpack(rec, perm, N, labels, K, shape) {
-    const trick = TRICKS[rec[0]];
-    const nParts = rec[1];
+  /** The params object (JS names) of a batch record (src/wasm/records.h) and its permutations. */
+  function unpack(record, perm, N, labels, K, shape) {
+    const r = rt.readRecord('batch', record);
+    const trick = enumNames('wt_batch_trick')[r.trick];
+    const nParts = r.n_parts;
     const permutations = [];
     for (let k = 0; k < nParts; k++) permutations.push(perm.slice(k * N, (k + 1) * N));
-    const params = { trick, weights: Array.from(rec.subarray(2, 2 + nParts)), permutations };
+    const params = { trick, weights: r.weight.slice(0, nParts), permutations };
     if (trick === 'mixup' || trick === 'cutmix') {
-      params.lambda = rec[6];
+      params.lambda = r.lambda;
       params.permutation = permutations[1];
     }
     if (trick === 'cutmix') {
-      params.lambdaDrawn = rec[7];
-      params.center = { x: rec[8], y: rec[9] };
-      params.box = { x0: rec[10], y0: rec[11], x1: rec[12], y1: rec[13] };
+      params.lambdaDrawn = r.lambda_drawn;
+      params.center = { x: r.center[0], y: r.center[1] };
+      const [x0, y0, x1, y1] = r.box;
+      params.box = { x0, y0, x1, y1 };
     }
     if (trick === 'ricap') {
-      params.boundary = { w: rec[14], h: rec[15] };
-      params.offsets = [0, 1, 2, 3].map((k) => [rec[16 + 2 * k], rec[17 + 2 * k]]);
+      params.boundary = { w: r.boundary[0], h: r.boundary[1] };
+      params.offsets = [0, 1, 2, 3].map((k) => [r.offset[2 * k], r.offset[2 * k + 1]]);
     }
     params.labels = labels.slice();
     params.numClasses = K;
@@ -87,23 +88,19 @@ export function makeBatch(rt, moduleCtx) {
 
   /** The record and the 4*N permutation block of a params object (mixedAccuracy). */
   function pack(fn, params) {
-    argCheck(params !== null && typeof params === 'object' && TRICKS.includes(params.trick) &&
+    argCheck(params !== null && typeof params === 'object' && Object.hasOwn(enums.wt_batch_trick, params.trick) &&
       params.labels instanceof Int32Array && Array.isArray(params.permutations) && Array.isArray(params.weights) &&
       Array.isArray(params.shape),
     `${fn}: params must be the params of a wt.batch call, got ${describe(params)}`);
     const N = params.labels.length;
-    const rec = new Float64Array(REC);
-    rec[0] = TRICKS.indexOf(params.trick);
-    rec[1] = params.permutations.length;
-    params.weights.forEach((w, k) => { rec[2 + k] = w; });
-    rec[6] = params.lambda ?? 1;
-    rec[7] = params.lambdaDrawn ?? rec[6];
-    if (params.center) [rec[8], rec[9]] = [params.center.x, params.center.y];
-    if (params.box) [rec[10], rec[11], rec[12], rec[13]] = [params.box.x0, params.box.y0, params.box.x1, params.box.y1];
-    if (params.boundary) [rec[14], rec[15]] = [params.boundary.w, params.boundary.h];
-    if (params.offsets) params.offsets.forEach(([x, y], k) => { rec[16 + 2 * k] = x; rec[17 + 2 * k] = y; });
-    rec[24] = N;
-    [rec[25], rec[26]] = params.trick === 'mixup' || params.trick === 'none' ? [0, 0] : params.shape.slice(1);
+    const { center, box, boundary, offsets } = params;
+    const rec = rt.record('batch', {
+      trick: params.trick, n_parts: params.permutations.length, weight: params.weights,
+      lambda: params.lambda ?? 1, lambda_drawn: params.lambdaDrawn ?? params.lambda ?? 1,
+      center: center && [center.x, center.y], box: box && [box.x0, box.y0, box.x1, box.y1],
+      boundary: boundary && [boundary.w, boundary.h], offset: offsets?.flat(), N,
+      ...(params.trick === 'mixup' || params.trick === 'none' ? {} : { H: params.shape[1], W: params.shape[2] }),
+    });
     const perm = new Int32Array(4 * N);
     params.permutations.forEach((p, k) => perm.set(intArray(fn, `params.permutations[${k}]`, p, N), k * N));
     return { rec, perm, N };
@@ -111,7 +108,7 @@ export function makeBatch(rt, moduleCtx) {
 
   /**
    * One call: draws (or sets) the parameters, mixes the images, writes the targets.
-   * explicit: null to sample, or { trick, values: number[], src: Int32Array } for the setter.
+   * explicit: null to sample, or { fields (a batch record's, by name), src: Int32Array } for the setter.
    */
   function run(fn, images, labels, options, sample, explicit) {
     const { N, C, H, W, K } = batchDims(fn, images, labels, options);
@@ -129,18 +126,18 @@ export function makeBatch(rt, moduleCtx) {
       pOut = rt.alloc(images.length * 4, 'mixed images');
       pTargets = rt.alloc(N * K * 4, 'targets');
       pPerm = rt.alloc(4 * N * 4, 'permutations');
-      pRec = rt.alloc(REC * 8, 'params');
+      pRec = rt.alloc(rt.layouts.batch.size * 8, 'params');
       if (explicit) {
-        pIn = rt.copyIn(Float64Array.from(explicit.values), 'params');
+        pIn = rt.copyIn(rt.record('batch', explicit.fields), 'params');
         pSrc = rt.copyIn(explicit.src, 'permutations');
-        rt.check(e.wt_wasm_batch_params(ctx, explicit.trick, N, H, W, pIn, pSrc, pPerm, pRec), ctx, fn);
+        rt.check(e.wt_wasm_batch_params(ctx, N, H, W, pIn, pSrc, pPerm, pRec), ctx, fn);
       } else {
         const [mix, cut, ricap, prob] = sample;
         rt.check(e.wt_wasm_batch_sample(ctx, mix, cut, ricap, prob, 0.5, N, H, W, pPerm, pRec), ctx, fn);
       }
       rt.check(e.wt_wasm_batch_apply(ctx, pRec, pPerm, C, H, W, pX, pOut), ctx, fn);
       rt.check(e.wt_wasm_batch_targets(ctx, pRec, pPerm, K, pLabels, labelSmoothing, pTargets), ctx, fn);
-      const rec = readF64(pRec, REC);
+      const rec = readF64(pRec, rt.layouts.batch.size);
       return {
         images: readF32(pOut, images.length),
         targets: readF32(pTargets, N * K),
@@ -168,7 +165,7 @@ export function makeBatch(rt, moduleCtx) {
     if (lambda !== undefined || permutation !== undefined) {
       num(fn, 'lambda', lambda, (v) => v >= 0 && v <= 1, 'a number in [0, 1] (given with permutation)');
       const src = intArray(fn, 'permutation', permutation, labels?.length ?? 0);
-      return run(fn, images, labels, options, null, { trick: 1, values: [lambda], src });
+      return run(fn, images, labels, options, null, { fields: { trick: 'mixup', lambda }, src });
     }
     num(fn, 'alpha', alpha, (v) => v >= 0, 'a finite number >= 0');
     return run(fn, images, labels, options, [alpha, 0, 0, 1]);
@@ -187,7 +184,7 @@ export function makeBatch(rt, moduleCtx) {
       argCheck(box !== null && typeof box === 'object' && ['x0', 'y0', 'x1', 'y1'].every((k) => isInt(box[k])),
         `${fn}: box must be { x0, y0, x1, y1 } integers (given with permutation), got ${describe(box)}`);
       const src = intArray(fn, 'permutation', permutation, labels?.length ?? 0);
-      return run(fn, images, labels, options, null, { trick: 2, values: [box.x0, box.y0, box.x1, box.y1], src });
+      return run(fn, images, labels, options, null, { fields: { trick: 'cutmix', box: [box.x0, box.y0, box.x1, box.y1] }, src });
     }
     num(fn, 'alpha', alpha, (v) => v > 0, 'a finite number > 0');
     num(fn, 'prob', prob, (v) => v >= 0 && v <= 1, 'a number in [0, 1]');
@@ -216,7 +213,7 @@ export function makeBatch(rt, moduleCtx) {
       const src = new Int32Array(4 * N);
       permutations.forEach((p, k) => src.set(intArray(fn, `permutations[${k}]`, p, N), k * N));
       return run(fn, images, labels, options, null,
-        { trick: 3, values: [boundary.w, boundary.h, ...offsets.flat()], src });
+        { fields: { trick: 'ricap', boundary: [boundary.w, boundary.h], offset: offsets.flat() }, src });
     }
     num(fn, 'beta', beta, (v) => v > 0, 'a finite number > 0');
     return run(fn, images, labels, options, [0, 0, beta, 1]);

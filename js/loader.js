@@ -18,12 +18,8 @@
 // streams.
 
 import { WasmTricksError, argCheck, describe } from './errors.js';
+import { enums } from './runtime.js';
 
-const STEP_REC = 40;
-const KIND = { resize: 0, centerCrop: 1, randomCrop: 2, randomResizedCrop: 3, hflip: 4, vflip: 5,
-  autoAugment: 6, randAugment: 7, trivialAugment: 8, op: 9, toTensor: 10, cutout: 11, erasing: 12 };
-const POLICIES = { imagenet: 0, cifar10: 1, svhn: 2 };
-const INTERP = { nearest: 0, bilinear: 1 };
 
 /** The augmentation options the Trainer takes, in pipeline order. */
 export const AUGMENT_KEYS = Object.freeze(['randomResizedCrop', 'randomCrop', 'hflip', 'vflip',
@@ -74,7 +70,7 @@ export function parseAugment(a) {
   if (on('autoAugment')) {
     const o = typeof a.autoAugment === 'string' ? { policy: a.autoAugment } : opt(a.autoAugment, { policy: 'imagenet' });
     known(o, ['policy'], 'Trainer: augment.autoAugment');
-    argCheck(o.policy in POLICIES, `Trainer: augment.autoAugment policy must be 'imagenet', 'cifar10' or 'svhn', got ${describe(o.policy)}`);
+    argCheck(Object.hasOwn(enums.wt_aug_policy ?? {}, o.policy), `Trainer: augment.autoAugment policy must be 'imagenet', 'cifar10' or 'svhn', got ${describe(o.policy)}`);
     out.autoAugment = o;
   }
   if (on('randAugment')) {
@@ -134,32 +130,22 @@ export function buildSteps(augment, { dataShape, inputShape, mean, std, train })
   return steps;
 }
 
-/** Packs steps into the ABI record (src/wasm/exports.c, WT_WASM_STEP_REC doubles per step). */
-export function packSteps(steps) {
-  const r = new Float64Array(steps.length * STEP_REC);
+/** Packs steps into an array of step records (src/wasm/records.h), written by field name. */
+export function packSteps(rt, steps) {
+  const size = rt.layouts.step.size;
+  const r = new Float64Array(steps.length * size);
+  const four = (v) => [0, 1, 2, 3].map((i) => v[Math.min(i, v.length - 1)] ?? 0);
   steps.forEach((s, k) => {
-    const o = k * STEP_REC;
-    const four = (at, v) => { for (let i = 0; i < 4; i++) r[o + at + i] = v[Math.min(i, v.length - 1)] ?? 0; };
-    r[o] = KIND[s.kind];
-    r[o + 1] = s.p ?? 0;
-    if (s.size) { r[o + 2] = s.size[0]; r[o + 3] = s.size[1]; }
-    r[o + 4] = s.padding ?? 0;
-    if (s.scale) { r[o + 5] = s.scale[0]; r[o + 6] = s.scale[1]; }
-    if (s.ratio) { r[o + 7] = s.ratio[0]; r[o + 8] = s.ratio[1]; }
-    r[o + 9] = INTERP[s.interp ?? 'nearest'];
-    r[o + 15] = POLICIES[s.policy ?? 'imagenet'];
-    r[o + 16] = s.numOps ?? 0;
-    r[o + 17] = s.magnitude ?? 0;
-    r[o + 18] = s.numMagnitudeBins ?? 0;
-    r[o + 21] = s.outC ?? 0;
-    if (s.mean) { r[o + 22] = 1; four(23, s.mean); four(27, s.std); }
-    r[o + 31] = s.holes ?? 0;
-    r[o + 32] = s.length ?? 0;
-    if (s.kind === 'erasing') {
-      const random = s.value === 'random';
-      r[o + 33] = random ? 1 : 0;
-      if (!random) { r[o + 34] = 1; four(35, typeof s.value === 'number' ? [s.value] : s.value); }
-    }
+    const erasing = s.kind === 'erasing';
+    const random = erasing && s.value === 'random';
+    rt.record('step', {
+      kind: s.kind, p: s.p, size_h: s.size?.[0], size_w: s.size?.[1], padding: s.padding,
+      scale: s.scale, ratio: s.ratio, interp: s.interp, policy: s.policy, num_ops: s.numOps,
+      magnitude_bin: s.magnitude, num_bins: s.numMagnitudeBins, out_C: s.outC,
+      mean: s.mean && four(s.mean), std: s.mean && four(s.std), n_holes: s.holes, length: s.length,
+      erase_mode: erasing ? (random ? 'random' : 'const') : undefined,
+      value: erasing && !random ? four(typeof s.value === 'number' ? [s.value] : s.value) : undefined,
+    }, r, k * size);
   });
   return r;
 }
@@ -201,7 +187,7 @@ export class Loader {
     this.numBatches = dropLast ? Math.floor(n / batchSize) : Math.ceil(n / batchSize);
     this.numSamples = dropLast ? this.numBatches * batchSize : n;
     this.steps = steps;
-    this.rec = packSteps(steps);
+    this.rec = packSteps(rt, steps);
     this.nSteps = steps.length;
     // Wasm blocks, made at first use (a loader whose batches a worker makes needs none).
     this._p = { rec: 0, src: 0, out: 0, idx: 0 };

@@ -5,8 +5,8 @@
 // Not here: training with these losses (the Trainer).
 
 import { WasmTricksError, argCheck, describe } from './errors.js';
+import { enums } from './runtime.js';
 
-const REDUCTIONS = Object.freeze({ mean: 0, sum: 1, none: 2 });
 const CE_OPTIONS = new Set(['numClasses', 'labelSmoothing', 'reduction', 'weight']);
 const KD_OPTIONS = new Set(['numClasses', 'temperature']);
 
@@ -33,6 +33,7 @@ function rowsOf(fn, name, x, C) {
 }
 
 export function makeLoss(rt, moduleCtx) {
+  const REDUCTIONS = enums.wt_reduction; // the engine's names and values (wt_wasm_abi)
   /** Copies `n` floats at p out of wasm memory (a fresh view: memory may have grown). */
   const readF32 = (p, n) => rt.f32.slice(p >>> 2, (p >>> 2) + n);
 

@@ -1,12 +1,11 @@
 // optim.js - optimizers and learning-rate schedules: the option parsing the Trainer shares
-// (PyTorch's names in camelCase, validated with errors naming the option), the flat float64
-// records they cross the ABI in (layouts in src/wasm/exports.c), and wt.optim.create, the
+// (PyTorch's names in camelCase, validated with errors naming the option), the named records
+// they cross the ABI in (fields as src/wasm/records.h names them), and wt.optim.create, the
 // standalone optimizer over a caller's Float32Array. Not here: the training step (trainer.js).
 
 import { WasmTricksError, argCheck, describe, finiteCheck } from './errors.js';
 import { Handle } from './handle.js';
 
-const KINDS = Object.freeze({ sgd: 0, adam: 1, adamw: 2, adabound: 3 });
 const ADAM_KEYS = ['betas', 'eps', 'amsgrad'];
 /** The options each optimizer accepts (besides name), PyTorch's names in camelCase. */
 export const OPTIMIZER_KEYS = Object.freeze({
@@ -24,7 +23,6 @@ const DEFAULTS = Object.freeze({
     amsbound: false, weightDecay: 0 },
 });
 
-const SCHEDULES = Object.freeze({ constant: 0, step: 1, multistep: 2, cosine: 3 });
 const SCHEDULE_KEYS = Object.freeze({
   constant: [],
   step: ['stepSize', 'gamma'],
@@ -33,8 +31,6 @@ const SCHEDULE_KEYS = Object.freeze({
 });
 const SCHEDULE_COMMON = ['name', 'warmupSteps', 'warmupStartFactor', 'interval'];
 const MAX_MILESTONES = 16;
-export const OPTIM_RECORD = 13;
-export const SCHEDULE_RECORD = 9 + MAX_MILESTONES;
 
 const isNum = (v) => typeof v === 'number' && Number.isFinite(v);
 const quoted = (names) => names.map((n) => `'${n}'`).join(', ');
@@ -67,14 +63,14 @@ function integer(v, name, min) {
 /**
  * Validates optimizer options ({ name, lr, ... }) and packs them for the C side. `where`
  * prefixes messages ("Trainer", "optim.create"). Returns { name, options (defaults filled),
- * record: Float64Array(OPTIM_RECORD) }.
+ * record: the optim record's fields by name }.
  */
 export function parseOptimizer(opt, where, { standalone = false } = {}) {
   argCheck(opt !== null && typeof opt === 'object' && !Array.isArray(opt),
     `${where}: the optimizer options must be an object, e.g. { name: 'sgd', lr: 0.01, momentum: 0.9 }; got ${describe(opt)}`);
   const name = opt.name;
-  argCheck(Object.hasOwn(KINDS, name),
-    `${where}: optimizer.name must be one of ${quoted(Object.keys(KINDS))}, got ${typeof name === 'string' ? `'${name}'` : describe(name)}`);
+  argCheck(Object.hasOwn(OPTIMIZER_KEYS, name),
+    `${where}: optimizer.name must be one of ${quoted(Object.keys(OPTIMIZER_KEYS))}, got ${typeof name === 'string' ? `'${name}'` : describe(name)}`);
   const keys = OPTIMIZER_KEYS[name];
   for (const k of Object.keys(opt)) {
     if (k !== 'name' && !keys.includes(k)) {
@@ -91,29 +87,25 @@ export function parseOptimizer(opt, where, { standalone = false } = {}) {
     bool(o.noBiasDecay, p('noBiasDecay'));
     argCheck(!standalone, `${where}: optimizer.noBiasDecay needs a model (use it in Trainer options); a standalone optimizer has one parameter group`);
   }
-  const r = new Float64Array(OPTIM_RECORD);
-  r[0] = KINDS[name];
-  r[1] = o.lr;
-  r[2] = o.weightDecay;
-  r[12] = o.noBiasDecay ? 1 : 0;
+  const r = { kind: name, lr: o.lr, weight_decay: o.weightDecay, no_bias_decay: !!o.noBiasDecay };
   if (name === 'sgd') {
-    r[3] = number(o.momentum, p('momentum'), (v) => v >= 0, 'a finite number >= 0');
-    r[4] = number(o.dampening, p('dampening'), (v) => v >= 0 && v <= 1, 'in [0, 1]');
-    r[5] = bool(o.nesterov, p('nesterov')) ? 1 : 0;
+    r.momentum = number(o.momentum, p('momentum'), (v) => v >= 0, 'a finite number >= 0');
+    r.dampening = number(o.dampening, p('dampening'), (v) => v >= 0 && v <= 1, 'in [0, 1]');
+    r.nesterov = bool(o.nesterov, p('nesterov'));
     argCheck(!o.nesterov || (o.momentum > 0 && o.dampening === 0),
       `${where}: optimizer.nesterov requires momentum > 0 and dampening 0, got momentum ${o.momentum}, dampening ${o.dampening}`);
   } else {
     argCheck(Array.isArray(o.betas) && o.betas.length === 2,
       `optimizer.betas must be an array of two numbers [beta1, beta2], got ${describe(o.betas)}`);
     o.betas.forEach((b, i) => number(b, `optimizer.betas[${i}]`, (v) => v >= 0 && v < 1, 'in [0, 1)'));
-    [r[6], r[7]] = o.betas;
-    r[8] = number(o.eps, p('eps'), (v) => v >= 0, 'a finite number >= 0');
+    [r.beta1, r.beta2] = o.betas;
+    r.eps = number(o.eps, p('eps'), (v) => v >= 0, 'a finite number >= 0');
     const ams = name === 'adabound' ? 'amsbound' : 'amsgrad';
-    r[9] = bool(o[ams], p(ams)) ? 1 : 0;
+    r.amsgrad = bool(o[ams], p(ams));
   }
   if (name === 'adabound') {
-    r[10] = number(o.finalLr, p('finalLr'), (v) => v >= 0, 'a finite number >= 0');
-    r[11] = number(o.gamma, p('gamma'), (v) => v > 0 && v < 1, 'in (0, 1)');
+    r.final_lr = number(o.finalLr, p('finalLr'), (v) => v >= 0, 'a finite number >= 0');
+    r.gamma = number(o.gamma, p('gamma'), (v) => v > 0 && v < 1, 'in (0, 1)');
     argCheck(o.lr > 0, `${where}: optimizer.lr must be > 0 for 'adabound' (finalLr is scaled by lr / base lr)`);
   }
   return { name, options: o, record: r };
@@ -121,25 +113,25 @@ export function parseOptimizer(opt, where, { standalone = false } = {}) {
 
 /**
  * Validates a schedule ({ name: 'step'|'multistep'|'cosine'|'constant', ..., warmupSteps,
- * warmupStartFactor, interval: 'step'|'epoch' }) and packs it; undefined/null -> null (none).
+ * warmupStartFactor, interval: 'step'|'epoch' }) into the schedule record's fields by name;
+ * undefined/null -> null (none).
  */
 export function parseSchedule(s, where) {
   if (s === undefined || s === null) return null;
   argCheck(typeof s === 'object' && !Array.isArray(s),
     `${where}: options.schedule must be an object, e.g. { name: 'cosine', tMax: 10000, warmupSteps: 500 }; got ${describe(s)}`);
-  argCheck(Object.hasOwn(SCHEDULES, s.name),
-    `${where}: schedule.name must be one of ${quoted(Object.keys(SCHEDULES))}, got ${typeof s.name === 'string' ? `'${s.name}'` : describe(s.name)}`);
+  argCheck(Object.hasOwn(SCHEDULE_KEYS, s.name),
+    `${where}: schedule.name must be one of ${quoted(Object.keys(SCHEDULE_KEYS))}, got ${typeof s.name === 'string' ? `'${s.name}'` : describe(s.name)}`);
   known(s, [...SCHEDULE_COMMON, ...SCHEDULE_KEYS[s.name]], `${where}: schedule '${s.name}'`);
-  const r = new Float64Array(SCHEDULE_RECORD);
-  r[0] = SCHEDULES[s.name];
+  const r = { kind: s.name };
   const interval = s.interval ?? 'step';
   argCheck(interval === 'step' || interval === 'epoch',
     `schedule.interval must be 'step' or 'epoch', got ${describe(interval)}`);
-  r[1] = interval === 'epoch' ? 1 : 0;
-  r[3] = 0.1; // PyTorch's gamma for StepLR and MultiStepLR
+  r.per_epoch = interval === 'epoch';
+  r.gamma = 0.1; // PyTorch's gamma for StepLR and MultiStepLR
   if (s.name === 'step') {
     argCheck(s.stepSize !== undefined, `${where}: schedule.stepSize is required for 'step'`);
-    r[2] = integer(s.stepSize, 'schedule.stepSize', 1);
+    r.step_size = integer(s.stepSize, 'schedule.stepSize', 1);
   }
   if (s.name === 'multistep') {
     const m = s.milestones;
@@ -149,26 +141,27 @@ export function parseSchedule(s, where) {
       integer(v, `schedule.milestones[${i}]`, 1);
       argCheck(i === 0 || v > m[i - 1], `schedule.milestones must increase, got ${m.join(', ')}`);
     });
-    r[8] = m.length;
-    r.set(m, 9);
+    r.n_milestones = m.length;
+    r.milestones = m;
   }
-  if (s.gamma !== undefined) r[3] = number(s.gamma, 'schedule.gamma', (v) => v >= 0, 'a finite number >= 0');
+  if (s.gamma !== undefined) r.gamma = number(s.gamma, 'schedule.gamma', (v) => v >= 0, 'a finite number >= 0');
   if (s.name === 'cosine') {
     argCheck(s.tMax !== undefined,
       `${where}: schedule.tMax is required for 'cosine' (PyTorch's T_max: ticks from the end of the warm-up to the minimum)`);
-    r[4] = integer(s.tMax, 'schedule.tMax', 1);
-    r[5] = s.etaMin === undefined ? 0 : number(s.etaMin, 'schedule.etaMin', (v) => v >= 0, 'a finite number >= 0');
+    r.t_max = integer(s.tMax, 'schedule.tMax', 1);
+    r.eta_min = s.etaMin === undefined ? 0 : number(s.etaMin, 'schedule.etaMin', (v) => v >= 0, 'a finite number >= 0');
   }
-  r[6] = s.warmupSteps === undefined ? 0 : integer(s.warmupSteps, 'schedule.warmupSteps', 0);
-  r[7] = s.warmupStartFactor === undefined ? 1 / 3
+  r.warmup = s.warmupSteps === undefined ? 0 : integer(s.warmupSteps, 'schedule.warmupSteps', 0);
+  r.warmup_start_factor = s.warmupStartFactor === undefined ? 1 / 3
     : number(s.warmupStartFactor, 'schedule.warmupStartFactor', (v) => v > 0 && v <= 1, 'in (0, 1]');
   return r;
 }
 
-/** Copies a float64 record onto the wasm stack; returns its pointer. */
-export function stackRecord(rt, salloc, record) {
-  const p = salloc(record.length * 8);
-  new Float64Array(rt.memory.buffer, p, record.length).set(record);
+/** Writes record `name` (src/wasm/records.h) with `fields` onto the wasm stack; returns its pointer. */
+export function stackRecord(rt, salloc, name, fields) {
+  const r = rt.record(name, fields);
+  const p = salloc(r.length * 8);
+  new Float64Array(rt.memory.buffer, p, r.length).set(r);
   return p;
 }
 
@@ -196,7 +189,7 @@ class Optimizer extends Handle {
   _create(n) {
     const rt = this._rt;
     return rt.withStack((salloc) => {
-      const rec = stackRecord(rt, salloc, this._record);
+      const rec = stackRecord(rt, salloc, 'optim', this._record);
       const out = salloc(4);
       rt.check(rt.exports.wt_wasm_optim_create(this._ctx, rec, n, out), this._ctx, 'optim.create');
       return rt.i32[out >> 2] >>> 0;
@@ -279,7 +272,7 @@ export function makeOptim(rt, ctx) {
       number(baseLr, 'optim.scheduleLr: baseLr', (v) => v >= 0, 'a finite number >= 0');
       integer(tick, 'optim.scheduleLr: tick', 0);
       return rt.withStack((salloc) => {
-        const lr = rt.exports.wt_wasm_schedule_lr(ctx, stackRecord(rt, salloc, rec), baseLr, tick);
+        const lr = rt.exports.wt_wasm_schedule_lr(ctx, stackRecord(rt, salloc, 'schedule', rec), baseLr, tick);
         if (Number.isNaN(lr)) rt.check(1, ctx, 'optim.scheduleLr');
         return lr;
       });

@@ -55,6 +55,51 @@ export class Runtime {
     this.imports = WebAssembly.Module.imports(module).map((i) => `${i.module}.${i.name}`);
     if (typeof this.exports._initialize === 'function') this.exports._initialize();
     this.contexts = new Set();
+    this.layouts = readAbi(this);
+  }
+
+  /**
+   * An option record (src/wasm/records.h) written by field name: `values` maps the C field
+   * names to numbers, booleans, arrays (up to the field's count) or, for enum fields, the
+   * enum's names (enums); an optional field's null/undefined leaves it absent. Unnamed fields
+   * stay 0. Writes into `out` at slot `at` when given (arrays of records), else returns a new
+   * Float64Array of the record's size.
+   */
+  record(name, values, out, at = 0) {
+    const layout = this.layouts[name];
+    const r = out ?? new Float64Array(layout.size);
+    for (const key of Object.keys(values)) {
+      const f = layout.fields[key];
+      if (!f) throw new WasmTricksError('WT_ERR_STATE', `the ${name} record has no field '${key}' (this wasm file is another version)`);
+      let v = values[key];
+      let o = at + f.offset;
+      if (f.optional) {
+        if (v === undefined || v === null) continue;
+        r[o++] = 1;
+      }
+      if (v === undefined || v === null) continue;
+      if (typeof v === 'string') {
+        const value = enums[f.type]?.[v];
+        if (value === undefined) throw new WasmTricksError('WT_ERR_ARG', `${name}.${key}: unknown ${f.type} '${v}'`);
+        v = value;
+      }
+      if (typeof v === 'number' || typeof v === 'boolean') {
+        r[o] = +v;
+      } else {
+        const n = Math.min(v.length, f.count);
+        for (let i = 0; i < n; i++) r[o + i] = v[i];
+      }
+    }
+    return r;
+  }
+
+  /** The fields of record `name` read back from r: numbers, arrays for fields of several slots. */
+  readRecord(name, r) {
+    const out = {};
+    for (const [k, f] of Object.entries(this.layouts[name].fields)) {
+      out[k] = f.count === 1 ? r[f.offset] : Array.from(r.subarray(f.offset, f.offset + f.count));
+    }
+    return out;
   }
 
   _refresh() {
@@ -152,6 +197,42 @@ export class Runtime {
     for (const p of this.contexts) sum += this.exports.wt_wasm_ctx_live_bytes(p);
     return sum;
   }
+}
+
+/** The enums the engine exports (wt_wasm_abi): C type name -> { name: value }, e.g.
+    enums.wt_optim_kind.adam. Filled by the first init(); every build of one source has the same. */
+export const enums = {};
+
+/** Names of an exported enum in value order ('wt_aug_policy' -> ['imagenet', 'cifar10', 'svhn']). */
+export const enumNames = (type) => Object.keys(enums[type] ?? {});
+
+/** Reads the module's ABI description once: the record layouts (returned: name -> { size,
+    fields: { name -> { offset, count, type, optional } } }) and the enums (into `enums`). */
+function readAbi(rt) {
+  const e = rt.exports;
+  const text = rt.withStack((salloc) => {
+    const len = salloc(8);
+    e.wt_wasm_abi(0, 0, len);
+    const n = new Float64Array(rt.memory.buffer, len, 1)[0];
+    const p = rt.alloc(n + 1, 'ABI description');
+    try {
+      e.wt_wasm_abi(p, n + 1, len);
+      return rt.cstring(p);
+    } finally {
+      rt.free(p);
+    }
+  });
+  const abi = JSON.parse(text);
+  for (const [type, values] of Object.entries(abi.enums)) enums[type] = Object.freeze(values);
+  const layouts = {};
+  for (const [name, { size, fields }] of Object.entries(abi.records)) {
+    const byName = {};
+    for (const [field, offset, count, type] of fields) {
+      byName[field] = Object.freeze({ offset, count, type, optional: type === 'optional float' });
+    }
+    layouts[name] = Object.freeze({ size, fields: Object.freeze(byName) });
+  }
+  return Object.freeze(layouts);
 }
 
 /** Compiles the `wasm` option of init(): a WebAssembly.Module, bytes, or a URL / path (default:

@@ -30,14 +30,13 @@ function checkKeys(obj, allowed, where) {
   }
 }
 
-// The loss record wt_wasm_trainer_create takes: label_smoothing, mixup_alpha, cutmix_alpha,
-// ricap_beta, prob, switch_prob, kd_temperature, kd_weight, grad_clip_norm (9 doubles); plus
+// The loss record wt_wasm_trainer_create takes (its fields by name, src/wasm/records.h); plus
 // the teacher.
 function parseLoss(options, model) {
   const eps = checkOption('labelSmoothing', options.labelSmoothing, 'Trainer');
   // Gradient clipping by global norm (torch.nn.utils.clip_grad_norm_); 0 or absent: off.
   const clip = checkOption('gradClipNorm', options.gradClipNorm, 'Trainer');
-  const rec = [eps, 0, 0, 0, 0, 0, 0, 0, clip];
+  const rec = { label_smoothing: eps, grad_clip_norm: clip };
   const tricks = {};
   for (const name of BATCH_TRICKS) {
     const v = options[name];
@@ -58,11 +57,11 @@ function parseLoss(options, model) {
   const switchProb = checkOption('switchProb', options.switchProb, 'Trainer');
   argCheck(options.switchProb === undefined || (tricks.mixup && tricks.cutmix),
     'Trainer: switchProb chooses between mixup and cutmix: it needs both');
-  rec[1] = tricks.mixup?.alpha ?? 0;
-  rec[2] = tricks.cutmix?.alpha ?? 0;
-  rec[3] = tricks.ricap?.beta ?? 0;
-  rec[4] = tricks.cutmix?.prob ?? 1;
-  rec[5] = switchProb;
+  rec.mixup_alpha = tricks.mixup?.alpha ?? 0;
+  rec.cutmix_alpha = tricks.cutmix?.alpha ?? 0;
+  rec.ricap_beta = tricks.ricap?.beta ?? 0;
+  rec.prob = tricks.cutmix?.prob ?? 1;
+  rec.switch_prob = switchProb;
   let teacher = null;
   if (options.teacher !== undefined && options.teacher !== null) {
     const t = options.teacher;
@@ -75,8 +74,8 @@ function parseLoss(options, model) {
     checkKeys(d, childKeys('distillation'), 'Trainer: distillation');
     teacher = { model: t, temperature: checkOption('distillation.temperature', d.temperature, 'Trainer'),
       weight: checkOption('distillation.weight', d.weight, 'Trainer') };
-    rec[6] = teacher.temperature;
-    rec[7] = teacher.weight;
+    rec.kd_temperature = teacher.temperature;
+    rec.kd_weight = teacher.weight;
   } else {
     argCheck(options.distillation === undefined, 'Trainer: distillation options need a teacher');
   }
@@ -153,9 +152,9 @@ export class Trainer extends Handle {
     const rt = this._rt;
     const r = this._records;
     return rt.withStack((salloc) => {
-      const rec = stackRecord(rt, salloc, r.optim);
-      const sched = scheduleRecord ? stackRecord(rt, salloc, scheduleRecord) : 0;
-      const lossRec = stackRecord(rt, salloc, r.loss);
+      const rec = stackRecord(rt, salloc, 'optim', r.optim);
+      const sched = scheduleRecord ? stackRecord(rt, salloc, 'schedule', scheduleRecord) : 0;
+      const lossRec = stackRecord(rt, salloc, 'loss', r.loss);
       const out = salloc(4);
       rt.check(rt.exports.wt_wasm_trainer_create(this.model._ptr, rec, sched, lossRec, r.teacher, out), this._ctx, 'Trainer');
       return rt.i32[out >> 2] >>> 0;

@@ -111,7 +111,9 @@ wt_rng *wt_ctx_rng(wt_ctx *ctx);
 
 /* ---------------------------------------------------------------- tensor views */
 
-/* A non-owning view: data pointer, shape and element strides (row-major contiguous when made
+/* DEPRECATED, removed in the next release: no engine function takes a wt_tensor (they take
+   pointers and extents).
+   A non-owning view: data pointer, shape and element strides (row-major contiguous when made
    by wt_tensor_nchw). Unused trailing dimensions have extent 1. */
 typedef struct wt_tensor {
   float *data;
@@ -280,7 +282,9 @@ wt_status wt_silu_backward(wt_ctx *ctx, const wt_silu *l, int64_t N, const float
 
 /* ---------------------------------------------------------------- losses */
 
-/* Softmax cross-entropy with integer labels, mean over the batch, as
+/* DEPRECATED, removed in the next release: use wt_cross_entropy (labels, default options),
+   which gives the same numbers and also reports non-finite logits.
+   Softmax cross-entropy with integer labels, mean over the batch, as
    torch.nn.functional.cross_entropy(logits, labels). logits: (N,K); labels: (N) in [0, K).
    Stable for any finite logits (log-sum-exp with the row max subtracted, in double).
    dlogits (may be NULL) is WRITTEN with d loss / d logits = (softmax - onehot) / N.
@@ -348,7 +352,10 @@ wt_status wt_distillation(wt_ctx *ctx, int64_t N, int64_t C, const float *studen
 
 /* ---------------------------------------------------------------- optimizers */
 
-/* torch.optim.SGD: g += weight_decay * p; buf = momentum * buf + (1 - dampening) * g (buf = g on
+/* DEPRECATED, removed in the next release: use wt_optim_* with WT_OPTIM_SGD (same update,
+   same kernel, double hyperparameters as PyTorch's). wt_sgd_check validates through
+   wt_optim_check's rules.
+   torch.optim.SGD: g += weight_decay * p; buf = momentum * buf + (1 - dampening) * g (buf = g on
    the first step); g = nesterov ? g + momentum * buf : buf (when momentum != 0); p -= lr * g. */
 typedef struct wt_sgd_options {
   float lr;
@@ -764,6 +771,9 @@ typedef struct wt_aug_step {
   wt_erase_mode erase_mode;
   const float *value;      /* ERASING: one per channel (float side), or colour bytes/255 */
 } wt_aug_step;
+/* "resize", "centerCrop", "randomCrop", "randomResizedCrop", "hflip", ... (the JS API's names,
+   from the pipeline's step table); NULL when out of range. */
+const char *wt_aug_step_name(wt_aug_step_kind kind);
 /* Output of the pipeline for an H x W x C input: uint8 extent, or float (out_C, H, W) when a
    TO_TENSOR step is present (*is_float = 1). Validates every step. */
 wt_status wt_aug_pipeline_shape(wt_ctx *ctx, const wt_aug_step *steps, int n_steps, int64_t H,

@@ -210,22 +210,46 @@ static void op_pointwise(wt_aug_op op, double magnitude, const wt_image *src, wt
     for (int64_t c = 0; c < CC; c++) dst->data[i * C + c] = lut[src->data[i * C + c]];
 }
 
-static const char *const OP_NAMES[WT_AUG_OP_COUNT] = {
-    "Identity", "ShearX", "ShearY", "TranslateX", "TranslateY", "Rotate", "Brightness", "Color",
-    "Contrast", "Sharpness", "Posterize", "Solarize", "AutoContrast", "Equalize", "Invert"};
+/* The op table: one row per op, so nothing depends on the enum's order. geometric: an affine
+   warp (interpolation and fill apply); signed: the policies negate its magnitude half the time. */
+static const struct op_info {
+  const char *name; /* torchvision's spelling */
+  bool geometric, signed_magnitude;
+} OPS[] = {
+    [WT_AUG_IDENTITY] = {"Identity", false, false},
+    [WT_AUG_SHEAR_X] = {"ShearX", true, true},
+    [WT_AUG_SHEAR_Y] = {"ShearY", true, true},
+    [WT_AUG_TRANSLATE_X] = {"TranslateX", true, true},
+    [WT_AUG_TRANSLATE_Y] = {"TranslateY", true, true},
+    [WT_AUG_ROTATE] = {"Rotate", true, true},
+    [WT_AUG_BRIGHTNESS] = {"Brightness", false, true},
+    [WT_AUG_COLOR] = {"Color", false, true},
+    [WT_AUG_CONTRAST] = {"Contrast", false, true},
+    [WT_AUG_SHARPNESS] = {"Sharpness", false, true},
+    [WT_AUG_POSTERIZE] = {"Posterize", false, false},
+    [WT_AUG_SOLARIZE] = {"Solarize", false, false},
+    [WT_AUG_AUTOCONTRAST] = {"AutoContrast", false, false},
+    [WT_AUG_EQUALIZE] = {"Equalize", false, false},
+    [WT_AUG_INVERT] = {"Invert", false, false},
+};
+_Static_assert(sizeof OPS / sizeof OPS[0] == WT_AUG_OP_COUNT, "an op without a table row");
 
 const char *wt_aug_op_name(wt_aug_op op) {
-  return (int)op >= 0 && op < WT_AUG_OP_COUNT ? OP_NAMES[op] : NULL;
+  return (int)op >= 0 && op < WT_AUG_OP_COUNT ? OPS[op].name : NULL;
 }
 
 int wt_aug_op_from_name(const char *name) {
   if (!name) return -1;
   for (int i = 0; i < WT_AUG_OP_COUNT; i++)
-    if (strcmp(name, OP_NAMES[i]) == 0) return i;
+    if (strcmp(name, OPS[i].name) == 0) return i;
   return -1;
 }
 
-static int is_geometric(wt_aug_op op) { return op >= WT_AUG_SHEAR_X && op <= WT_AUG_ROTATE; }
+int wt_aug_op_signed(wt_aug_op op) {
+  return (int)op >= 0 && op < WT_AUG_OP_COUNT && OPS[op].signed_magnitude;
+}
+
+static int is_geometric(wt_aug_op op) { return OPS[op].geometric; }
 
 wt_status wt_aug_apply(wt_ctx *ctx, wt_aug_op op, double magnitude, wt_interp interp,
                        const float *fill, const wt_image *src, wt_image *dst) {
@@ -240,9 +264,9 @@ wt_status wt_aug_apply(wt_ctx *ctx, wt_aug_op op, double magnitude, wt_interp in
     return WT_FAIL(ctx, WT_ERR_ARG, "unknown op %d", (int)op);
   if (interp != WT_INTERP_NEAREST && interp != WT_INTERP_BILINEAR)
     return WT_FAIL(ctx, WT_ERR_ARG, "interp must be nearest (0) or bilinear (1), got %d", (int)interp);
-  if (!isfinite(magnitude)) return WT_FAIL(ctx, WT_ERR_ARG, "%s: magnitude must be finite", OP_NAMES[op]);
+  if (!isfinite(magnitude)) return WT_FAIL(ctx, WT_ERR_ARG, "%s: magnitude must be finite", OPS[op].name);
   if (op >= WT_AUG_BRIGHTNESS && op <= WT_AUG_SHARPNESS && 1.0 + magnitude < 0.0)
-    return WT_FAIL(ctx, WT_ERR_ARG, "%s: factor 1 + magnitude = %g must be >= 0", OP_NAMES[op], 1.0 + magnitude);
+    return WT_FAIL(ctx, WT_ERR_ARG, "%s: factor 1 + magnitude = %g must be >= 0", OPS[op].name, 1.0 + magnitude);
   if (op == WT_AUG_POSTERIZE && ((int)magnitude < 0 || (int)magnitude > 8))
     return WT_FAIL(ctx, WT_ERR_ARG, "Posterize: bits must be in 0..8, got %g", magnitude);
   if (fill)

@@ -11,17 +11,41 @@ typedef struct shape3 {
   int64_t H, W, C;
 } shape3;
 
-static const char *const KIND_NAMES[WT_STEP_COUNT] = {
-    "RESIZE", "CENTER_CROP", "RANDOM_CROP", "RANDOM_RESIZED_CROP", "HFLIP", "VFLIP", "AUTOAUGMENT",
-    "RANDAUGMENT", "TRIVIALAUGMENT", "OP", "TO_TENSOR", "CUTOUT", "ERASING"};
+/* The step table: one row per kind, so nothing depends on the enum's order. */
+typedef struct step_info {
+  const char *name;  /* wt_aug_step_name: the API's spelling (js/loader.js) */
+  const char *upper; /* the enum's spelling, in messages */
+  bool in_place;     /* a uint8 step that rewrites the current image (else it writes the next one) */
+  bool on_tensor;    /* may follow TO_TENSOR, acting on the float tensor there */
+} step_info;
+static const step_info STEPS[] = {
+    [WT_STEP_RESIZE] = {"resize", "RESIZE", false, false},
+    [WT_STEP_CENTER_CROP] = {"centerCrop", "CENTER_CROP", false, false},
+    [WT_STEP_RANDOM_CROP] = {"randomCrop", "RANDOM_CROP", false, false},
+    [WT_STEP_RANDOM_RESIZED_CROP] = {"randomResizedCrop", "RANDOM_RESIZED_CROP", false, false},
+    [WT_STEP_HFLIP] = {"hflip", "HFLIP", true, false},
+    [WT_STEP_VFLIP] = {"vflip", "VFLIP", true, false},
+    [WT_STEP_AUTOAUGMENT] = {"autoAugment", "AUTOAUGMENT", true, false},
+    [WT_STEP_RANDAUGMENT] = {"randAugment", "RANDAUGMENT", true, false},
+    [WT_STEP_TRIVIALAUGMENT] = {"trivialAugment", "TRIVIALAUGMENT", true, false},
+    [WT_STEP_OP] = {"op", "OP", true, false},
+    [WT_STEP_TO_TENSOR] = {"toTensor", "TO_TENSOR", false, false},
+    [WT_STEP_CUTOUT] = {"cutout", "CUTOUT", true, true},
+    [WT_STEP_ERASING] = {"erasing", "ERASING", true, true},
+};
+_Static_assert(sizeof STEPS / sizeof STEPS[0] == WT_STEP_COUNT, "a step kind without a table row");
+
+const char *wt_aug_step_name(wt_aug_step_kind kind) {
+  return (unsigned)kind < WT_STEP_COUNT ? STEPS[kind].name : NULL;
+}
 
 /* Extent after step s for input `in`; validates the step's options. */
 static wt_status step_shape(wt_ctx *ctx, int k, const wt_aug_step *s, shape3 in, int is_float, shape3 *out) {
   const char *f = "wt_aug_pipeline_shape";
   if ((int)s->kind < 0 || s->kind >= WT_STEP_COUNT)
     return wt__fail(ctx, WT_ERR_ARG, f, "step %d: unknown kind %d", k, (int)s->kind);
-  const char *name = KIND_NAMES[s->kind];
-  if (is_float && s->kind != WT_STEP_CUTOUT && s->kind != WT_STEP_ERASING)
+  const char *name = STEPS[s->kind].upper;
+  if (is_float && !STEPS[s->kind].on_tensor)
     return wt__fail(ctx, WT_ERR_ARG, f, "step %d (%s): only CUTOUT and ERASING may follow TO_TENSOR", k, name);
   if (s->interp != WT_INTERP_NEAREST && s->interp != WT_INTERP_BILINEAR)
     return wt__fail(ctx, WT_ERR_ARG, f, "step %d (%s): interp must be 0 (nearest) or 1 (bilinear)", k, name);
@@ -214,8 +238,7 @@ wt_status wt_aug_pipeline_run(wt_ctx *ctx, const wt_aug_step *steps, int n_steps
   wt_status st = WT_OK;
   int k = 0;
   for (; k < n_steps && steps[k].kind != WT_STEP_TO_TENSOR; k++) {
-    const int in_place = steps[k].kind >= WT_STEP_HFLIP && steps[k].kind != WT_STEP_TO_TENSOR;
-    if (in_place && owned < 0) { /* never write into the caller's image */
+    if (STEPS[steps[k].kind].in_place && owned < 0) { /* never write into the caller's image */
       memcpy(bufs[0], cur.data, wt__image_bytes(&cur));
       cur.data = bufs[0];
       owned = 0;

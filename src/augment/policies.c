@@ -69,8 +69,6 @@ const wt_aug_policy_entry *wt_aug_policy_table(wt_aug_policy policy) {
   }
 }
 
-int wt_aug_op_signed(wt_aug_op op) { return op >= WT_AUG_SHEAR_X && op <= WT_AUG_SHARPNESS; }
-
 /* torch.linspace(start, end, steps)[i] in float32 with the scalar formula of PyTorch's CPU
    kernel (RangeFactoriesKernel.cpp): step = (end - start) / (steps - 1); the first half counts
    up from start, the second half down from end. PyTorch's vectorised lanes (and FMA contraction)

@@ -10,10 +10,8 @@
    The innermost loop walks C along its rows, so the MR rows of C are MR sequential streams
    the hardware prefetcher follows; walking down the columns instead costs 20% when C is
    larger than the cache (the weight gradient of the first linear layer, 128 x 12544).
-   The first K block uses the caller's accumulate flag and later blocks accumulate. For a ppmm
-   kernel op(A) is packed into MR-interleaved panels (one pointer and immediate offsets in the
-   kernel's k loop); otherwise op(A) is read in place when not transposed and A^T is packed. B and A^T are
-   packed with the transpose kernel of the table's isa. The workspace is bounded by the block
+   The first K block uses the caller's accumulate flag and later blocks accumulate. op(A) is
+   read in place when not transposed and A^T is packed. B and A^T are packed with the transpose kernel of the table's isa. The workspace is bounded by the block
    sizes, not by the matrix sizes: at most GEMM_KC * GEMM_NC + GEMM_MC * GEMM_KC floats. */
 #include <assert.h>
 #include <string.h>
@@ -45,8 +43,8 @@ typedef struct entry {
 } entry;
 
 static const entry entries[] = {
-#define WT_UKERNEL(isa, fn, mr, nr, pack_a) \
-  {{.f32_gemm = fn, .gemm_mr = mr, .gemm_nr = nr, .gemm_pack_a = pack_a, .f32_gemm_name = #fn, \
+#define WT_UKERNEL(isa, fn, mr, nr) \
+  {{.f32_gemm = fn, .gemm_mr = mr, .gemm_nr = nr, .f32_gemm_name = #fn, \
     .f32_transpose = WT_ISA_TRANSPOSE_##isa}, WT_ISA_IS_SIMD_##isa},
 #include "f32_gemm.inc"
 #undef WT_UKERNEL
@@ -102,29 +100,8 @@ size_t wt__gemm_workspace_floats(const wt_kernels *k, bool trans_a, bool trans_b
                                  size_t N, size_t K) {
   (void)trans_b;
   size_t floats = b_pack_floats(k, N, K);
-  if (k->gemm_pack_a) floats += round_up(min_sz(M, block_m(k)), k->gemm_mr) * block_k(K);
-  else if (trans_a) floats += min_sz(M, block_m(k)) * block_k(K);
+  if (trans_a) floats += min_sz(M, block_m(k)) * block_k(K);
   return floats;
-}
-
-/* Packs op(A)[ic : ic+mb, pc : pc+kb] into panels of mr interleaved rows for a ppmm kernel:
-   panel p (rows ic + p*mr ...) at dst + p*mr*kb holds element (i,k) at [k*mr + i]; rows past
-   mb are zero. A not transposed: an mr x kb transpose per panel; A^T: rows of mr floats. */
-static void pack_a_panels(const wt_kernels *k, bool trans_a, const float *A, size_t lda, size_t ic,
-                   size_t mb, size_t pc, size_t kb, float *dst) {
-  const size_t mr = k->gemm_mr;
-  for (size_t ir = 0; ir < mb; ir += mr, dst += mr * kb) {
-    const size_t m = min_sz(mb - ir, mr);
-    if (trans_a) {
-      const float *src = A + pc * lda + ic + ir;
-      for (size_t kk = 0; kk < kb; kk++, src += lda) memcpy(dst + kk * mr, src, m * sizeof *src);
-    } else {
-      k->f32_transpose(m, kb, A + (ic + ir) * lda + pc, lda, dst, mr);
-    }
-    if (m < mr)
-      for (size_t kk = 0; kk < kb; kk++)
-        for (size_t i = m; i < mr; i++) dst[kk * mr + i] = 0.0f;
-  }
 }
 
 /* Packs op(B)[pc : pc+kb, jc : jc+nb] into panels of nr columns: panel p holds kb rows of nr
@@ -170,10 +147,7 @@ void wt__gemm(const wt_kernels *k, bool trans_a, bool trans_b, size_t M, size_t 
         const size_t mb = min_sz(M - ic, mc);
         const float *a = ap;
         size_t a_stride = kb;
-        if (k->gemm_pack_a) {
-          pack_a_panels(k, trans_a, A, lda, ic, mb, pc, kb, ap);
-          a_stride = mr; /* panel ir / mr starts at ap + ir*kb */
-        } else if (trans_a) {
+        if (trans_a) {
           k->f32_transpose(kb, mb, A + pc * lda + ic, lda, ap, kb);
         } else {
           a = A + ic * lda + pc;
@@ -183,7 +157,7 @@ void wt__gemm(const wt_kernels *k, bool trans_a, bool trans_b, size_t M, size_t 
           const size_t m = min_sz(mb - ir, mr);
           float *c = C + (ic + ir) * ldc + jc;
           for (size_t jr = 0; jr < nb; jr += nr)
-            k->f32_gemm(m, min_sz(nb - jr, nr), kb, a + ir * (k->gemm_pack_a ? kb : a_stride),
+            k->f32_gemm(m, min_sz(nb - jr, nr), kb, a + ir * a_stride,
                         a_stride, bp + jr * kb, c + jr, ldc, &params);
         }
       }

@@ -13,15 +13,13 @@ typedef struct wt_f32_gemm_params {
 } wt_f32_gemm_params;
 
 /* c[mr x nc] (+)= a[mr x kc] * w[kc x nc].
-   a: row i at a + i*a_stride (floats); for the pre-packed ("ppmm", PACK_A 1 in f32_gemm.inc)
-   kernels, a packed panel instead: element (i,k) at a[k*MR + i], rows mr..MR-1 zero, and
-   a_stride is unused.  w: a packed panel, kc rows of NR floats each (columns
+   a: row i at a + i*a_stride (floats).  w: a packed panel, kc rows of NR floats each (columns
    >= nc are zero padding).  c: row i at c + i*c_stride.  1 <= mr <= MR, 1 <= nc <= NR, kc >= 1. */
 typedef void (*wt_f32_gemm_ukernel_fn)(size_t mr, size_t nc, size_t kc, const float *a,
                                        size_t a_stride, const float *w, float *c, size_t c_stride,
                                        const wt_f32_gemm_params *params);
 
-#define WT_UKERNEL(isa, fn, mr, nr, pack_a)                                                             \
+#define WT_UKERNEL(isa, fn, mr, nr)                                                                     \
   void fn(size_t mr_, size_t nc, size_t kc, const float *a, size_t a_stride, const float *w,      \
           float *c, size_t c_stride, const wt_f32_gemm_params *params);
 #include "f32_gemm.inc"
@@ -64,7 +62,7 @@ typedef void (*wt_f32_maxpool2x2_fn)(size_t planes, size_t H, size_t W, const fl
    conv_rows: c[i*ldc + j] = (accumulate ? c[i*ldc + j] : 0)
                              + sum_{k < kc} a[k*4 + i] * b[off[k] + j]
               for i < mr (1..4), j < nc (1..8); a: 4-row panel, k-major (rows past mr unused).
-              The sum runs over k in order from 0, then adds to c (the ppmm kernels' rounding).
+              The sum runs over k in order from 0, then adds to c.
               The SIMD kernel loads 8 floats at b + off[k] whatever nc: the caller keeps them
               readable (their values never reach c). Forward: b = the padded input at (oh, ow0);
               input gradient: b = the padded output gradient, a = the flipped, transposed weight.
@@ -178,10 +176,56 @@ void wt_f32_bn_affine_ukernel__wasmsimd(size_t rows, size_t cols, const float *x
 void wt_f32_bn_dx_ukernel__wasmsimd(size_t rows, size_t cols, const float *x, const float *dy,
                                     size_t ld, const wt_f32_bn_dx_params *params, float *dx);
 
+/* The optimizer kernels (src/optim/optim.c), one update over n parameters: p, g (the gradient),
+   and the moment buffers (n floats each; buf NULL without momentum, vmax NULL without
+   amsgrad). The scalars are what the reference rounds to float32 (torch turns Python floats
+   into float operands). The twins do the same float operations in the same order (wasm has no
+   FMA; sqrt and div are correctly rounded in both): same bits. */
+/* torch.optim.SGD, per element: g = grad + wd*p; if momentum: buf = first ? g : momentum*buf +
+   damp1*g, g = nesterov ? g + momentum*buf : buf; p -= lr*g. */
+typedef struct wt_f32_sgd_params {
+  float lr, momentum, damp1, wd; /* damp1 = 1 - dampening */
+  int use_momentum, nesterov, first;
+} wt_f32_sgd_params;
+
+/* torch.optim.Adam / AdamW, per element: p *= decay_mul (AdamW; 1 skips it); g = grad + wd*p
+   (Adam's L2; 0 skips it); m = m*beta1 + omb1*g; v = v*beta2 + (omb2*g)*g; amsgrad: vmax =
+   max(vmax, v) (NaN propagates), used for v; p = p + (neg_step_size*m) / (sqrt(v)/bc2_sqrt + eps). */
+typedef struct wt_f32_adam_params {
+  float decay_mul, wd, beta1, omb1, beta2, omb2, bc2_sqrt, eps, neg_step_size;
+  int amsgrad;
+} wt_f32_adam_params;
+
+/* AdaBound / AMSBound (Luolc/AdaBound), per element: g = grad + wd*p; m, v, vmax as Adam;
+   e = step_size / (sqrt(v) + eps) clamped to [lower, upper] as std::min(std::max(e, lower),
+   upper) (NaN propagates); p = p - e*m. */
+typedef struct wt_f32_adabound_params {
+  float wd, beta1, omb1, beta2, omb2, eps, step_size, lower, upper;
+  int amsgrad;
+} wt_f32_adabound_params;
+
+typedef void (*wt_f32_sgd_fn)(size_t n, float *p, const float *g, float *buf,
+                              const wt_f32_sgd_params *params);
+typedef void (*wt_f32_adam_fn)(size_t n, float *p, const float *g, float *m, float *v,
+                               float *vmax, const wt_f32_adam_params *params);
+typedef void (*wt_f32_adabound_fn)(size_t n, float *p, const float *g, float *m, float *v,
+                                   float *vmax, const wt_f32_adabound_params *params);
+void wt_f32_sgd_ukernel__scalar(size_t n, float *p, const float *g, float *buf,
+                                const wt_f32_sgd_params *params);
+void wt_f32_sgd_ukernel__wasmsimd(size_t n, float *p, const float *g, float *buf,
+                                  const wt_f32_sgd_params *params);
+void wt_f32_adam_ukernel__scalar(size_t n, float *p, const float *g, float *m, float *v,
+                                 float *vmax, const wt_f32_adam_params *params);
+void wt_f32_adam_ukernel__wasmsimd(size_t n, float *p, const float *g, float *m, float *v,
+                                   float *vmax, const wt_f32_adam_params *params);
+void wt_f32_adabound_ukernel__scalar(size_t n, float *p, const float *g, float *m, float *v,
+                                     float *vmax, const wt_f32_adabound_params *params);
+void wt_f32_adabound_ukernel__wasmsimd(size_t n, float *p, const float *g, float *m, float *v,
+                                       float *vmax, const wt_f32_adabound_params *params);
+
 typedef struct wt_kernels {
   wt_f32_gemm_ukernel_fn f32_gemm;
   size_t gemm_mr, gemm_nr;
-  bool gemm_pack_a; /* f32_gemm wants A packed in MR-interleaved panels (ppmm) */
   const char *f32_gemm_name;
   wt_f32_transpose_fn f32_transpose; /* same isa as f32_gemm */
   /* vector kernels: the SIMD ones unless scalar is forced (or not compiled) */
@@ -199,6 +243,9 @@ typedef struct wt_kernels {
   wt_f32_bn_dot_fn f32_bn_dot;
   wt_f32_bn_affine_fn f32_bn_affine;
   wt_f32_bn_dx_fn f32_bn_dx;
+  wt_f32_sgd_fn f32_sgd;
+  wt_f32_adam_fn f32_adam;
+  wt_f32_adabound_fn f32_adabound;
 } wt_kernels;
 
 /* Picks the fastest kernels this build has (SIMD when compiled with it), or the scalar twins. */

@@ -4,14 +4,15 @@
 
    Per step it computes the reference's scalars in double, exactly as the Python code does
    (bias corrections, step sizes, AdaBound's bounds), rounds them to float where torch hands
-   them to float32 tensor ops, and runs the SIMD or scalar loop of optim_loops.h over each
-   group's slice. It never allocates after create. Not here: the loops (optim_loops.c,
-   optim_wasmsimd.c), SGD's standalone function (sgd.c), schedules (schedule.c). */
+   them to float32 tensor ops, and runs the context's optimizer kernel (the SIMD or scalar twin
+   of src/kernels/f32_optim_*.c, through ctx->k) over each group's slice. Each kind is one row
+   of the optimizer table (OPTIMS): name, defaults, option check, buffers, step. It never
+   allocates after create. Also the deprecated standalone SGD (wt_sgd_*), on the same check and
+   kernel. Not here: the update loops (src/kernels/), schedules (schedule.c). */
 #include <math.h>
 #include <string.h>
 
 #include "../core/internal.h"
-#include "optim_loops.h"
 
 /* A run of parameters that all decay, or all do not. */
 typedef struct segment {
@@ -25,7 +26,6 @@ struct wt_optim {
   size_t n;
   double base_lr, lr;
   int64_t step;
-  wt__optim_loops loops;
   float *state;  /* n_bufs * n floats: one block holding the buffers below */
   int n_bufs;
   float *buf;    /* SGD momentum */
@@ -34,74 +34,115 @@ struct wt_optim {
   segment segs[]; /* cover [0, n) in order */
 };
 
-static const char *const kind_names[WT_OPTIM_KIND_COUNT] = {"sgd", "adam", "adamw", "adabound"};
-
-const char *wt_optim_kind_name(wt_optim_kind kind) {
-  return (unsigned)kind < WT_OPTIM_KIND_COUNT ? kind_names[kind] : NULL;
-}
-
-wt_optim_options wt_optim_defaults(wt_optim_kind kind) {
-  wt_optim_options o = {.kind = kind};
-  if (kind == WT_OPTIM_SGD) return o;
-  o.lr = 1e-3, o.beta1 = 0.9, o.beta2 = 0.999, o.eps = 1e-8;
-  if (kind == WT_OPTIM_ADAMW) o.weight_decay = 1e-2;
-  if (kind == WT_OPTIM_ADABOUND) o.final_lr = 0.1, o.gamma = 1e-3;
-  return o;
-}
-
 static bool nonneg(double x) { return x >= 0.0 && !isinf(x); } /* NaN fails */
 
-wt_status wt_optim_check(wt_ctx *ctx, const wt_optim_options *o) {
-  if (!ctx) return WT_ERR_ARG;
-  if (!o) return WT_FAIL(ctx, WT_ERR_ARG, "opt is NULL");
-  const char *name = wt_optim_kind_name(o->kind);
-  if (!name) return WT_FAIL(ctx, WT_ERR_ARG, "unknown optimizer kind %d", (int)o->kind);
-  if (!nonneg(o->lr)) return WT_FAIL(ctx, WT_ERR_ARG, "%s: lr must be finite and >= 0, got %g", name, o->lr);
-  if (!nonneg(o->weight_decay))
-    return WT_FAIL(ctx, WT_ERR_ARG, "%s: weight_decay must be finite and >= 0, got %g", name,
-                   o->weight_decay);
-  if (o->kind == WT_OPTIM_SGD) {
-    if (o->beta1 != 0.0 || o->beta2 != 0.0 || o->eps != 0.0 || o->amsgrad || o->final_lr != 0.0 ||
-        o->gamma != 0.0)
-      return WT_FAIL(ctx, WT_ERR_ARG,
-                     "sgd: beta1, beta2, eps, amsgrad, final_lr and gamma do not apply (leave 0)");
-    if (!nonneg(o->momentum))
-      return WT_FAIL(ctx, WT_ERR_ARG, "sgd: momentum must be finite and >= 0, got %g", o->momentum);
-    if (!(o->dampening >= 0.0 && o->dampening <= 1.0))
-      return WT_FAIL(ctx, WT_ERR_ARG, "sgd: dampening must be in [0, 1], got %g", o->dampening);
-    if (o->nesterov && (o->momentum <= 0.0 || o->dampening != 0.0))
-      return WT_FAIL(ctx, WT_ERR_ARG,
-                     "sgd: nesterov requires momentum > 0 and dampening == 0, got momentum %g, "
-                     "dampening %g", o->momentum, o->dampening);
-    return WT_OK;
-  }
+/* Per-kind option checks (lr and weight_decay are checked for every kind first, in
+   check_options); f names the public function in messages. */
+static wt_status check_sgd(wt_ctx *ctx, const char *f, const wt_optim_options *o) {
+  if (o->beta1 != 0.0 || o->beta2 != 0.0 || o->eps != 0.0 || o->amsgrad || o->final_lr != 0.0 ||
+      o->gamma != 0.0)
+    return wt__fail(ctx, WT_ERR_ARG, f,
+                    "sgd: beta1, beta2, eps, amsgrad, final_lr and gamma do not apply (leave 0)");
+  if (!nonneg(o->momentum))
+    return wt__fail(ctx, WT_ERR_ARG, f, "sgd: momentum must be finite and >= 0, got %g", o->momentum);
+  if (!(o->dampening >= 0.0 && o->dampening <= 1.0))
+    return wt__fail(ctx, WT_ERR_ARG, f, "sgd: dampening must be in [0, 1], got %g", o->dampening);
+  if (o->nesterov && (o->momentum <= 0.0 || o->dampening != 0.0))
+    return wt__fail(ctx, WT_ERR_ARG, f,
+                    "sgd: nesterov requires momentum > 0 and dampening == 0, got momentum %g, "
+                    "dampening %g", o->momentum, o->dampening);
+  return WT_OK;
+}
+/* Adam, AdamW and AdaBound share betas and eps. */
+static wt_status check_adam_family(wt_ctx *ctx, const char *f, const char *name,
+                                   const wt_optim_options *o) {
   if (o->momentum != 0.0 || o->dampening != 0.0 || o->nesterov)
-    return WT_FAIL(ctx, WT_ERR_ARG, "%s: momentum, dampening and nesterov apply to sgd only", name);
+    return wt__fail(ctx, WT_ERR_ARG, f, "%s: momentum, dampening and nesterov apply to sgd only", name);
   if (!(o->beta1 >= 0.0 && o->beta1 < 1.0))
-    return WT_FAIL(ctx, WT_ERR_ARG, "%s: beta1 must be in [0, 1), got %g", name, o->beta1);
+    return wt__fail(ctx, WT_ERR_ARG, f, "%s: beta1 must be in [0, 1), got %g", name, o->beta1);
   if (!(o->beta2 >= 0.0 && o->beta2 < 1.0))
-    return WT_FAIL(ctx, WT_ERR_ARG, "%s: beta2 must be in [0, 1), got %g", name, o->beta2);
-  if (!nonneg(o->eps)) return WT_FAIL(ctx, WT_ERR_ARG, "%s: eps must be finite and >= 0, got %g", name, o->eps);
-  if (o->kind != WT_OPTIM_ADABOUND) {
-    if (o->final_lr != 0.0 || o->gamma != 0.0)
-      return WT_FAIL(ctx, WT_ERR_ARG, "%s: final_lr and gamma apply to adabound only", name);
-    return WT_OK;
-  }
+    return wt__fail(ctx, WT_ERR_ARG, f, "%s: beta2 must be in [0, 1), got %g", name, o->beta2);
+  if (!nonneg(o->eps))
+    return wt__fail(ctx, WT_ERR_ARG, f, "%s: eps must be finite and >= 0, got %g", name, o->eps);
+  return WT_OK;
+}
+static wt_status check_adam(wt_ctx *ctx, const char *f, const wt_optim_options *o) {
+  const char *name = wt_optim_kind_name(o->kind);
+  WT_TRY(check_adam_family(ctx, f, name, o));
+  if (o->final_lr != 0.0 || o->gamma != 0.0)
+    return wt__fail(ctx, WT_ERR_ARG, f, "%s: final_lr and gamma apply to adabound only", name);
+  return WT_OK;
+}
+static wt_status check_adabound(wt_ctx *ctx, const char *f, const wt_optim_options *o) {
+  WT_TRY(check_adam_family(ctx, f, "adabound", o));
   if (!nonneg(o->final_lr))
-    return WT_FAIL(ctx, WT_ERR_ARG, "adabound: final_lr must be finite and >= 0, got %g", o->final_lr);
+    return wt__fail(ctx, WT_ERR_ARG, f, "adabound: final_lr must be finite and >= 0, got %g", o->final_lr);
   /* The reference accepts gamma = 0 but then divides by gamma * t; lr = 0 divides by base_lr. */
   if (!(o->gamma > 0.0 && o->gamma < 1.0))
-    return WT_FAIL(ctx, WT_ERR_ARG, "adabound: gamma must be in (0, 1), got %g", o->gamma);
+    return wt__fail(ctx, WT_ERR_ARG, f, "adabound: gamma must be in (0, 1), got %g", o->gamma);
   if (!(o->lr > 0.0))
-    return WT_FAIL(ctx, WT_ERR_ARG, "adabound: lr must be > 0 (final_lr is scaled by lr / base_lr), got %g", o->lr);
+    return wt__fail(ctx, WT_ERR_ARG, f,
+                    "adabound: lr must be > 0 (final_lr is scaled by lr / base_lr), got %g", o->lr);
   return WT_OK;
 }
 
 /* Moment buffers a kind keeps (each n floats). */
-static int buffers_of(const wt_optim_options *o) {
-  if (o->kind == WT_OPTIM_SGD) return o->momentum != 0.0 ? 1 : 0;
-  return o->amsgrad ? 3 : 2;
+static int buffers_sgd(const wt_optim_options *o) { return o->momentum != 0.0 ? 1 : 0; }
+static int buffers_adam(const wt_optim_options *o) { return o->amsgrad ? 3 : 2; }
+
+static void step_sgd(wt_optim *o, float *params, const float *grads, int64_t t);
+static void step_adam(wt_optim *o, float *params, const float *grads, int64_t t);
+static void step_adabound(wt_optim *o, float *params, const float *grads, int64_t t);
+
+/* The optimizer table: one row per kind. defaults: what wt_optim_defaults returns (PyTorch's;
+   AdaBound's official code's); check: the kind's own options; buffers: the moment buffers it
+   keeps; step: one update at step count t (1 on the first), through the kernel table. */
+typedef struct optim_info {
+  const char *name;
+  wt_optim_options defaults;
+  wt_status (*check)(wt_ctx *ctx, const char *func, const wt_optim_options *o);
+  int (*buffers)(const wt_optim_options *o);
+  void (*step)(wt_optim *o, float *params, const float *grads, int64_t t);
+} optim_info;
+#define WT__ADAM_DEFAULTS .lr = 1e-3, .beta1 = 0.9, .beta2 = 0.999, .eps = 1e-8
+static const optim_info OPTIMS[] = {
+    [WT_OPTIM_SGD] = {"sgd", {.kind = WT_OPTIM_SGD}, check_sgd, buffers_sgd, step_sgd},
+    [WT_OPTIM_ADAM] = {"adam", {.kind = WT_OPTIM_ADAM, WT__ADAM_DEFAULTS}, check_adam, buffers_adam,
+                       step_adam},
+    [WT_OPTIM_ADAMW] = {"adamw", {.kind = WT_OPTIM_ADAMW, WT__ADAM_DEFAULTS, .weight_decay = 1e-2},
+                        check_adam, buffers_adam, step_adam},
+    [WT_OPTIM_ADABOUND] = {"adabound",
+                           {.kind = WT_OPTIM_ADABOUND, WT__ADAM_DEFAULTS, .final_lr = 0.1, .gamma = 1e-3},
+                           check_adabound, buffers_adam, step_adabound},
+};
+#undef WT__ADAM_DEFAULTS
+_Static_assert(sizeof OPTIMS / sizeof OPTIMS[0] == WT_OPTIM_KIND_COUNT,
+               "an optimizer kind without a table row");
+
+const char *wt_optim_kind_name(wt_optim_kind kind) {
+  return (unsigned)kind < WT_OPTIM_KIND_COUNT ? OPTIMS[kind].name : NULL;
 }
+
+wt_optim_options wt_optim_defaults(wt_optim_kind kind) {
+  if ((unsigned)kind < WT_OPTIM_KIND_COUNT) return OPTIMS[kind].defaults;
+  return (wt_optim_options){.kind = kind};
+}
+
+/* The one validation of optimizer options (wt_optim_check, wt_optim_create and the deprecated
+   wt_sgd_check); f names the caller in messages. */
+static wt_status check_options(wt_ctx *ctx, const char *f, const wt_optim_options *o) {
+  if (!ctx) return WT_ERR_ARG;
+  if (!o) return wt__fail(ctx, WT_ERR_ARG, f, "opt is NULL");
+  const char *name = wt_optim_kind_name(o->kind);
+  if (!name) return wt__fail(ctx, WT_ERR_ARG, f, "unknown optimizer kind %d", (int)o->kind);
+  if (!nonneg(o->lr)) return wt__fail(ctx, WT_ERR_ARG, f, "%s: lr must be finite and >= 0, got %g", name, o->lr);
+  if (!nonneg(o->weight_decay))
+    return wt__fail(ctx, WT_ERR_ARG, f, "%s: weight_decay must be finite and >= 0, got %g", name,
+                    o->weight_decay);
+  return OPTIMS[o->kind].check(ctx, f, o);
+}
+
+wt_status wt_optim_check(wt_ctx *ctx, const wt_optim_options *o) { return check_options(ctx, __func__, o); }
 
 /* Sorts and merges the no-decay ranges (validated inside [0, n)) and writes the segments that
    cover [0, n): at most 2 * n_ranges + 1. Returns the count. */
@@ -144,12 +185,11 @@ wt_status wt_optim_create(wt_ctx *ctx, const wt_optim_options *opt, size_t n,
     if (no_decay[i].offset > n || no_decay[i].count > n - no_decay[i].offset)
       return WT_FAIL(ctx, WT_ERR_ARG, "no_decay[%zu] = [%zu, +%zu) is outside the %zu parameters",
                      i, no_decay[i].offset, no_decay[i].count, n);
-  const int nb = buffers_of(opt);
+  const int nb = OPTIMS[opt->kind].buffers(opt);
   const size_t max_segs = 2 * n_no_decay + 1;
   wt_optim *o = wt__calloc(ctx, sizeof *o + max_segs * sizeof(segment));
   if (!o) return WT_FAIL(ctx, WT_ERR_OOM, "out of memory for the optimizer");
   o->ctx = ctx, o->opt = *opt, o->n = n, o->base_lr = o->lr = opt->lr, o->n_bufs = nb;
-  o->loops = wt__optim_loops_get(ctx->force_scalar);
   if (nb > 0 && n > 0) {
     o->state = wt__calloc(ctx, (size_t)nb * n * sizeof(float));
     if (!o->state) {
@@ -194,66 +234,73 @@ double wt_optim_lr(const wt_optim *o) { return o ? o->lr : 0.0; }
 int64_t wt_optim_steps(const wt_optim *o) { return o ? o->step : 0; }
 const wt_optim_options *wt_optim_get_options(const wt_optim *o) { return o ? &o->opt : NULL; }
 
+/* torch.optim.SGD over each group's slice. */
+static void step_sgd(wt_optim *o, float *params, const float *grads, int64_t t) {
+  const wt_optim_options *op = &o->opt;
+  wt_f32_sgd_params a = {.lr = (float)o->lr, .momentum = (float)op->momentum,
+                         .damp1 = (float)(1.0 - op->dampening), .use_momentum = op->momentum != 0.0,
+                         .nesterov = op->nesterov, .first = t == 1};
+  for (size_t s = 0; s < o->n_segs; s++) {
+    const segment *g = &o->segs[s];
+    a.wd = g->decays ? (float)op->weight_decay : 0.0f;
+    o->ctx->k.f32_sgd(g->count, params + g->offset, grads + g->offset,
+                      o->buf ? o->buf + g->offset : NULL, &a);
+  }
+}
+
+/* torch.optim.Adam / AdamW: step_size = lr / bc1; denom = sqrt(v) / sqrt(bc2) + eps; AdamW
+   first multiplies p by 1 - lr * weight_decay. */
+static void step_adam(wt_optim *o, float *params, const float *grads, int64_t t) {
+  const wt_optim_options *op = &o->opt;
+  const double lr = o->lr, b1 = op->beta1, b2 = op->beta2;
+  const double bc1 = 1.0 - pow(b1, (double)t), bc2 = 1.0 - pow(b2, (double)t);
+  const bool decoupled = op->kind == WT_OPTIM_ADAMW;
+  wt_f32_adam_params a = {.beta1 = (float)b1, .omb1 = (float)(1.0 - b1), .beta2 = (float)b2,
+                          .omb2 = (float)(1.0 - b2), .bc2_sqrt = (float)sqrt(bc2),
+                          .eps = (float)op->eps, .neg_step_size = (float)(-(lr / bc1)),
+                          .amsgrad = op->amsgrad};
+  for (size_t s = 0; s < o->n_segs; s++) {
+    const segment *g = &o->segs[s];
+    const double gwd = g->decays ? op->weight_decay : 0.0;
+    a.decay_mul = decoupled ? (float)(1.0 - lr * gwd) : 1.0f;
+    a.wd = decoupled ? 0.0f : (float)gwd;
+    const size_t off = g->offset;
+    o->ctx->k.f32_adam(g->count, params + off, grads + off, o->m + off, o->v + off,
+                       o->vmax ? o->vmax + off : NULL, &a);
+  }
+}
+
+/* adabound.py: step_size = lr * sqrt(bc2) / bc1; final_lr = final_lr * lr / base_lr; the step
+   clamped to [lower, upper]. */
+static void step_adabound(wt_optim *o, float *params, const float *grads, int64_t t) {
+  const wt_optim_options *op = &o->opt;
+  const double lr = o->lr, b1 = op->beta1, b2 = op->beta2;
+  const double bc1 = 1.0 - pow(b1, (double)t), bc2 = 1.0 - pow(b2, (double)t);
+  const double step_size = lr * sqrt(bc2) / bc1;
+  const double final_lr = op->final_lr * lr / o->base_lr;
+  const double lower = final_lr * (1.0 - 1.0 / (op->gamma * (double)t + 1.0));
+  const double upper = final_lr * (1.0 + 1.0 / (op->gamma * (double)t));
+  wt_f32_adabound_params a = {.beta1 = (float)b1, .omb1 = (float)(1.0 - b1), .beta2 = (float)b2,
+                              .omb2 = (float)(1.0 - b2), .eps = (float)op->eps,
+                              .step_size = (float)step_size, .lower = (float)lower,
+                              .upper = (float)upper, .amsgrad = op->amsgrad};
+  for (size_t s = 0; s < o->n_segs; s++) {
+    const segment *g = &o->segs[s];
+    a.wd = g->decays ? (float)op->weight_decay : 0.0f;
+    const size_t off = g->offset;
+    o->ctx->k.f32_adabound(g->count, params + off, grads + off, o->m + off, o->v + off,
+                           o->vmax ? o->vmax + off : NULL, &a);
+  }
+}
+
 wt_status wt_optim_step(wt_optim *o, float *params, const float *grads) {
   if (!o) return WT_ERR_ARG;
   wt_ctx *ctx = o->ctx;
   const size_t n = o->n;
   if (n > 0 && !params) return WT_FAIL(ctx, WT_ERR_ARG, "params is NULL");
   if (n > 0 && !grads) return WT_FAIL(ctx, WT_ERR_ARG, "grads is NULL");
-  const wt_optim_options *op = &o->opt;
-  const double lr = o->lr, wd = op->weight_decay;
-  const int64_t t = o->step + 1; /* the reference's step counter after its increment */
-  if (op->kind == WT_OPTIM_SGD) {
-    wt__sgd_args a = {.lr = (float)lr, .momentum = (float)op->momentum,
-                      .damp1 = (float)(1.0 - op->dampening), .use_momentum = op->momentum != 0.0,
-                      .nesterov = op->nesterov, .first = o->step == 0};
-    for (size_t s = 0; s < o->n_segs; s++) {
-      const segment *g = &o->segs[s];
-      a.wd = g->decays ? (float)wd : 0.0f;
-      o->loops.sgd(g->count, params + g->offset, grads + g->offset,
-                   o->buf ? o->buf + g->offset : NULL, &a);
-    }
-  } else {
-    const double b1 = op->beta1, b2 = op->beta2;
-    const double bc1 = 1.0 - pow(b1, (double)t), bc2 = 1.0 - pow(b2, (double)t);
-    float *vmax_base = o->vmax;
-    if (op->kind == WT_OPTIM_ADABOUND) {
-      /* adabound.py: step_size = lr * sqrt(bc2) / bc1; final_lr = final_lr * lr / base_lr. */
-      const double step_size = lr * sqrt(bc2) / bc1;
-      const double final_lr = op->final_lr * lr / o->base_lr;
-      const double lower = final_lr * (1.0 - 1.0 / (op->gamma * (double)t + 1.0));
-      const double upper = final_lr * (1.0 + 1.0 / (op->gamma * (double)t));
-      wt__adabound_args a = {.beta1 = (float)b1, .omb1 = (float)(1.0 - b1), .beta2 = (float)b2,
-                             .omb2 = (float)(1.0 - b2), .eps = (float)op->eps,
-                             .step_size = (float)step_size, .lower = (float)lower,
-                             .upper = (float)upper, .amsgrad = op->amsgrad};
-      for (size_t s = 0; s < o->n_segs; s++) {
-        const segment *g = &o->segs[s];
-        a.wd = g->decays ? (float)wd : 0.0f;
-        const size_t off = g->offset;
-        o->loops.adabound(g->count, params + off, grads + off, o->m + off, o->v + off,
-                          vmax_base ? vmax_base + off : NULL, &a);
-      }
-    } else {
-      /* torch: step_size = lr / bc1; denom = sqrt(v) / sqrt(bc2) + eps; AdamW first multiplies
-         p by 1 - lr * weight_decay. */
-      const bool decoupled = op->kind == WT_OPTIM_ADAMW;
-      wt__adam_args a = {.beta1 = (float)b1, .omb1 = (float)(1.0 - b1), .beta2 = (float)b2,
-                         .omb2 = (float)(1.0 - b2), .bc2_sqrt = (float)sqrt(bc2),
-                         .eps = (float)op->eps, .neg_step_size = (float)(-(lr / bc1)),
-                         .amsgrad = op->amsgrad};
-      for (size_t s = 0; s < o->n_segs; s++) {
-        const segment *g = &o->segs[s];
-        const double gwd = g->decays ? wd : 0.0;
-        a.decay_mul = decoupled ? (float)(1.0 - lr * gwd) : 1.0f;
-        a.wd = decoupled ? 0.0f : (float)gwd;
-        const size_t off = g->offset;
-        o->loops.adam(g->count, params + off, grads + off, o->m + off, o->v + off,
-                      vmax_base ? vmax_base + off : NULL, &a);
-      }
-    }
-  }
-  o->step = t;
+  OPTIMS[o->opt.kind].step(o, params, grads, o->step + 1);
+  o->step += 1;
   return WT_OK;
 }
 
@@ -275,7 +322,7 @@ wt_status wt_optim_state_import(wt_optim *o, const float *state, size_t n_floats
   const size_t need = wt_optim_state_floats(o);
   if (n_floats != need)
     return WT_FAIL(o->ctx, WT_ERR_SHAPE, "the state of this %s optimizer holds %zu floats, got %zu",
-                   kind_names[o->opt.kind], need, n_floats);
+                   OPTIMS[o->opt.kind].name, need, n_floats);
   if (need > 0 && !state) return WT_FAIL(o->ctx, WT_ERR_ARG, "state is NULL");
   if (steps < 0 || steps > ((int64_t)1 << 53))
     return WT_FAIL(o->ctx, WT_ERR_ARG, "steps must be in [0, 2^53], got %lld", (long long)steps);
@@ -285,5 +332,38 @@ wt_status wt_optim_state_import(wt_optim *o, const float *state, size_t n_floats
                    (long long)bad, state[bad] != state[bad] ? "NaN" : "Inf");
   if (need > 0) memcpy(o->state, state, need * sizeof(float));
   o->step = steps;
+  return WT_OK;
+}
+
+/* Deprecated (wasmtricks.h): the standalone SGD of the first release, validated by the table's
+   SGD check and stepped by the same kernel. */
+wt_status wt_sgd_check(wt_ctx *ctx, const wt_sgd_options *opt) {
+  if (!ctx) return WT_ERR_ARG;
+  if (!opt) return WT_FAIL(ctx, WT_ERR_ARG, "opt is NULL");
+  const wt_optim_options o = {.kind = WT_OPTIM_SGD, .lr = (double)opt->lr,
+                              .momentum = (double)opt->momentum,
+                              .dampening = (double)opt->dampening,
+                              .weight_decay = (double)opt->weight_decay, .nesterov = opt->nesterov};
+  return check_options(ctx, __func__, &o);
+}
+
+wt_status wt_sgd_step(wt_ctx *ctx, const wt_sgd_options *opt, size_t n, float *params,
+                      const float *grads, float *momentum_buf, int64_t *step) {
+  if (!ctx) return WT_ERR_ARG;
+  WT_TRY(wt_sgd_check(ctx, opt));
+  if (!step) return WT_FAIL(ctx, WT_ERR_ARG, "step is NULL");
+  if (*step < 0) return WT_FAIL(ctx, WT_ERR_ARG, "*step must be >= 0, got %lld", (long long)*step);
+  if (n > 0 && !params) return WT_FAIL(ctx, WT_ERR_ARG, "params is NULL");
+  if (n > 0 && !grads) return WT_FAIL(ctx, WT_ERR_ARG, "grads is NULL");
+  const bool use_mom = opt->momentum != 0.0f;
+  if (n > 0 && use_mom && !momentum_buf)
+    return WT_FAIL(ctx, WT_ERR_ARG, "momentum_buf is NULL with momentum = %g",
+                   (double)opt->momentum);
+  const wt_f32_sgd_params a = {.lr = opt->lr, .momentum = opt->momentum,
+                               .damp1 = 1.0f - opt->dampening, .wd = opt->weight_decay,
+                               .use_momentum = use_mom, .nesterov = opt->nesterov,
+                               .first = *step == 0};
+  ctx->k.f32_sgd(n, params, grads, momentum_buf, &a);
+  *step += 1;
   return WT_OK;
 }

@@ -5,8 +5,10 @@
 #include <emscripten.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
-#include "../wasmtricks.h"
+#include "../core/internal.h"
+#include "records.h"
 
 #define WT_EXPORT EMSCRIPTEN_KEEPALIVE
 
@@ -96,39 +98,27 @@ WT_EXPORT int wt_wasm_model_predict(wt_model *m, const float *x, int N, float *p
   return wt_model_predict(m, x, N, probs);
 }
 
-/* ---- optimizer and schedule options cross as flat float64 records (js/optim.js packs them):
-   optim (13):    kind, lr, weight_decay, momentum, dampening, nesterov, beta1, beta2, eps,
-                  amsgrad, final_lr, gamma, no_bias_decay   (kind: wt_optim_kind; flags 0/1)
-   schedule (25): kind, per_epoch, step_size, gamma, t_max, eta_min, warmup,
-                  warmup_start_factor, n_milestones, milestones[16]   (kind: wt_schedule_kind) */
+/* ---- option records (records.h): blocks of float64 slots that JS writes by field name from
+   the layout wt_wasm_abi() describes. Unpackers generated from the field lists. */
 static wt_optim_options unpack_optim(const double *r) {
-  return (wt_optim_options){.kind = (wt_optim_kind)(int)r[0], .lr = r[1], .weight_decay = r[2],
-                            .momentum = r[3], .dampening = r[4], .nesterov = (int)r[5],
-                            .beta1 = r[6], .beta2 = r[7], .eps = r[8], .amsgrad = (int)r[9],
-                            .final_lr = r[10], .gamma = r[11], .no_bias_decay = (int)r[12]};
+  wt_optim_options o = {0}, *s = &o;
+  WT_RECORD_OPTIM(WT__REC_GET, R_OPTIM)
+  return o;
 }
 static wt_schedule unpack_schedule(const double *r) {
-  wt_schedule s = {.kind = (wt_schedule_kind)(int)r[0], .per_epoch = (int)r[1],
-                   .step_size = (int64_t)r[2], .gamma = r[3], .t_max = (int64_t)r[4],
-                   .eta_min = r[5], .warmup = (int64_t)r[6], .warmup_start_factor = r[7],
-                   .n_milestones = (int)r[8]};
-  for (int i = 0; i < WT_SCHEDULE_MAX_MILESTONES; i++) s.milestones[i] = (int64_t)r[9 + i];
-  return s;
+  wt_schedule o = {0}, *s = &o;
+  WT_RECORD_SCHEDULE(WT__REC_GET, R_SCHEDULE)
+  return o;
 }
+static void unpack_loss(const double *r, wt_trainer_options *s) { WT_RECORD_LOSS(WT__REC_GET, R_LOSS) }
 
-/* ---- training. optim: the 13-double record; schedule: the 25-double record or NULL (none);
-   loss: 9 doubles { label_smoothing, mixup_alpha, cutmix_alpha, ricap_beta, prob, switch_prob,
-   kd_temperature, kd_weight, grad_clip_norm } or NULL; teacher: a model or NULL. */
+/* ---- training. optim: an optim record; schedule: a schedule record or NULL (none); loss: a
+   loss record or NULL; teacher: a model or NULL. */
 WT_EXPORT int wt_wasm_trainer_create(wt_model *m, const double *optim, const double *schedule,
                                      const double *loss, wt_model *teacher, wt_trainer **out) {
   wt_trainer_options o = {.optim = unpack_optim(optim)};
   if (schedule) o.schedule = unpack_schedule(schedule);
-  if (loss) {
-    o.label_smoothing = loss[0];
-    o.batch = (wt_batch_options){.mixup_alpha = loss[1], .cutmix_alpha = loss[2],
-                                 .ricap_beta = loss[3], .prob = loss[4], .switch_prob = loss[5]};
-    o.kd_temperature = loss[6], o.kd_weight = loss[7], o.grad_clip_norm = loss[8];
-  }
+  if (loss) unpack_loss(loss, &o);
   o.teacher = teacher;
   return wt_trainer_create(m, &o, out);
 }
@@ -161,7 +151,7 @@ WT_EXPORT int wt_wasm_trainer_step(wt_trainer *t, const float *x, const int32_t 
 }
 
 /* ---- standalone optimizer over a caller's flat block of n floats (one parameter group; the
-   base lr is the record's lr). params/grads: n floats each, params updated in place. */
+   base lr is the optim record's lr). params/grads: n floats each, params updated in place. */
 WT_EXPORT int wt_wasm_optim_create(wt_ctx *ctx, const double *optim, double n, wt_optim **out) {
   const wt_optim_options o = unpack_optim(optim);
   return wt_optim_create(ctx, &o, (size_t)n, NULL, 0, out);
@@ -171,7 +161,6 @@ WT_EXPORT int wt_wasm_optim_step(wt_optim *o, float *params, const float *grads)
   return wt_optim_step(o, params, grads);
 }
 WT_EXPORT int wt_wasm_optim_set_lr(wt_optim *o, double lr) { return wt_optim_set_lr(o, lr); }
-WT_EXPORT double wt_wasm_optim_lr(wt_optim *o) { return wt_optim_lr(o); }
 WT_EXPORT double wt_wasm_optim_steps(wt_optim *o) { return (double)wt_optim_steps(o); }
 /* lr of a schedule record at tick, or NaN when the record is invalid (message in ctx). */
 WT_EXPORT double wt_wasm_schedule_lr(wt_ctx *ctx, const double *schedule, double base_lr,
@@ -251,8 +240,8 @@ WT_EXPORT int wt_wasm_image_resize_extent(wt_ctx *ctx, int H, int W, int size_h,
   out2[1] = (int32_t)w;
   return st;
 }
-/* kind: 0 AutoAugment (a = policy), 1 RandAugment (a = num_ops, b = magnitude, c = bins),
-   2 TrivialAugmentWide (c = bins). src == dst allowed. report: NULL, or 2 + 5 * 64 doubles
+/* kind (a wt_aug_step_kind): WT_STEP_AUTOAUGMENT (a = policy), WT_STEP_RANDAUGMENT (a = num_ops,
+   b = magnitude, c = bins) or WT_STEP_TRIVIALAUGMENT (c = bins). src == dst allowed. report: NULL, or 2 + 5 * 64 doubles
    (caller-allocated) WRITTEN with what was drawn (wt_aug_report): sub_policy, n_ops, then per
    op: op, bin, applied, p, magnitude. */
 WT_EXPORT int wt_wasm_aug_policy(wt_ctx *ctx, int kind, int a, int b, int c, int interp, const float *fill,
@@ -262,9 +251,10 @@ WT_EXPORT int wt_wasm_aug_policy(wt_ctx *ctx, int kind, int a, int b, int c, int
   wt_aug_report r;
   wt_aug_report *rp = report ? &r : NULL;
   wt_status st;
-  if (kind == 0) st = wt_aug_autoaugment(ctx, (wt_aug_policy)a, (wt_interp)interp, fill, s, d, rp);
-  else if (kind == 1) st = wt_aug_randaugment(ctx, a, b, c, (wt_interp)interp, fill, s, d, rp);
-  else st = wt_aug_trivialaugment(ctx, c, (wt_interp)interp, fill, s, d, rp);
+  if (kind == WT_STEP_AUTOAUGMENT) st = wt_aug_autoaugment(ctx, (wt_aug_policy)a, (wt_interp)interp, fill, s, d, rp);
+  else if (kind == WT_STEP_RANDAUGMENT) st = wt_aug_randaugment(ctx, a, b, c, (wt_interp)interp, fill, s, d, rp);
+  else if (kind == WT_STEP_TRIVIALAUGMENT) st = wt_aug_trivialaugment(ctx, c, (wt_interp)interp, fill, s, d, rp);
+  else st = WT_FAIL(ctx, WT_ERR_ARG, "kind %d is not a policy step", kind);
   if (st == WT_OK && report) {
     report[0] = r.sub_policy;
     report[1] = r.n_ops;
@@ -298,51 +288,21 @@ WT_EXPORT int wt_wasm_aug_cutout_u8(wt_ctx *ctx, uint8_t *img, int H, int W, int
   wt_image *im = WT_IMG(img, H, W, C);
   return cy < 0 ? wt_aug_cutout_u8(ctx, im, n_holes, length) : wt_aug_cutout_u8_at(ctx, im, cy, cx, length);
 }
-WT_EXPORT int wt_wasm_aug_cutout_f32(wt_ctx *ctx, float *x, int C, int H, int W, int n_holes, int length) {
-  return wt_aug_cutout_f32(ctx, x, C, H, W, n_holes, length);
-}
 /* In place: box {top, left, h, w}; mode 0 const (value: colour bytes), 1 random. */
 WT_EXPORT int wt_wasm_aug_erase_u8(wt_ctx *ctx, uint8_t *img, int H, int W, int C, int top, int left, int h,
                                    int w, int mode, const uint8_t *value) {
   const int64_t box[4] = {top, left, h, w};
   return wt_aug_erase_u8(ctx, WT_IMG(img, H, W, C), box, (wt_erase_mode)mode, value);
 }
-WT_EXPORT int wt_wasm_aug_erase_f32(wt_ctx *ctx, float *x, int C, int H, int W, int top, int left, int h,
-                                    int w, int mode, const float *value) {
-  const int64_t box[4] = {top, left, h, w};
-  return wt_aug_erase_f32(ctx, x, C, H, W, box, (wt_erase_mode)mode, value);
-}
-/* dst: out_C*H*W floats (CHW); mean/std: out_C floats or NULL. */
-WT_EXPORT int wt_wasm_image_to_tensor(wt_ctx *ctx, const uint8_t *src, int H, int W, int C, int out_C,
-                                      const float *mean, const float *std, float *dst) {
-  return wt_image_to_tensor(ctx, WT_IMG(src, H, W, C), out_C, mean, std, dst);
-}
 #undef WT_IMG
 
 /* ---- batch tricks (mixup, CutMix, RICAP; src/augment/batch/). A wt_batch_params crosses as a
-   record of WT_WASM_BATCH_REC doubles plus a perm buffer of 4*N int32 (both JS-allocated):
-     rec: trick, n_parts, weight[4], lambda, lambda_drawn, center[2] (x, y), box[4]
-          (x0, y0, x1, y1), boundary[2] (w, h), offsets[4][2] (x, y), N, H, W
-   (trick: wt_batch_trick). Samplers and setters fill rec and perm; the others read them. */
-#define WT_WASM_BATCH_REC 27
-static void pack_batch(const wt_batch_params *p, double *r) {
-  r[0] = p->trick, r[1] = p->n_parts;
-  for (int k = 0; k < 4; k++) r[2 + k] = p->weight[k];
-  r[6] = p->lambda, r[7] = p->lambda_drawn, r[8] = (double)p->center[0], r[9] = (double)p->center[1];
-  for (int i = 0; i < 4; i++) r[10 + i] = (double)p->box[i];
-  r[14] = (double)p->boundary[0], r[15] = (double)p->boundary[1];
-  for (int k = 0; k < 4; k++) r[16 + 2 * k] = (double)p->offset[k][0], r[17 + 2 * k] = (double)p->offset[k][1];
-  r[24] = (double)p->N, r[25] = (double)p->H, r[26] = (double)p->W;
-}
+   batch record plus a perm buffer of 4*N int32 (both JS-allocated). Samplers and setters fill
+   rec and perm; the others read them. */
+static void pack_batch(const wt_batch_params *s, double *r) { WT_RECORD_BATCH(WT__REC_PUT, R_BATCH) }
 static wt_batch_params unpack_batch(const double *r, int32_t *perm) {
-  wt_batch_params p = {.trick = (wt_batch_trick)(int)r[0], .n_parts = (int)r[1], .perm = perm,
-                       .lambda = r[6], .lambda_drawn = r[7]};
-  for (int k = 0; k < 4; k++) p.weight[k] = r[2 + k];
-  p.center[0] = (int64_t)r[8], p.center[1] = (int64_t)r[9];
-  for (int i = 0; i < 4; i++) p.box[i] = (int64_t)r[10 + i];
-  p.boundary[0] = (int64_t)r[14], p.boundary[1] = (int64_t)r[15];
-  for (int k = 0; k < 4; k++) p.offset[k][0] = (int64_t)r[16 + 2 * k], p.offset[k][1] = (int64_t)r[17 + 2 * k];
-  p.N = (int64_t)r[24], p.H = (int64_t)r[25], p.W = (int64_t)r[26];
+  wt_batch_params p = {.perm = perm}, *s = &p;
+  WT_RECORD_BATCH(WT__REC_GET, R_BATCH)
   return p;
 }
 /* wt_batch_sample with the options' five numbers; writes perm (4*N) and rec. */
@@ -356,23 +316,23 @@ WT_EXPORT int wt_wasm_batch_sample(wt_ctx *ctx, double mixup_alpha, double cutmi
   if (st == WT_OK) pack_batch(&p, rec);
   return st;
 }
-/* Explicit parameters. trick 1 mixup: in = {lambda}, src = partner (N); 2 CutMix: in = box[4],
-   src = partner (N); 3 RICAP: in = {w, h, x0, y0, ..., x3, y3}, src = 4 perms (4*N). */
-WT_EXPORT int wt_wasm_batch_params(wt_ctx *ctx, int trick, int N, int H, int W, const double *in,
+/* Explicit parameters. in: a batch record whose trick picks the setter and whose lambda
+   (mixup), box (CutMix) or boundary and offset (RICAP) it takes; src: the partner permutation
+   (N) or RICAP's 4 permutations (4*N). Writes perm and rec as the samplers do. */
+WT_EXPORT int wt_wasm_batch_params(wt_ctx *ctx, int N, int H, int W, const double *in,
                                    const int32_t *src, int32_t *perm, double *rec) {
+  const wt_batch_params q = unpack_batch(in, NULL);
   wt_batch_params p = {.perm = perm};
   wt_status st;
-  if (trick == WT_BATCH_MIXUP) {
-    st = wt_mixup_params(ctx, N, in[0], src, &p);
+  if (q.trick == WT_BATCH_MIXUP) {
+    st = wt_mixup_params(ctx, N, q.lambda, src, &p);
     if (st == WT_OK) p.H = H, p.W = W;
-  } else if (trick == WT_BATCH_CUTMIX) {
-    const int64_t box[4] = {(int64_t)in[0], (int64_t)in[1], (int64_t)in[2], (int64_t)in[3]};
-    st = wt_cutmix_params(ctx, N, H, W, box, src, &p);
+  } else if (q.trick == WT_BATCH_CUTMIX) {
+    st = wt_cutmix_params(ctx, N, H, W, q.box, src, &p);
+  } else if (q.trick == WT_BATCH_RICAP) {
+    st = wt_ricap_params(ctx, N, H, W, q.boundary, q.offset, src, &p);
   } else {
-    const int64_t boundary[2] = {(int64_t)in[0], (int64_t)in[1]};
-    int64_t offsets[4][2];
-    for (int k = 0; k < 4; k++) offsets[k][0] = (int64_t)in[2 + 2 * k], offsets[k][1] = (int64_t)in[3 + 2 * k];
-    st = wt_ricap_params(ctx, N, H, W, boundary, offsets, src, &p);
+    st = wt__fail(ctx, WT_ERR_ARG, "wt_batch_params", "trick %d has no explicit parameters", (int)q.trick);
   }
   if (st == WT_OK) pack_batch(&p, rec);
   return st;
@@ -432,55 +392,49 @@ WT_EXPORT int wt_wasm_image_decode(wt_ctx *ctx, const uint8_t *bytes, double len
 }
 WT_EXPORT int wt_wasm_data_shuffle(wt_ctx *ctx, int32_t *idx, int n) { return wt_data_shuffle(ctx, idx, n); }
 
-/* Pipeline steps cross as records of WT_WASM_STEP_REC doubles (js/loader.js packs them):
-     0 kind, 1 p, 2 size_h, 3 size_w, 4 padding, 5-6 scale, 7-8 ratio, 9 interp, 10 has_fill,
-     11-14 fill[4], 15 policy, 16 num_ops, 17 magnitude_bin, 18 num_bins, 19 op, 20 magnitude,
-     21 out_C, 22 has_mean_std, 23-26 mean[4], 27-30 std[4], 31 n_holes, 32 length,
-     33 erase_mode, 34 has_value, 35-38 value[4], 39 unused
-   (kind: wt_aug_step_kind, policy: wt_aug_policy, op: wt_aug_op). At most 16 steps. */
-#define WT_WASM_STEP_REC 40
+/* Pipeline steps cross as an array of step records (js/loader.js writes them), at most 16. */
 #define WT_WASM_MAX_STEPS 16
+#define STEP_SKIP(R, name, member, n, T)
+#define STEP_FLOATS(R, name, n) float name[n];
+typedef struct step_floats { /* what the optional float[] fields point to */
+  WT_RECORD_STEP(STEP_SKIP, STEP_FLOATS, R_STEP)
+} step_floats;
+#define STEP_GET_P(R, name, n)                                                                 \
+  s->name = NULL;                                                                              \
+  if (r[R##_##name] != 0.0) {                                                                  \
+    for (int i_ = 0; i_ < (n); i_++) f->name[i_] = (float)r[R##_##name + 1 + i_];              \
+    s->name = f->name;                                                                         \
+  }
 typedef struct wasm_steps {
   wt_aug_step s[WT_WASM_MAX_STEPS];
-  float fill[WT_WASM_MAX_STEPS][4], mean[WT_WASM_MAX_STEPS][4], std[WT_WASM_MAX_STEPS][4],
-      value[WT_WASM_MAX_STEPS][4];
+  step_floats f[WT_WASM_MAX_STEPS];
 } wasm_steps;
-static void unpack_steps(const double *rec, int n, wasm_steps *w) {
+/* Unpacks n step records into w; refuses a count out of 1..WT_WASM_MAX_STEPS with a message. */
+static wt_status unpack_steps(wt_ctx *ctx, const char *fn, const double *rec, int n, wasm_steps *w) {
+  if (n < 1 || n > WT_WASM_MAX_STEPS)
+    return wt__fail(ctx, WT_ERR_ARG, fn, "n_steps must be in 1..%d, got %d", WT_WASM_MAX_STEPS, n);
   for (int k = 0; k < n; k++) {
-    const double *r = rec + k * WT_WASM_STEP_REC;
+    const double *r = rec + (size_t)k * R_STEP_SIZE;
     wt_aug_step *s = &w->s[k];
-    for (int i = 0; i < 4; i++) {
-      w->fill[k][i] = (float)r[11 + i], w->mean[k][i] = (float)r[23 + i];
-      w->std[k][i] = (float)r[27 + i], w->value[k][i] = (float)r[35 + i];
-    }
-    *s = (wt_aug_step){.kind = (wt_aug_step_kind)(int)r[0], .p = (float)r[1],
-                       .size_h = (int64_t)r[2], .size_w = (int64_t)r[3], .padding = (int64_t)r[4],
-                       .scale = {(float)r[5], (float)r[6]}, .ratio = {(float)r[7], (float)r[8]},
-                       .interp = (wt_interp)(int)r[9], .fill = r[10] != 0.0 ? w->fill[k] : NULL,
-                       .policy = (wt_aug_policy)(int)r[15], .num_ops = (int)r[16],
-                       .magnitude_bin = (int)r[17], .num_bins = (int)r[18],
-                       .op = (wt_aug_op)(int)r[19], .magnitude = r[20], .out_C = (int64_t)r[21],
-                       .mean = r[22] != 0.0 ? w->mean[k] : NULL,
-                       .std = r[22] != 0.0 ? w->std[k] : NULL, .n_holes = (int)r[31],
-                       .length = (int64_t)r[32], .erase_mode = (wt_erase_mode)(int)r[33],
-                       .value = r[34] != 0.0 ? w->value[k] : NULL};
+    step_floats *f = &w->f[k];
+    *s = (wt_aug_step){0};
+    WT_RECORD_STEP(WT__REC_GET, STEP_GET_P, R_STEP)
   }
+  return WT_OK;
 }
 /* steps: n_steps records; src: n*H*W*C bytes (HWC images); out: n*out_C*OH*OW floats;
    out_chw (int32[3], may be NULL) receives the tensor extent. */
 WT_EXPORT int wt_wasm_data_batch(wt_ctx *ctx, const double *steps, int n_steps, const uint8_t *src,
                                  int n, int H, int W, int C, float *out) {
-  if (n_steps < 1 || n_steps > WT_WASM_MAX_STEPS) return WT_ERR_ARG;
   wasm_steps w;
-  unpack_steps(steps, n_steps, &w);
+  WT_TRY(unpack_steps(ctx, "wt_data_batch", steps, n_steps, &w));
   return wt_data_batch(ctx, w.s, n_steps, src, n, H, W, C, out);
 }
 /* out3: int32[3] = { out_C, OH, OW } of the pipeline for an H x W x C input. */
 WT_EXPORT int wt_wasm_data_batch_shape(wt_ctx *ctx, const double *steps, int n_steps, int H, int W,
                                        int C, int32_t *out3) {
-  if (n_steps < 1 || n_steps > WT_WASM_MAX_STEPS) return WT_ERR_ARG;
   wasm_steps w;
-  unpack_steps(steps, n_steps, &w);
+  WT_TRY(unpack_steps(ctx, "wt_aug_pipeline_shape", steps, n_steps, &w));
   int64_t chw[3] = {0, 0, 0};
   int is_float = 0;
   const wt_status st = wt_aug_pipeline_shape(ctx, w.s, n_steps, H, W, C, chw, &is_float);
@@ -512,4 +466,129 @@ WT_EXPORT float *wt_wasm_model_buffers(wt_model *m, double *n) {
   float *p = wt_model_buffers(m, &k);
   *n = (double)(p ? k : 0);
   return p;
+}
+
+/* ---- the ABI description JS reads once at init (js/runtime.js): each record's layout (size
+   and fields: name, offset, count, C type) and the names and values of the enums JS writes,
+   as JSON: {"records":{"optim":{"size":13,"fields":[["kind",0,1,"wt_optim_kind"],...]},...},
+   "enums":{"wt_optim_kind":{"sgd":0,...},...}}. Nothing in JS retypes them. */
+static const wt__rec_field OPTIM_FIELDS[] = {WT_RECORD_OPTIM(WT__REC_DESC, R_OPTIM)};
+static const wt__rec_field SCHEDULE_FIELDS[] = {WT_RECORD_SCHEDULE(WT__REC_DESC, R_SCHEDULE)};
+static const wt__rec_field LOSS_FIELDS[] = {WT_RECORD_LOSS(WT__REC_DESC, R_LOSS)};
+static const wt__rec_field BATCH_FIELDS[] = {WT_RECORD_BATCH(WT__REC_DESC, R_BATCH)};
+static const wt__rec_field STEP_FIELDS[] = {WT_RECORD_STEP(WT__REC_DESC, WT__REC_DESC_P, R_STEP)};
+#define WT__LAYOUT(name, F, size) {name, F, sizeof F / sizeof F[0], size}
+static const struct layout {
+  const char *name;
+  const wt__rec_field *fields;
+  size_t n;
+  int size;
+} LAYOUTS[] = {WT__LAYOUT("optim", OPTIM_FIELDS, R_OPTIM_SIZE),
+               WT__LAYOUT("schedule", SCHEDULE_FIELDS, R_SCHEDULE_SIZE),
+               WT__LAYOUT("loss", LOSS_FIELDS, R_LOSS_SIZE),
+               WT__LAYOUT("batch", BATCH_FIELDS, R_BATCH_SIZE),
+               WT__LAYOUT("step", STEP_FIELDS, R_STEP_SIZE)};
+
+/* Enums whose names the engine has no function for: JS's names, one line per value. A new
+   value fails these asserts until it is named here. */
+static const struct named {
+  const char *type, *name;
+  int value;
+} NAMED[] = {
+    {"wt_schedule_kind", "constant", WT_SCHEDULE_CONSTANT}, {"wt_schedule_kind", "step", WT_SCHEDULE_STEP},
+    {"wt_schedule_kind", "multistep", WT_SCHEDULE_MULTISTEP}, {"wt_schedule_kind", "cosine", WT_SCHEDULE_COSINE},
+    {"wt_interp", "nearest", WT_INTERP_NEAREST}, {"wt_interp", "bilinear", WT_INTERP_BILINEAR},
+    {"wt_aug_policy", "imagenet", WT_AUG_POLICY_IMAGENET}, {"wt_aug_policy", "cifar10", WT_AUG_POLICY_CIFAR10},
+    {"wt_aug_policy", "svhn", WT_AUG_POLICY_SVHN},
+    {"wt_erase_mode", "const", WT_ERASE_CONST}, {"wt_erase_mode", "random", WT_ERASE_RANDOM},
+    {"wt_batch_trick", "none", WT_BATCH_NONE}, {"wt_batch_trick", "mixup", WT_BATCH_MIXUP},
+    {"wt_batch_trick", "cutmix", WT_BATCH_CUTMIX}, {"wt_batch_trick", "ricap", WT_BATCH_RICAP},
+    {"wt_reduction", "mean", WT_REDUCTION_MEAN}, {"wt_reduction", "sum", WT_REDUCTION_SUM},
+    {"wt_reduction", "none", WT_REDUCTION_NONE}};
+_Static_assert(WT_SCHEDULE_KIND_COUNT == 4 && WT_AUG_POLICY_COUNT == 3 && WT_BATCH_TRICK_COUNT == 4,
+               "name the new enum value in NAMED");
+
+typedef struct json_out {
+  char *buf;
+  size_t cap, len;
+} json_out;
+static void put(json_out *o, const char *s) {
+  for (; *s; s++, o->len++)
+    if (o->len + 1 < o->cap) o->buf[o->len] = *s;
+}
+static void put_int(json_out *o, int v) {
+  char d[12];
+  int k = 0;
+  unsigned u = v < 0 ? 0u - (unsigned)v : (unsigned)v;
+  do d[k++] = (char)('0' + u % 10); while ((u /= 10) > 0);
+  if (v < 0) put(o, "-");
+  while (k > 0) put(o, (char[2]){d[--k], 0});
+}
+static void put_str(json_out *o, const char *s) { /* names are plain identifiers: no escaping */
+  put(o, "\"");
+  put(o, s);
+  put(o, "\"");
+}
+/* "type":{"name":value,...} over 0..count-1 with name(value). */
+static void put_enum(json_out *o, const char *type, int count, const char *(*name)(int)) {
+  put_str(o, type);
+  put(o, ":{");
+  for (int v = 0; v < count; v++) {
+    if (v) put(o, ",");
+    put_str(o, name(v));
+    put(o, ":");
+    put_int(o, v);
+  }
+  put(o, "},");
+}
+static const char *optim_name(int v) { return wt_optim_kind_name((wt_optim_kind)v); }
+static const char *step_name(int v) { return wt_aug_step_name((wt_aug_step_kind)v); }
+static const char *op_name(int v) { return wt_aug_op_name((wt_aug_op)v); }
+static const char *status_name(int v) { return wt_status_str((wt_status)v); }
+
+WT_EXPORT void wt_wasm_abi(char *buf, double cap, double *len) {
+  json_out o = {buf, buf ? (size_t)cap : 0, 0};
+  put(&o, "{\"records\":{");
+  for (size_t l = 0; l < sizeof LAYOUTS / sizeof LAYOUTS[0]; l++) {
+    const struct layout *L = &LAYOUTS[l];
+    if (l) put(&o, ",");
+    put_str(&o, L->name);
+    put(&o, ":{\"size\":");
+    put_int(&o, L->size);
+    put(&o, ",\"fields\":[");
+    for (size_t i = 0; i < L->n; i++) {
+      const wt__rec_field *f = &L->fields[i];
+      put(&o, i ? ",[" : "[");
+      put_str(&o, f->name);
+      put(&o, ",");
+      put_int(&o, f->offset);
+      put(&o, ",");
+      put_int(&o, f->count);
+      put(&o, ",");
+      put_str(&o, f->type);
+      put(&o, "]");
+    }
+    put(&o, "]}");
+  }
+  put(&o, "},\"enums\":{");
+  put_enum(&o, "wt_optim_kind", WT_OPTIM_KIND_COUNT, optim_name);
+  put_enum(&o, "wt_aug_step_kind", WT_STEP_COUNT, step_name);
+  put_enum(&o, "wt_aug_op", WT_AUG_OP_COUNT, op_name);
+  put_enum(&o, "wt_status", WT_STATUS_COUNT, status_name);
+  const size_t n_named = sizeof NAMED / sizeof NAMED[0];
+  for (size_t i = 0; i < n_named; i++) {
+    const int first = i == 0 || strcmp(NAMED[i].type, NAMED[i - 1].type) != 0;
+    const int last = i + 1 == n_named || strcmp(NAMED[i].type, NAMED[i + 1].type) != 0;
+    if (first) {
+      put_str(&o, NAMED[i].type);
+      put(&o, ":{");
+    }
+    put_str(&o, NAMED[i].name);
+    put(&o, ":");
+    put_int(&o, NAMED[i].value);
+    put(&o, last ? (i + 1 == n_named ? "}" : "},") : ",");
+  }
+  put(&o, "}}");
+  if (o.cap) o.buf[o.len < o.cap ? o.len : o.cap - 1] = 0;
+  *len = (double)o.len;
 }

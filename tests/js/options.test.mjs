@@ -94,3 +94,13 @@ test('presets: frozen Trainer options; the names bench/study uses; setOption bui
   for (const p of Object.values(presets)) for (const k of Object.keys(p)) assert.ok(childKeys('').includes(k), k);
   assert.deepEqual(setOption({ a: 1 }, 'augment.cutout.length', 8), { a: 1, augment: { cutout: { length: 8 } } });
 });
+
+test('choices that name engine enums are the names the module exports (wt_wasm_abi)', async () => {
+  await init();
+  const { enumNames } = await import('../../js/runtime.js');
+  const choices = (name) => optionSchema.find((e) => e.name === name).choices;
+  // The schema must check options before any init(), so it spells these out; the engine is the truth.
+  assert.deepEqual(choices('optimizer.name'), enumNames('wt_optim_kind'));
+  assert.deepEqual(choices('schedule.name'), enumNames('wt_schedule_kind'));
+  assert.deepEqual(choices('augment.autoAugment'), enumNames('wt_aug_policy'));
+});

@@ -3,7 +3,6 @@
    wasm SIMD kernels, each compared with the reference and with its scalar twin of the same tile.
 
    - every f32_gemm.inc entry: mr = 1..MR, nc = 1..NR, kc in {1, 2, 7, 64, 300}, strided a and c
-     (packed panels, rows past mr zero, for the ppmm kernels),
      accumulate 0 and 1, exact-size a and c buffers with sentinels around the mr x nc tile;
    - wt__gemm through the forced-scalar table, the default table and a table per .inc entry: all
      four (trans_a, trans_b), awkward sizes (1, 3, 17, 300, ...) and ones that cross the K, N
@@ -14,6 +13,8 @@
    - every f32_vector.inc entry against its scalar twin (and the scalar ones against a direct
      reference): n = 0..3*8+1 and larger, in place, strided rows, odd plane sizes, and inputs
      seeded with NaN, +-0, +-inf and ties; bit-exact except rowsum (reassociated sums).
+   - the optimizer kernels (sgd, adam, adabound): n = 0..13 and larger, every flag combination,
+     NaN/Inf gradients, bit for bit, nothing past n written;
    - the BatchNorm kernels (bn_*): rows 0..3 of 0..9, 17, 64, 1024 floats, strided, NaN in the
      gaps (a sum that over-reads turns NaN), sentinels in the outputs, in place;
    - the direct-conv kernels (conv_rows, conv_dw) on every tile edge (mr, nc / nj, columns not a
@@ -38,11 +39,10 @@ typedef struct entry {
   const char *isa, *name;
   wt_f32_gemm_ukernel_fn fn;
   size_t mr, nr;
-  int pack_a;
 } entry;
 
 static const entry entries[] = {
-#define WT_UKERNEL(isa, fn, mr, nr, pack_a) {#isa, #fn, fn, mr, nr, pack_a},
+#define WT_UKERNEL(isa, fn, mr, nr) {#isa, #fn, fn, mr, nr},
 #include "kernels/f32_gemm.inc"
 #undef WT_UKERNEL
 };
@@ -64,8 +64,7 @@ static void fill(wt_rng *rng, float *p, size_t n) {
 /* The scalar entry with the same tile as e, or NULL. */
 static const entry *twin_of(const entry *e) {
   for (size_t i = 0; i < N_ENTRIES; i++)
-    if (!strcmp(entries[i].isa, "scalar") && entries[i].mr == e->mr && entries[i].nr == e->nr &&
-        entries[i].pack_a == e->pack_a)
+    if (!strcmp(entries[i].isa, "scalar") && entries[i].mr == e->mr && entries[i].nr == e->nr)
       return &entries[i];
   return NULL;
 }
@@ -94,15 +93,8 @@ static double run_ukernel(const entry *e, wt_rng *rng, size_t mr, size_t nc, siz
   memcpy(c0, cbuf, c_len * sizeof(float));
   memcpy(ctwin, cbuf, c_len * sizeof(float));
 
-  /* a ppmm kernel reads a packed panel of exactly kc*MR floats, rows past mr zero */
-  float *ap = NULL;
-  if (e->pack_a) {
-    ap = alloc_f(kc * e->mr);
-    for (size_t k = 0; k < kc; k++)
-      for (size_t i = 0; i < e->mr; i++) ap[k * e->mr + i] = i < mr ? a[i * a_stride + k] : 0.0f;
-  }
-  const float *ka = e->pack_a ? ap : a;
-  const size_t ks = e->pack_a ? e->mr : a_stride;
+  const float *ka = a;
+  const size_t ks = a_stride;
   const wt_f32_gemm_params params = {.accumulate = accumulate};
   e->fn(mr, nc, kc, ka, ks, w, c, c_stride, &params);
   const entry *tw = twin_of(e);
@@ -134,7 +126,6 @@ static double run_ukernel(const entry *e, wt_rng *rng, size_t mr, size_t nc, siz
       }
     }
   free(a);
-  free(ap);
   free(w);
   free(cbuf);
   free(c0);
@@ -146,8 +137,8 @@ static void test_ukernels(wt_rng *rng) {
   static const size_t kcs[] = {1, 2, 7, 64, 300};
   for (size_t ei = 0; ei < N_ENTRIES; ei++) {
     const entry *e = &entries[ei];
-    CHECK_MSG(twin_of(e) != NULL, "%s has no scalar twin of tile %zux%zu (pack_a %d)", e->name,
-              e->mr, e->nr, e->pack_a);
+    CHECK_MSG(twin_of(e) != NULL, "%s has no scalar twin of tile %zux%zu", e->name,
+              e->mr, e->nr);
     for (size_t mr = 1; mr <= e->mr; mr++)
       for (size_t nc = 1; nc <= e->nr; nc++)
         for (size_t ki = 0; ki < sizeof kcs / sizeof kcs[0]; ki++)
@@ -816,6 +807,53 @@ static void test_vector_bn(wt_rng *rng, const ventry *e, const ventry *tw) {
       }
 }
 
+/* The optimizer kernels: one update of n parameters from the same state, twin against twin,
+   bit for bit (NaN and Inf in the gradients included), over every flag combination; nothing
+   past n written. v and vmax start >= 0, as moments are. */
+static void test_vector_optim(wt_rng *rng, const ventry *e, const ventry *tw) {
+  enum { P, G, B, M, V, X, NARR };
+  for (size_t n = 0; n <= 3 * 4 + 1 + 40; n += n < 14 ? 1 : 19)
+    for (int flags = 0; flags < 8; flags++) {
+      float *a[NARR], *b[NARR];
+      for (int k = 0; k < NARR; k++) {
+        a[k] = alloc_f(n + VGUARD), b[k] = alloc_f(n + VGUARD);
+        if (k == G) fill_special(rng, a[k], n);
+        else fill(rng, a[k], n);
+        for (size_t i = 0; (k == V || k == X) && i < n; i++) a[k][i] = fabsf(a[k][i]);
+        for (size_t i = n; i < n + VGUARD; i++) a[k][i] = SENTINEL;
+        memcpy(b[k], a[k], (n + VGUARD) * sizeof(float));
+      }
+      const int f0 = flags & 1, f1 = (flags >> 1) & 1, f2 = (flags >> 2) & 1;
+      if (!strcmp(e->op, "sgd")) {
+        const wt_f32_sgd_params prm = {.lr = 0.1f, .momentum = 0.9f, .damp1 = f2 ? 1.0f : 0.75f,
+                                       .wd = f0 ? 5e-4f : 0.0f, .use_momentum = 1,
+                                       .nesterov = f1, .first = f2};
+        ((wt_f32_sgd_fn)e->fn)(n, a[P], a[G], a[B], &prm);
+        ((wt_f32_sgd_fn)tw->fn)(n, b[P], b[G], b[B], &prm);
+      } else if (!strcmp(e->op, "adam")) {
+        const wt_f32_adam_params prm = {.decay_mul = f0 ? 0.999f : 1.0f, .wd = f1 ? 1e-2f : 0.0f,
+                                        .beta1 = 0.9f, .omb1 = 0.1f, .beta2 = 0.999f,
+                                        .omb2 = 1e-3f, .bc2_sqrt = 0.05f, .eps = 1e-8f,
+                                        .neg_step_size = -1e-2f, .amsgrad = f2};
+        ((wt_f32_adam_fn)e->fn)(n, a[P], a[G], a[M], a[V], a[X], &prm);
+        ((wt_f32_adam_fn)tw->fn)(n, b[P], b[G], b[M], b[V], b[X], &prm);
+      } else {
+        const wt_f32_adabound_params prm = {.wd = f0 ? 5e-4f : 0.0f, .beta1 = 0.9f, .omb1 = 0.1f,
+                                            .beta2 = 0.999f, .omb2 = 1e-3f, .eps = 1e-8f,
+                                            .step_size = f1 ? 1e-3f : 0.5f, .lower = 0.01f,
+                                            .upper = 0.2f, .amsgrad = f2};
+        ((wt_f32_adabound_fn)e->fn)(n, a[P], a[G], a[M], a[V], a[X], &prm);
+        ((wt_f32_adabound_fn)tw->fn)(n, b[P], b[G], b[M], b[V], b[X], &prm);
+      }
+      size_t bad = 0;
+      for (int k = 0; k < NARR; k++) bad += count_diff(a[k], b[k], n + VGUARD);
+      for (int k = 0; k < NARR; k++)
+        for (size_t i = n; i < n + VGUARD; i++) bad += a[k][i] != SENTINEL;
+      CHECK_MSG(bad == 0, "%s n=%zu flags=%d: %zu differ from %s", e->name, n, flags, bad, tw->name);
+      for (int k = 0; k < NARR; k++) free(a[k]), free(b[k]);
+    }
+}
+
 static void test_vector(wt_rng *rng) {
   for (size_t i = 0; i < N_VENTRIES; i++) {
     const ventry *e = &ventries[i], *tw = vtwin_of(e);
@@ -831,6 +869,8 @@ static void test_vector(wt_rng *rng) {
     else if (!strcmp(e->op, "wino_in")) test_vector_wino_in(rng, e, tw);
     else if (!strcmp(e->op, "wino_out")) test_vector_wino_out(rng, e, tw);
     else if (!strncmp(e->op, "bn_", 3)) test_vector_bn(rng, e, tw);
+    else if (!strcmp(e->op, "sgd") || !strcmp(e->op, "adam") || !strcmp(e->op, "adabound"))
+      test_vector_optim(rng, e, tw);
     else CHECK_MSG(false, "%s: no test for op %s", e->name, e->op);
   }
   /* the selected tables carry the vector kernels of their isa */
@@ -842,6 +882,7 @@ static void test_vector(wt_rng *rng) {
   CHECK(kd.f32_relu == wt_f32_relu_ukernel__wasmsimd);
   CHECK(kd.f32_maxpool2x2 == wt_f32_maxpool2x2_ukernel__wasmsimd);
   CHECK(kd.f32_bn_dx == wt_f32_bn_dx_ukernel__wasmsimd);
+  CHECK(kd.f32_adam == wt_f32_adam_ukernel__wasmsimd && ks.f32_adam == wt_f32_adam_ukernel__scalar);
 #else
   CHECK(kd.f32_relu == wt_f32_relu_ukernel__scalar);
   CHECK(kd.f32_bn_dx == wt_f32_bn_dx_ukernel__scalar);

@@ -92,8 +92,8 @@ static void test_parity(const mp_case *c, int force_scalar) {
     snprintf(what, sizeof what, "%s %s logits%s", c->tag, mode ? "train" : "eval", force_scalar ? " (scalar)" : "");
     check_logits(what, wt__model_logits(m), mode ? c->logits : c->logits_eval, nl);
     float loss;
-    CHECK_OK(ctx, wt_softmax_cross_entropy(ctx, c->N, K, wt__model_logits(m), labels, &loss,
-                                           wt__model_dlogits(m), NULL));
+    CHECK_OK(ctx, wt_cross_entropy(ctx, c->N, K, wt__model_logits(m), labels, NULL, NULL, &loss,
+                                   wt__model_dlogits(m), NULL));
     if (mode) CHECK_NEAR(loss, c->loss, 0, 1e-5);
     CHECK_OK(ctx, wt__model_backward_batch(m, x, c->N));
     snprintf(what, sizeof what, "%s %s grads%s", c->tag, mode ? "train" : "eval", force_scalar ? " (scalar)" : "");

@@ -1,11 +1,12 @@
-/* optim_loops.c - the scalar reference loops of the optimizers (contracts in optim_loops.h) and
-   the choice between them and their wasm SIMD twins. Plain C, one element at a time, the float
-   operations in the order the PyTorch / AdaBound references apply them. */
+/* f32_optim_scalar.c - the scalar references of the optimizer kernels of f32_vector.inc (sgd,
+   adam, adabound; contracts in kernels.h): the float operations in the order the PyTorch /
+   AdaBound references apply them. Their wasm SIMD twins (f32_optim_wasmsimd.c) give the same
+   bits. */
 #include <math.h>
 
-#include "optim_loops.h"
+#include "kernels.h"
 
-void wt__sgd_update_scalar(size_t n, float *p, const float *g, float *buf, const wt__sgd_args *a) {
+void wt_f32_sgd_ukernel__scalar(size_t n, float *p, const float *g, float *buf, const wt_f32_sgd_params *a) {
   const float lr = a->lr, mom = a->momentum, damp1 = a->damp1, wd = a->wd;
   for (size_t i = 0; i < n; i++) {
     float d = g[i];
@@ -22,8 +23,8 @@ void wt__sgd_update_scalar(size_t n, float *p, const float *g, float *buf, const
 /* max(a, b) with a NaN in b propagating (torch.maximum); a is never NaN unless b was before. */
 static inline float max_nan(float a, float b) { return (b > a || b != b) ? b : a; }
 
-void wt__adam_update_scalar(size_t n, float *p, const float *g, float *m, float *v, float *vmax,
-                            const wt__adam_args *a) {
+void wt_f32_adam_ukernel__scalar(size_t n, float *p, const float *g, float *m, float *v, float *vmax,
+                            const wt_f32_adam_params *a) {
   for (size_t i = 0; i < n; i++) {
     float pi = p[i];
     if (a->decay_mul != 1.0f) pi = pi * a->decay_mul;
@@ -39,8 +40,8 @@ void wt__adam_update_scalar(size_t n, float *p, const float *g, float *m, float 
   }
 }
 
-void wt__adabound_update_scalar(size_t n, float *p, const float *g, float *m, float *v,
-                                float *vmax, const wt__adabound_args *a) {
+void wt_f32_adabound_ukernel__scalar(size_t n, float *p, const float *g, float *m, float *v,
+                                float *vmax, const wt_f32_adabound_params *a) {
   for (size_t i = 0; i < n; i++) {
     const float pi = p[i];
     float gi = g[i];
@@ -55,15 +56,4 @@ void wt__adabound_update_scalar(size_t n, float *p, const float *g, float *m, fl
     e = a->upper < e ? a->upper : e; /* std::min(e, upper) */
     p[i] = pi - e * mi;
   }
-}
-
-wt__optim_loops wt__optim_loops_get(int force_scalar) {
-#if WT_HAVE_WASMSIMD
-  if (!force_scalar)
-    return (wt__optim_loops){wt__sgd_update_wasmsimd, wt__adam_update_wasmsimd,
-                             wt__adabound_update_wasmsimd, "wasmsimd"};
-#endif
-  (void)force_scalar;
-  return (wt__optim_loops){wt__sgd_update_scalar, wt__adam_update_scalar,
-                           wt__adabound_update_scalar, "scalar"};
 }

@@ -1,19 +1,14 @@
-/* optim_wasmsimd.c - wasm SIMD twins of the optimizer loops (contracts in optim_loops.h): four
-   parameters per iteration with the scalar references' float operations in the same order, and
-   the last n % 4 elements through the scalar loops themselves, so results are bit-identical.
+/* f32_optim_wasmsimd.c - wasm SIMD twins of the optimizer kernels (contracts in kernels.h):
+   four parameters per iteration with the scalar references' float operations in the same
+   order, and the last n % 4 elements through the scalar kernels themselves, so results are
+   bit-identical. */
+#include "kernels.h"
 
-   This file lives in optim/, not kernels/, and so is outside the CMake glob that gives
-   the src/kernels/ SIMD files -msimd128: it enables simd128 for its own functions with a clang
-   attribute pragma instead (clang honours target("simd128") per function, and wasm_simd128.h
-   declares its intrinsics the same way). Built only when WT_HAVE_WASMSIMD (emcmake). */
-#include "optim_loops.h"
+#if defined(__wasm_simd128__)
+#include "simd.h"
 
-#if WT_HAVE_WASMSIMD
-#pragma clang attribute push(__attribute__((target("simd128"))), apply_to = function)
-#include "../kernels/simd.h"
-
-void wt__sgd_update_wasmsimd(size_t n, float *p, const float *g, float *buf,
-                             const wt__sgd_args *a) {
+void wt_f32_sgd_ukernel__wasmsimd(size_t n, float *p, const float *g, float *buf,
+                             const wt_f32_sgd_params *a) {
   const wt_f32x4 lr = wt_f32x4_splat(a->lr), mom = wt_f32x4_splat(a->momentum);
   const wt_f32x4 damp1 = wt_f32x4_splat(a->damp1), wd = wt_f32x4_splat(a->wd);
   const int use_wd = a->wd != 0.0f;
@@ -31,7 +26,7 @@ void wt__sgd_update_wasmsimd(size_t n, float *p, const float *g, float *buf,
     }
     wt_f32x4_store(p + i, wt_f32x4_sub(pi, wt_f32x4_mul(lr, d)));
   }
-  wt__sgd_update_scalar(n - i, p + i, g + i, a->use_momentum ? buf + i : buf, a);
+  wt_f32_sgd_ukernel__scalar(n - i, p + i, g + i, a->use_momentum ? buf + i : buf, a);
 }
 
 /* m = m*beta1 + omb1*g; v = v*beta2 + (omb2*g)*g, stored; returns the v the step uses (vmax
@@ -48,8 +43,8 @@ void wt__sgd_update_wasmsimd(size_t n, float *p, const float *g, float *buf,
     wt_f32x4_store(vmax + (i), vi);                                                          \
   }
 
-void wt__adam_update_wasmsimd(size_t n, float *p, const float *g, float *m, float *v,
-                              float *vmax, const wt__adam_args *a) {
+void wt_f32_adam_ukernel__wasmsimd(size_t n, float *p, const float *g, float *m, float *v,
+                              float *vmax, const wt_f32_adam_params *a) {
   const wt_f32x4 decay = wt_f32x4_splat(a->decay_mul), wd = wt_f32x4_splat(a->wd);
   const wt_f32x4 b1 = wt_f32x4_splat(a->beta1), omb1 = wt_f32x4_splat(a->omb1);
   const wt_f32x4 b2 = wt_f32x4_splat(a->beta2), omb2 = wt_f32x4_splat(a->omb2);
@@ -66,11 +61,11 @@ void wt__adam_update_wasmsimd(size_t n, float *p, const float *g, float *m, floa
     const wt_f32x4 denom = wt_f32x4_add(wt_f32x4_div(wt_f32x4_sqrt(vi), bc2), eps);
     wt_f32x4_store(p + i, wt_f32x4_add(pi, wt_f32x4_div(wt_f32x4_mul(nss, mi), denom)));
   }
-  wt__adam_update_scalar(n - i, p + i, g + i, m + i, v + i, a->amsgrad ? vmax + i : vmax, a);
+  wt_f32_adam_ukernel__scalar(n - i, p + i, g + i, m + i, v + i, a->amsgrad ? vmax + i : vmax, a);
 }
 
-void wt__adabound_update_wasmsimd(size_t n, float *p, const float *g, float *m, float *v,
-                                  float *vmax, const wt__adabound_args *a) {
+void wt_f32_adabound_ukernel__wasmsimd(size_t n, float *p, const float *g, float *m, float *v,
+                                  float *vmax, const wt_f32_adabound_params *a) {
   const wt_f32x4 wd = wt_f32x4_splat(a->wd);
   const wt_f32x4 b1 = wt_f32x4_splat(a->beta1), omb1 = wt_f32x4_splat(a->omb1);
   const wt_f32x4 b2 = wt_f32x4_splat(a->beta2), omb2 = wt_f32x4_splat(a->omb2);
@@ -89,9 +84,8 @@ void wt__adabound_update_wasmsimd(size_t n, float *p, const float *g, float *m, 
     e = wt_f32x4_pmin(wt_f32x4_pmax(e, lo), hi);
     wt_f32x4_store(p + i, wt_f32x4_sub(pi, wt_f32x4_mul(e, mi)));
   }
-  wt__adabound_update_scalar(n - i, p + i, g + i, m + i, v + i, a->amsgrad ? vmax + i : vmax, a);
+  wt_f32_adabound_ukernel__scalar(n - i, p + i, g + i, m + i, v + i, a->amsgrad ? vmax + i : vmax, a);
 }
 
 #undef WT__MOMENTS
-#pragma clang attribute pop
-#endif /* WT_HAVE_WASMSIMD */
+#endif /* __wasm_simd128__ */
