@@ -381,11 +381,7 @@ async function refreshSaved() {
     });
     const exportIt = guard('export', async () => {
       const file = await state.store.exportFile(r.name);
-      const a = el('a', { href: URL.createObjectURL(file), download: file.name ?? `${r.name}.safetensors` });
-      document.body.append(a);
-      a.click();
-      a.remove();
-      setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+      download(file.name ?? `${r.name}.safetensors`, file);
     });
     const del = guard('delete', async () => {
       await state.store.delete(r.name);
@@ -400,9 +396,9 @@ async function refreshSaved() {
   if (!list.length) $('#saved').append(el('li', { class: 'info', text: 'No saved runs yet.' }));
 }
 
-/** Offers a file of bytes or text as a download. */
+/** Offers a Blob, bytes or text as a download. */
 function download(name, body) {
-  const a = el('a', { href: URL.createObjectURL(new Blob([body])), download: name });
+  const a = el('a', { href: URL.createObjectURL(body instanceof Blob ? body : new Blob([body])), download: name });
   document.body.append(a);
   a.click();
   a.remove();
@@ -415,7 +411,6 @@ function download(name, body) {
 async function exportForPyTorch(slot) {
   const run = state.runs[slot];
   if (!run.trainer) throw new Error(`run ${slot} has nothing to export: train or load it first`);
-  if (run.state === 'training') throw new Error(`run ${slot} is training: pause or stop it first`);
   const { exportPyTorch } = await import('../js/export.js');
   const fashion = source() === 'fashion';
   const { files } = await exportPyTorch(await run.trainer.checkpoint(), { data: fashion ? 'fashion-mnist' : 'my-images' });
