@@ -1,7 +1,7 @@
 // export.test.mjs - wasmtricks export-pytorch / wt.exportPyTorch against PyTorch (Debian's
 // python3-torch, /usr/bin/python3): the first steps of the engine and of the generated train.py
 // from the same weights on the same batch agree (loss and weights, 1e-5) for SGD-momentum +
-// label smoothing, AdamW, AdaBound, mixup, CutMix, RICAP and distillation, the batch trick's
+// label smoothing, AdamW, AdaBound, a layer-list spec, mixup, CutMix, RICAP and distillation, the batch trick's
 // draws handed over (wt.batch draws what the Trainer's step draws from the same seed); a
 // torchrun --nproc_per_node 2 run (gloo, CPU) trains, and its weights load in the engine with
 // torch's eval logits; bad flags and missing folders are one-line errors.
