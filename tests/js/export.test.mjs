@@ -9,7 +9,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, readFileSync, existsSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,8 +43,7 @@ function writeData(dir, n) {
       }
     }
   }
-  const { mkdirSync } = { mkdirSync: (d) => spawnSync('mkdir', ['-p', d]) };
-  mkdirSync(dir);
+  mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'train-images-idx3-ubyte'), idx([n, H, W], img));
   writeFileSync(join(dir, 'train-labels-idx1-ubyte'), idx([n], lab));
   writeFileSync(join(dir, 't10k-images-idx3-ubyte'), idx([64, H, W], img.subarray(0, 64 * H * W)));
