@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // wasmtricks - the command line over the JS API: `train` (a data set by name or path, a model,
 // every trick as a flag or a preset, a live progress line, checkpoints and resume, test accuracy
-// at the end), `eval` (accuracy table and confusion matrix of a saved model) and `predict`
-// (top-5 class names for image files). Not here: the training loop itself (js/fit.js).
+// at the end), `eval` (accuracy table and confusion matrix of a saved model), `predict`
+// (top-5 class names for image files) and `export-pytorch` (the run of the train flags, or of a
+// checkpoint, as a PyTorch script: js/export.js). Not here: the training loop itself (js/fit.js).
 
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { init } from '../js/index.js';
 import { writeFileAtomic, decodeCheckpoint } from '../js/checkpoint.js';
+import { writeExport } from '../js/export.js';
 import { optionSchema, presets, optionEntry, setOption, rangeText, inRange } from '../js/options.js';
 
 // The train flags that are Trainer or fit options come from optionSchema (js/options.js): their
@@ -14,10 +16,14 @@ import { optionSchema, presets, optionEntry, setOption, rangeText, inRange } fro
 const HEAD = `usage: wasmtricks train --data <fashion-mnist | mnist | folder> [options]
        wasmtricks eval --model-file FILE --data <...> [--limit N]
        wasmtricks predict --model-file FILE IMAGE... [--top-k N]
+       wasmtricks export-pytorch --data <...> [train options | --checkpoint FILE] --out DIR
 
 train: trains a model with the bag of tricks, shows a live progress line, reports test accuracy.
 eval: accuracy, top-5, per-class accuracy and the confusion matrix of a saved model.
 predict: the top-k classes of PNG/JPEG files (decoded by the engine).
+export-pytorch: writes DIR/train.py, a standalone PyTorch script (torch + torchvision) of the run
+  the train options describe (or of the checkpoint FILE), with DIR/init.safetensors (its starting
+  weights); run it as 'python3 DIR/train.py' or 'torchrun --nproc_per_node N DIR/train.py'.
 
 data:
   --data NAME|DIR       fashion-mnist (Debian's dataset-fashion-mnist), mnist, or a folder of
@@ -40,6 +46,7 @@ files:
                         names and normalisation) or any other name: a full checkpoint
   --model-file FILE     eval / predict: a checkpoint or a .safetensors written by --save
   --top-k N             predict: classes shown per image           [default: 5]
+  --out DIR             export-pytorch: the folder for train.py and its weights
   -h, --help            show this help
 `;
 
@@ -49,7 +56,7 @@ const FLAGS = {
   'test-limit': int(1), validation: { type: 'float', min: 0, max: 1 },
   model: { type: 'string' }, 'zero-init-residual': { type: 'bool' },
   schedule: { type: 'string', choices: ['cosine', 'constant'] }, 'warmup-epochs': int(0),
-  save: { type: 'string' }, 'model-file': { type: 'string' }, 'top-k': int(1),
+  save: { type: 'string' }, 'model-file': { type: 'string' }, 'top-k': int(1), out: { type: 'string' },
 };
 
 // The CLI's own defaults for two options (a run is always seeded and uses a preset).
@@ -117,7 +124,7 @@ function usage() {
   return `${out.join('\n')}\n`;
 }
 
-const COMMANDS = ['train', 'eval', 'predict'];
+const COMMANDS = ['train', 'eval', 'predict', 'export-pytorch'];
 
 class UsageError extends Error {}
 
@@ -157,11 +164,16 @@ function parseArgs(argv) {
     o[name] = value;
   }
   const command = rest.shift();
-  if (command === undefined) throw new UsageError('missing command (train, eval or predict)');
+  if (command === undefined) throw new UsageError('missing command (train, eval, predict or export-pytorch)');
   if (!COMMANDS.includes(command)) throw new UsageError(`unknown command '${command}' (known: ${COMMANDS.join(', ')})`);
   if (command !== 'predict' && rest.length) throw new UsageError(`unexpected argument '${rest[0]}'`);
   if (command !== 'predict' && o.data === undefined) throw new UsageError(`${command} needs --data (fashion-mnist, mnist or a folder)`);
-  if (command !== 'train' && o['model-file'] === undefined) throw new UsageError(`${command} needs --model-file`);
+  if ((command === 'eval' || command === 'predict') && o['model-file'] === undefined) throw new UsageError(`${command} needs --model-file`);
+  if (command === 'export-pytorch') {
+    if (o.out === undefined) throw new UsageError('export-pytorch needs --out DIR');
+    if (!['fashion-mnist', 'mnist'].includes(o.data) && !existsSync(o.data)) throw new UsageError(`--data: no such data folder ${o.data}`);
+    if (o.checkpoint && !existsSync(o.checkpoint)) throw new UsageError(`--checkpoint: no such file ${o.checkpoint}`);
+  }
   if (command === 'predict' && rest.length === 0) throw new UsageError('predict needs one or more image files');
   if (o.model !== undefined && !/^(student|resnet(8|14|20|32|44|56|18))$/.test(o.model)) {
     throw new UsageError(`option --model must be student, resnet8, ..., resnet56 or resnet18, got '${o.model}'`);
@@ -387,6 +399,38 @@ async function train(o) {
   }
 }
 
+/** export-pytorch: a Trainer made as `train` makes it (or the checkpoint given), exported. */
+async function exportCmd(o) {
+  const wt = await init();
+  const run = { data: o.data, imageSize: o['image-size'], limit: o.limit, epochs: o.epochs, batchSize: o['batch-size'],
+    seed: o.seed ?? CLI_DEFAULTS.seed };
+  let files;
+  const teacher = o.teacher ? loadModelFile(wt, o.teacher).model : null;
+  try {
+    if (o.checkpoint) {
+      files = (await wt.exportPyTorch(new Uint8Array(readFileSync(o.checkpoint)), { ...run, teacher: teacher?.save() })).files;
+    } else {
+      const trainSet = await loadData(wt, o, 'train');
+      const n = Math.min(o.limit ?? trainSet.length, trainSet.length);
+      const batchSize = o['batch-size'] ?? optionEntry('batchSize').default;
+      const model = makeModel(wt, o, trainSet.shape, trainSet.numClasses);
+      const trainer = new wt.Trainer(model, withRunLength(trainerOptions(o, teacher), Math.ceil(n / batchSize)));
+      try {
+        trainer.normalization ??= { mean: [...trainSet.mean], std: [...trainSet.std] };
+        trainer.classNames = trainSet.classNames;
+        files = (await wt.exportPyTorch(trainer, run)).files;
+      } finally {
+        trainer.dispose();
+        model.dispose();
+      }
+    }
+  } finally {
+    teacher?.dispose();
+  }
+  const paths = await writeExport(o.out, files);
+  console.log(`wrote ${paths.join(', ')}\nrun: python3 ${paths[0]}   (or: torchrun --nproc_per_node N ${paths[0]}; --help for its flags)`);
+}
+
 async function evalCmd(o) {
   const wt = await init();
   const loaded = loadModelFile(wt, o['model-file']);
@@ -454,6 +498,7 @@ async function main(argv) {
   try {
     if (command === 'train') await train(o);
     else if (command === 'eval') await evalCmd(o);
+    else if (command === 'export-pytorch') await exportCmd(o);
     else await predictCmd(o, files);
   } catch (e) {
     if (e instanceof UsageError) {

@@ -84,6 +84,10 @@ export async function inThread(): Promise<void> {
   trainer.setState(trainer.getState());
   trainer.setLearningRate(0.01);
   trainer.endEpoch();
+  // The run as a PyTorch script (train.py + init.safetensors, teacher.safetensors with distillation).
+  const { files } = await wt.exportPyTorch(teacherTrainer, { data: 'fashion-mnist', epochs: 90, batchSize: 256 });
+  const again = await wt.exportPyTorch(ck, { data: './cifar10', teacher: r18.save() });
+  console.log(files['train.py'].length, files['init.safetensors'].length, files['teacher.safetensors']?.length, again.files['train.py']);
   const s = teacherTrainer.step(x, [3]);
   console.log(history.length, ev.top5, top[0].className, fromCanvas.length, trainer.steps, trainer.lr, trainer.epochs, s.loss,
     trainer.describe());

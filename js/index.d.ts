@@ -692,6 +692,10 @@ export interface WasmTricks {
   augment: Augment;
   /** Batch tricks: mixup, CutMix, RICAP (mixed images, soft targets, parameters). */
   batch: Batch;
+  /** A run as a standalone PyTorch script (torch + torchvision; DDP under torchrun): a Trainer
+      (its options, its model's weights now, its teacher) or checkpoint bytes. Node writes the
+      files (the CLI's export-pytorch), a page offers them as downloads. */
+  exportPyTorch(source: Trainer | Uint8Array, run: ExportRun): Promise<{ files: ExportFiles }>;
   /** Canvas I/O: model input from page images, drawing tensors, predicting from any source. */
   image: ImageIO;
   /** Name of the GEMM micro-kernel in use, e.g. "wt_f32_gemm_ukernel_6x8__wasmsimd". */
@@ -706,6 +710,32 @@ export interface WasmTricks {
       allocator holds over all live contexts (disposing everything returns both to the baseline). */
   stats(): { wasmMemoryBytes: number; liveBytes: number; liveAllocations: number };
   WasmTricksError: typeof WasmTricksError;
+}
+
+/** What exportPyTorch's script trains on and for how long (absent: the checkpoint's, then fit()'s defaults). */
+export interface ExportRun {
+  /** The data set the script reads: 'fashion-mnist', 'mnist', or a folder of IDX files, CIFAR
+      binary batches or an ImageFolder (as the CLI's --data). */
+  data: string;
+  imageSize?: number;
+  limit?: number;
+  epochs?: number;
+  batchSize?: number;
+  dropLast?: boolean;
+  shuffle?: boolean;
+  seed?: number;
+  /** Default: the trainer's normalisation, else the script computes the data's. */
+  normalize?: { mean: number[]; std: number[] };
+  classNames?: string[];
+  /** A checkpoint source that distils: the teacher's safetensors bytes. */
+  teacher?: Uint8Array;
+}
+
+/** train.py (the script), init.safetensors (its starting weights), teacher.safetensors (with distillation). */
+export interface ExportFiles {
+  'train.py': string;
+  'init.safetensors': Uint8Array;
+  'teacher.safetensors'?: Uint8Array;
 }
 
 /** Loads and initialises one independent instance of the engine. */

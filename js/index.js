@@ -11,6 +11,7 @@ import { makeData } from './data.js';
 import { makeLoss } from './loss.js';
 import * as image from './image.js';
 import { optionSchema, presets } from './options.js';
+import { exportPyTorch } from './export.js';
 
 // optionSchema: one entry per Trainer / fit option; presets: preset name -> Trainer options.
 export { WasmTricksError, Model, Trainer, defaultWasmURL, optionSchema, presets };
@@ -49,6 +50,9 @@ export async function init(opts = {}) {
     optim: (await import('./optim.js')).makeOptim(rt, ctx),
     augment: Object.freeze({ ...augmentOps, ...batchAugment }),
     batch: batchApi,
+    /** A Trainer's run (or checkpoint bytes) as a standalone PyTorch script: resolves to
+        { files: { 'train.py', 'init.safetensors', 'teacher.safetensors'? } } (export.js). */
+    exportPyTorch,
     /** Canvas I/O: toInput(source, { shape }), draw(canvas, image), predict(trainer, source). */
     image,
     kernelName,

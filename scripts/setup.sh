@@ -20,6 +20,9 @@ declare -A need=(
   [clang]=/usr/bin/clang
   [libclang-rt-14-dev]=/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
   [valgrind]=/usr/bin/valgrind
+  # goldens (scripts/gen_*.py) and the export-pytorch tests (tests/js/export.test.mjs, torchrun)
+  [python3-torch]=/usr/lib/python3/dist-packages/torch/distributed/run.py
+  [python3-torchvision]=/usr/lib/python3/dist-packages/torchvision/__init__.py
 )
 # The browser tests need chromium; WT_SKIP_BROWSER=1 leaves it out (never in CI).
 if [[ "${WT_SKIP_BROWSER:-}" == "1" && "${CI:-}" != "true" ]]; then

@@ -180,12 +180,13 @@ function buildRunPanel(slot) {
   const train = el('button', { id: `train-${slot}`, class: 'primary', text: `Train ${slot}`, onclick: () => trainSlot(slot) });
   const pause = el('button', { id: `pause-${slot}`, text: 'Pause', disabled: run.state !== 'training', onclick: guard('pause', () => togglePause(slot)) });
   const stop = el('button', { id: `stop-${slot}`, text: 'Stop', disabled: run.state !== 'training', onclick: guard('stop', () => run.trainer?.stop()) });
+  const toPyTorch = el('button', { id: `export-pt-${slot}`, text: 'Export for PyTorch', onclick: guard('export for PyTorch', () => exportForPyTorch(slot)) });
   return el('section', { class: 'card', id: `run-${slot}`, 'aria-labelledby': `run-h-${slot}` },
     el('h3', { id: `run-h-${slot}`, text: `Run ${slot}` }),
     el('p', { class: 'info', id: `desc-${slot}`, text: describeSettings(s) }),
     el('fieldset', {}, el('legend', { text: 'Model and optimizer' }), ...rows),
     el('fieldset', {}, el('legend', { text: 'Tricks' }), ...tricks),
-    el('div', { class: 'row' }, train, pause, stop),
+    el('div', { class: 'row' }, train, pause, stop, toPyTorch),
     el('progress', { id: `progress-${slot}`, max: 1, value: 0, 'aria-label': `Run ${slot} progress` }),
     el('dl', { class: 'metrics', id: `metrics-${slot}`, 'aria-live': 'off' }));
 }
@@ -380,11 +381,7 @@ async function refreshSaved() {
     });
     const exportIt = guard('export', async () => {
       const file = await state.store.exportFile(r.name);
-      const a = el('a', { href: URL.createObjectURL(file), download: file.name ?? `${r.name}.safetensors` });
-      document.body.append(a);
-      a.click();
-      a.remove();
-      setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+      download(file.name ?? `${r.name}.safetensors`, file);
     });
     const del = guard('delete', async () => {
       await state.store.delete(r.name);
@@ -397,6 +394,29 @@ async function refreshSaved() {
       el('button', { text: 'Export', onclick: exportIt }), el('button', { text: 'Delete', 'aria-label': `Delete ${r.name}`, onclick: del }));
   }));
   if (!list.length) $('#saved').append(el('li', { class: 'info', text: 'No saved runs yet.' }));
+}
+
+/** Offers a Blob, bytes or text as a download. */
+function download(name, body) {
+  const a = el('a', { href: URL.createObjectURL(body instanceof Blob ? body : new Blob([body])), download: name });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+}
+
+/** The run's checkpoint as a standalone PyTorch script (js/export.js, loaded on first use):
+    train.py and init.safetensors as downloads. Fashion-MNIST runs read Debian's folder; runs on
+    my images read an ImageFolder (one sub-folder per class) given with --data. */
+async function exportForPyTorch(slot) {
+  const run = state.runs[slot];
+  if (!run.trainer) throw new Error(`run ${slot} has nothing to export: train or load it first`);
+  const { exportPyTorch } = await import('../js/export.js');
+  const fashion = source() === 'fashion';
+  const { files } = await exportPyTorch(await run.trainer.checkpoint(), { data: fashion ? 'fashion-mnist' : 'my-images' });
+  for (const [name, body] of Object.entries(files)) download(name, body);
+  say(`Exported run ${slot} for PyTorch: ${Object.keys(files).join(', ')}. Run: python3 train.py` +
+    `${fashion ? '' : ' --data DIR (an ImageFolder: one sub-folder of images per class)'}, or torchrun --nproc_per_node N train.py.`);
 }
 
 async function saveSlot(slot) {

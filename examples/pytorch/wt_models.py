@@ -1,5 +1,5 @@
-"""PyTorch definitions of the wasmtricks named models, with the same state_dict names, layouts and
-order, plus a hand-written safetensors reader/writer (torch + numpy + json only: Debian's
+"""PyTorch definitions of the wasmtricks models (the named ones and layer-list specs), with the
+same state_dict names, layouts and order, plus a hand-written safetensors reader/writer (torch + numpy + json only: Debian's
 python3-torch 1.13 has no safetensors package).
 
     from wt_models import build, save_safetensors, load_safetensors
@@ -91,8 +91,96 @@ class ResNet(nn.Module):
         return self.fc(torch.flatten(self.avgpool(x), 1))
 
 
+class SpecNet(nn.Module):
+    """A wasmtricks layer-list spec ({"input", "classes", "layers": [...]}): each layer's
+    parameters under its name (default: its index, as nn.Sequential); `input` reads another
+    layer's output by id ("@input": the model's input; default: the previous layer's); linear
+    flattens its input, as the engine does."""
+
+    def __init__(self, spec):
+        super().__init__()
+        shape = list(spec['input'])
+        shapes = {'@input': shape}
+        self.plan = []
+        prev = '@input'
+        for i, L in enumerate(spec['layers']):
+            name = L.get('name', str(i))
+            lid = L.get('id', name)
+            src = L.get('input', prev)
+            C, H, W = shapes[src]
+            t = L['type']
+            mod, out = None, [C, H, W]
+            if t == 'conv2d':
+                k, st, pad = L['kernel'], L.get('stride', 1), L.get('padding', 0)
+                mod = nn.Conv2d(C, L['out_channels'], k, st, pad, bias=L.get('bias', True))
+                if L.get('init') == 'kaiming_out':
+                    nn.init.kaiming_normal_(mod.weight, mode='fan_out', nonlinearity='relu')
+                out = [L['out_channels'], (H + 2 * pad - k) // st + 1, (W + 2 * pad - k) // st + 1]
+            elif t == 'linear':
+                mod = nn.Linear(C * H * W, L['out_features'], bias=L.get('bias', True))
+                out = [L['out_features'], 1, 1]
+            elif t == 'batchnorm2d':
+                mod = nn.BatchNorm2d(C, eps=L.get('eps', 1e-5), momentum=L.get('momentum', 0.1))
+                if L.get('zero_init'):
+                    nn.init.zeros_(mod.weight)
+            elif t in ('maxpool2d', 'avgpool2d'):
+                k, st, pad = L['kernel'], L.get('stride', L['kernel']), L.get('padding', 0)
+                mod = (nn.MaxPool2d if t == 'maxpool2d' else nn.AvgPool2d)(k, st, pad)
+                out = [C, (H + 2 * pad - k) // st + 1, (W + 2 * pad - k) // st + 1]
+            elif t == 'global_avgpool':
+                mod, out = nn.AdaptiveAvgPool2d((1, 1)), [C, 1, 1]
+            elif t in ('relu', 'silu'):
+                mod = nn.ReLU() if t == 'relu' else nn.SiLU()
+            elif t == 'dropout':
+                mod = nn.Dropout(L.get('p', 0.5))
+            elif t == 'flatten':
+                mod, out = nn.Flatten(), [C * H * W, 1, 1]
+            elif t != 'add':
+                raise ValueError(f'layer {i}: unknown type {t!r}')
+            if mod is not None and any(True for _ in mod.parameters()):
+                self._put(name, mod)
+            elif mod is not None:
+                setattr(self, f'_op{i}', mod)
+                name = f'_op{i}'
+            srcs = L['inputs'] if t == 'add' else [src]
+            self.plan.append((t, name, lid, srcs))
+            shapes[lid] = out
+            prev = lid
+
+    def _put(self, dotted, mod):
+        """Registers mod under a dotted name ('layer1.0.conv1') through plain containers."""
+        *path, last = dotted.split('.')
+        at = self
+        for p in path:
+            if not hasattr(at, p):
+                at.add_module(p, nn.Module())
+            at = getattr(at, p)
+        at.add_module(last, mod)
+
+    def _get(self, dotted):
+        at = self
+        for p in dotted.split('.'):
+            at = getattr(at, p)
+        return at
+
+    def forward(self, x):
+        outs = {'@input': x}
+        for t, name, lid, srcs in self.plan:
+            if t == 'add':
+                y = outs[srcs[0]] + outs[srcs[1]]
+            else:
+                h = outs[srcs[0]]
+                if t == 'linear' and h.dim() > 2:
+                    h = torch.flatten(h, 1)
+                y = self._get(name)(h)
+            outs[lid] = y
+            x = y
+        return x
+
+
 def build(spec):
-    """The PyTorch module of a wasmtricks named-model spec (a dict or its JSON string)."""
+    """The PyTorch module of a wasmtricks spec (a dict or its JSON string): a named model or a
+    layer list."""
     if isinstance(spec, str):
         spec = json.loads(spec)
     C, H, W = spec['input']
@@ -106,7 +194,9 @@ def build(spec):
         return ResNet(C, K, 16, [n, n, n], zero)
     if kind == 'resnet18':
         return ResNet(C, K, 64, [2, 2, 2, 2], zero)
-    raise ValueError(f'only named models are defined here, got {kind!r}')
+    if 'layers' in spec:
+        return SpecNet(spec)
+    raise ValueError(f'unknown model {kind!r}')
 
 
 def spec_json(spec):
@@ -118,12 +208,14 @@ _DTYPES = {torch.float32: 'F32', torch.int64: 'I64'}
 _NP = {'F32': np.dtype('<f4'), 'I64': np.dtype('<i8')}
 
 
-def to_safetensors_bytes(state_dict, spec=None):
+def to_safetensors_bytes(state_dict, spec=None, metadata=None):
     """safetensors bytes of a state_dict (float32 / int64 tensors), in its order, with
-    __metadata__ {"format": "pt", "spec": ...} as wasmtricks writes it."""
+    __metadata__ {"format": "pt", "spec": ...} as wasmtricks writes it, plus the string entries
+    of metadata (the exported train.py adds classNames and normalization)."""
     meta = {'format': 'pt'}
     if spec is not None:
         meta['spec'] = spec if isinstance(spec, str) else spec_json(spec)
+    meta.update(metadata or {})
     header = {'__metadata__': meta}
     blobs, off = [], 0
     for name, t in state_dict.items():

@@ -38,7 +38,8 @@ test('server: COOP/COEP headers, MIME types, only the app folders', { timeout: 3
     assert.equal(data.status, 200);
     assert.deepEqual([...new Uint8Array(await data.arrayBuffer()).subarray(0, 2)], [0x1f, 0x8b]);
     assert.equal((await get('')).status, 302);
-    for (const p of ['package.json', 'src/wasmtricks.h', 'web/../package.json', 'js/%2e%2e/package.json', 'data/fashion-mnist/../../../etc/passwd']) {
+    assert.match((await get('examples/pytorch/wt_models.py')).headers.get('content-type'), /^text\/x-python/);
+    for (const p of ['package.json', 'examples/pytorch/interchange.py/../../../package.json', 'src/wasmtricks.h', 'web/../package.json', 'js/%2e%2e/package.json', 'data/fashion-mnist/../../../etc/passwd']) {
       assert.equal((await get(p)).status, 404, p);
     }
   } finally {

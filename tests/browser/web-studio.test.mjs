@@ -12,7 +12,7 @@
 // Screenshot: tests/browser/screenshots/studio.png.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { skip, openBrowser, pageError, drawWithMouse, SHAPES, screenshot } from './web-browser.mjs';
@@ -115,6 +115,31 @@ test('training studio: train, curves, evaluation, predict a drawing, save / relo
     assert.equal(cells.reduce((a, v) => a + v, 0), 500);
     assert.ok(await page.locator('#gallery figure').count() > 0, 'no misclassified images shown');
     assert.match(await page.locator('#per-class svg').getAttribute('aria-label'), /Per-class accuracy/);
+
+    // Export for PyTorch: train.py and init.safetensors as downloads; the script reads Debian's
+    // Fashion-MNIST and continues from the run's weights, which load back in the engine.
+    const downloads = [];
+    page.on('download', (d) => downloads.push(d));
+    await page.click('#export-pt-A');
+    await until(page, log, () => /Exported run A for PyTorch/.test(document.getElementById('status').textContent));
+    for (let i = 0; i < 100 && downloads.length < 2; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(downloads.map((d) => d.suggestedFilename()).sort(), ['init.safetensors', 'train.py']);
+    const exportDir = mkdtempSync(join(tmpdir(), 'wasmtricks-pytorch-'));
+    const read = async (name) => {
+      const f = join(exportDir, name);
+      await downloads.find((d) => d.suggestedFilename() === name).saveAs(f);
+      return readFileSync(f);
+    };
+    const script = (await read('train.py')).toString('utf8');
+    assert.match(script, /"path": "\/usr\/share\/datasets\/fashion-mnist\/"/);
+    assert.match(script, /"lr": 0\.05/);
+    assert.match(script, /^class StudentCNN\(nn\.Module\):/m);
+    const { init } = await import('../../js/index.js');
+    const wt = await init();
+    const back = wt.models.load(new Uint8Array(await read('init.safetensors')));
+    assert.equal(back.spec.classes, 10);
+    back.dispose();
+    rmSync(exportDir, { recursive: true, force: true });
 
     const { top: top5, pixels } = await predictDrawing(page);
     assert.equal(top5.split('|').length, 5, top5);
