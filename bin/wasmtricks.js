@@ -368,7 +368,7 @@ async function train(o) {
       `preset ${d.preset ?? 'none'}: ${d.optimizer.name} lr ${d.optimizer.lr}` +
       `${d.optimizer.momentum ? ` momentum ${d.optimizer.momentum}` : ''} weight decay ${d.optimizer.weightDecay}, ` +
       `${trainer.schedule ? 'cosine' : 'constant'} lr${tricks.length ? `, ${tricks.join(', ')}` : ''}; batch ${batchSize}, ` +
-      `${epochs} epoch(s), seed ${o.seed ?? CLI_DEFAULTS.seed}; kernel ${wt.kernelName}${threads}`);
+      `${epochs} epoch(s), seed ${o.seed ?? CLI_DEFAULTS.seed}; ${wt.build} build, kernel ${wt.kernelName}${threads}`);
     const onProgress = progressLine();
     const prefetch = { on: true, off: false, auto: 'auto' }[o.prefetch ?? 'auto'];
     const r = await trainer.fit(trainSet, { epochs, batchSize, validation, checkpoint: o.checkpoint, resume: o.resume, prefetch,

@@ -20,12 +20,20 @@ export class WasmTricksError extends Error {
 }
 
 export interface InitOptions {
-  /** Where the module comes from: a URL or path (default: dist/wasmtricks.wasm beside js/),
-      its bytes, or a compiled module. Browsers and workers fetch URLs; Node reads file: URLs. */
+  /** Where the module comes from: a URL or path (default: chosen by `simd`, beside js/), its
+      bytes, or a compiled module. Browsers and workers fetch URLs; Node reads file: URLs. */
   wasm?: string | URL | ArrayBuffer | ArrayBufferView | WebAssembly.Module;
-  /** Use the scalar kernels even where SIMD ones exist (for comparisons). */
+  /** Which build runs (default 'auto'): 'relaxed' (dist/wasmtricks-relaxed.wasm, fused
+      multiply-add kernels; throws WT_ERR_UNSUPPORTED where the host has no relaxed SIMD),
+      'simd128' (dist/wasmtricks.wasm), 'scalar' (its scalar kernels), or 'auto': 'relaxed' where
+      the host validates relaxed SIMD (in Node 20 the package turns V8's flag for it on), else
+      'simd128'. With `wasm`, 'relaxed' / 'simd128' must name the given module's build. */
+  simd?: SimdChoice;
+  /** Use the scalar kernels even where SIMD ones exist (for comparisons); simd: 'scalar'. */
   forceScalar?: boolean;
 }
+
+export type SimdChoice = 'auto' | 'relaxed' | 'simd128' | 'scalar';
 
 /** [channels, height, width] */
 export type Shape3 = [number, number, number];
@@ -698,8 +706,11 @@ export interface WasmTricks {
   exportPyTorch(source: Trainer | Uint8Array, run: ExportRun): Promise<{ files: ExportFiles }>;
   /** Canvas I/O: model input from page images, drawing tensors, predicting from any source. */
   image: ImageIO;
-  /** Name of the GEMM micro-kernel in use, e.g. "wt_f32_gemm_ukernel_6x8__wasmsimd". */
+  /** Name of the GEMM micro-kernel in use, e.g. "wt_f32_gemm_ukernel_4x8__wasmsimd" (with
+      "_relaxed_madd" in the relaxed build). */
   kernelName: string;
+  /** The build running: 'relaxed', 'simd128' or 'scalar' (see InitOptions.simd). */
+  build: 'relaxed' | 'simd128' | 'scalar';
   /** The module's imports as "module.name". */
   imports: string[];
   /** Bytes held by every live context of this instance (a leak check). */
@@ -741,8 +752,10 @@ export interface ExportFiles {
 /** Loads and initialises one independent instance of the engine. */
 export function init(options?: InitOptions): Promise<WasmTricks>;
 
-/** Where init() looks for the module by default. */
+/** Where init() looks for the baseline module (simd: 'simd128' and 'scalar'). */
 export const defaultWasmURL: URL;
+/** Where init() looks for the relaxed-SIMD module (simd: 'relaxed'). */
+export const relaxedWasmURL: URL;
 
 /** One Trainer or fit() option as optionSchema lists it (js/options.js describes the fields). A
     nested option has a dotted name ('optimizer.lr' is options.optimizer.lr); group 'fit' marks
@@ -951,6 +964,8 @@ export interface WorkerTrainer {
   readonly paramCount: number;
   readonly classNames: readonly string[] | null;
   readonly kernelName: string;
+  /** The worker's build ('relaxed', 'simd128' or 'scalar'; see InitOptions.simd). */
+  readonly build: 'relaxed' | 'simd128' | 'scalar';
   readonly spec: ModelSpec;
   readonly model: { readonly inputShape: readonly number[]; readonly numClasses: number; readonly paramCount: number };
   fit(data: WorkerData, options?: WorkerFitOptions): Promise<WorkerFitResult>;

@@ -4,7 +4,7 @@
 // Instances are independent (each has its own memory).
 
 import { WasmTricksError } from './errors.js';
-import { Runtime, defaultWasmURL } from './runtime.js';
+import { Runtime, defaultWasmURL, relaxedWasmURL, relaxedSimdSupported, buildOfKernel, SIMD_CHOICES } from './runtime.js';
 import { Model, makeModels } from './model.js';
 import { Trainer } from './trainer.js';
 import { makeData } from './data.js';
@@ -14,21 +14,51 @@ import { optionSchema, presets } from './options.js';
 import { exportPyTorch } from './export.js';
 
 // optionSchema: one entry per Trainer / fit option; presets: preset name -> Trainer options.
-export { WasmTricksError, Model, Trainer, defaultWasmURL, optionSchema, presets };
+export { WasmTricksError, Model, Trainer, defaultWasmURL, relaxedWasmURL, optionSchema, presets };
+
+/** Which module init() loads and whether its kernels are forced scalar, from `simd` (see
+    SIMD_CHOICES), `forceScalar` (the same as simd: 'scalar') and `wasm` (a module the caller
+    chose: `simd` then only forces the scalar kernels, and is checked against the module after
+    loading). */
+async function chooseBuild(opts) {
+  const simd = opts.simd ?? 'auto';
+  if (!SIMD_CHOICES.includes(simd)) {
+    throw new WasmTricksError('WT_ERR_ARG', `init: simd must be one of ${SIMD_CHOICES.map((c) => `'${c}'`).join(', ')} (got ${JSON.stringify(simd)})`);
+  }
+  const forceScalar = !!opts.forceScalar || simd === 'scalar';
+  if (forceScalar && (simd === 'relaxed' || simd === 'simd128')) {
+    throw new WasmTricksError('WT_ERR_ARG', `init: forceScalar contradicts simd: '${simd}'`);
+  }
+  if (opts.wasm === undefined && (forceScalar || simd === 'simd128')) {
+    return { simd, forceScalar, wasm: defaultWasmURL };
+  }
+  // Asked also for a given module: in Node this turns relaxed SIMD on, so one can be compiled.
+  const relaxed = await relaxedSimdSupported();
+  if (simd === 'relaxed' && !relaxed) {
+    throw new WasmTricksError('WT_ERR_UNSUPPORTED', "init: simd: 'relaxed' needs WebAssembly relaxed SIMD, which this host does not validate (Safari and older browsers do not have it); use simd: 'auto' to fall back to 'simd128'");
+  }
+  if (opts.wasm !== undefined) return { simd, forceScalar, wasm: opts.wasm };
+  return { simd, forceScalar, wasm: relaxed ? relaxedWasmURL : defaultWasmURL };
+}
 
 /**
  * @param {{ wasm?: string | URL | ArrayBuffer | ArrayBufferView | WebAssembly.Module,
- *           forceScalar?: boolean }} [opts]
+ *           simd?: 'auto' | 'relaxed' | 'simd128' | 'scalar', forceScalar?: boolean }} [opts]
  */
 export async function init(opts = {}) {
   if (opts === null || typeof opts !== 'object') {
     throw new WasmTricksError('WT_ERR_ARG', 'init: options must be an object');
   }
-  const rt = await Runtime.load(opts);
-  const forceScalar = !!opts.forceScalar;
+  const { simd, forceScalar, wasm } = await chooseBuild(opts);
+  const rt = await Runtime.load({ ...opts, wasm });
   // The module-level context: utility calls (IDX, conversions) report their errors here.
   const ctx = rt.createContext(0, forceScalar);
   const kernelName = rt.cstring(rt.exports.wt_wasm_ctx_kernel_name(ctx) >>> 0);
+  const build = buildOfKernel(kernelName);
+  if ((simd === 'relaxed' || simd === 'simd128') && build !== simd) {
+    rt.destroyContext(ctx);
+    throw new WasmTricksError('WT_ERR_ARG', `init: simd: '${simd}' but the given wasm module is the '${build}' build`);
+  }
   const models = makeModels(rt, forceScalar);
 
   class BoundTrainer extends Trainer {
@@ -56,6 +86,9 @@ export async function init(opts = {}) {
     /** Canvas I/O: toInput(source, { shape }), draw(canvas, image), predict(trainer, source). */
     image,
     kernelName,
+    /** The build running: 'relaxed' (FMA kernels), 'simd128' (wasm SIMD, multiply then add) or
+        'scalar' (the baseline module's scalar kernels). */
+    build,
     /** The module's imports, as "module.name" strings (for diagnostics). */
     imports: rt.imports,
     /** Bytes held by all live contexts: the module's plus one per live model. */

@@ -9,6 +9,39 @@ const isNode = typeof process !== 'undefined' && !!process.versions?.node &&
   typeof window === 'undefined';
 
 export const defaultWasmURL = new URL('../dist/wasmtricks.wasm', import.meta.url);
+/** The relaxed-SIMD module: the same engine with fused multiply-add GEMM and conv kernels. */
+export const relaxedWasmURL = new URL('../dist/wasmtricks-relaxed.wasm', import.meta.url);
+
+/** init()'s `simd` choices: 'auto' takes 'relaxed' where the host validates relaxed SIMD, else
+    'simd128' (the baseline module); 'scalar' is the baseline module with the scalar kernels. */
+export const SIMD_CHOICES = Object.freeze(['auto', 'relaxed', 'simd128', 'scalar']);
+
+// The smallest module using f32x4.relaxed_madd (0xfd 0x105): () -> v128 of three v128.const.
+const V128_ZERO = [0xfd, 0x0c, ...new Array(16).fill(0)];
+const RELAXED_PROBE = new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1, 5, 1, 0x60, 0, 1, 0x7b,
+  3, 2, 1, 0, 10, 61, 1, 59, 0, ...V128_ZERO, ...V128_ZERO, ...V128_ZERO, 0xfd, 0x85, 0x02, 0x0b]);
+
+/** Whether this host runs relaxed SIMD. Node 20 validates it only behind V8's
+    --experimental-wasm-relaxed-simd; the flag is set here at run time (V8 reads it when it
+    validates and compiles, so it works after start-up; Node 22's V8 has it on by default), so
+    Node users get the FMA module without a command-line flag. Browsers are asked as they are:
+    Chromium runs relaxed SIMD by default, Safari and Firefox < 120 do not. */
+export async function relaxedSimdSupported() {
+  if (WebAssembly.validate(RELAXED_PROBE)) return true;
+  if (!isNode) return false;
+  try {
+    (await importNode('node:v8')).setFlagsFromString('--experimental-wasm-relaxed-simd');
+  } catch {
+    return false;
+  }
+  return WebAssembly.validate(RELAXED_PROBE);
+}
+
+/** The name of the build a context's kernels are: 'scalar', 'relaxed' or 'simd128'. */
+export function buildOfKernel(kernelName) {
+  if (kernelName.includes('__scalar')) return 'scalar';
+  return kernelName.includes('_relaxed_madd') ? 'relaxed' : 'simd128';
+}
 
 /** Imports a Node built-in ('node:fs/promises', ...) by a non-literal name, so browser bundlers
     (Vite, Rollup, esbuild) neither bundle it nor warn that it was externalized. Call it only

@@ -100,7 +100,7 @@ function buildModel(m) {
 
 function info() {
   return { inputShape: [...model.inputShape], numClasses: model.numClasses, paramCount: model.paramCount,
-    classNames: trainer.classNames ? [...trainer.classNames] : null, kernelName: wt.kernelName,
+    classNames: trainer.classNames ? [...trainer.classNames] : null, kernelName: wt.kernelName, build: wt.build,
     steps: trainer.steps, epochs: trainer.epochs, spec: model.spec };
 }
 

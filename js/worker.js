@@ -100,6 +100,7 @@ export class WorkerTrainer {
     this.paramCount = r.paramCount;
     this.classNames = r.classNames ? Object.freeze(r.classNames) : null;
     this.kernelName = r.kernelName;
+    this.build = r.build;
     this.spec = r.spec;
     /** The model's input shape and classes (as a Trainer's model has them). */
     this.model = Object.freeze({ inputShape: this.inputShape, numClasses: r.numClasses, paramCount: r.paramCount });

@@ -10,6 +10,9 @@ cd "$(dirname "$0")/.."
 # Debian package -> a file that proves it is installed.
 declare -A need=(
   [emscripten]=/usr/bin/emcc
+  # the relaxed-SIMD module (dist/wasmtricks-relaxed.wasm): emcc compiles it with clang 19
+  # (Emscripten's clang 14 has no relaxed SIMD); the link stays on Emscripten's wasm-ld
+  [clang-19]=/usr/bin/clang-19
   [cmake]=/usr/bin/cmake
   [gcc]=/usr/bin/gcc
   [make]=/usr/bin/make

@@ -36,6 +36,14 @@ enum { GEMM_KC = WT_GEMM_KC, GEMM_NC = WT_GEMM_NC, GEMM_MC = WT_GEMM_MC };
 #define WT_ISA_IS_SIMD_wasmsimd 1
 #define WT_ISA_TRANSPOSE_scalar wt_f32_transpose_ukernel_4x4__scalar
 #define WT_ISA_TRANSPOSE_wasmsimd wt_f32_transpose_ukernel_4x4__wasmsimd
+/* The relaxed build's SIMD kernels multiply-add fused (simd.h's wt_f32x4_madd), so its GEMM
+   name says so: wt.kernelName (and wt.build in JS) tell the two modules apart. */
+#define WT_ISA_NAME_SUFFIX_scalar ""
+#if defined(WT_RELAXED)
+#define WT_ISA_NAME_SUFFIX_wasmsimd "_relaxed_madd"
+#else
+#define WT_ISA_NAME_SUFFIX_wasmsimd ""
+#endif
 
 typedef struct entry {
   wt_kernels k;
@@ -44,7 +52,7 @@ typedef struct entry {
 
 static const entry entries[] = {
 #define WT_UKERNEL(isa, fn, mr, nr) \
-  {{.f32_gemm = fn, .gemm_mr = mr, .gemm_nr = nr, .f32_gemm_name = #fn, \
+  {{.f32_gemm = fn, .gemm_mr = mr, .gemm_nr = nr, .f32_gemm_name = #fn WT_ISA_NAME_SUFFIX_##isa, \
     .f32_transpose = WT_ISA_TRANSPOSE_##isa}, WT_ISA_IS_SIMD_##isa},
 #include "f32_gemm.inc"
 #undef WT_UKERNEL

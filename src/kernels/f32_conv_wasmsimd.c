@@ -58,30 +58,30 @@ void wt_f32_conv_dw_ukernel_4x2__wasmsimd(size_t mr, size_t nj, size_t rows, siz
     for (; q < full; q += 4) {
       const wt_f32x4 u0 = wt_f32x4_load(x0 + q), u1 = wt_f32x4_load(x1 + q);
       const wt_f32x4 v0 = wt_f32x4_load(d0 + q);
-      s00 = wt_f32x4_muladd(s00, v0, u0);
-      s01 = wt_f32x4_muladd(s01, v0, u1);
+      s00 = wt_f32x4_madd(s00, v0, u0);
+      s01 = wt_f32x4_madd(s01, v0, u1);
       const wt_f32x4 v1 = wt_f32x4_load(d1 + q);
-      s10 = wt_f32x4_muladd(s10, v1, u0);
-      s11 = wt_f32x4_muladd(s11, v1, u1);
+      s10 = wt_f32x4_madd(s10, v1, u0);
+      s11 = wt_f32x4_madd(s11, v1, u1);
       const wt_f32x4 v2 = wt_f32x4_load(d2 + q);
-      s20 = wt_f32x4_muladd(s20, v2, u0);
-      s21 = wt_f32x4_muladd(s21, v2, u1);
+      s20 = wt_f32x4_madd(s20, v2, u0);
+      s21 = wt_f32x4_madd(s21, v2, u1);
       const wt_f32x4 v3 = wt_f32x4_load(d3 + q);
-      s30 = wt_f32x4_muladd(s30, v3, u0);
-      s31 = wt_f32x4_muladd(s31, v3, u1);
+      s30 = wt_f32x4_madd(s30, v3, u0);
+      s31 = wt_f32x4_madd(s31, v3, u1);
     }
     if (tail) {
       const wt_f32x4 u0 = wt_f32x4_load_tail(x0 + q, tail), u1 = wt_f32x4_load_tail(x1 + q, tail);
       const wt_f32x4 v0 = wt_f32x4_load_tail(d0 + q, tail), v1 = wt_f32x4_load_tail(d1 + q, tail);
       const wt_f32x4 v2 = wt_f32x4_load_tail(d2 + q, tail), v3 = wt_f32x4_load_tail(d3 + q, tail);
-      s00 = wt_f32x4_muladd(s00, v0, u0);
-      s01 = wt_f32x4_muladd(s01, v0, u1);
-      s10 = wt_f32x4_muladd(s10, v1, u0);
-      s11 = wt_f32x4_muladd(s11, v1, u1);
-      s20 = wt_f32x4_muladd(s20, v2, u0);
-      s21 = wt_f32x4_muladd(s21, v2, u1);
-      s30 = wt_f32x4_muladd(s30, v3, u0);
-      s31 = wt_f32x4_muladd(s31, v3, u1);
+      s00 = wt_f32x4_madd(s00, v0, u0);
+      s01 = wt_f32x4_madd(s01, v0, u1);
+      s10 = wt_f32x4_madd(s10, v1, u0);
+      s11 = wt_f32x4_madd(s11, v1, u1);
+      s20 = wt_f32x4_madd(s20, v2, u0);
+      s21 = wt_f32x4_madd(s21, v2, u1);
+      s30 = wt_f32x4_madd(s30, v3, u0);
+      s31 = wt_f32x4_madd(s31, v3, u1);
     }
     d0 += dy_row, d1 += dy_row, d2 += dy_row, d3 += dy_row;
     x0 += x_row, x1 += x_row;

@@ -56,7 +56,7 @@ WT_SIMD_INLINE void wt__f32_gemm_wasmsimd(const size_t MR, const size_t NV, size
     w += 4 * NV;
     for (size_t i = 0; i < MR; i++) {
       const wt_f32x4 va = wt_f32x4_load_splat(ap[i] + k);
-      for (size_t v = 0; v < NV; v++) acc[i][v] = wt_f32x4_muladd(acc[i][v], va, wv[v]);
+      for (size_t v = 0; v < NV; v++) acc[i][v] = wt_f32x4_madd(acc[i][v], va, wv[v]);
     }
   }
 

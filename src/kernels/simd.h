@@ -1,9 +1,16 @@
 /* simd.h - a tiny vocabulary over wasm_simd128.h for the SIMD kernels: 4 x f32 loads, stores,
-   splats, mul-then-add, pmin/pmax, partial (tail) loads and stores, and the 4x8 micro-kernels'
-   k step and tile store. Include it only from *_wasmsimd*.c files, inside their
-   `#if defined(__wasm_simd128__)`. No relaxed SIMD: without it wasm has no FMA, so
-   wt_f32x4_muladd is a multiply then an add (two roundings, exactly as the scalar twins compute
-   it). Partial loads and stores never touch memory past n floats. */
+   splats, mul-then-add, multiply-add that may fuse, pmin/pmax, partial (tail) loads and stores,
+   and the 4x8 micro-kernels' k step and tile store. Include it only from *_wasmsimd*.c files,
+   inside their `#if defined(__wasm_simd128__)`.
+   Two multiply-adds: wt_f32x4_muladd is always a multiply then an add (two roundings, exactly
+   as the scalar twins compute it: the kernels that promise the twins' bits use it);
+   wt_f32x4_madd is relaxed SIMD's f32x4.relaxed_madd in the relaxed build
+   (dist/wasmtricks-relaxed.wasm, compiled with -mrelaxed-simd, which defines
+   __wasm_relaxed_simd__) and muladd otherwise, so the GEMM and direct-convolution kernels are
+   written once and become FMA kernels in that build. relaxed_madd fuses or not per host CPU
+   (V8 on x86 with FMA3 and on arm64 fuses), so those kernels match their scalar twins within
+   a tolerance there, not bit for bit. Partial loads and stores never touch memory past n
+   floats. */
 #ifndef WT_SIMD_H
 #define WT_SIMD_H
 
@@ -34,6 +41,14 @@ WT_SIMD_INLINE wt_f32x4 wt_f32x4_max(wt_f32x4 a, wt_f32x4 b) { return wasm_f32x4
 WT_SIMD_INLINE wt_f32x4 wt_f32x4_muladd(wt_f32x4 acc, wt_f32x4 a, wt_f32x4 b) {
   return wasm_f32x4_add(acc, wasm_f32x4_mul(a, b));
 }
+/* acc + a * b: fused (one rounding) where the relaxed build's host fuses, else as muladd. */
+WT_SIMD_INLINE wt_f32x4 wt_f32x4_madd(wt_f32x4 acc, wt_f32x4 a, wt_f32x4 b) {
+#if defined(__wasm_relaxed_simd__)
+  return wasm_f32x4_relaxed_madd(a, b, acc);
+#else
+  return wt_f32x4_muladd(acc, a, b);
+#endif
+}
 /* pmin(a, b) = b < a ? b : a and pmax(a, b) = a < b ? b : a: with the clamp bound as a, a NaN
    in b propagates (the XNNPACK "_x86" operand order; one instruction on x86). */
 WT_SIMD_INLINE wt_f32x4 wt_f32x4_pmin(wt_f32x4 a, wt_f32x4 b) { return wasm_f32x4_pmin(a, b); }
@@ -63,8 +78,8 @@ WT_SIMD_INLINE void wt_f32x4_step_4x8(wt_f32x4 acc[4][2], const float *a, wt_f32
                                       wt_f32x4 w1) {
   for (size_t i = 0; i < 4; i++) {
     const wt_f32x4 ai = wt_f32x4_load_splat(a + i);
-    acc[i][0] = wt_f32x4_muladd(acc[i][0], ai, w0);
-    acc[i][1] = wt_f32x4_muladd(acc[i][1], ai, w1);
+    acc[i][0] = wt_f32x4_madd(acc[i][0], ai, w0);
+    acc[i][1] = wt_f32x4_madd(acc[i][1], ai, w1);
   }
 }
 

@@ -27,7 +27,7 @@ test('init returns the documented API', () => {
   assert.equal(typeof wt.data.toFloat, 'function');
   assert.equal(typeof wt.data.parseIDX, 'function');
   assert.equal(typeof wt.liveBytes, 'function');
-  assert.match(wt.kernelName, /^wt_f32_gemm_ukernel_\w+__(wasmsimd|scalar)$/);
+  assert.match(wt.kernelName, /^wt_f32_gemm_ukernel_\w+__(wasmsimd|wasmsimd_relaxed_madd|scalar)$/);
   assert.deepEqual(wt.imports, ['env.emscripten_notify_memory_growth']);
   assert.equal(wt.WasmTricksError, WasmTricksError);
 });

@@ -21,6 +21,7 @@ test('WorkerTrainer trains in a worker_thread, with the in-thread Trainer\'s num
   try {
     assert.deepEqual([...wt.inputShape], [1, 16, 16]);
     assert.match(wt.kernelName, /wasmsimd/);
+    assert.equal(wt.build, (await init()).build, 'the worker chose the build the thread chooses');
     const records = [];
     const r = await wt.fit(train, { ...FIT, validation: held, onProgress: (p) => records.push(p) });
     assert.equal(r.stopped, false);

@@ -30,7 +30,8 @@ const w = await WorkerTrainer.create({ model: { name: 'student', inputShape: [1,
   trainer: { optimizer: { name: 'sgd', lr: 0.1 } } });
 const r = await w.fit({ images: new Uint8Array(4 * 64).map((_, i) => i % 251), labels: [0, 1, 0, 1], shape: [1, 8, 8], numClasses: 2 }, { batchSize: 4 });
 await w.terminate();
-console.log(JSON.stringify({ loss, kernel: wt.kernelName, workerSteps: r.steps }));
+const base = await init({ simd: 'simd128' });
+console.log(JSON.stringify({ loss, kernel: wt.kernelName, build: wt.build, baseBuild: base.build, workerSteps: r.steps }));
 `;
 
 const PAGE_SCRIPT = `
@@ -46,19 +47,21 @@ async function main() {
     trainer: { optimizer: { name: 'sgd', lr: 0.1 } } });
   const r = await w.fit({ images: new Uint8Array(4 * 64).map((_, i) => i % 251), labels: [0, 1, 0, 1], shape: [1, 8, 8], numClasses: 2 }, { batchSize: 4 });
   await w.terminate();
-  return { ok: true, loss, kernel: wt.kernelName, workerSteps: r.steps };
+  return { ok: true, loss, kernel: wt.kernelName, build: wt.build, workerSteps: r.steps };
 }
 main().then((r) => { window.results = r; }, (e) => { window.results = { ok: false, error: e.name + ': ' + e.message }; });
 `;
 
 test('npm pack, offline install, Node script and Vite build', { timeout: 400_000 }, async (t) => {
-  assert.ok(existsSync(join(ROOT, 'dist', 'wasmtricks.wasm')), 'dist/wasmtricks.wasm is missing: npm run build:wasm');
+  for (const f of ['wasmtricks.wasm', 'wasmtricks-relaxed.wasm']) {
+    assert.ok(existsSync(join(ROOT, 'dist', f)), `dist/${f} is missing: npm run build:wasm`);
+  }
   const tmp = mkdtempSync(join(tmpdir(), 'wasmtricks-pack-'));
   try {
     const packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', tmp], ROOT))[0];
     const tarball = join(tmp, packed.filename);
     const files = packed.files.map((f) => f.path);
-    for (const f of ['package.json', 'dist/wasmtricks.wasm', 'js/index.js', 'js/index.d.ts', 'js/worker.js', 'js/worker.d.ts',
+    for (const f of ['package.json', 'dist/wasmtricks.wasm', 'dist/wasmtricks-relaxed.wasm', 'js/index.js', 'js/index.d.ts', 'js/worker.js', 'js/worker.d.ts',
       'js/worker-entry.js', 'js/rpc.js', 'js/image.js', 'js/store.js', 'README.md']) {
       assert.ok(files.includes(f), `the tarball lacks ${f}`);
     }
@@ -72,12 +75,16 @@ test('npm pack, offline install, Node script and Vite build', { timeout: 400_000
     writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
     run('npm', ['install', '--offline', '--no-audit', '--no-fund', tarball], app);
     assert.ok(existsSync(join(app, 'node_modules', 'wasmtricks', 'dist', 'wasmtricks.wasm')));
+    assert.ok(existsSync(join(app, 'node_modules', 'wasmtricks', 'dist', 'wasmtricks-relaxed.wasm')));
 
     await t.test('a Node script imports the installed package and trains', () => {
       writeFileSync(join(app, 'train.mjs'), NODE_SCRIPT);
       const out = JSON.parse(run(process.execPath, ['train.mjs'], app).trim().split('\n').at(-1));
       assert.ok(Number.isFinite(out.loss) && out.loss > 0, JSON.stringify(out));
       assert.match(out.kernel, /wasmsimd/);
+      // Node 20 validates relaxed SIMD once the package turns V8's flag on: 'auto' takes it.
+      assert.equal(out.build, 'relaxed');
+      assert.equal(out.baseBuild, 'simd128');
       assert.equal(out.workerSteps, 1);
     });
 
@@ -88,9 +95,12 @@ test('npm pack, offline install, Node script and Vite build', { timeout: 400_000
       writeFileSync(join(app, 'vite.config.js'), "export default { logLevel: 'warn', build: { target: 'es2022' }, worker: { format: 'es' } };\n");
       run(process.execPath, [VITE, 'build'], app);
       const assets = readdirSync(join(app, 'dist', 'assets'));
-      const wasmAsset = assets.find((f) => /^wasmtricks-.*\.wasm$/.test(f));
-      assert.ok(wasmAsset, `no wasm asset in ${assets}`);
+      // Both modules are assets (hashed names: wasmtricks-<hash>.wasm, wasmtricks-relaxed-<hash>.wasm).
+      const wasmAsset = assets.find((f) => /^wasmtricks-(?!relaxed-).*\.wasm$/.test(f));
+      const relaxedAsset = assets.find((f) => /^wasmtricks-relaxed-.*\.wasm$/.test(f));
+      assert.ok(wasmAsset && relaxedAsset, `no wasm assets for both modules in ${assets}`);
       assert.deepEqual(readFileSync(join(app, 'dist', 'assets', wasmAsset)), wasm);
+      assert.deepEqual(readFileSync(join(app, 'dist', 'assets', relaxedAsset)), readFileSync(join(ROOT, 'dist', 'wasmtricks-relaxed.wasm')));
       assert.ok(assets.some((f) => /^worker-entry-.*\.js$/.test(f)), `no bundled worker in ${assets}`);
       if (!existsSync(CHROMIUM)) {
         assert.ok(process.env.CI !== 'true', `Chromium not found at ${CHROMIUM}`);
@@ -113,6 +123,7 @@ test('npm pack, offline install, Node script and Vite build', { timeout: 400_000
         const r = await page.evaluate(() => window.results);
         assert.ok(r.ok, `${r.error}\n${log.join('\n')}`);
         assert.ok(Number.isFinite(r.loss) && r.loss > 0);
+        assert.equal(r.build, 'relaxed', 'Chromium runs relaxed SIMD by default');
         assert.equal(r.workerSteps, 1);
       } finally {
         await browser.close();
