@@ -169,41 +169,25 @@ static wt_status pool_parse(wt__spec *s, int64_t *k, int64_t *st, int64_t *pad) 
   WT_TRY(wt__spec_int(s, "stride", *k, 1, WT_MAX_DIM, false, st));
   return wt__spec_int(s, "padding", 0, 0, WT_MAX_DIM, false, pad);
 }
-static wt_status maxpool2d_parse(wt__spec *s, wt__layer *l) {
-  int64_t k, st, pad;
-  WT_TRY(pool_parse(s, &k, &st, &pad));
-  l->u.maxpool2d = (wt_maxpool2d){.KH = k, .KW = k, .stride_h = st, .stride_w = st,
-                                  .pad_h = pad, .pad_w = pad};
-  return WT_OK;
-}
-static void maxpool2d_connect(wt__layer *l, int64_t C, int64_t H, int64_t W) {
-  l->u.maxpool2d.C = C, l->u.maxpool2d.H = H, l->u.maxpool2d.W = W;
-}
-static void maxpool2d_output(wt__layer *l) {
-  l->out_h = l->u.maxpool2d.OH, l->out_w = l->u.maxpool2d.OW;
-}
-static const wt__layer_type maxpool2d_type = {
-    .name = "maxpool2d", .inputs = 1, .input = WT__IN_PLANES, .keys = pool_keys,
-    .parse = maxpool2d_parse, .connect = maxpool2d_connect, .output = maxpool2d_output,
-    HOOKS(maxpool2d)};
+/* maxpool2d and avgpool2d share their keys, fields and shapes: one definition of the hooks,
+   made per struct type. */
+#define POOL_TYPE(L, T)                                                                            \
+  static wt_status L##_parse(wt__spec *s, wt__layer *l) {                                          \
+    int64_t k, st, pad;                                                                            \
+    WT_TRY(pool_parse(s, &k, &st, &pad));                                                          \
+    l->u.L = (T){.KH = k, .KW = k, .stride_h = st, .stride_w = st, .pad_h = pad, .pad_w = pad};    \
+    return WT_OK;                                                                                  \
+  }                                                                                                \
+  static void L##_connect(wt__layer *l, int64_t C, int64_t H, int64_t W) {                         \
+    l->u.L.C = C, l->u.L.H = H, l->u.L.W = W;                                                      \
+  }                                                                                                \
+  static void L##_output(wt__layer *l) { l->out_h = l->u.L.OH, l->out_w = l->u.L.OW; }             \
+  static const wt__layer_type L##_type = {                                                         \
+      .name = #L, .inputs = 1, .input = WT__IN_PLANES, .keys = pool_keys,                          \
+      .parse = L##_parse, .connect = L##_connect, .output = L##_output, HOOKS(L)};
 
-static wt_status avgpool2d_parse(wt__spec *s, wt__layer *l) {
-  int64_t k, st, pad;
-  WT_TRY(pool_parse(s, &k, &st, &pad));
-  l->u.avgpool2d = (wt_avgpool2d){.KH = k, .KW = k, .stride_h = st, .stride_w = st,
-                                  .pad_h = pad, .pad_w = pad};
-  return WT_OK;
-}
-static void avgpool2d_connect(wt__layer *l, int64_t C, int64_t H, int64_t W) {
-  l->u.avgpool2d.C = C, l->u.avgpool2d.H = H, l->u.avgpool2d.W = W;
-}
-static void avgpool2d_output(wt__layer *l) {
-  l->out_h = l->u.avgpool2d.OH, l->out_w = l->u.avgpool2d.OW;
-}
-static const wt__layer_type avgpool2d_type = {
-    .name = "avgpool2d", .inputs = 1, .input = WT__IN_PLANES, .keys = pool_keys,
-    .parse = avgpool2d_parse, .connect = avgpool2d_connect, .output = avgpool2d_output,
-    HOOKS(avgpool2d)};
+POOL_TYPE(maxpool2d, wt_maxpool2d)
+POOL_TYPE(avgpool2d, wt_avgpool2d)
 
 /* The average pool whose kernel is the whole plane (nn.AdaptiveAvgPool2d(1)): (C,1,1). */
 static void global_avgpool_connect(wt__layer *l, int64_t C, int64_t H, int64_t W) {
