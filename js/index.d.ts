@@ -86,6 +86,16 @@ export type ModelSpec =
   | { input: Shape3 | number[]; classes: number; layers: LayerSpec[] };
 
 /** A network with its own C context (its seed, its errors, its memory). */
+/** One state_dict entry of a model (Model.tensors()). */
+export interface ModelTensor {
+  name: string;
+  shape: number[];
+  /** 'params': in getParams() at offset; 'buffers': BatchNorm running statistics; 'counter': num_batches_tracked. */
+  block: 'params' | 'buffers' | 'counter';
+  offset?: number;
+  size: number;
+}
+
 export class Model implements Disposable {
   private constructor();
   readonly inputShape: readonly [number, number, number];
@@ -114,6 +124,8 @@ export class Model implements Disposable {
   eval(): this;
   /** torchinfo-like table: layer, type, output shape, parameters, totals. */
   summary(): string;
+  /** The state_dict in order, with torch's names; a 'params' tensor's offset indexes getParams(). */
+  tensors(): ModelTensor[];
   /** safetensors bytes: PyTorch state_dict names and shapes (BatchNorm buffers included), the
       spec in __metadata__. */
   save(): Uint8Array;

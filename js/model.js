@@ -85,19 +85,33 @@ export class Model extends Handle {
 
   /** A torchinfo-like table: layer, type, output shape, parameters, totals. */
   summary() {
-    this._alive('summary');
+    return this._text('summary', this._rt.exports.wt_wasm_model_summary);
+  }
+
+  /** The state_dict in order, as torch names it: [{ name: 'conv1.weight', shape: [32, 1, 3, 3],
+      block: 'params' | 'buffers' | 'counter', offset, size }]. A 'params' tensor's offset
+      (floats) indexes getParams(); 'buffers' are BatchNorm running statistics; a 'counter' is
+      BatchNorm's num_batches_tracked (no offset). */
+  tensors() {
+    return JSON.parse(this._text('tensors', this._rt.exports.wt_wasm_model_tensor_list)).map((t) => ({
+      ...t, size: t.shape.reduce((a, b) => a * b, 1) }));
+  }
+
+  /** A string the engine writes with fn(model, buf, cap, lenOut): sized by a first call. */
+  _text(what, fn) {
+    this._alive(what);
     const rt = this._rt;
     const len = rt.withStack((salloc) => {
       const out = salloc(8);
-      rt.check(rt.exports.wt_wasm_model_summary(this._ptr, 0, 0, out), this._ctx, 'summary');
+      rt.check(fn(this._ptr, 0, 0, out), this._ctx, what);
       return readF64(rt, out);
     });
     let buf = 0;
     try {
-      buf = rt.alloc(len + 1, 'summary');
+      buf = rt.alloc(len + 1, what);
       rt.withStack((salloc) => {
         const out = salloc(8);
-        rt.check(rt.exports.wt_wasm_model_summary(this._ptr, buf, len + 1, out), this._ctx, 'summary');
+        rt.check(fn(this._ptr, buf, len + 1, out), this._ctx, what);
       });
       return rt.cstring(buf);
     } finally {

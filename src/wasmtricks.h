@@ -565,6 +565,13 @@ wt_status wt_model_summary(wt_model *m, char *buf, size_t cap, size_t *len);
    writes the same bytes from a PyTorch state_dict).
    Save: with out NULL, only *size is set; otherwise cap must be >= *size. */
 wt_status wt_model_save_safetensors(wt_model *m, uint8_t *out, size_t cap, size_t *size);
+/* The model's state_dict as JSON, in order: [{"name": "conv1.weight", "shape": [32, 1, 3, 3],
+   "block": "params", "offset": 0}, ...]. block: "params" (offset in floats into the flat
+   parameter block), "buffers" (into the BatchNorm buffer block) or "counter" (BatchNorm's
+   num_batches_tracked, an I64 of shape [] and no offset). Freezing, parameter groups and a new
+   head address tensors by these names. Writes at most cap bytes (NUL-terminated) and the full
+   length to *len. */
+wt_status wt_model_tensor_list(wt_model *m, char *buf, size_t cap, size_t *len);
 /* Loads the weights of a file into m: every state_dict tensor of m must be present with its
    dtype and shape, and no other tensor may be. The whole file is validated before anything is
    written (truncation, header length, JSON, dtypes, shapes and their byte sizes, offsets inside

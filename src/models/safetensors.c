@@ -122,6 +122,40 @@ wt_status wt_model_save_safetensors(wt_model *m, uint8_t *out, size_t cap, size_
   return st;
 }
 
+wt_status wt_model_tensor_list(wt_model *m, char *buf, size_t cap, size_t *len) {
+  if (!m) return WT_ERR_ARG;
+  if (!len) return WT_FAIL(m->ctx, WT_ERR_ARG, "len is NULL");
+  if (cap > 0 && !buf) return WT_FAIL(m->ctx, WT_ERR_ARG, "buf is NULL with cap = %zu", cap);
+  st_tensor *t;
+  int n;
+  WT_TRY(alloc_tensors(m, &t, &n));
+  size_t pos = 0;
+  char num[160];
+  if (cap > 0) buf[0] = '\0';
+  put_raw(buf, cap, &pos, "[");
+  for (int i = 0; i < n; i++) {
+    put_raw(buf, cap, &pos, i ? ",{\"name\":" : "{\"name\":");
+    wt__json_put_str(buf, cap, &pos, t[i].name, strlen(t[i].name));
+    put_raw(buf, cap, &pos, ",\"shape\":[");
+    for (int d = 0; d < t[i].ndim; d++) {
+      snprintf(num, sizeof num, "%s%lld", d ? "," : "", (long long)t[i].shape[d]);
+      put_raw(buf, cap, &pos, num);
+    }
+    const float *f = t[i].data;
+    if (t[i].i64)
+      snprintf(num, sizeof num, "],\"block\":\"counter\"}");
+    else if (f >= m->params && f < m->params + m->n_params)
+      snprintf(num, sizeof num, "],\"block\":\"params\",\"offset\":%zu}", (size_t)(f - m->params));
+    else
+      snprintf(num, sizeof num, "],\"block\":\"buffers\",\"offset\":%zu}", (size_t)(f - m->buffers));
+    put_raw(buf, cap, &pos, num);
+  }
+  put_raw(buf, cap, &pos, "]");
+  wt__free(m->ctx, t);
+  *len = pos;
+  return WT_OK;
+}
+
 /* ---------------------------------------------------------------- reading */
 
 typedef struct st_entry {

@@ -80,6 +80,13 @@ WT_EXPORT int wt_wasm_model_summary(wt_model *m, char *buf, double cap, double *
   *len = (double)n;
   return st;
 }
+/* buf: cap bytes (or NULL with cap 0); *len (1 double): the JSON's full length. */
+WT_EXPORT int wt_wasm_model_tensor_list(wt_model *m, char *buf, double cap, double *len) {
+  size_t n = 0;
+  const wt_status st = wt_model_tensor_list(m, buf, (size_t)cap, &n);
+  *len = (double)n;
+  return st;
+}
 /* out4: int32[4] = { C, H, W, classes }. */
 WT_EXPORT void wt_wasm_model_shape(wt_model *m, int32_t *out4) {
   int64_t chw[3], k;

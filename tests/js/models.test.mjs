@@ -126,3 +126,27 @@ test('distillation from a ResNet teacher: the teacher runs in eval mode', () => 
   student.dispose();
   teacher.dispose();
 });
+
+test('tensors() lists the state_dict PyTorch wrote: names, shapes, order; offsets index the blocks', () => {
+  const m = wt.models.load(torchFile);
+  // The fixture's header, written by PyTorch's state_dict (safetensors: u64 length, JSON).
+  const hlen = Number(new DataView(torchFile.buffer, torchFile.byteOffset).getBigUint64(0, true));
+  const entries = Object.entries(JSON.parse(new TextDecoder().decode(torchFile.subarray(8, 8 + hlen))))
+    .filter(([k]) => k !== '__metadata__').sort((a, b) => a[1].data_offsets[0] - b[1].data_offsets[0]);
+  const list = m.tensors();
+  assert.deepEqual(list.map((t) => [t.name, t.shape]), entries.map(([k, v]) => [k, v.shape]));
+  // Each parameter tensor's slice of getParams() holds the bytes PyTorch wrote for it.
+  const p = m.getParams();
+  let next = 0;
+  for (const t of list.filter((e) => e.block === 'params')) {
+    assert.equal(t.offset, next, t.name);
+    const [b, e] = entries.find(([k]) => k === t.name)[1].data_offsets;
+    const want = new Float32Array(torchFile.slice(8 + hlen + b, 8 + hlen + e).buffer);
+    assert.deepEqual(p.subarray(t.offset, t.offset + t.size), want, t.name);
+    next += t.size;
+  }
+  assert.equal(next, m.paramCount);
+  assert.deepEqual(new Set(list.map((t) => t.block)), new Set(['params', 'buffers', 'counter']));
+  m.dispose();
+  throwsWt(() => m.tensors(), 'WT_ERR_STATE', /Model.tensors: the Model was disposed/);
+});
