@@ -88,6 +88,27 @@ export class Dataset {
       classNames: this.classNames, mean: this._mean, std: this._std, name });
   }
 
+  /** The samples of the listed classes (indices or names), relabelled 0..k-1 in the order
+      given, with their names: CIFAR-10's classes 5-9 as a 5-class data set. */
+  selectClasses(classes) {
+    argCheck(Array.isArray(classes) && classes.length >= 1,
+      `${this.name}.selectClasses: classes must be a non-empty array of class indices or names, got ${describe(classes)}`);
+    const ids = classes.map((c) => {
+      const k = typeof c === 'string' ? this.classNames.indexOf(c) : c;
+      argCheck(Number.isInteger(k) && k >= 0 && k < this.numClasses,
+        `${this.name}.selectClasses: ${typeof c === 'string' ? `'${c}'` : describe(c)} is not a class of this data set (${this.classNames.join(', ')})`);
+      return k;
+    });
+    argCheck(new Set(ids).size === ids.length, `${this.name}.selectClasses: a class is listed twice in [${classes.join(', ')}]`);
+    const to = new Map(ids.map((k, j) => [k, j]));
+    const keep = [];
+    for (let i = 0; i < this.length; i++) if (to.has(this.labels[i])) keep.push(i);
+    const sub = this.subset(keep);
+    for (let i = 0; i < sub.labels.length; i++) sub.labels[i] = to.get(sub.labels[i]);
+    return new Dataset({ images: sub.images, labels: sub.labels, shape: this.shape, numClasses: ids.length,
+      classNames: ids.map((k) => this.classNames[k]), mean: this._mean, std: this._std, name: this.name });
+  }
+
   /** The first n samples (a cheap view for quick runs). */
   take(n) {
     argCheck(Number.isInteger(n) && n >= 1, `take: n must be a positive integer, got ${describe(n)}`);

@@ -454,6 +454,8 @@ export interface Dataset {
   get(i: number): { image: ImageLike; label: number };
   subset(indices: number[]): Dataset;
   take(n: number): Dataset;
+  /** The samples of these classes (indices or names), relabelled 0..k-1 in the order given. */
+  selectClasses(classes: Array<number | string>): Dataset;
   /** n samples without replacement, seeded (a fair subset of a class-sorted set). */
   sample(n: number, options?: { seed?: number; balanced?: boolean }): Dataset;
   /** A seeded split: round(fraction * length) validation samples. */

@@ -267,4 +267,17 @@ test('fromArrays / fromImages: layouts, channel statistics, seeded splits, clear
   assert.deepEqual(counts(skewed.sample(20, { seed: 1, balanced: true })), [5, 5, 5, 5]);
   assert.throws(() => skewed.sample(24, { balanced: true }), /24 balanced samples need 6 of class 3, the data set has 5/);
   assert.throws(() => skewed.sample(8, { balanced: 'yes' }), /balanced must be true or false/);
+
+  // selectClasses: the listed classes only, relabelled in the order given, names carried
+  const named = wt.data.fromArrays({ images: Uint8Array.from({ length: 60 }, (_, i) => i), labels: skewed.labels,
+    shape: [1, 1, 1], classNames: ['a', 'b', 'c', 'd'] });
+  const two = named.selectClasses([3, 'b']);
+  assert.deepEqual([...two.classNames], ['d', 'b']);
+  assert.equal(two.numClasses, 2);
+  assert.equal(two.length, 20);
+  assert.ok(two.images.every((v, i) => (skewed.labels[v] === 3 ? 0 : 1) === two.labels[i]), 'class 3 -> 0, class 1 -> 1');
+  assert.equal(skewed.labels[0], 0, 'the source is untouched');
+  assert.throws(() => named.selectClasses(['e']), /'e' is not a class of this data set \(a, b, c, d\)/);
+  assert.throws(() => named.selectClasses([1, 'b']), /a class is listed twice/);
+  assert.throws(() => named.selectClasses([]), /non-empty array/);
 });
