@@ -2,13 +2,13 @@
    side, on the products one training step of the student CNN makes (batch 64, inputs 28x28x1
    and 32x32x3). Not a test and not in ctest: it checks nothing; it prints median/max GFLOP/s.
 
-   It also measures the machine's wasm SIMD peak: f32x4 multiply then add on 8 independent
-   accumulators fed from L1 (2 flops per lane; wasm SIMD has no FMA without relaxed SIMD), the
-   denominator of the efficiency column. `npm run bench` (bench/run.mjs) builds and runs it with --json.
+   It also measures the machine's wasm SIMD peak (bench/peak.c, linked beside it: the kernels'
+   multiply-add on 8 chains; fused relaxed_madd when peak.c is compiled with -mrelaxed-simd, as
+   run.mjs does against the relaxed library), the denominator of the efficiency column. `npm run bench` (bench/run.mjs) builds and runs it with --json.
 
    Build and run (see bench/README.md for details), after the wasm library is built in
    build-wasm (emcmake cmake -S . -B build-wasm && cmake --build build-wasm --target wasmtricks):
-     emcc -O3 -msimd128 -std=c11 -DWT_HAVE_WASMSIMD=1 -Isrc bench/bench_gemm.c \
+     emcc -O3 -msimd128 -std=c11 -DWT_HAVE_WASMSIMD=1 -Isrc bench/bench_gemm.c bench/peak.c \
           build-wasm/libwasmtricks.a -sALLOW_MEMORY_GROWTH=1 -o build-wasm/bench_gemm.js
      node --no-experimental-fetch build-wasm/bench_gemm.js [--quick] [--default-only] [--json]
    --default-only times only the kernel the library selects (and scalar is skipped); --json
@@ -33,11 +33,11 @@
 #include "kernels/kernels.h"
 
 #if defined(__wasm_simd128__)
-#include <wasm_simd128.h>
-
-/* GFLOP/s of independent f32x4 multiply-then-add chains: 12 accumulators hide the add latency,
-   so the loop runs at the issue rate of the two operations. */
-static double peak_once(double min_s);
+/* bench/peak.c: GFLOP/s of the build's multiply-add on 8 chains, and its name. */
+double wt_bench_peak_once(double min_s);
+const char *wt_bench_peak_op(void);
+#define peak_once wt_bench_peak_once
+#define PEAK_OP wt_bench_peak_op()
 #endif
 
 typedef struct entry {
@@ -153,46 +153,6 @@ static size_t add_cnn_shapes(shape *out, size_t C, size_t H, size_t W, size_t ba
 }
 
 #if defined(__wasm_simd128__)
-__attribute__((noinline)) static double peak_once(double min_s) {
-  /* 8 accumulators (4 rows x 2 vectors), per step two vector loads and four splat loads from
-     L1-resident buffers (a interleaved by 4, one pointer and immediate offsets), then 8
-     independent multiply-then-add pairs: the register budget and instruction mix of a 4x8
-     GEMM tile, without its packing, edges or stores. All 8 chains feed the result. */
-  static float w[256 * 8], a[4 * 256];
-  for (size_t i = 0; i < 256 * 8; i++) w[i] = 1e-3f * (float)(i % 7);
-  for (size_t i = 0; i < 4 * 256; i++) a[i] = 1e-3f * (float)(i % 5);
-  v128_t acc[4][2];
-  for (int i = 0; i < 4; i++) acc[i][0] = acc[i][1] = wasm_f32x4_splat(0.0f);
-  size_t calls = 0;
-  const double t0 = now_s();
-  double t;
-  do {
-    for (int rep = 0; rep < 64; rep++) {
-      const float *wp = w;
-      for (size_t k = 0; k < 256; k++, wp += 8) {
-        const v128_t w0 = wasm_v128_load(wp), w1 = wasm_v128_load(wp + 4);
-        for (int i = 0; i < 4; i++) {
-          const v128_t s = wasm_v128_load32_splat(a + 4 * k + i);
-          acc[i][0] = wasm_f32x4_add(acc[i][0], wasm_f32x4_mul(s, w0));
-          acc[i][1] = wasm_f32x4_add(acc[i][1], wasm_f32x4_mul(s, w1));
-        }
-      }
-      /* the buffers may have changed (they have not): keeps the loop from being folded */
-      __asm__ volatile("" ::: "memory");
-    }
-    calls++;
-    t = now_s() - t0;
-  } while (t < min_s);
-  float sink = 0.0f;
-  for (int i = 0; i < 4; i++)
-    sink += wasm_f32x4_extract_lane(acc[i][0], 0) + wasm_f32x4_extract_lane(acc[i][1], 3);
-  volatile float keep = sink;
-  (void)keep;
-  return 64.0 * 256.0 * 64.0 * (double)calls / t * 1e-9; /* 4*8 lanes x 2 flops per k */
-}
-#endif
-
-#if defined(__wasm_simd128__)
 #define PEAK_ONCE(min_s) peak_once(min_s)
 #else
 #define PEAK_ONCE(min_s) 0.0
@@ -224,7 +184,7 @@ int main(int argc, char **argv) {
     for (int r = 0; r < reps; r++) p[r] = peak_once(min_s);
     qsort(p, (size_t)reps, sizeof p[0], cmp_double);
     peak = p[reps / 2];
-    printf("wasm SIMD peak (f32x4 mul+add, 8 chains, L1): %.2f GFLOP/s median, %.2f max\n", peak,
+    printf("wasm SIMD peak (%s, 8 chains, L1): %.2f GFLOP/s median, %.2f max\n", PEAK_OP, peak,
            p[reps - 1]);
   }
 #endif
@@ -305,6 +265,10 @@ int main(int argc, char **argv) {
     peak = row_peaks[n_row_peaks / 2];
   }
   fprintf(out, "\nwasm SIMD peak, median over the products: %.2f GFLOP/s\n", peak);
-  if (json) printf("}, \"peak_gflops\": %.3f}\n", peak);
+#if defined(__wasm_simd128__)
+  if (json) printf("}, \"peak_gflops\": %.3f, \"peak_op\": \"%s\"}\n", peak, PEAK_OP);
+#else
+  if (json) printf("}, \"peak_gflops\": %.3f, \"peak_op\": \"none\"}\n", peak);
+#endif
   return 0;
 }

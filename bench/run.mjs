@@ -1,18 +1,25 @@
 // run.mjs - `npm run bench`: the engine side by side with the wasm SIMD limit and TensorFlow.js,
 // in one run on one machine, single thread (Node 20):
 //   1. GEMM GFLOP/s (square 256/512/1024 and the student CNN's products) over the measured wasm
-//      SIMD multiply+add peak (bench_gemm.c, built here with emcc against build/wasm);
+//      SIMD peak (bench_gemm.c, built here with emcc against build/wasm: multiply + add; and
+//      against build/wasm-relaxed with clang 19: the FMA kernels and the relaxed_madd peak);
 //   2. the student CNN (batch 64, SGD momentum) on 28x28x1 and 32x32x3, and ResNet-8 on 32x32x3: training images/s
 //      (forward + backward + update: Trainer.step) and inference images/s (Model.forward),
-//      through the npm package's own JS API and dist/wasmtricks.wasm;
+//      through the npm package's own JS API, both modules interleaved (dist/wasmtricks.wasm and,
+//      where the host validates relaxed SIMD, dist/wasmtricks-relaxed.wasm), each training rate
+//      also as a percentage of its module's peak (the model's FLOPs, bench/flops.mjs);
 //   3. the same model in TensorFlow.js (devDependencies): pure-JS cpu backend training and
 //      inference, wasm (XNNPACK) backend inference (it has no Conv2DBackpropFilter, so it cannot
 //      train this model).
 //   4. multi-core: training images/s on 1 and 2 threads, interleaved (bench/parallel.mjs;
 //      --no-parallel skips it).
+//   5. native PyTorch (bench/torch_bench.py with Debian's python3-torch, when importable; --no-torch
+//      skips it) on the same models and batch, 1 and 2 threads, with the system's BLAS and, as a
+//      comparison only, OpenBLAS swapped in by LD_LIBRARY_PATH (libopenblas0-pthread unpacked
+//      into .cache/openblas by apt-get download, when the package registry answers).
 // Writes everything to bench/results.json (or --out FILE) so later runs can be compared.
 //
-// Options: --quick (fewer, shorter repetitions), --no-gemm, --no-tfjs, --no-build,
+// Options: --quick (fewer, shorter repetitions), --no-gemm, --no-tfjs, --no-build, --no-torch,
 //   --baseline FILE.wasm|DIR (also time another build of the engine, interleaved with this one,
 //   and print the ratio of the medians and the median of the per-rep ratios: the way to measure
 //   a change on a loaded machine; DIR: another checkout, built, driven by its own js/),
@@ -23,10 +30,11 @@
 // Not here: correctness (npm test).
 
 import { execFileSync } from 'node:child_process';
-import { existsSync, writeFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { modelFlops } from './flops.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
@@ -48,6 +56,8 @@ const ENGINE_MODELS = [
   { key: 'resnet8-3x32x32', shape: [3, 32, 32], make: (wt) => wt.models.resnet({ depth: 8, inputShape: [3, 32, 32], numClasses: CLASSES, seed: 1 }) },
 ];
 const CLASSES = 10;
+// Emscripten 3.1.6 driving Debian's clang 19 (scripts/build.sh, build_relaxed).
+const RELAXED_ENV = { EM_CLANG_ADD_VERSION: '19', EMCC_SKIP_SANITY_CHECK: '1' };
 
 const median = (v) => {
   const s = [...v].sort((a, b) => a - b);
@@ -60,31 +70,53 @@ const log = (...a) => console.log(...a);
 
 function build() {
   const env = { ...process.env, NODE_PATH: process.env.NODE_PATH || '/usr/share/nodejs' };
-  const lib = path.join(root, 'build', 'wasm', 'libwasmtricks.a');
   if (!flag('--no-build')) {
-    if (existsSync(path.join(root, 'build', 'wasm', 'CMakeCache.txt'))) {
-      execFileSync('cmake', ['--build', path.join(root, 'build', 'wasm'), '-j2', '--target',
-        'wasmtricks', 'wasmtricks_wasm'], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
-    } else {
-      execFileSync('bash', ['scripts/build.sh', 'wasm'], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
+    for (const [dir, what] of [['wasm', 'wasm'], ['wasm-relaxed', 'relaxed']]) {
+      if (existsSync(path.join(root, 'build', dir, 'CMakeCache.txt'))) {
+        execFileSync('cmake', ['--build', path.join(root, 'build', dir), '-j2', '--target',
+          'wasmtricks', 'wasmtricks_wasm'], { cwd: root, env: what === 'relaxed' ? { ...env, ...RELAXED_ENV } : env,
+          stdio: ['ignore', 'ignore', 'inherit'] });
+      } else {
+        execFileSync('bash', ['scripts/build.sh', what], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
+      }
     }
   }
-  const gemmJs = path.join(root, 'build', 'wasm', 'bench_gemm.js');
+  if (flag('--no-gemm')) return [];
+  // One bench_gemm per library: the baseline's, and the relaxed one's, whose peak loop
+  // (bench/peak.c) clang 19 compiles with relaxed SIMD; bench_gemm.c itself stays on
+  // Emscripten's clang 14 (see peak.c), and the relaxed link runs no binaryen pass.
+  const gemms = [];
   const src = path.join(root, 'bench', 'bench_gemm.c');
-  if (!flag('--no-gemm') && (!existsSync(gemmJs) || statSync(gemmJs).mtimeMs < Math.max(
-    statSync(src).mtimeMs, statSync(lib).mtimeMs))) {
-    execFileSync('emcc', ['-O3', '-msimd128', '-std=c11', '-DWT_HAVE_WASMSIMD=1', '-Isrc', src, lib,
-      '-sALLOW_MEMORY_GROWTH=1', '-sENVIRONMENT=node', '-sWASM_ASYNC_COMPILATION=0', '-o', gemmJs],
-    { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const peakSrc = path.join(root, 'bench', 'peak.c');
+  const relaxedEnv = { ...env, ...RELAXED_ENV };
+  const cc = ['-std=c11', '-DWT_HAVE_WASMSIMD=1', '-Isrc', '-c'];
+  for (const g of [
+    { module: 'simd128', dir: 'wasm', peakEnv: env, peakFlags: [], lflags: ['-O3'], node: [] },
+    { module: 'relaxed', dir: 'wasm-relaxed', peakEnv: relaxedEnv, peakFlags: ['-mrelaxed-simd'],
+      lflags: ['-O0', '-sWASM_BIGINT'], node: ['--experimental-wasm-relaxed-simd'] },
+  ]) {
+    const lib = path.join(root, 'build', g.dir, 'libwasmtricks.a');
+    if (!existsSync(lib)) continue;
+    const js = path.join(root, 'build', g.dir, 'bench_gemm.js');
+    const newest = Math.max(...[src, peakSrc, lib].map((f) => statSync(f).mtimeMs));
+    if (!existsSync(js) || statSync(js).mtimeMs < newest) {
+      const obj = (name) => path.join(root, 'build', g.dir, name);
+      const run = (args, e) => execFileSync('emcc', args, { cwd: root, env: e, stdio: ['ignore', 'ignore', 'inherit'] });
+      run(['-O3', '-msimd128', ...cc, src, '-o', obj('bench_gemm.o')], env);
+      run(['-O3', '-msimd128', ...g.peakFlags, ...cc, peakSrc, '-o', obj('bench_peak.o')], g.peakEnv);
+      run([...g.lflags, obj('bench_gemm.o'), obj('bench_peak.o'), lib, '-sALLOW_MEMORY_GROWTH=1', '-sENVIRONMENT=node',
+        '-sWASM_ASYNC_COMPILATION=0', '-o', js], g.peakEnv);
+    }
+    gemms.push({ module: g.module, js, node: g.node });
   }
-  return gemmJs;
+  return gemms;
 }
 
 // ------------------------------------------------------------------ 1. GEMM
 
-function benchGemm(gemmJs) {
+function benchGemm({ js, node }) {
   // build/wasm holds {"type":"commonjs"} (CMakeLists.txt), so the emscripten glue runs as CJS.
-  const out = execFileSync(process.execPath, ['--no-experimental-fetch', gemmJs, '--default-only',
+  const out = execFileSync(process.execPath, [...node, '--no-experimental-fetch', js, '--default-only',
     '--json', ...(quick ? ['--quick'] : [])], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'],
     maxBuffer: 1 << 24 }).toString();
   const line = out.split('\n').find((l) => l.startsWith('JSON '));
@@ -105,16 +137,16 @@ function randomBatch([C, H, W], N, seed) {
   return { x, y };
 }
 
-/** One init() per engine build. A baseline that is a checkout (a folder with js/ and
-    dist/wasmtricks.wasm) is driven by its own js/: the ABI between js/ and the wasm may have
-    changed since; a bare .wasm file goes through this checkout's js/. */
-async function engineSetups(wasmPaths) {
+/** One init() per engine build: [label, where, simd]. A baseline that is a checkout (a folder
+    with js/ and dist/wasmtricks.wasm) is driven by its own js/: the ABI between js/ and the wasm
+    may have changed since; a bare .wasm file goes through this checkout's js/. */
+async function engineSetups(builds) {
   const setups = [];
-  for (const [label, where] of wasmPaths) {
+  for (const [label, where, simd] of builds) {
     const tree = where && statSync(where).isDirectory() ? path.resolve(where) : root;
     const { init } = await import(pathToFileURL(path.join(tree, 'js', 'index.js')).href);
     const wasm = where && tree === root ? pathToFileURL(path.resolve(where)) : undefined;
-    const wt = await init(wasm ? { wasm } : {});
+    const wt = await init({ ...(wasm ? { wasm } : {}), ...(simd ? { simd } : {}) });
     setups.push({ label, wt });
   }
   return setups;
@@ -160,6 +192,78 @@ async function benchEngine(setups) {
   return results;
 }
 
+// ------------------------------------------------------------------ 5. native PyTorch
+
+/** Whether this Node validates relaxed SIMD (js/index.js sets the V8 flag itself). */
+async function hostHasRelaxed() {
+  const { init } = await import(pathToFileURL(path.join(root, 'js', 'index.js')).href);
+  try {
+    await init({ simd: 'relaxed' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The folder holding OpenBLAS's libblas.so.3 (Debian's libopenblas0-pthread, unpacked into
+    .cache/openblas, fetched once with apt-get download), or null with the reason logged. */
+function openblasDir() {
+  const cache = path.join(root, '.cache', 'openblas');
+  const find = () => {
+    const lib = path.join(cache, 'usr', 'lib', 'x86_64-linux-gnu', 'openblas-pthread');
+    return existsSync(path.join(lib, 'libblas.so.3')) ? lib : null;
+  };
+  if (find()) return find();
+  try {
+    rmSync(cache, { recursive: true, force: true });
+    mkdirSync(cache, { recursive: true });
+    execFileSync('apt-get', ['download', 'libopenblas0-pthread'], { cwd: cache, stdio: 'ignore', timeout: 120e3 });
+    const deb = readdirSync(cache).find((f) => f.endsWith('.deb'));
+    execFileSync('dpkg', ['-x', deb, cache], { cwd: cache, stdio: 'ignore' });
+  } catch (e) {
+    log(`  (OpenBLAS comparison skipped: apt-get download libopenblas0-pthread failed: ${e.message.split('\n')[0]})`);
+    return null;
+  }
+  return find();
+}
+
+function torchRun(env) {
+  const out = execFileSync('/usr/bin/python3', [path.join(root, 'bench', 'torch_bench.py'), ...(quick ? ['--quick'] : [])],
+    { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 }).toString();
+  const line = out.split('\n').find((l) => l.startsWith('JSON '));
+  if (!line) throw new Error(`torch_bench.py printed no JSON line:\n${out}`);
+  return JSON.parse(line.slice(5));
+}
+
+/** Section 5: PyTorch on the same models beside the engine's one-thread (section 2, the
+    default module) and two-thread (section 4) rates. */
+function benchTorch(results, label) {
+  try {
+    execFileSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' });
+  } catch {
+    log('\n== 5. native PyTorch: skipped (/usr/bin/python3 cannot import torch; scripts/setup.sh installs python3-torch)');
+    return null;
+  }
+  log(`\n== 5. native PyTorch, same models and batch, 1 and 2 threads (wasmtricks: ${label}; 2 threads: section 4)`);
+  const runs = { system: torchRun({}) };
+  const ob = openblasDir();
+  if (ob) runs.openblas = torchRun({ LD_LIBRARY_PATH: ob });
+  const two = { '1x28x28': 'student 28x28x1', '3x32x32': 'student 32x32x3', 'resnet8-3x32x32': 'resnet8 32x32x3' };
+  for (const [name, r] of Object.entries(runs)) {
+    log(`  torch ${r.torch}, ${name} BLAS: ${r.blas}`);
+    log('    model              torch 1 thr  engine 1 thr  ratio   torch 2 thr  engine 2 thr  ratio   (training images/s; inference 1 thr: torch / engine)');
+    for (const { key } of ENGINE_MODELS) {
+      const t = r.models[key];
+      const e1 = results.engine[key][label];
+      const e2 = results.parallel?.models[two[key]]?.many;
+      log(`    ${key.padEnd(17)} ${fmt(t['1'].train).padStart(11)} ${fmt(e1.train_images_per_s).padStart(13)} ${fmt(e1.train_images_per_s / t['1'].train, 2).padStart(6)}x` +
+        ` ${fmt(t['2'].train).padStart(12)} ${fmt(e2).padStart(13)} ${fmt(e2 / t['2'].train, 2).padStart(6)}x` +
+        `   infer ${fmt(t['1'].infer)} / ${fmt(e1.infer_images_per_s)}`);
+    }
+  }
+  return runs;
+}
+
 // ------------------------------------------------------------------ main
 
 async function main() {
@@ -172,36 +276,68 @@ async function main() {
     quick,
     batch: BATCH,
   };
-  const gemmJs = build();
+  const gemms = build();
 
-  if (!flag('--no-gemm')) {
-    log('== 1. GEMM (wt__gemm, default kernel), GFLOP/s over the wasm SIMD mul+add peak');
-    const g = benchGemm(gemmJs);
-    results.gemm = g;
-    // bench_gemm printed its table (median/max per product, % of the peak run beside it)
-    log(`peak (f32x4 mul+add loop, median): ${fmt(g.peak_gflops, 2)} GFLOP/s; kernel ${g.kernel}`);
+  // The peak each module's kernels run against (GFLOP/s): section 1's, when it ran.
+  const peaks = {};
+  if (gemms.length) {
+    log('== 1. GEMM (wt__gemm, default kernel), GFLOP/s over the wasm SIMD peak of the same build');
+    results.gemm = {};
+    for (const g of gemms) {
+      log(`-- ${g.module}`);
+      const r = benchGemm(g);
+      results.gemm[g.module] = r;
+      peaks[g.module] = r.peak_gflops;
+      // bench_gemm printed its table (median/max per product, % of the peak run beside it)
+      log(`peak (${r.peak_op} loop, median): ${fmt(r.peak_gflops, 2)} GFLOP/s; kernel ${r.kernel}`);
+    }
+    if (peaks.relaxed && peaks.simd128) {
+      log(`peak ratio relaxed_madd / mul+add: ${fmt(peaks.relaxed / peaks.simd128, 2)}x`);
+    }
   }
 
-  log('\n== 2. student CNN and ResNet-8, batch 64, one thread: wasmtricks (dist/wasmtricks.wasm)');
-  const wasmPaths = [['wasmtricks', null]];
-  if (baselineWasm) wasmPaths.push(['baseline', baselineWasm]);
-  const setups = await engineSetups(wasmPaths);
-  results.engine = { kernel: setups[0].wt.kernelName, ...(await benchEngine(setups)) };
+  const relaxedOk = await hostHasRelaxed();
+  const builds = [['simd128', null, 'simd128'], ...(relaxedOk ? [['relaxed', null, 'relaxed']] : [])];
+  if (baselineWasm) builds.push(['baseline', baselineWasm, null]);
+  log(`\n== 2. student CNN and ResNet-8, batch ${BATCH}, one thread: ${builds.map((b) => b[0]).join(', ')} interleaved` +
+    (relaxedOk ? '' : ' (this host does not validate relaxed SIMD)'));
+  const setups = await engineSetups(builds);
+  results.engine = { kernels: Object.fromEntries(setups.map((x) => [x.label, x.wt.kernelName])), ...(await benchEngine(setups)) };
+  const flops = {};
+  {
+    const wt = setups[0].wt;
+    for (const { key, make } of ENGINE_MODELS) {
+      const m = make(wt);
+      flops[key] = modelFlops(m).training;
+      m.dispose();
+    }
+  }
+  results.engine.training_flops_per_image = flops;
+  // the % of the peak: a module's kernels against its own peak (relaxed: the FMA one)
+  const pctOfPeak = (label, ips, key) => {
+    const peak = peaks[label === 'baseline' ? 'simd128' : label];
+    return peak ? ` (${fmt((100 * ips * flops[key]) / (peak * 1e9), 0)}% of the ${label === 'relaxed' ? 'FMA' : 'mul+add'} limit ${fmt((peak * 1e9) / flops[key], 0)})` : '';
+  };
+  const pair = (a, b, label) => {
+    // the median of the per-rep ratios: each pair ran back to back, under the same load
+    const paired = (k) => median(a[k].map((v, i) => v / b[k][i]));
+    a[`train_ratio_paired_${label}`] = paired('train_runs');
+    a[`infer_ratio_paired_${label}`] = paired('infer_runs');
+    return `train ${fmt(a.train_images_per_s / b.train_images_per_s, 2)}x (median paired ${fmt(paired('train_runs'), 2)}x)   ` +
+      `inference ${fmt(a.infer_images_per_s / b.infer_images_per_s, 2)}x (median paired ${fmt(paired('infer_runs'), 2)}x)`;
+  };
   for (const { key } of ENGINE_MODELS) {
+    log(`  ${key} (${fmt(flops[key] / 1e6, 1)} MFLOP per training image)`);
     for (const [label, r] of Object.entries(results.engine[key])) {
-      log(`  ${key.padEnd(8)} ${label.padEnd(10)} train ${fmt(r.train_images_per_s).padStart(7)} images/s   ` +
+      log(`    ${label.padEnd(9)} train ${fmt(r.train_images_per_s).padStart(7)} images/s${pctOfPeak(label, r.train_images_per_s, key)}   ` +
           `inference ${fmt(r.infer_images_per_s).padStart(7)} images/s   memory growth ${r.wasm_memory_growth_bytes} B`);
     }
-    if (baselineWasm) {
-      const a = results.engine[key].wasmtricks, b = results.engine[key].baseline;
-      // the median of the per-rep ratios: each pair ran back to back, under the same load
-      const paired = (k) => median(a[k].map((v, i) => v / b[k][i]));
-      a.train_ratio_paired = paired('train_runs');
-      a.infer_ratio_paired = paired('infer_runs');
-      log(`  ${key.padEnd(8)} ratio      train ${fmt(a.train_images_per_s / b.train_images_per_s, 2)}x (median paired ${fmt(a.train_ratio_paired, 2)}x)   ` +
-          `inference ${fmt(a.infer_images_per_s / b.infer_images_per_s, 2)}x (median paired ${fmt(a.infer_ratio_paired, 2)}x)`);
-    }
+    const e = results.engine[key];
+    if (e.relaxed) log(`    relaxed / simd128: ${pair(e.relaxed, e.simd128, 'simd128')}`);
+    if (e.baseline) log(`    simd128 / baseline: ${pair(e.simd128, e.baseline, 'baseline')}`);
   }
+  // Sections 3 to 5 run on what init() picks by default: the relaxed module where it validates.
+  const best = setups.find((x) => x.label === (relaxedOk ? 'relaxed' : 'simd128'));
 
   if (!flag('--no-tfjs')) {
     const { tfjsTrain, tfjsInfer, tfjsInferRunner, tfjsVersion } = await import('./tfjs.mjs');
@@ -209,13 +345,13 @@ async function main() {
     const warn = console.warn;
     console.warn = () => {};
     results.tfjs = { version: await tfjsVersion() };
-    log(`\n== 3. TensorFlow.js ${results.tfjs.version}, same model, one thread`);
+    log(`\n== 3. TensorFlow.js ${results.tfjs.version}, same model, one thread (wasmtricks: ${best.label})`);
     for (const shape of SHAPES) {
       const key = shape.join('x');
       const r = {};
       // XNNPACK inference interleaved with ours, batch by batch: the ratio sees the same load
       const tw = await tfjsInferRunner('wasm', shape, CLASSES, BATCH);
-      const wt = setups[0].wt;
+      const wt = best.wt;
       const model = wt.models.studentCNN({ inputShape: shape, numClasses: CLASSES, seed: 1 });
       const { x } = randomBatch(shape, BATCH, 1);
       model.forward(x);
@@ -249,7 +385,7 @@ async function main() {
     log('  input    engine train   tfjs-cpu train   ratio    engine infer   tfjs-wasm infer   ratio');
     for (const shape of SHAPES) {
       const key = shape.join('x');
-      const e = results.engine[key].wasmtricks, t = results.tfjs[key];
+      const e = results.engine[key][best.label], t = results.tfjs[key];
       log(`  ${key.padEnd(8)} ${fmt(e.train_images_per_s).padStart(12)} ${fmt(t.cpu_train_images_per_s, 3).padStart(16)} ` +
           `${fmt(e.train_images_per_s / t.cpu_train_images_per_s, 0).padStart(7)}x ${fmt(e.infer_images_per_s).padStart(14)} ` +
           `${fmt(t.wasm_infer_images_per_s).padStart(17)} ${fmt(t.engine_infer_images_per_s_interleaved / t.wasm_infer_images_per_s, 2).padStart(7)}x (interleaved)`);
@@ -257,10 +393,12 @@ async function main() {
   }
 
   if (!flag('--no-parallel')) {
-    log('\n== 4. multi-core: data-parallel training (Trainer threads), batch 64, 1 vs 2 threads interleaved');
+    log(`\n== 4. multi-core: data-parallel training (Trainer threads), batch 64, 1 vs 2 threads interleaved (${best.label})`);
     const { benchParallel } = await import('./parallel.mjs');
     results.parallel = await benchParallel({ quick, threads: 2, log });
   }
+
+  if (!flag('--no-torch')) results.torch = benchTorch(results, best.label);
 
   writeFileSync(outFile, `${JSON.stringify(results, null, 2)}\n`);
   log(`\nwrote ${path.relative(process.cwd(), outFile) || outFile}`);
