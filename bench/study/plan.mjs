@@ -1,5 +1,5 @@
-// plan.mjs - the study's job list and its arithmetic: which runs, in which order (cell by cell,
-// seed by seed, the baseline first; a distillation teacher before its students), which one a free
+// plan.mjs - the study's job list and its arithmetic: which runs, in which order (round by round,
+// seed by seed across the round's cells, the baseline first; a distillation teacher before its students), which one a free
 // worker takes next, and how long what is left should take. Pure functions over configs.mjs.
 // Not here: training (run.mjs), tables and charts (report.mjs).
 
@@ -15,10 +15,19 @@ import { CELLS, SEEDS, cellConfigs, configurations, teacherRun, runKey } from '.
 export function studyJobs({ data, cells, configs, seeds } = {}, allCells = CELLS) {
   const chosen = allCells.filter((c) => (!data || c.data === data) &&
     (!cells || cells.includes(`${c.model}-${c.size}x${c.epochs}`)));
+  // Round by round (a cell's `round`, default 1), and within a round seed by seed across its
+  // cells: every cell's first seed is known before any cell's second.
+  const rounds = [...new Set(chosen.map((c) => c.round ?? 1))].sort((a, b) => a - b);
+  const order = [];
+  for (const round of rounds) {
+    const inRound = chosen.filter((c) => (c.round ?? 1) === round);
+    const allSeeds = [...new Set(inRound.flatMap((c) => c.seeds ?? SEEDS))].sort((a, b) => a - b);
+    for (const seed of allSeeds) for (const cell of inRound) if ((cell.seeds ?? SEEDS).includes(seed)) order.push([cell, seed]);
+  }
   const list = [];
-  for (const cell of chosen) {
+  for (const [cell, cellSeed] of order) {
     const ids = cellConfigs(cell).map((c) => c.id).filter((id) => !configs || configs.includes(id));
-    for (const seed of (cell.seeds ?? SEEDS).filter((s) => !seeds || seeds.includes(s))) {
+    for (const seed of [cellSeed].filter((s) => !seeds || seeds.includes(s))) {
       for (const id of ids) {
         const job = { data: cell.data, model: cell.model, size: cell.size, epochs: cell.epochs, config: id, seed,
           ...(cell.testImages ? { testImages: cell.testImages } : {}) };
