@@ -716,7 +716,8 @@ export interface WasmTricks {
     resnet18(options: Omit<ResNetOptions, 'depth'>): Model;
     /** A model from a spec object or its JSON string. */
     fromSpec(spec: ModelSpec | string, options?: { seed?: Seed }): Model;
-    /** Rebuilds the model of a safetensors file (model.save(), or examples/pytorch/wt_models.py). */
+    /** Rebuilds the model of a safetensors file (model.save(), examples/pytorch/wt_models.py or
+        export_weights.py), or the model of checkpoint bytes (trainer.checkpoint(), a store record). */
     load(bytes: Uint8Array | ArrayBuffer, options?: { seed?: Seed }): Model;
   };
   Trainer: new (model: Model, options: TrainerOptions) => Trainer;

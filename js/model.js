@@ -4,7 +4,7 @@
 
 import { WasmTricksError, argCheck, describe, finiteCheck } from './errors.js';
 import { Handle } from './handle.js';
-import { safetensorsHeader } from './checkpoint.js';
+import { safetensorsHeader, isCheckpoint, decodeCheckpoint } from './checkpoint.js';
 
 /** Validates a positive integer option. */
 function posInt(v, name) {
@@ -370,9 +370,11 @@ export function makeModels(rt, forceScalar = false) {
       return new Model(rt, { seed, forceScalar, what: 'fromSpec', create: createFromSpec(text) });
     },
     /** A model rebuilt from a safetensors file written by model.save() (or by
-        examples/pytorch/wt_models.py): the spec comes from its __metadata__. */
+        examples/pytorch/wt_models.py, export_weights.py): the spec comes from its __metadata__.
+        Checkpoint bytes (trainer.checkpoint(), a store record) give their model's weights. */
     load(bytes, { seed = 0 } = {}) {
-      const b = asBytes(bytes, 'load');
+      let b = asBytes(bytes, 'load');
+      if (isCheckpoint(b)) b = decodeCheckpoint(b).model;
       return new Model(rt, {
         seed, forceScalar, what: 'load',
         create: (r, ctx, out) => {

@@ -13,7 +13,9 @@ spec with torchvision's state_dict names; one with a 3x3 stride-1 stem and no ma
 CIFAR variant: `m.conv1 = nn.Conv2d(3, 64, 3, 1, 1, bias=False); m.maxpool = nn.Identity()`)
 becomes, for resnet18, the engine's named "resnet18". --input is the image size the engine
 plans for (C,H,W); the weights do not depend on it. --class-names FILE (one per line) adds
-__metadata__.classNames. Before writing, the script rebuilds the spec in PyTorch
+__metadata__.classNames; --normalization imagenet (torchvision's ImageNet weights expect it) or
+MEAN/STD ("0.5,0.5,0.5/0.25,0.25,0.25", on pixels / 255) adds __metadata__.normalization, which
+the CLI's --init and WorkerTrainer use for the images. Before writing, the script rebuilds the spec in PyTorch
 (wt_models.build), loads the weights strictly and checks that its logits equal torchvision's.
 """
 import argparse
@@ -29,6 +31,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from wt_models import build, to_safetensors_bytes  # noqa: E402
 
 ARCHS = ('resnet18', 'resnet34', 'resnet50')
+IMAGENET = '0.485,0.456,0.406/0.229,0.224,0.225'  # torchvision's ImageNet weights' transforms
 
 
 def read_state_dict(path):
@@ -97,6 +100,7 @@ def main(argv=None):
     ap.add_argument('--num-classes', type=int, default=1000, help='without --weights [default: 1000]')
     ap.add_argument('--small-stem', action='store_true', help='without --weights: the 3x3 stem, no max-pool')
     ap.add_argument('--class-names', help='a text file, one class name per line')
+    ap.add_argument('--normalization', help="imagenet, or MEAN/STD: per-channel lists, e.g. 0.5,0.5,0.5/0.25,0.25,0.25")
     ap.add_argument('--seed', type=int, default=0, help='without --weights: torch.manual_seed')
     ap.add_argument('--out', required=True)
     a = ap.parse_args(argv)
@@ -139,6 +143,15 @@ def main(argv=None):
         raise SystemExit(f'internal error: the spec differs from torchvision ({(got - want).abs().max():.3g})')
 
     meta = {}
+    if a.normalization:
+        text = IMAGENET if a.normalization == 'imagenet' else a.normalization
+        try:
+            mean, std = ([float(v) for v in part.split(',')] for part in text.split('/'))
+        except ValueError:
+            mean = std = []
+        if len(mean) != C or len(std) != C or min(std) <= 0:
+            raise SystemExit(f"--normalization must be 'imagenet' or MEAN/STD with {C} values each (std > 0), got {a.normalization}")
+        meta['normalization'] = json.dumps({'mean': mean, 'std': std})
     if a.class_names:
         with open(a.class_names, encoding='utf-8') as f:
             names = [line.strip() for line in f if line.strip()]

@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { deflateSync } from 'node:zlib';
 import { idx } from './idx.mjs';
 import { optionSchema } from '../../js/index.js';
-import { safetensorsHeader, decodeCheckpoint } from '../../js/checkpoint.js';
+import { safetensorsHeader, decodeCheckpoint, weightsFile } from '../../js/checkpoint.js';
 
 const CLI = new URL('../../bin/wasmtricks.js', import.meta.url).pathname;
 const tmp = mkdtempSync(join(tmpdir(), 'wt-cli-'));
@@ -175,6 +175,15 @@ test('train --init FILE starts from the file\'s weights; --head N gives it a new
   assert.match(r.stdout, /3 classes; student_cnn from .*toy\.safetensors with a new 3-class head \(was 2\) \(150403 parameters\)/);
   assert.deepEqual(JSON.parse(readFileSync(join(dir, 'three.json'), 'utf8')).classNames, ['0', '1', '2']);
   assert.ok(Number(r.stdout.match(/test accuracy: ([\d.]+)%/)[1]) > 34, r.stdout);
+
+  // Without a .json beside it, a file's __metadata__ names the classes and the normalisation.
+  const named = join(dir, 'named.safetensors');
+  const plain = new Uint8Array(readFileSync(file));
+  const norm = JSON.parse(readFileSync(join(dir, 'toy.json'), 'utf8')).normalization;
+  writeFileSync(named, weightsFile(plain, { classNames: ['left', 'right'], normalization: norm }));
+  r = run('eval', '--model-file', named, '--data', tmp);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, new RegExp(`accuracy ${acc}%[^]*\\nleft +[\\d.]+%[^]*\\nright +[\\d.]+%`));
 
   writeFileSync(join(dir, 'junk.safetensors'), '{"not": "safetensors"}');
   for (const [args, code, re] of [

@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { init } from '../../js/index.js';
+import { safetensorsHeader } from '../../js/checkpoint.js';
 
 const PY = '/usr/bin/python3';
 const SCRIPT = fileURLToPath(new URL('../../examples/pytorch/export_weights.py', import.meta.url));
@@ -87,11 +88,14 @@ for (const [arch, small, [C, H, W], K, wrap, kind] of CASES) {
     assert.equal(r.status, 0, r.stderr);
     writeFileSync(`${base}.names`, Array.from({ length: K }, (_, i) => `class ${i}`).join('\n'));
     r = py([SCRIPT, '--arch', arch, '--weights', `${base}.pth`, '--input', `${C},${H},${W}`,
-      '--class-names', `${base}.names`, '--out', `${base}.safetensors`]);
+      '--class-names', `${base}.names`, '--normalization', 'imagenet', '--out', `${base}.safetensors`]);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, new RegExp(`wrote .*${arch}, ${K} classes, input ${C}x${H}x${W}`));
 
     const bytes = new Uint8Array(readFileSync(`${base}.safetensors`));
+    const meta = safetensorsHeader(bytes, 'test')[0].__metadata__;
+    assert.deepEqual(JSON.parse(meta.classNames), Array.from({ length: K }, (_, i) => `class ${i}`));
+    assert.deepEqual(JSON.parse(meta.normalization), { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] });
     const m = wt.models.load(bytes);
     assert.equal(m.numClasses, K);
     assert.deepEqual([...m.inputShape], [C, H, W]);
@@ -143,4 +147,7 @@ test('export_weights.py: bad input is a one-line error', () => {
   r = py([SCRIPT, '--arch', 'resnet18', '--num-classes', '3', '--input', '1,32,32', '--out', join(tmp, 'x.safetensors')]);
   assert.equal(r.status, 1);
   assert.match(r.stderr, /--input must be C,H,W with C = 3, got 1,32,32/);
+  r = py([SCRIPT, '--arch', 'resnet18', '--num-classes', '3', '--input', '3,32,32', '--normalization', '0.5,0.5/1,1', '--out', join(tmp, 'x.safetensors')]);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /--normalization must be 'imagenet' or MEAN\/STD with 3 values each \(std > 0\), got 0\.5,0\.5\/1,1/);
 });

@@ -1,8 +1,8 @@
 // head.test.mjs - model.withHead(numClasses): the backbone's tensors copied bit for bit (parameters,
 // BatchNorm statistics and counters), a fresh classifier with PyTorch's nn.Linear bounds, the
 // source untouched, the same logits with the old head put back, class names carried to the
-// Trainer, bad input; for the student CNN, ResNet-8, ResNet-18, a layer-list spec and a
-// PyTorch-written file (tests/data/resnet8_torch.safetensors).
+// Trainer, bad input; for the student CNN, ResNet-8, ResNet-18, a layer-list spec, a
+// PyTorch-written file (tests/data/resnet8_torch.safetensors) and checkpoint bytes.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -36,6 +36,14 @@ const CASES = [
   ['ResNet-18', () => wt.models.resnet18({ inputShape: [3, 8, 8], numClasses: 4, seed: 3 }), 'fc', 512],
   ['a layer-list spec', () => wt.models.fromSpec(SPEC, { seed: 3 }), '8', 16],
   ['a PyTorch-written ResNet-8 file', () => wt.models.load(torchFile, { seed: 3 }), 'fc', 64],
+  ['a checkpoint', () => {
+    const m = wt.models.resnet({ depth: 8, inputShape: [3, 8, 8], numClasses: 4, seed: 2 });
+    const t = new wt.Trainer(m, { optimizer: { name: 'sgd', lr: 0.05 } });
+    t.step(input(4 * 192), Int32Array.from([0, 1, 2, 3]));
+    const ck = t.checkpoint();
+    m.dispose();
+    return wt.models.load(ck, { seed: 3 });
+  }, 'fc', 64],
 ];
 
 /** A few training steps, so the weights, BatchNorm statistics and counters are not the initial ones. */
