@@ -14,9 +14,10 @@ CIFAR variant: `m.conv1 = nn.Conv2d(3, 64, 3, 1, 1, bias=False); m.maxpool = nn.
 becomes, for resnet18, the engine's named "resnet18". --input is the image size the engine
 plans for (C,H,W); the weights do not depend on it. --class-names FILE (one per line) adds
 __metadata__.classNames; --normalization imagenet (torchvision's ImageNet weights expect it) or
-MEAN/STD ("0.5,0.5,0.5/0.25,0.25,0.25", on pixels / 255) adds __metadata__.normalization, which
-the CLI's --init and WorkerTrainer use for the images. Before writing, the script rebuilds the spec in PyTorch
-(wt_models.build), loads the weights strictly and checks that its logits equal torchvision's.
+MEAN/STD ("0.5,0.5,0.5/0.25,0.25,0.25", on pixels / 255) adds __metadata__.normalization,
+which the CLI's --init and WorkerTrainer use for the images. Before writing, the script rebuilds
+the spec in PyTorch (wt_models.build), loads the weights strictly and checks that its logits
+equal torchvision's.
 """
 import argparse
 import json
