@@ -7,7 +7,7 @@
 
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { init } from '../js/index.js';
-import { writeFileAtomic, decodeCheckpoint } from '../js/checkpoint.js';
+import { writeFileAtomic, decodeCheckpoint, safetensorsHeader } from '../js/checkpoint.js';
 import { writeExport } from '../js/export.js';
 import { optionSchema, presets, optionEntry, setOption, rangeText, inRange } from '../js/options.js';
 
@@ -38,6 +38,11 @@ model:
   --model NAME          student, resnet8, resnet14, resnet20, resnet32, resnet44, resnet56,
                         resnet18                                   [default: student]
   --zero-init-residual  ResNets: each block's last BatchNorm weight starts at 0
+  --init FILE           start from a saved model: a .safetensors (model.save(), --save, or
+                        examples/pytorch/export_weights.py) or a checkpoint; the model, its
+                        weights and its normalisation come from the file (not its optimizer state)
+  --head N              with --init: a new classifier for N classes (model.withHead), needed
+                        when the file's classes are not the data set's
 schedule:
   --schedule NAME       cosine (annealed to 0 over the run, per step) or constant
   --warmup-epochs N     linear warm-up epochs before the schedule [default: the preset's]
@@ -54,7 +59,7 @@ const int = (min) => ({ type: 'int', min });
 const FLAGS = {
   data: { type: 'string' }, 'data-dir': { type: 'string' }, 'image-size': int(1), limit: int(1),
   'test-limit': int(1), validation: { type: 'float', min: 0, max: 1 },
-  model: { type: 'string' }, 'zero-init-residual': { type: 'bool' },
+  model: { type: 'string' }, 'zero-init-residual': { type: 'bool' }, init: { type: 'string' }, head: int(2),
   schedule: { type: 'string', choices: ['cosine', 'constant'] }, 'warmup-epochs': int(0),
   save: { type: 'string' }, 'model-file': { type: 'string' }, 'top-k': int(1), out: { type: 'string' },
 };
@@ -183,6 +188,11 @@ function parseArgs(argv) {
   if (policies.length > 1) throw new UsageError(`choose one of --${policies.join(', --')}`);
   if (o.resume && !existsSync(o.resume)) throw new UsageError(`--resume: no such file ${o.resume}`);
   if (o.teacher && !existsSync(o.teacher)) throw new UsageError(`--teacher: no such file ${o.teacher}`);
+  if (o.init && !existsSync(o.init)) throw new UsageError(`--init: no such file ${o.init}`);
+  if (o.head !== undefined && !o.init) throw new UsageError('--head needs --init FILE (the model whose classifier it replaces)');
+  for (const f of ['model', 'zero-init-residual']) {
+    if (o.init && o[f] !== undefined) throw new UsageError(`--${f} cannot be combined with --init: the model comes from the file`);
+  }
   if (o['model-file'] && !existsSync(o['model-file'])) throw new UsageError(`--model-file: no such file ${o['model-file']}`);
   return { command, o, files: rest };
 }
@@ -247,9 +257,11 @@ function makeModel(wt, o, shape, numClasses) {
 // Options the flags below map by hand: their flag alone does not set them.
 const MAPPED_BY_HAND = new Set(['preset', 'seed', 'teacher', 'cutmix.prob', 'distillation.temperature', 'distillation.weight']);
 
-/** Trainer options from the flags: the preset, then every flag given over it. */
-function trainerOptions(o, teacher) {
+/** Trainer options from the flags: the preset, then every flag given over it; normalize: an
+    --init file's normalisation (a pretrained backbone expects its own). */
+function trainerOptions(o, teacher, normalize) {
   const t = { preset: o.preset ?? CLI_DEFAULTS.preset, seed: o.seed ?? CLI_DEFAULTS.seed };
+  if (normalize) t.normalize = normalize;
   for (const e of SCHEMA_FLAGS) {
     const v = o[e.cli.slice(2)];
     if (v !== undefined && e.group !== 'fit' && !MAPPED_BY_HAND.has(e.name)) setOption(t, e.name, v);
@@ -314,16 +326,67 @@ async function saveModel(path, trainer, meta) {
   }
 }
 
-/** A model file (checkpoint or .safetensors + .json) as { model, normalization, classNames }. */
-function loadModelFile(wt, path) {
+/** A model file (checkpoint or .safetensors + .json) as { model, normalization, classNames };
+    without a .json beside it, those of the file's __metadata__ (export_weights.py, exportWeights). */
+function loadModelFile(wt, path, seed) {
   const bytes = new Uint8Array(readFileSync(path));
-  if (new TextDecoder().decode(bytes.subarray(0, 8)) === 'WTCKPT01') {
-    const ck = decodeCheckpoint(bytes);
-    return { model: wt.models.load(ck.model), normalization: ck.normalization, classNames: ck.classNames };
+  try {
+    if (new TextDecoder().decode(bytes.subarray(0, 8)) === 'WTCKPT01') {
+      const ck = decodeCheckpoint(bytes);
+      return { model: wt.models.load(ck.model, { seed }), normalization: ck.normalization, classNames: ck.classNames };
+    }
+    const model = wt.models.load(bytes, { seed }); // the engine's checks of the file first
+    const side = path.replace(/\.safetensors$/, '') + '.json';
+    const meta = existsSync(side) ? JSON.parse(readFileSync(side, 'utf8')) : fileMetadata(bytes);
+    return { model, normalization: meta.normalization, classNames: meta.classNames };
+  } catch (e) {
+    e.message = `${path}: ${e.message}`;
+    throw e;
   }
-  const side = path.replace(/\.safetensors$/, '') + '.json';
-  const meta = existsSync(side) ? JSON.parse(readFileSync(side, 'utf8')) : {};
-  return { model: wt.models.load(bytes), normalization: meta.normalization, classNames: meta.classNames };
+}
+
+/** normalization and classNames of a safetensors __metadata__ (JSON strings), where present. */
+function fileMetadata(bytes) {
+  const meta = safetensorsHeader(bytes, 'the model file')[0].__metadata__ ?? {};
+  const out = {};
+  for (const k of ['normalization', 'classNames']) {
+    try {
+      if (meta[k] !== undefined) out[k] = JSON.parse(meta[k]);
+    } catch { /* not ours: ignored, as the engine ignores unknown keys */ }
+  }
+  return out;
+}
+
+/** The model a run starts from: --init's file (its classifier replaced with --head), else a new
+    --model. Returns { model, normalization, note } (note: what the header line says). */
+function startModel(wt, o, data) {
+  const seed = o.seed ?? CLI_DEFAULTS.seed;
+  if (!o.init) return { model: makeModel(wt, o, data.shape, data.numClasses), note: o.model ?? 'student' };
+  const loaded = loadModelFile(wt, o.init, seed);
+  const m = loaded.model;
+  try {
+    if (m.inputShape.join('x') !== data.shape.join('x')) {
+      throw new UsageError(`--init ${o.init} takes ${m.inputShape.join('x')} images, the data set has ${data.shape.join('x')}` +
+        `${o.data.startsWith('fashion') || o.data === 'mnist' ? '' : ' (an ImageFolder: --image-size)'}`);
+    }
+    const K = o.head ?? m.numClasses;
+    if (K !== data.numClasses) {
+      throw new UsageError(o.head !== undefined ? `--head ${o.head}: the data set has ${data.numClasses} classes`
+        : `--init ${o.init} has ${m.numClasses} classes, the data set ${data.numClasses}: pass --head ${data.numClasses} for a new classifier`);
+    }
+  } catch (e) {
+    m.dispose();
+    throw e;
+  }
+  const spec = m.spec;
+  const kind = spec.model === 'resnet' ? `resnet${spec.depth}` : spec.model ?? 'layer list';
+  if (o.head === undefined) return { model: m, normalization: loaded.normalization, note: `${kind} from ${o.init}` };
+  try {
+    return { model: m.withHead(o.head, { seed }), normalization: loaded.normalization,
+      note: `${kind} from ${o.init} with a new ${o.head}-class head (was ${m.numClasses})` };
+  } finally {
+    m.dispose();
+  }
 }
 
 function evalTrainer(wt, loaded) {
@@ -348,13 +411,20 @@ async function train(o) {
   let validation;
   if (o.validation) ({ train: trainSet, validation } = trainSet.split(o.validation, { seed: o.seed ?? CLI_DEFAULTS.seed }));
   const teacher = o.teacher ? loadModelFile(wt, o.teacher).model : null;
-  const model = makeModel(wt, o, trainSet.shape, trainSet.numClasses);
+  let start;
+  try {
+    start = startModel(wt, o, trainSet);
+  } catch (e) {
+    teacher?.dispose();
+    throw e;
+  }
+  const model = start.model;
   const batchSize = o['batch-size'] ?? optionEntry('batchSize').default;
   const epochs = o.epochs ?? optionEntry('epochs').default;
   const steps = Math.ceil(trainSet.length / batchSize);
   let trainer;
   try {
-    trainer = new wt.Trainer(model, withRunLength(trainerOptions(o, teacher), steps));
+    trainer = new wt.Trainer(model, withRunLength(trainerOptions(o, teacher, start.normalization), steps));
     const d = trainer.describe();
     const tricks = [d.labelSmoothing ? `label smoothing ${d.labelSmoothing}` : '',
       d.mixup ? `mixup ${d.mixup.alpha}` : '', d.cutmix ? `cutmix ${d.cutmix.alpha} (p ${d.cutmix.prob})` : '',
@@ -364,7 +434,7 @@ async function train(o) {
       d.gradClipNorm ? `grad clip norm ${d.gradClipNorm}` : ''].filter(Boolean);
     const threads = d.threads.used > 1 ? `; ${d.threads.used} threads` : d.threads.note ? `; 1 thread (${d.threads.note})` : '';
     console.log(`wasmtricks: ${trainSet.name}, ${trainSet.length} training${testSet ? ` and ${testSet.length} test` : ''} images ` +
-      `${trainSet.shape.join('x')}, ${trainSet.numClasses} classes; ${o.model ?? 'student'} (${model.paramCount} parameters); ` +
+      `${trainSet.shape.join('x')}, ${trainSet.numClasses} classes; ${start.note} (${model.paramCount} parameters); ` +
       `preset ${d.preset ?? 'none'}: ${d.optimizer.name} lr ${d.optimizer.lr}` +
       `${d.optimizer.momentum ? ` momentum ${d.optimizer.momentum}` : ''} weight decay ${d.optimizer.weightDecay}, ` +
       `${trainer.schedule ? 'cosine' : 'constant'} lr${tricks.length ? `, ${tricks.join(', ')}` : ''}; batch ${batchSize}, ` +
@@ -413,8 +483,9 @@ async function exportCmd(o) {
       const trainSet = await loadData(wt, o, 'train');
       const n = Math.min(o.limit ?? trainSet.length, trainSet.length);
       const batchSize = o['batch-size'] ?? optionEntry('batchSize').default;
-      const model = makeModel(wt, o, trainSet.shape, trainSet.numClasses);
-      const trainer = new wt.Trainer(model, withRunLength(trainerOptions(o, teacher), Math.ceil(n / batchSize)));
+      const start = startModel(wt, o, trainSet);
+      const model = start.model;
+      const trainer = new wt.Trainer(model, withRunLength(trainerOptions(o, teacher, start.normalization), Math.ceil(n / batchSize)));
       try {
         trainer.normalization ??= { mean: [...trainSet.mean], std: [...trainSet.std] };
         trainer.classNames = trainSet.classNames;

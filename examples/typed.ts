@@ -43,6 +43,8 @@ export async function inThread(): Promise<void> {
   const loaded: Model = wt.models.load(student.save());
   loaded.loadWeights(student.save());
   loaded.setParams(student.getParams());
+  const fiveWay: Model = loaded.withHead(5, { classNames: ['a', 'b', 'c', 'd', 'e'], seed: 7 });
+  const names: readonly string[] | null = fiveWay.classNames;
   const probs: Float32Array = student.predict(x);
   const logits: Float32Array = student.forward(x);
   console.log(student.summary(), student.paramCount, student.training, student.eval().train(true).liveBytes(), probs[0], logits[0]);
@@ -128,6 +130,9 @@ export async function inWorker(data: Dataset, canvas: HTMLCanvasElement, file: F
   const again = await WorkerTrainer.load('fm', { version: 'current' });
   await again.fit(data, { resume: true });
   await again.terminate();
+  const newTask = await WorkerTrainer.load('fm', { head: { numClasses: 3, classNames: ['x', 'y', 'z'] } });
+  const fromFile3 = await WorkerTrainer.create({ model: { checkpoint: weights, head: { numClasses: 3, seed: 2 } } });
+  await Promise.all([newTask.terminate(), fromFile3.terminate()]);
 
   const toInput: ModelImage = await image.toInput(file, { shape: [1, 28, 28] });
   const sync: ModelImage = image.toInputSync(canvas, { shape: [1, 28, 28], fit: 'contain' });

@@ -96,6 +96,14 @@ export interface ModelTensor {
   size: number;
 }
 
+/** Model.withHead's options. */
+export interface WithHeadOptions {
+  /** numClasses names; the new model's classNames. */
+  classNames?: string[];
+  /** Seeds the new model's context (its head's draw); default: the source model's seed. */
+  seed?: Seed;
+}
+
 export class Model implements Disposable {
   private constructor();
   readonly inputShape: readonly [number, number, number];
@@ -126,6 +134,15 @@ export class Model implements Disposable {
   summary(): string;
   /** The state_dict in order, with torch's names; a 'params' tensor's offset indexes getParams(). */
   tensors(): ModelTensor[];
+  /** Class names a Trainer of this model starts with (set by withHead), else null. */
+  classNames: readonly string[] | null;
+  /** A new model with numClasses classes (in [2, 100000]): this spec with a new classifier (fc2
+      of the student CNN, fc of the ResNets, a layer list's last linear layer), every other
+      tensor copied by name (parameters, BatchNorm statistics and counters), the classifier as a
+      new model of that spec and seed draws it (torch's nn.Linear init, U(+-1/sqrt(in)));
+      seed defaults to this model's. This model is unchanged. Throws WT_ERR_UNSUPPORTED for a
+      model without a linear classifier. */
+  withHead(numClasses: number, options?: WithHeadOptions): Model;
   /** safetensors bytes: PyTorch state_dict names and shapes (BatchNorm buffers included), the
       spec in __metadata__. */
   save(): Uint8Array;
@@ -701,7 +718,8 @@ export interface WasmTricks {
     resnet18(options: Omit<ResNetOptions, 'depth'>): Model;
     /** A model from a spec object or its JSON string. */
     fromSpec(spec: ModelSpec | string, options?: { seed?: Seed }): Model;
-    /** Rebuilds the model of a safetensors file (model.save(), or examples/pytorch/wt_models.py). */
+    /** Rebuilds the model of a safetensors file (model.save(), examples/pytorch/wt_models.py or
+        export_weights.py), or the model of checkpoint bytes (trainer.checkpoint(), a store record). */
     load(bytes: Uint8Array | ArrayBuffer, options?: { seed?: Seed }): Model;
   };
   Trainer: new (model: Model, options: TrainerOptions) => Trainer;
@@ -922,7 +940,16 @@ export type WorkerModelOptions =
   /** Checkpoint bytes (trainer.checkpoint()) or a safetensors file; for the latter, the
       normalisation and class names of its __metadata__ (exportWeights writes them) apply
       unless trainer.normalize / classNames are given. */
-  | { checkpoint: Uint8Array; classNames?: string[]; seed?: number };
+  | { checkpoint: Uint8Array; classNames?: string[]; seed?: number; head?: WorkerHeadOptions };
+
+/** WorkerTrainer's model.head: a new classifier (Model.withHead) on any model source; a
+    checkpoint is then a starting point (its weights and normalisation), not resumed. */
+export interface WorkerHeadOptions {
+  numClasses: number;
+  /** The new classes' names (default: model.classNames). */
+  classNames?: string[];
+  seed?: number;
+}
 
 export interface WorkerTrainerOptions {
   model: WorkerModelOptions;
@@ -1005,7 +1032,8 @@ export interface WorkerTrainer {
 export interface WorkerTrainerConstructor {
   create(options: WorkerTrainerOptions): Promise<WorkerTrainer>;
   /** A run saved by save() or autosave; fit(data, { resume: true }) continues it. An imported
-      weights file gets create()'s defaults for a safetensors file. */
+      weights file gets create()'s defaults for a safetensors file. With head, a new run starts
+      from the saved weights with a new classifier (create's model.head). */
   load(name: string, options?: Omit<WorkerTrainerOptions, 'model'> & { store?: Store | string; version?: 'current' | 'previous';
-    classNames?: string[] }): Promise<WorkerTrainer>;
+    classNames?: string[]; head?: WorkerHeadOptions }): Promise<WorkerTrainer>;
 }

@@ -4,6 +4,7 @@
 
 import { WasmTricksError, argCheck, describe, finiteCheck } from './errors.js';
 import { Handle } from './handle.js';
+import { safetensorsHeader, isCheckpoint, decodeCheckpoint } from './checkpoint.js';
 
 /** Validates a positive integer option. */
 function posInt(v, name) {
@@ -14,6 +15,37 @@ function posInt(v, name) {
 /** A double out-parameter at p (8-byte aligned stack memory). */
 function readF64(rt, p) {
   return new Float64Array(rt.memory.buffer, p, 1)[0];
+}
+
+/** A create() for the Model constructor: the model of a spec (JSON text). */
+function createFromSpec(text) {
+  const bytes = new TextEncoder().encode(text);
+  return (r, ctx, out) => {
+    const p = r.copyIn(bytes, 'spec');
+    try {
+      return r.exports.wt_wasm_model_create_from_spec(ctx, p, bytes.length, out);
+    } finally {
+      r.free(p);
+    }
+  };
+}
+
+/** The state_dict prefix of a spec's classifier, the linear layer that gives the classes: fc2
+    (student CNN), fc (ResNets) or a layer list's last linear layer; the spec is changed to
+    numClasses classes. Throws WT_ERR_UNSUPPORTED for a model without one. */
+function replaceClassifier(spec, numClasses) {
+  const named = { student_cnn: 'fc2', resnet: 'fc', resnet18: 'fc' }[spec.model];
+  let head = named;
+  if (!named) {
+    const layers = spec.layers ?? [];
+    const i = layers.findLastIndex((l) => l.type === 'linear');
+    // After a linear layer only vector layers can follow, so the last one gives the classes.
+    if (i < 0) throw new WasmTricksError('WT_ERR_UNSUPPORTED', 'withHead: the model has no linear classifier (no linear layer in its spec) to replace');
+    layers[i].out_features = numClasses;
+    head = layers[i].name ?? String(i);
+  }
+  spec.classes = numClasses;
+  return head;
 }
 
 /** Creates the C model for the student CNN (the default of the Model constructor). */
@@ -37,6 +69,9 @@ export class Model extends Handle {
     this._rt = rt;
     this._trainers = new Set();
     this.seed = seed;
+    this._forceScalar = forceScalar;
+    /** Class names a Trainer of this model starts with (withHead sets them), or null. */
+    this.classNames = null;
     this._ctx = rt.createContext(seed, forceScalar);
     try {
       this._ptr = rt.withStack((salloc) => {
@@ -95,6 +130,46 @@ export class Model extends Handle {
   tensors() {
     return JSON.parse(this._text('tensors', this._rt.exports.wt_wasm_model_tensor_list)).map((t) => ({
       ...t, size: t.shape.reduce((a, b) => a * b, 1) }));
+  }
+
+  /** A new model with numClasses classes: this model's spec with a new classifier (fc2 of the
+      student CNN, fc of the ResNets, a layer list's last linear layer), every other tensor
+      (parameters, BatchNorm running statistics and counters) copied by name, and the
+      classifier as a new model of that spec and seed initialises it (PyTorch's nn.Linear:
+      weight and bias uniform in +-1/sqrt(in_features)). seed defaults to this model's;
+      classNames (numClasses strings) become the new model's, which a Trainer starts with. The
+      new model is in training mode; this one is unchanged. */
+  withHead(numClasses, { classNames, seed = this.seed, ...rest } = {}) {
+    this._alive('withHead');
+    const unknown = Object.keys(rest);
+    argCheck(!unknown.length, `withHead: unknown option '${unknown[0]}' (known: classNames, seed)`);
+    argCheck(Number.isInteger(numClasses) && numClasses >= 2 && numClasses <= 100000,
+      `withHead: numClasses must be an integer in [2, 100000], got ${describe(numClasses)}`);
+    argCheck(classNames === undefined || (Array.isArray(classNames) && classNames.length === numClasses &&
+      classNames.every((c) => typeof c === 'string')),
+    `withHead: classNames must be an array of ${numClasses} strings, got ${describe(classNames)}`);
+    const spec = this.spec;
+    const head = replaceClassifier(spec, numClasses);
+    const next = new Model(this._rt, { seed, forceScalar: this._forceScalar, what: 'withHead',
+      create: createFromSpec(JSON.stringify(spec)) });
+    try {
+      // Through the two models' safetensors bytes: every tensor kind, checked by the engine's load.
+      const from = this.save();
+      const to = next.save();
+      const [hf, bf] = safetensorsHeader(from, 'withHead');
+      const [ht, bt] = safetensorsHeader(to, 'withHead');
+      for (const [name, t] of Object.entries(ht)) {
+        if (name === '__metadata__' || name.startsWith(`${head}.`)) continue;
+        const [a, b] = hf[name].data_offsets;
+        to.set(from.subarray(bf + a, bf + b), bt + t.data_offsets[0]);
+      }
+      next.loadWeights(to);
+      if (classNames) next.classNames = Object.freeze([...classNames]);
+    } catch (e) {
+      next.dispose();
+      throw e;
+    }
+    return next;
   }
 
   /** A string the engine writes with fn(model, buf, cap, lenOut): sized by a first call. */
@@ -292,23 +367,14 @@ export function makeModels(rt, forceScalar = false) {
     fromSpec(spec, { seed = 0 } = {}) {
       const text = typeof spec === 'string' ? spec : JSON.stringify(spec);
       argCheck(typeof text === 'string', `fromSpec: spec must be an object or a JSON string, got ${describe(spec)}`);
-      const bytes = new TextEncoder().encode(text);
-      return new Model(rt, {
-        seed, forceScalar, what: 'fromSpec',
-        create: (r, ctx, out) => {
-          const p = r.copyIn(bytes, 'spec');
-          try {
-            return r.exports.wt_wasm_model_create_from_spec(ctx, p, bytes.length, out);
-          } finally {
-            r.free(p);
-          }
-        },
-      });
+      return new Model(rt, { seed, forceScalar, what: 'fromSpec', create: createFromSpec(text) });
     },
     /** A model rebuilt from a safetensors file written by model.save() (or by
-        examples/pytorch/wt_models.py): the spec comes from its __metadata__. */
+        examples/pytorch/wt_models.py, export_weights.py): the spec comes from its __metadata__.
+        Checkpoint bytes (trainer.checkpoint(), a store record) give their model's weights. */
     load(bytes, { seed = 0 } = {}) {
-      const b = asBytes(bytes, 'load');
+      let b = asBytes(bytes, 'load');
+      if (isCheckpoint(b)) b = decodeCheckpoint(b).model;
       return new Model(rt, {
         seed, forceScalar, what: 'load',
         create: (r, ctx, out) => {

@@ -133,7 +133,7 @@ export class Trainer extends Handle {
     this.schedule = options.schedule ?? null;
     this.augment = Object.freeze(augment);
     this.normalization = norm;
-    this.classNames = null;
+    this.classNames = model.classNames ?? null; // a withHead model's new class names
     this.labelSmoothing = loss.labelSmoothing;
     this.gradClipNorm = loss.gradClipNorm;
     for (const k of ['mixup', 'cutmix', 'ricap']) this[k] = loss[k] && Object.freeze(loss[k]);

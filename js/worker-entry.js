@@ -98,6 +98,21 @@ function buildModel(m) {
   throw new WasmTricksError('WT_ERR_ARG', `WorkerTrainer.create: model.name must be 'student', 'resnet8' ... 'resnet56' or 'resnet18', got ${describe(name)}`);
 }
 
+/** The model with model.head = { numClasses, classNames?, seed? } (model.withHead; names default
+    to model.classNames, the seed to the model's); the old model is disposed. */
+function newHead(old, m) {
+  argCheck(m.head && typeof m.head === 'object', `WorkerTrainer.create: model.head must be { numClasses, classNames?, seed? }, got ${describe(m.head)}`);
+  const { numClasses, ...rest } = m.head;
+  try {
+    return old.withHead(numClasses, { ...(m.classNames ? { classNames: m.classNames } : {}), ...rest });
+  } catch (e) {
+    e.message = `WorkerTrainer.create: model.head: ${e.message}`;
+    throw e;
+  } finally {
+    old.dispose();
+  }
+}
+
 function info() {
   return { inputShape: [...model.inputShape], numClasses: model.numClasses, paramCount: model.paramCount,
     classNames: trainer.classNames ? [...trainer.classNames] : null, kernelName: wt.kernelName, build: wt.build,
@@ -128,12 +143,20 @@ const ops = {
     wt = await init(wasm === undefined ? {} : { wasm });
     const built = buildModel(m);
     model = built.model;
+    let resumable = built.ck !== null;
     try {
       // A weights file (no trainer state): its normalisation and class names, unless given.
       const fileMeta = m.checkpoint !== undefined && !built.ck ? weightsMetadata(m.checkpoint, model.numClasses) : {};
+      if (m.head !== undefined) {
+        // A starting point, not a run to resume: the new classes' names, the old normalisation.
+        model = newHead(model, m);
+        resumable = false;
+        delete fileMeta.classNames;
+        if (built.ck?.normalization) fileMeta.normalization = built.ck.normalization;
+      }
       let options = topts ?? (built.ck ? optionsFromCheckpoint(built.ck) : undefined);
       if (fileMeta.normalization && options?.normalize === undefined) options = { ...options, normalize: fileMeta.normalization };
-      config = { trainer: options, classNames: classNames ?? m.classNames ?? fileMeta.classNames ?? null };
+      config = { trainer: options, classNames: model.classNames ?? classNames ?? m.classNames ?? fileMeta.classNames ?? null };
       trainer = makeTrainer();
     } catch (e) {
       model.dispose();
@@ -141,7 +164,7 @@ const ops = {
       wt = null;
       throw e;
     }
-    if (built.ck) adopt(m.checkpoint);
+    if (resumable) adopt(m.checkpoint);
     return info();
   },
 

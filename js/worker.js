@@ -29,7 +29,7 @@ async function spawn() {
   return new Worker(new URL('./worker-entry.js', import.meta.url), { type: 'module', name: 'wasmtricks' });
 }
 
-const MODEL_KEYS = ['name', 'inputShape', 'numClasses', 'classNames', 'seed', 'zeroInitResidual', 'spec', 'checkpoint'];
+const MODEL_KEYS = ['name', 'inputShape', 'numClasses', 'classNames', 'seed', 'zeroInitResidual', 'spec', 'checkpoint', 'head'];
 
 export class WorkerTrainer {
   #rpc;
@@ -47,7 +47,9 @@ export class WorkerTrainer {
    * model: { name: 'student' | 'resnet8' ... 'resnet56' | 'resnet18', inputShape: [C, H, W],
    * numClasses, classNames?, seed? } or { spec } or { checkpoint: Uint8Array } (a checkpoint or
    * a safetensors file; for the latter, the normalisation and class names in its __metadata__,
-   * as exportWeights writes them, are used unless given); trainer: the options of wt.Trainer (a
+   * as exportWeights writes them, are used unless given); with head: { numClasses, classNames?,
+   * seed? } any of them gets a new classifier (model.withHead; a checkpoint is then a starting
+   * point, not resumed; classNames are the new classes'); trainer: the options of wt.Trainer (a
    * teacher as safetensors or checkpoint bytes); without an optimizer or preset, SGD lr 0.01,
    * momentum 0.9, weight decay 5e-4; wasm: what init() takes (a URL, bytes or a compiled
    * WebAssembly.Module); worker: a Worker already running worker-entry.js (bundlers that want
@@ -76,18 +78,19 @@ export class WorkerTrainer {
   /** Loads a run saved with save() or autosave from the IndexedDB store and starts a worker
       with it; fit(data, { resume: true }) continues from the saved step. opts: create()'s
       { trainer, wasm, worker } (trainer defaults to the saved options), { store, version } and
-      classNames (default: the saved ones). An imported weights file has no trainer state: it
+      classNames (default: the saved ones); head: { numClasses, classNames?, seed? } starts a new
+      run from the saved weights with a new classifier (create's model.head). An imported weights file has no trainer state: it
       gets create()'s defaults (SGD, and the normalisation and class names of its __metadata__
       when exportWeights wrote them). A worker given here may be started long before. */
   static async load(name, opts = {}) {
     argCheck(opts && typeof opts === 'object', 'WorkerTrainer.load: options must be an object');
-    const { store: storeOpt, version, classNames, ...rest } = opts;
+    const { store: storeOpt, version, classNames, head, ...rest } = opts;
     const store = await resolveStore(storeOpt);
     const rec = await store.load(name, { version });
     const meta = rec.meta ?? {};
-    const names = classNames ?? meta.classNames;
+    const names = classNames ?? (head ? undefined : meta.classNames); // a new head: new classes
     return WorkerTrainer.create({
-      model: { checkpoint: rec.checkpoint ?? rec.weights, ...(names ? { classNames: names } : {}) },
+      model: { checkpoint: rec.checkpoint ?? rec.weights, ...(names ? { classNames: names } : {}), ...(head !== undefined ? { head } : {}) },
       trainer: rest.trainer ?? meta.trainer ?? undefined,
       wasm: rest.wasm,
       worker: rest.worker,

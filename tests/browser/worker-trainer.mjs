@@ -2,9 +2,9 @@
 // (?phase=train | interrupt | reload), results in window.results. train: a WorkerTrainer trains
 // the student CNN on generated stripes while a timer measures the main thread's largest gap,
 // predicts from canvases, a Blob, an ImageBitmap and ImageData, saves to IndexedDB and checks
-// the store (export/import, quota, corruption). interrupt: the same run with autosave, which the
-// test cuts short by reloading. reload: loads the saved runs (into workers started before
-// load() listened), predicts again, resumes the interrupted run to its end.
+// the store (export/import, a saved run with a new head, quota, corruption). interrupt: the same
+// run with autosave, which the test cuts short by reloading. reload: loads the saved runs (into
+// workers started before load() listened), predicts again, resumes the interrupted run to its end.
 import { WorkerTrainer, image, openStore } from '../../js/worker.js';
 import { stripes, stripeRGBA, STRIPE_CLASSES } from './stripes.mjs';
 
@@ -131,6 +131,12 @@ async function trainPhase() {
   out.weightsAlone = { classNames: alone.classNames, predictions: await Promise.all(cvs.map((cv) => alone.predict(cv, { topK: 4 }))) };
   await alone.terminate();
   await store.delete('stripes-weights');
+  // The saved run as a starting point with a new classifier (model.head): two classes, its
+  // normalisation, predictions from pixels.
+  const twoWay = await WorkerTrainer.load('stripes', { head: { numClasses: 2, classNames: ['h', 'v'] } });
+  const twoTop = await twoWay.predict(cvs[0], { topK: 2 });
+  out.newHead = { numClasses: twoWay.numClasses, classNames: twoWay.classNames, names: twoTop.map((p) => p.className).sort() };
+  await twoWay.terminate();
 
   // Quota: IndexedDB refusing a write is reported, and the store keeps working.
   const add = IDBObjectStore.prototype.add;

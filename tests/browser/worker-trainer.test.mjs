@@ -72,6 +72,7 @@ test('WorkerTrainer in Chromium: responsive page, canvas predictions, IndexedDB 
     assert.equal(a.exportName, 'stripes.safetensors');
     assert.deepEqual(a.importedPredictions, a.predictions, 'imported weights predict like the saved run');
     assert.deepEqual(a.weightsAlone, { classNames: [...STRIPE_CLASSES], predictions: a.predictions }, 'exportWeights\' file alone predicts like the run');
+    assert.deepEqual(a.newHead, { numClasses: 2, classNames: ['h', 'v'], names: ['h', 'v'] }, 'a saved run with a new head');
     assert.ok(a.quota.rejected && a.quota.ok, JSON.stringify(a.quota));
     assert.match(a.quota.message, /quota/);
     assert.ok(a.afterQuota > 0);

@@ -1,6 +1,7 @@
 // cli.test.mjs - bin/wasmtricks.js as a user runs it: --help documents every flag; bad flags,
 // values and paths exit non-zero with one line; train on a small generated IDX folder (a
-// preset plus trick flags, --save, --checkpoint, --resume), then eval and predict.
+// preset plus trick flags, --save, --checkpoint, --resume), then eval and predict; --init and
+// --head (a run from a saved model, with a new classifier).
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
@@ -10,6 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { deflateSync } from 'node:zlib';
 import { idx } from './idx.mjs';
 import { optionSchema } from '../../js/index.js';
+import { safetensorsHeader, decodeCheckpoint, weightsFile } from '../../js/checkpoint.js';
 
 const CLI = new URL('../../bin/wasmtricks.js', import.meta.url).pathname;
 const tmp = mkdtempSync(join(tmpdir(), 'wt-cli-'));
@@ -112,4 +114,91 @@ test('train (preset + trick flags, --save, --checkpoint), resume, eval and predi
   const bad = run('predict', '--model-file', model, CLI);
   assert.equal(bad.status, 1);
   assert.match(bad.stderr, /wasmtricks\.js: .*not a PNG or JPEG file/);
+});
+
+test('train --init FILE starts from the file\'s weights; --head N gives it a new classifier; bad files and N are clear errors', () => {
+  const dir = mkdtempSync(join(tmp, 'init-'));
+  const three = mkdtempSync(join(tmp, 'three-'));
+  // Three classes: a bright band at the left, middle or right of the 8x8 image.
+  const band = (prefix, n) => {
+    const img = new Uint8Array(n * 64);
+    const lbl = Uint8Array.from({ length: n }, (_, i) => i % 3);
+    for (let i = 0; i < n; i++) for (let p = 0; p < 64; p++) img[i * 64 + p] = (Math.min(2, Math.floor((p % 8) / 3)) === lbl[i] ? 200 : 30) + ((i * 5 + p) % 40);
+    writeFileSync(join(three, `${prefix}-images-idx3-ubyte`), idx([n, 8, 8], img));
+    writeFileSync(join(three, `${prefix}-labels-idx1-ubyte`), idx([n], lbl));
+  };
+  band('train', 48);
+  band('t10k', 24);
+  const file = join(dir, 'toy.safetensors');
+  const ck = join(dir, 'toy.ckpt');
+  let r = run('train', '--data', tmp, '--limit', '64', '--epochs', '2', '--batch-size', '16', '--lr', '0.05', '--seed', '3', '--save', file);
+  assert.equal(r.status, 0, r.stderr);
+  r = run('train', '--data', tmp, '--limit', '64', '--batch-size', '16', '--lr', '0.05', '--seed', '3', '--save', ck);
+  assert.equal(r.status, 0, r.stderr);
+  const e = run('eval', '--model-file', file, '--data', tmp);
+  const acc = e.stdout.match(/accuracy ([\d.]+)%/)[1];
+  assert.ok(Number(acc) >= 90, e.stdout);
+
+  // An lr of 1e-9 leaves the weights as they were: the trained file's accuracy, not chance.
+  r = run('train', '--data', tmp, '--init', file, '--epochs', '1', '--batch-size', '16', '--lr', '1e-9', '--schedule', 'constant');
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, new RegExp(`2 classes; student_cnn from ${file.replace(/[.]/g, '\\.')} \\(150274 parameters\\)`));
+  assert.match(r.stdout, new RegExp(`test accuracy: ${acc}%`));
+  const scratch = run('train', '--data', tmp, '--epochs', '1', '--batch-size', '16', '--lr', '1e-9', '--schedule', 'constant');
+  assert.ok(Number(scratch.stdout.match(/test accuracy: ([\d.]+)%/)[1]) < 90, scratch.stdout);
+
+  // The exported starting weights are the file's, bit for bit (a checkpoint's too).
+  const tensors = (bytes) => {
+    const [h, at] = safetensorsHeader(bytes, 'test');
+    return Object.fromEntries(Object.entries(h).filter(([k]) => k !== '__metadata__')
+      .map(([k, t]) => [k, { shape: t.shape, bytes: bytes.subarray(at + t.data_offsets[0], at + t.data_offsets[1]) }]));
+  };
+  const src = tensors(new Uint8Array(readFileSync(file)));
+  r = run('export-pytorch', '--data', tmp, '--init', file, '--out', join(dir, 'same'));
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(tensors(new Uint8Array(readFileSync(join(dir, 'same', 'init.safetensors')))), src);
+  r = run('export-pytorch', '--data', tmp, '--init', ck, '--out', join(dir, 'ck'));
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(tensors(new Uint8Array(readFileSync(join(dir, 'ck', 'init.safetensors')))),
+    tensors(decodeCheckpoint(new Uint8Array(readFileSync(ck))).model));
+
+  // --head 3 on three classes: the backbone copied, fc2 new; trained and saved with 3 classes.
+  r = run('export-pytorch', '--data', three, '--init', file, '--head', '3', '--out', join(dir, 'head'));
+  assert.equal(r.status, 0, r.stderr);
+  const head = tensors(new Uint8Array(readFileSync(join(dir, 'head', 'init.safetensors'))));
+  for (const k of ['conv1.weight', 'conv1.bias', 'conv2.weight', 'conv2.bias', 'fc1.weight', 'fc1.bias']) assert.deepEqual(head[k], src[k], k);
+  assert.deepEqual(head['fc2.weight'].shape, [3, 128]);
+  assert.deepEqual(head['fc2.bias'].shape, [3]);
+  const saved = join(dir, 'three.safetensors');
+  r = run('train', '--data', three, '--init', file, '--head', '3', '--epochs', '3', '--batch-size', '16', '--lr', '0.05', '--save', saved);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /3 classes; student_cnn from .*toy\.safetensors with a new 3-class head \(was 2\) \(150403 parameters\)/);
+  assert.deepEqual(JSON.parse(readFileSync(join(dir, 'three.json'), 'utf8')).classNames, ['0', '1', '2']);
+  assert.ok(Number(r.stdout.match(/test accuracy: ([\d.]+)%/)[1]) > 34, r.stdout);
+
+  // Without a .json beside it, a file's __metadata__ names the classes and the normalisation.
+  const named = join(dir, 'named.safetensors');
+  const plain = new Uint8Array(readFileSync(file));
+  const norm = JSON.parse(readFileSync(join(dir, 'toy.json'), 'utf8')).normalization;
+  writeFileSync(named, weightsFile(plain, { classNames: ['left', 'right'], normalization: norm }));
+  r = run('eval', '--model-file', named, '--data', tmp);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, new RegExp(`accuracy ${acc}%[^]*\\nleft +[\\d.]+%[^]*\\nright +[\\d.]+%`));
+
+  writeFileSync(join(dir, 'junk.safetensors'), '{"not": "safetensors"}');
+  for (const [args, code, re] of [
+    [['--data', three, '--init', file], 2, /--init .*toy\.safetensors has 2 classes, the data set 3: pass --head 3 for a new classifier/],
+    [['--data', three, '--init', file, '--head', '4'], 2, /--head 4: the data set has 3 classes/],
+    [['--data', tmp, '--head', '3'], 2, /--head needs --init FILE/],
+    [['--data', tmp, '--init', file, '--head', '1'], 2, /option --head must be an integer >= 2, got '1'/],
+    [['--data', tmp, '--init', file, '--head', 'x'], 2, /option --head must be an integer >= 2, got 'x'/],
+    [['--data', tmp, '--init', file, '--model', 'resnet8'], 2, /--model cannot be combined with --init: the model comes from the file/],
+    [['--data', tmp, '--init', join(dir, 'nope')], 2, /--init: no such file .*nope/],
+    [['--data', tmp, '--init', join(dir, 'junk.safetensors')], 1, /WT_ERR_FORMAT: .*junk\.safetensors: .*header length/],
+  ]) {
+    const b = run('train', ...args);
+    assert.equal(b.status, code, `${args.join(' ')}: ${b.stderr}`);
+    assert.match(b.stderr, re);
+    assert.equal(b.stderr.trim().split('\n').length, 1, b.stderr);
+  }
 });

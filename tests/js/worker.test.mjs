@@ -2,7 +2,8 @@
 // above chance with progress records, the same weights as the in-thread Trainer, pause / predict
 // while paused / mid-epoch checkpoint / stop / resume in a new worker bit for bit, errors as
 // rejected WasmTricksErrors with the instance still usable, workers handed over after they
-// announced themselves, weights files without trainer state; and image.js's pure-JS resampling.
+// announced themselves, weights files without trainer state, a new head (model.head); and
+// image.js's pure-JS resampling.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { WorkerTrainer, image } from '../../js/worker.js';
@@ -231,6 +232,63 @@ test('a weights file alone: default optimizer, normalisation and class names fro
       'WT_ERR_FORMAT', /__metadata__\.classNames must be a JSON array of 4 strings/);
     await rejectsWt(WorkerTrainer.create({ model: { checkpoint: withHeaderMeta(weights, { ...header(weights).__metadata__, normalization: '{"mean":[0.5]}' }) } }),
       'WT_ERR_FORMAT', /__metadata__\.normalization must be JSON \{ "mean"/);
+  } finally {
+    await Promise.all(opened.map((t) => t.terminate()));
+  }
+});
+
+test('model.head: a checkpoint, a weights file or a store record starts a new run with a new classifier', { timeout: 90_000 }, async () => {
+  const a = await WorkerTrainer.create({ model: MODEL, trainer: TRAINER });
+  const opened = [a];
+  try {
+    await a.fit(train, { batchSize: 32 });
+    const ck = await a.checkpoint();
+    const weights = await a.exportWeights();
+    // Two of the four stripe classes, as the new task.
+    const two = (d) => {
+      const keep = [...d.labels.keys()].filter((i) => d.labels[i] < 2);
+      return { images: Uint8Array.from(keep.flatMap((i) => [...d.images.subarray(i * 256, (i + 1) * 256)])),
+        labels: Int32Array.from(keep.map((i) => d.labels[i])), shape: [1, 16, 16], numClasses: 2, classNames: ['h', 'v'] };
+    };
+    const b = await WorkerTrainer.create({ model: { checkpoint: ck, head: { numClasses: 2, classNames: ['h', 'v'] } } });
+    opened.push(b);
+    assert.equal(b.numClasses, 2);
+    assert.deepEqual(b.classNames, ['h', 'v']);
+    await rejectsWt(b.fit(two(train), { resume: true }), 'WT_ERR_ARG', /resume: true needs a checkpoint/);
+    const started = await b.exportWeights();
+    // The backbone is the checkpoint's bit for bit, the normalisation carried, fc2 new.
+    const api = await init();
+    const src = api.models.load(weights);
+    const dst = api.models.load(started);
+    const ps = src.getParams();
+    const pd = dst.getParams();
+    const at = new Map(dst.tensors().map((t) => [t.name, t]));
+    for (const t of src.tensors().filter((e) => !e.name.startsWith('fc2.'))) {
+      const u = at.get(t.name);
+      assert.deepEqual(pd.subarray(u.offset, u.offset + u.size), ps.subarray(t.offset, t.offset + t.size), t.name);
+    }
+    assert.deepEqual(at.get('fc2.weight').shape, [2, 128]);
+    src.dispose();
+    dst.dispose();
+    assert.equal(header(started).__metadata__.normalization, header(weights).__metadata__.normalization);
+    assert.equal(header(started).__metadata__.classNames, '["h","v"]');
+    await b.fit(two(train), { batchSize: 32 });
+    assert.ok((await b.evaluate(two(held))).accuracy > 0.9);
+
+    // A weights file (its class names are the old classes', so not carried) and a store record.
+    const c = await WorkerTrainer.create({ model: { checkpoint: weights, head: { numClasses: 3, seed: 9 } } });
+    opened.push(c);
+    assert.equal(c.numClasses, 3);
+    assert.equal(c.classNames, null);
+    const store = { save: async () => ({}), load: async () => ({ name: 'w', kind: 'checkpoint', checkpoint: ck, meta: { classNames: [...train.classNames] } }) };
+    const d = await WorkerTrainer.load('w', { store, head: { numClasses: 5 } });
+    opened.push(d);
+    assert.equal(d.numClasses, 5);
+    assert.equal(d.classNames, null);
+    await rejectsWt(WorkerTrainer.create({ model: { checkpoint: weights, head: { numClasses: 1 } } }),
+      'WT_ERR_ARG', /WorkerTrainer\.create: model\.head: withHead: numClasses must be an integer in \[2, 100000\], got 1/);
+    await rejectsWt(WorkerTrainer.create({ model: { checkpoint: weights, head: 3 } }),
+      'WT_ERR_ARG', /WorkerTrainer\.create: model\.head must be \{ numClasses, classNames\?, seed\? \}, got 3/);
   } finally {
     await Promise.all(opened.map((t) => t.terminate()));
   }
