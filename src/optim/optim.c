@@ -291,8 +291,8 @@ void wt_optim_destroy(wt_optim *o) {
 wt_status wt_optim_set_groups(wt_optim *o, const wt_param_group *groups, size_t n_groups) {
   if (!o) return WT_ERR_ARG;
   wt_ctx *ctx = o->ctx;
-  if (n_groups > 0 && !groups) return WT_FAIL(ctx, WT_ERR_ARG, "groups is NULL");
   if (n_groups > 4096) return WT_FAIL(ctx, WT_ERR_ARG, "at most 4096 groups, got %zu", n_groups);
+  if (n_groups > 0 && !groups) return WT_FAIL(ctx, WT_ERR_ARG, "groups is NULL");
   const char *name = OPTIMS[o->opt.kind].name;
   for (size_t i = 0; i < n_groups; i++) {
     const wt_param_group *g = &groups[i];
