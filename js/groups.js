@@ -62,7 +62,7 @@ export function resolveGroups(options, model, base) {
       argCheck(g[k] === undefined || (typeof g[k] === 'number' && Number.isFinite(g[k]) && g[k] >= 0),
         `${where}.${k} must be a finite number >= 0, got ${describe(g[k])}`);
     }
-    matching(g.match, `${where}.match`);
+    matching(g.match, `paramGroups[${i}].match`);
     return Object.freeze({ match: g.match, ...(g.lr !== undefined ? { lr: g.lr } : {}),
       ...(g.weightDecay !== undefined ? { weightDecay: g.weightDecay } : {}) });
   });
