@@ -1019,7 +1019,8 @@ wt_status wt_trainer_set_lr(wt_trainer *t, float lr);
    its running statistics and leaves them fixed, as fine-tuning recipes do); 0: it trains as
    torch's does with requires_grad=False (batch statistics, running statistics move).
    WT_ERR_ARG when every parameter is frozen ("nothing left to train"), WT_ERR_STATE after the
-   first step. The model keeps this configuration until the trainer is destroyed. */
+   first step. Each trainer of a model steps with its own configuration (the model takes it at
+   the trainer's step; destroying the trainer whose configuration it has restores it as built). */
 wt_status wt_trainer_set_groups(wt_trainer *t, const wt_param_group *groups, size_t n_groups,
                                 int frozen_bn_eval);
 /* The lr the next step uses (the schedule's value at the current tick; group 0's). */

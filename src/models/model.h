@@ -58,6 +58,7 @@ struct wt_model {
   float *buffers;          /* batchnorm running statistics */
   int training;
   int first_backward;      /* backward runs layers [first_backward, n_layers): 0 unless frozen */
+  const void *freeze_owner; /* the trainer whose frozen layers the model has (NULL: none) */
   char *spec;              /* the JSON spec the model was built from (tracked allocation) */
   int64_t capacity;        /* batch size the activation block is planned for */
   unsigned char *act_block;

@@ -25,6 +25,7 @@ struct wt_trainer {
   bool have_grads;  /* compute has filled m->grads since the last apply */
   wt_param_range *frozen; /* sorted, disjoint frozen slices of the parameter block */
   size_t n_frozen;
+  bool bn_eval;           /* frozen BatchNorms stay in eval mode */
   /* batch-trick buffers for up to `capacity` samples (NULL while no trick is on) */
   int64_t capacity;
   float *mixed;     /* (capacity, C, H, W) */
@@ -112,7 +113,10 @@ void wt_trainer_destroy(wt_trainer *t) {
   if (!t) return;
   wt_ctx *ctx = t->m->ctx;
   wt_optim_destroy(t->optim);
-  if (t->n_frozen > 0) wt__model_freeze(t->m, NULL, 0, false);
+  if (t->m->freeze_owner == t) {
+    wt__model_freeze(t->m, NULL, 0, false);
+    t->m->freeze_owner = NULL;
+  }
   wt__free(ctx, t->frozen);
   wt__free(ctx, t->mixed), wt__free(ctx, t->targets), wt__free(ctx, t->perm);
   wt__free(ctx, t);
@@ -128,6 +132,16 @@ wt_status wt_trainer_set_lr(wt_trainer *t, float lr) {
 static int compare_offset(const void *a, const void *b) {
   const size_t x = ((const wt_param_range *)a)->offset, y = ((const wt_param_range *)b)->offset;
   return x < y ? -1 : x > y;
+}
+
+/* Gives the model this trainer's frozen layers (none: as built) when another trainer of the same
+   model set them, so each trainer steps with its own; nothing happens while no trainer freezes. */
+static void claim_model(wt_trainer *t) {
+  wt_model *m = t->m;
+  const void *owner = t->n_frozen > 0 ? t : NULL;
+  if (m->freeze_owner == owner) return;
+  wt__model_freeze(m, t->frozen, t->n_frozen, t->bn_eval);
+  m->freeze_owner = owner;
 }
 
 wt_status wt_trainer_set_groups(wt_trainer *t, const wt_param_group *groups, size_t n_groups,
@@ -146,7 +160,7 @@ wt_status wt_trainer_set_groups(wt_trainer *t, const wt_param_group *groups, siz
     /* back to no groups and nothing frozen: the trainer stays usable */
     wt__free(ctx, fr), wt__free(ctx, t->frozen);
     t->frozen = NULL, t->n_frozen = 0;
-    wt__model_freeze(m, NULL, 0, false);
+    claim_model(t);
     wt_optim_set_groups(t->optim, NULL, 0);
     if (fr) return WT_FAIL(ctx, WT_ERR_ARG, "all %zu parameters are frozen: nothing left to train",
                            m->n_params);
@@ -157,8 +171,8 @@ wt_status wt_trainer_set_groups(wt_trainer *t, const wt_param_group *groups, siz
     if (groups[i].frozen) fr[nf++] = (wt_param_range){groups[i].offset, groups[i].count};
   qsort(fr, nf, sizeof *fr, compare_offset);
   wt__free(ctx, t->frozen);
-  t->frozen = fr, t->n_frozen = nf;
-  wt__model_freeze(m, fr, nf, frozen_bn_eval != 0);
+  t->frozen = fr, t->n_frozen = nf, t->bn_eval = frozen_bn_eval != 0;
+  claim_model(t);
   return WT_OK;
 }
 
@@ -260,8 +274,9 @@ static wt_status compute(wt_trainer *t, const float *in, const int32_t *labels,
   wt_model *m = t->m;
   wt_ctx *ctx = m->ctx;
   t->have_grads = false;
-  /* A training step trains: BatchNorm on batch statistics, Dropout on (the model's own
-     train/eval flag is left as it was). */
+  claim_model(t);
+  /* A training step trains: BatchNorm on batch statistics (a frozen one in eval mode may stay
+     in it), Dropout on (the model's own train/eval flag is left as it was). */
   WT_TRY(wt__model_forward_batch_mode(m, in, N, 1));
   const float *logits = wt__model_logits(m);
   /* Non-finite logits, loss or gradients mean the run diverged: stop before the update spreads

@@ -225,6 +225,43 @@ static void test_trainer_freeze(void) {
   printf("trainer: frozen slices bitwise fixed, trainable ones equal to the lr-0 run, eval BatchNorm fixed\n");
 }
 
+/* Two trainers of one model: each steps with its own frozen layers, and destroying an older
+   frozen trainer (js: a schedule resolved by fit) leaves a newer one's configuration. */
+static void test_two_trainers(void) {
+  wt_ctx *c = wt_ctx_create(&(wt_ctx_options){.seed = 3}, NULL);
+  wt_model *m = NULL;
+  CHECK_OK(c, wt_model_create_from_spec(c, SPEC, sizeof SPEC - 1, &m));
+  const wt_trainer_options o = {.optim = {.lr = 0.05, .momentum = 0.9}};
+  const wt_param_group head = {0, 48, 0, 0, 1};
+  wt_trainer *old = NULL, *young = NULL, *plain = NULL;
+  CHECK_OK(c, wt_trainer_create(m, &o, &old));
+  CHECK_OK(c, wt_trainer_set_groups(old, &head, 1, 1));
+  CHECK_OK(c, wt_trainer_create(m, &o, &young));
+  CHECK_OK(c, wt_trainer_set_groups(young, &head, 1, 1));
+  wt_trainer_destroy(old);
+  float x[BATCH * 64];
+  int32_t y[BATCH];
+  for (int i = 0; i < BATCH * 64; i++) x[i] = (float)cos(0.21 * i);
+  for (int i = 0; i < BATCH; i++) y[i] = i % 4;
+  size_t nb = 0;
+  const float *buf = wt_model_buffers(m, &nb);
+  CHECK_OK(c, wt_trainer_step(young, x, y, BATCH, NULL, NULL));
+  CHECK(buf[0] == 0.0f && buf[4] == 1.0f); /* the BatchNorm stayed in eval */
+  CHECK(wt_model_grads(m)[0] == 0.0f);
+  CHECK_OK(c, wt_trainer_create(m, &o, &plain));
+  CHECK_OK(c, wt_trainer_step(plain, x, y, BATCH, NULL, NULL)); /* trains everything */
+  CHECK(buf[0] != 0.0f && wt_model_grads(m)[0] != 0.0f);
+  const float mean0 = buf[0];
+  CHECK_OK(c, wt_trainer_step(young, x, y, BATCH, NULL, NULL));
+  CHECK(buf[0] == mean0 && wt_model_grads(m)[0] == 0.0f);
+  wt_trainer_destroy(young);
+  CHECK_OK(c, wt_trainer_step(plain, x, y, BATCH, NULL, NULL));
+  CHECK(buf[0] != mean0);
+  wt_trainer_destroy(plain);
+  wt_model_destroy(m);
+  wt_ctx_destroy(c);
+}
+
 /* A run without groups is the run it was before groups existed: the same bits as a trainer that
    was given an empty group list. */
 static void test_no_groups_unchanged(void) {
@@ -242,6 +279,7 @@ int main(void) {
   test_bad_groups();
   test_trainer_freeze();
   test_no_groups_unchanged();
+  test_two_trainers();
   wt_ctx_destroy(ctx);
   return check_summary("test_groups");
 }
