@@ -1007,7 +1007,8 @@ typedef struct wt_trainer_options {
 wt_status wt_trainer_create(wt_model *m, const wt_trainer_options *opt, wt_trainer **out);
 void wt_trainer_destroy(wt_trainer *t);
 /* Sets the lr of the next steps (and the base lr AdaBound's bounds scale by stays the one at
-   creation, as in the reference). WT_ERR_STATE when a schedule sets the lr. */
+   creation, as in the reference); with parameter groups, every group's lr becomes its base lr
+   times lr / optim.lr (wt_optim_set_lr). WT_ERR_STATE when a schedule sets the lr. */
 wt_status wt_trainer_set_lr(wt_trainer *t, float lr);
 /* Freezing and parameter groups (torch's requires_grad=False and param_groups), before the
    first step: groups as wt_optim_set_groups (a frozen group's parameters never change; a

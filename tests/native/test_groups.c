@@ -10,7 +10,10 @@
      trains everything with the frozen slice at lr 0 (the frozen layers then compute no weight
      gradient: their gradient block stays 0); the gradient norm covers the trainable parameters
      only; a frozen BatchNorm in eval mode keeps its running statistics, in train mode they move;
-     "nothing left to train"; groups after the first step. */
+     "nothing left to train"; groups after the first step.
+   - ResNet-8 with conv1, bn1 and layer1 frozen and their BatchNorms in eval mode: logits, loss,
+     gradients and running statistics of one step against PyTorch (tests/data/freeze_parity.h,
+     scripts/gen_freeze_parity.py) at 1e-4 relative; frozen gradients exactly 0. */
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -18,8 +21,10 @@
 #include <string.h>
 
 #include "common/check.h"
+#include "models/model.h" /* internals: the logits of a step */
 #include "wasmtricks.h"
 
+#include "data/freeze_parity.h"
 #include "data/group_goldens.h"
 
 #define GOLD_ATOL 1e-6
@@ -272,6 +277,82 @@ static void test_no_groups_unchanged(void) {
   CHECK(memcmp(a.params, b.params, sizeof a.params) == 0);
 }
 
+/* |got - want| / (|want| + scale) */
+static double rel_err(double got, double want, double scale) {
+  return fabs(got - want) / (fabs(want) + scale);
+}
+
+static void test_freeze_parity(void) {
+  wt_ctx *c = wt_ctx_create(&(wt_ctx_options){.seed = 3}, NULL);
+  wt_model *m = NULL;
+  CHECK_OK(c, wt_model_create_from_spec(c, fp_spec, strlen(fp_spec), &m));
+  CHECK(wt_model_param_count(m) == FP_PARAMS);
+  float *p = wt_model_params(m);
+  for (size_t i = 0; i < FP_PARAMS; i++) p[i] = (float)(0.1 * sin(0.7 * (double)i + 0.3));
+  const size_t nx = FP_N * 3 * 8 * 8;
+  float x[FP_N * 3 * 8 * 8];
+  for (size_t i = 0; i < nx; i++) x[i] = (float)(cos(1.3 * (double)i) + 0.25 * sin(0.11 * (double)i));
+  CHECK_OK(c, wt__model_forward_batch(m, fp_x0, FP_N)); /* the running statistics */
+  wt_trainer *t = NULL;
+  const wt_trainer_options o = {.optim = {.lr = 0.1}};
+  CHECK_OK(c, wt_trainer_create(m, &o, &t));
+  wt_param_group g[FP_RANGES];
+  for (int i = 0; i < FP_RANGES; i++) g[i] = (wt_param_group){fp_frozen[i].offset, fp_frozen[i].count, 0, 0, 1};
+  CHECK_OK(c, wt_trainer_set_groups(t, g, FP_RANGES, 1));
+  int32_t labels[FP_N];
+  for (int i = 0; i < FP_N; i++) labels[i] = i % 10;
+  double loss_sum = 0;
+  CHECK_OK(c, wt_trainer_compute_grads(t, x, labels, NULL, FP_N, 1.0f, &loss_sum, NULL));
+  double worst = 0;
+  const float *logits = wt__model_logits(m);
+  for (int i = 0; i < FP_N * 10; i++) {
+    const double e = rel_err(logits[i], fp_logits[i], 1e-3);
+    if (e > worst) worst = e;
+  }
+  CHECK_MSG(worst <= 1e-4, "frozen ResNet-8 logits: worst relative error %.3g", worst);
+  CHECK_NEAR(loss_sum / FP_N, fp_loss, 0, 1e-5);
+  const float *gr = wt_model_grads(m);
+  size_t off = 0;
+  worst = 0;
+  int nonzero_frozen = 0;
+  for (int k = 0; k < FP_TENSORS; k++) {
+    const size_t n = (size_t)fp_numel[k];
+    if (fp_frozen_tensor[k]) {
+      for (size_t i = 0; i < n; i++) nonzero_frozen += gr[off + i] != 0.0f;
+    } else {
+      const double rms = sqrt(fp_gsq[k] / (double)n);
+      double s = 0, sq = 0;
+      for (size_t i = 0; i < n; i++) s += (double)gr[off + i], sq += (double)gr[off + i] * (double)gr[off + i];
+      double e = rel_err(s, fp_gsum[k], rms * sqrt((double)n));
+      if (e > worst) worst = e;
+      e = rel_err(sq, fp_gsq[k], 0);
+      if (e > worst) worst = e;
+      for (int j = 0; j < 16 && (size_t)j < n; j++) {
+        const size_t i = ((size_t)j * 7919 + 13) % n;
+        e = rel_err(gr[off + i], fp_gsample[k * 16 + j], rms);
+        if (e > worst) worst = e;
+      }
+    }
+    off += n;
+  }
+  CHECK(off == FP_PARAMS);
+  CHECK_MSG(nonzero_frozen == 0, "%d frozen gradients are not 0", nonzero_frozen);
+  CHECK_MSG(worst <= 1e-4, "frozen ResNet-8 gradients: worst relative error %.3g", worst);
+  size_t nb = 0;
+  const float *b = wt_model_buffers(m, &nb);
+  CHECK(nb == sizeof fp_buffers / sizeof fp_buffers[0]);
+  worst = 0;
+  for (size_t i = 0; i < nb; i++) {
+    const double e = rel_err(b[i], fp_buffers[i], 1e-3);
+    if (e > worst) worst = e;
+  }
+  CHECK_MSG(worst <= 1e-4, "frozen ResNet-8 running statistics: worst relative error %.3g", worst);
+  printf("frozen ResNet-8 (conv1, bn1, layer1; BatchNorm eval): logits, gradients, statistics: torch's\n");
+  wt_trainer_destroy(t);
+  wt_model_destroy(m);
+  wt_ctx_destroy(c);
+}
+
 int main(void) {
   ctx = wt_ctx_create(&(wt_ctx_options){.seed = 1}, NULL);
   for (size_t i = 0; i < sizeof gold_group_cases / sizeof gold_group_cases[0]; i++)
@@ -280,6 +361,7 @@ int main(void) {
   test_trainer_freeze();
   test_no_groups_unchanged();
   test_two_trainers();
+  test_freeze_parity();
   wt_ctx_destroy(ctx);
   return check_summary("test_groups");
 }
