@@ -169,7 +169,7 @@ wt_status wt_trainer_set_groups(wt_trainer *t, const wt_param_group *groups, siz
   nf = 0;
   for (size_t i = 0; i < n_groups; i++)
     if (groups[i].frozen) fr[nf++] = (wt_param_range){groups[i].offset, groups[i].count};
-  qsort(fr, nf, sizeof *fr, compare_offset);
+  if (nf > 1) qsort(fr, nf, sizeof *fr, compare_offset);
   wt__free(ctx, t->frozen);
   t->frozen = fr, t->n_frozen = nf, t->bn_eval = frozen_bn_eval != 0;
   claim_model(t);

@@ -14,6 +14,8 @@
    - ResNet-8 with conv1, bn1 and layer1 frozen and their BatchNorms in eval mode: logits, loss,
      gradients and running statistics of one step against PyTorch (tests/data/freeze_parity.h,
      scripts/gen_freeze_parity.py) at 1e-4 relative; frozen gradients exactly 0. */
+#pragma GCC diagnostic ignored "-Wdouble-promotion" /* float goldens compared in double */
+
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
