@@ -89,9 +89,6 @@ export async function exportPyTorch(source, run = {}) {
     argCheck(v === undefined || (Number.isSafeInteger(v) && v >= min), `${fn}: run.${name} must be an integer >= ${min}, got ${describe(v)}`);
     return v;
   };
-  // Not reproduced by the script yet: refused rather than exported as a run that trains all.
-  argCheck(!d.freeze && !d.paramGroups,
-    `${fn}: the run freezes parameters or has parameter groups (freeze / paramGroups), which the PyTorch export does not reproduce yet`);
   const normalize = run.normalize ?? s.normalization ?? null;
   const config = {
     data: { path: data, imageSize: int('imageSize', run.imageSize, 1) ?? null, limit: int('limit', run.limit, 1) ?? null },
@@ -116,6 +113,7 @@ export async function exportPyTorch(source, run = {}) {
     switchProb: d.switchProb ?? optionEntry('switchProb').default,
     distillation: d.distillation ?? null,
     augment: d.augment ?? {},
+    ...(d.freeze || d.paramGroups ? { freeze: d.freeze, paramGroups: d.paramGroups, frozenBatchNorm: d.frozenBatchNorm } : {}),
     normalize: normalize && { mean: [...normalize.mean], std: [...normalize.std] },
     normalizeGiven: run.normalize !== undefined,
     classNames: run.classNames ?? s.classNames ?? null,
