@@ -285,12 +285,12 @@ float *wt__model_logits(wt_model *m) { return m->layers[m->n_layers - 1].out; }
 float *wt__model_dlogits(wt_model *m) { return m->layers[m->n_layers - 1].dout; }
 
 wt_status wt__model_backward_batch(wt_model *m, const float *x, int64_t N) {
-  memset(m->grads, 0, m->n_params * sizeof(float));
-  for (int i = 0; i < m->n_layers - 1; i++)
-    memset(m->layers[i].dout, 0, (size_t)(N * m->layers[i].out_elems) * sizeof(float));
   /* Layers below first_backward hold no trainable parameter and no layer above reads their
      gradients: neither their backward nor the input gradients into them run. */
   const int lo = m->first_backward;
+  memset(m->grads, 0, m->n_params * sizeof(float));
+  for (int i = lo; i < m->n_layers - 1; i++)
+    memset(m->layers[i].dout, 0, (size_t)(N * m->layers[i].out_elems) * sizeof(float));
   for (int i = m->n_layers - 1; i >= lo; i--) {
     const wt__layer *l = &m->layers[i];
     const wt__layer_type *t = wt__type_of(l);

@@ -10,7 +10,8 @@
      trains everything with the frozen slice at lr 0 (the frozen layers then compute no weight
      gradient: their gradient block stays 0); the gradient norm covers the trainable parameters
      only; a frozen BatchNorm in eval mode keeps its running statistics, in train mode they move;
-     "nothing left to train"; groups after the first step.
+     "nothing left to train"; groups after the first step; two trainers of one model; training
+     the head only writes no output gradient below it (the backward floor).
    - ResNet-8 with conv1, bn1 and layer1 frozen and their BatchNorms in eval mode: logits, loss,
      gradients and running statistics of one step against PyTorch (tests/data/freeze_parity.h,
      scripts/gen_freeze_parity.py) at 1e-4 relative; frozen gradients exactly 0. */
@@ -269,6 +270,41 @@ static void test_two_trainers(void) {
   wt_ctx_destroy(c);
 }
 
+/* Training the head only runs no backward below it: the output gradients of the layers under
+   the fc (conv, BatchNorm, relu, pool, flatten) are never written. */
+static void test_backward_floor(void) {
+  wt_ctx *c = wt_ctx_create(&(wt_ctx_options){.seed = 3}, NULL);
+  wt_model *m = NULL;
+  CHECK_OK(c, wt_model_create_from_spec(c, SPEC, sizeof SPEC - 1, &m));
+  const wt_trainer_options o = {.optim = {.lr = 0.05}};
+  wt_trainer *t = NULL;
+  CHECK_OK(c, wt_trainer_create(m, &o, &t));
+  const wt_param_group body = {0, 48, 0, 0, 1};
+  CHECK_OK(c, wt_trainer_set_groups(t, &body, 1, 1));
+  CHECK(m->first_backward == 5 && m->layers[5].kind == WT__LINEAR);
+  float x[BATCH * 64];
+  int32_t y[BATCH];
+  for (int i = 0; i < BATCH * 64; i++) x[i] = (float)cos(0.21 * i);
+  for (int i = 0; i < BATCH; i++) y[i] = i % 4;
+  CHECK_OK(c, wt_trainer_step(t, x, y, BATCH, NULL, NULL)); /* plans the activations */
+  for (int l = 0; l < 5; l++)
+    for (int64_t i = 0; i < BATCH * m->layers[l].out_elems; i++) m->layers[l].dout[i] = 7.0f;
+  CHECK_OK(c, wt_trainer_step(t, x, y, BATCH, NULL, NULL));
+  int touched = 0;
+  for (int l = 0; l < 5; l++)
+    for (int64_t i = 0; i < BATCH * m->layers[l].out_elems; i++) touched += m->layers[l].dout[i] != 7.0f;
+  CHECK_MSG(touched == 0, "%d output gradients below the head were written", touched);
+  /* the same model trained whole writes them */
+  wt_trainer_destroy(t);
+  CHECK(m->first_backward == 0);
+  CHECK_OK(c, wt_trainer_create(m, &o, &t));
+  CHECK_OK(c, wt_trainer_step(t, x, y, BATCH, NULL, NULL));
+  CHECK(m->layers[4].dout[0] != 7.0f);
+  wt_trainer_destroy(t);
+  wt_model_destroy(m);
+  wt_ctx_destroy(c);
+}
+
 /* A run without groups is the run it was before groups existed: the same bits as a trainer that
    was given an empty group list. */
 static void test_no_groups_unchanged(void) {
@@ -363,6 +399,7 @@ int main(void) {
   test_trainer_freeze();
   test_no_groups_unchanged();
   test_two_trainers();
+  test_backward_floor();
   test_freeze_parity();
   wt_ctx_destroy(ctx);
   return check_summary("test_groups");
