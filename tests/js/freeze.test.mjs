@@ -2,8 +2,9 @@
 // wasm: a frozen tensor is bitwise unchanged after fit (SGD momentum + weight decay, AdamW),
 // with a frozen BatchNorm's running statistics fixed in 'eval' and moving in 'train'; a group's
 // lr is its own; the same over two threads; bad options name the option and the model's names,
-// and the model trains after them; describe() and checkpoints keep the options; the CLI flags.
-// The update rules against torch.optim with the same groups: tests/native/test_groups.c.
+// and the model trains after them; describe() and checkpoints keep the options; the CLI flags;
+// a WorkerTrainer and a new worker from its checkpoint. The update rules against torch.optim with
+// the same groups: tests/native/test_groups.c; the PyTorch export: export.test.mjs CASES.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -216,5 +217,30 @@ test('CLI: --freeze (comma list, repeatable), --param-group and --frozen-batchno
     assert.equal(bad.stderr.trim().split('\n').length, 1, bad.stderr);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('WorkerTrainer: freeze in a worker_thread; a checkpoint carries it to a new worker', { timeout: 120_000 }, async () => {
+  const { WorkerTrainer } = await import('../../js/worker.js');
+  const MODEL = { name: 'student', inputShape: [3, 16, 16], numClasses: K, seed: 3 };
+  const data = quadrantImages(32);
+  const a = await WorkerTrainer.create({ model: MODEL, trainer: { optimizer: { name: 'sgd', lr: 0.05, momentum: 0.9 }, freeze: ['conv1', 'conv2'] } });
+  let b;
+  try {
+    await a.fit(data, { epochs: 1, batchSize: 8 });
+    const fresh = values(wt.models.studentCNN(MODEL));
+    const trained = wt.models.load(await a.exportWeights());
+    const v = values(trained);
+    for (const n of ['conv1.weight', 'conv1.bias', 'conv2.weight', 'conv2.bias']) assert.deepEqual(v[n], fresh[n], n);
+    assert.notDeepEqual(v['fc1.weight'], fresh['fc1.weight']);
+    // a new worker from the checkpoint (its options from the checkpoint) keeps the backbone frozen
+    b = await WorkerTrainer.create({ model: { checkpoint: await a.checkpoint() } });
+    await b.fit(data, { epochs: 1, batchSize: 8 });
+    const v2 = values(wt.models.load(await b.exportWeights()));
+    for (const n of ['conv1.weight', 'conv2.weight']) assert.deepEqual(v2[n], fresh[n], n);
+    assert.notDeepEqual(v2['fc1.weight'], v['fc1.weight']);
+  } finally {
+    await a.terminate();
+    await b?.terminate();
   }
 });
