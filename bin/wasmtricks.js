@@ -73,13 +73,14 @@ function schemaFlag(e) {
   if (e.type === 'boolean' && e.auto) return { type: 'string', choices: ['on', 'off', 'auto'], entry: e };
   if (e.type === 'boolean') return { type: 'bool', entry: e };
   if (e.type === 'integer' || e.type === 'number') return { type: e.type === 'integer' ? 'int' : 'float', ...range, auto: e.auto, entry: e };
+  if (e.type === 'array') return { type: 'string', list: e.cliList, entry: e };
   return { type: 'string', choices: e.choices, entry: e };
 }
 const SCHEMA_FLAGS = optionSchema.filter((e) => e.cli);
 for (const e of SCHEMA_FLAGS) FLAGS[e.cli.slice(2)] = schemaFlag(e);
 
 const GROUPS = { recipe: 'recipe', optimizer: 'optimizer', schedule: 'schedule', loss: 'loss', batch: 'batch tricks',
-  distillation: 'distillation', augment: 'augmentation (per image, training only)', fit: 'the run' };
+  finetune: 'fine-tuning', distillation: 'distillation', augment: 'augmentation (per image, training only)', fit: 'the run' };
 
 /** A value in --help: the array-free short form (5e-4, not 0.0005). */
 const show = (v) => (typeof v === 'number' && v !== 0 && Math.abs(v) < 1e-2 ? v.toExponential().replace(/\.?0+e/, 'e') : String(v));
@@ -165,6 +166,10 @@ function parseArgs(argv) {
       value = v;
     } else if (flag.choices && !flag.choices.includes(value)) {
       throw new UsageError(`option --${name} must be one of ${flag.choices.join(', ')}, got '${value}'`);
+    }
+    if (flag.list !== undefined) { // a repeatable flag: its values collect into a list
+      o[name] = [...(o[name] ?? []), ...(flag.list ? value.split(flag.list).filter((v) => v !== '') : [value])];
+      continue;
     }
     o[name] = value;
   }

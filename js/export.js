@@ -113,6 +113,7 @@ export async function exportPyTorch(source, run = {}) {
     switchProb: d.switchProb ?? optionEntry('switchProb').default,
     distillation: d.distillation ?? null,
     augment: d.augment ?? {},
+    ...(d.freeze || d.paramGroups ? { freeze: d.freeze, paramGroups: d.paramGroups, frozenBatchNorm: d.frozenBatchNorm } : {}),
     normalize: normalize && { mean: [...normalize.mean], std: [...normalize.std] },
     normalizeGiven: run.normalize !== undefined,
     classNames: run.classNames ?? s.classNames ?? null,

@@ -302,13 +302,47 @@ class AdaBound(torch.optim.Optimizer):
                 p.add_(-s)
 
 
-def make_optimizer(model, o):
+def under(name, prefix):
+    """A state_dict name under a prefix at a dot boundary ('layer1' holds 'layer1.0.conv1.weight')."""
+    return name == prefix or name.startswith(prefix + '.')
+
+
+def tuned_groups(model, o, cfg):
+    """freeze / paramGroups / frozenBatchNorm (the Trainer's): frozen parameters get
+    requires_grad=False and no group; each other parameter goes to the first paramGroups entry
+    it matches (its lr and weightDecay, else the optimizer's), split by noBiasDecay. A BatchNorm
+    whose parameters are all frozen is listed in model.wt_frozen_bn for 'eval' (train_step)."""
+    freeze, pgs = cfg.get('freeze') or [], cfg.get('paramGroups') or []
+    frozen = {n for n, _ in model.named_parameters() if any(under(n, f) for f in freeze)}
+    model.wt_frozen_bn = [m for n, m in model.named_modules() if isinstance(m, torch.nn.BatchNorm2d)
+                          and all(f'{n}.{k}' in frozen for k, _ in m.named_parameters())] \
+        if cfg.get('frozenBatchNorm', 'eval') == 'eval' else []
+    groups = {}
+    for n, p in model.named_parameters():
+        if n in frozen:
+            p.requires_grad_(False)
+            continue
+        gi = next((i for i, g in enumerate(pgs) if under(n, g['match'])), None)
+        g = pgs[gi] if gi is not None else {}
+        decays = not (o.get('noBiasDecay') and p.ndim <= 1)
+        key = (gi, decays)
+        if key not in groups:
+            base = g.get('lr')  # None: the run's lr (train_step sets it)
+            groups[key] = {'params': [], 'lr': o['lr'] if base is None else base, 'wt_lr': base,
+                           'weight_decay': g.get('weightDecay', o['weightDecay']) if decays else 0.0}
+        groups[key]['params'].append(p)
+    return list(groups.values())
+
+
+def make_optimizer(model, o, cfg=None):
     """The optimizer of options o (the Trainer's, defaults filled in); noBiasDecay: no decay on
-    biases and BatchNorm parameters (the 1-D ones)."""
+    biases and BatchNorm parameters (the 1-D ones); cfg's freeze / paramGroups (tuned_groups)."""
     params = list(model.parameters())
     nd = [p for p in params if o.get('noBiasDecay') and p.ndim <= 1]
     decay = [p for p in params if not (o.get('noBiasDecay') and p.ndim <= 1)]
     groups = [{'params': decay, 'weight_decay': o['weightDecay']}] + ([{'params': nd, 'weight_decay': 0.0}] if nd else [])
+    if cfg and (cfg.get('freeze') or cfg.get('paramGroups')):
+        groups = tuned_groups(model, o, cfg)
     name = o['name']
     if name == 'sgd':
         return torch.optim.SGD(groups, lr=o['lr'], momentum=o['momentum'], dampening=o['dampening'], nesterov=o['nesterov'])
@@ -356,11 +390,14 @@ def lr_at(s, base, tick):
 
 
 # ---- one step
-def train_step(model, opt, teacher, x, y, draws, cfg, lr):
+def train_step(model, opt, teacher, x, y, draws, cfg, lr, group_lr=lambda base: base):
     """One optimizer step on a normalised batch with the batch trick's draws (None: none):
-    returns (loss, accuracy) as the engine's step reports them."""
+    returns (loss, accuracy) as the engine's step reports them. lr: the run's; a paramGroups
+    group's lr is group_lr(its own lr) (the schedule's value of it)."""
     x_in, parts = apply_batch_trick(x, draws)
     model.train()
+    for m in getattr(getattr(model, 'module', model), 'wt_frozen_bn', ()):
+        m.eval()  # frozenBatchNorm 'eval': running statistics fixed
     logits = model(x_in)
     K = logits.shape[1]
     eps = cfg['labelSmoothing']
@@ -375,7 +412,7 @@ def train_step(model, opt, teacher, x, y, draws, cfg, lr):
         kd = F.kl_div(F.log_softmax(logits / T, 1), F.softmax(t_logits / T, 1), reduction='batchmean') * T * T
         loss = loss + w * kd
     for g in opt.param_groups:
-        g['lr'] = lr
+        g['lr'] = lr if g.get('wt_lr') is None else group_lr(g['wt_lr'])
     opt.zero_grad()
     loss.backward()
     if cfg.get('gradClipNorm'):
@@ -513,7 +550,7 @@ def main(argv=None):
             raise RunError("--sync-bn needs CUDA (torch's SyncBatchNorm runs on GPUs)")
         model = torch.nn.SyncBatchNorm.convert_sync_batchnorm(model)
     net = torch.nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if cuda else None) if ddp else model
-    opt = make_optimizer(model, cfg['optimizer'])
+    opt = make_optimizer(model, cfg['optimizer'], cfg)
 
     train_set = ImageSet(x, y, transforms(cfg.get('augment') or {}, spec['input'], (C, x.shape[1], x.shape[2]), mean, std, True))
     per_rank = a.batch_size // world
@@ -544,8 +581,9 @@ def main(argv=None):
         for b, (xb, yb) in enumerate(loader):
             xb, yb = xb.to(device), yb.to(device)
             draws = sample_batch_trick(cfg, len(yb), xb.shape[2], xb.shape[3], trick_rng)
-            lr = lr_at(sched, a.lr, epoch if per_epoch_tick else step)
-            loss, acc = train_step(net, opt, teacher, xb, yb, draws, cfg, lr)
+            tick = epoch if per_epoch_tick else step
+            lr = lr_at(sched, a.lr, tick)
+            loss, acc = train_step(net, opt, teacher, xb, yb, draws, cfg, lr, lambda base: lr_at(sched, base, tick))
             if ddp:
                 t = torch.tensor([loss, acc], dtype=torch.float64)
                 dist.all_reduce(t)

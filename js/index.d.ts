@@ -274,6 +274,21 @@ export interface TrainerOptions {
   /** Gradient clipping by global norm, as torch.nn.utils.clip_grad_norm_(params, max_norm):
       when max_norm / (norm + 1e-6) < 1 every gradient is scaled by it. 0 or absent: off. */
   gradClipNorm?: number;
+  /** Fine-tuning: state_dict name prefixes (at a dot boundary: 'layer1' holds
+      'layer1.0.conv1.weight', not 'layer10...') whose parameters do not train, as torch's
+      requires_grad=False: never updated, no decay, no gradient computed where the graph allows
+      (no weight gradient for a fully frozen layer, no backward below the lowest trainable one).
+      A prefix that matches no parameter, or freezing every parameter, is an error. */
+  freeze?: string[];
+  /** Parameter groups as torch's param_groups: the tensors under `match` (a name prefix) use
+      this lr / weightDecay (absent: the optimizer's), scaled by the schedule as torch scales
+      each group from its own lr; the first match wins; frozen tensors stay frozen. A string
+      'PREFIX:lr=X,weightDecay=Y' is the CLI's shorthand. */
+  paramGroups?: Array<ParamGroup | string>;
+  /** A BatchNorm whose parameters are all frozen: 'eval' (default) normalises with its running
+      statistics and keeps them fixed while the model trains, as fine-tuning recipes do; 'train'
+      uses batch statistics and updates them (torch's literal requires_grad=False). */
+  frozenBatchNorm?: 'eval' | 'train';
   /** Knowledge distillation: loss = CE + weight * KD(T = temperature). The teacher runs in
       inference on the same (mixed) batch; disposing it disposes this trainer. */
   teacher?: Model;
@@ -286,6 +301,13 @@ export interface TrainerOptions {
       it trains on 1 thread and says so in describe().threads.note. describe().threads is
       accepted too (its `requested`). */
   threads?: number | 'auto' | ThreadsInfo;
+}
+
+/** A parameter group of TrainerOptions.paramGroups. */
+export interface ParamGroup {
+  match: string;
+  lr?: number;
+  weightDecay?: number;
 }
 
 /** How a trainer uses threads (describe().threads). mode 'shared': SharedArrayBuffer exchange
@@ -399,6 +421,11 @@ export class Trainer implements Disposable {
   readonly distillation: Readonly<{ temperature: number; weight: number }> | null;
   /** The gradient clipping norm (0: off). */
   readonly gradClipNorm: number;
+  /** The freeze, paramGroups and frozenBatchNorm options (null when neither freeze nor
+      paramGroups is set). */
+  readonly freeze: readonly string[] | null;
+  readonly paramGroups: readonly Readonly<ParamGroup>[] | null;
+  readonly frozenBatchNorm: 'eval' | 'train' | null;
   /** The 2-norm over all gradients of the last step, before clipping (0 before the first). */
   readonly gradNorm: number;
   /** Optimizer steps taken so far. */

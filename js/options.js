@@ -7,7 +7,7 @@
 // the engine (optim.js, loader.js).
 //
 // An entry: { name, type, default, min?, max?, exclusiveMin?, choices?, auto?, cli, cliArg?,
-// cliCheck?, help, group, web }.
+// cliCheck?, cliList?, help, group, web }.
 // - name: the option's path in the options object. A nested option is a dotted name with its
 //   own entry ('optimizer.lr' is options.optimizer.lr); its parent ('optimizer') has an entry
 //   of type 'object'. An option whose value may also be a shorthand (augment.cutout: 16 for
@@ -19,6 +19,8 @@
 //   auto: true: the string 'auto' is accepted too (resolved later: threads, tMax, warmupSteps).
 // - min / max: inclusive bounds; exclusiveMin: the value must be greater.
 // - default: the value when absent (undefined: none, the option is off or required).
+// - cliList: an array option's flag is repeatable, each value one element (split at cliList
+//   when it is not '').
 // - cli: the flag of `wasmtricks train` ('--label-smoothing'), or null when the CLI has none;
 //   cliArg: the value's name in --help (default by type: N, X, NAME); cliCheck: the CLI's range
 //   when it differs from the API's ({ exclusiveMin: 0 }: a flag that turns a trick on takes a
@@ -126,6 +128,14 @@ export const optionSchema = deepFreeze([
   o('ricap.beta', 'number', { exclusiveMin: 0, default: 0.3, group: 'batch', cli: '--ricap', cliArg: 'B', web: true,
     help: 'RICAP with Beta(B, B) boundaries' }),
   o('switchProb', 'number', { min: 0, max: 1, default: 0.5, group: 'batch', help: 'mixup and CutMix both on: probability that a batch uses CutMix' }),
+
+  // ---- fine-tuning: freezing and parameter groups (checked by groups.js resolveGroups)
+  o('freeze', 'array', { group: 'finetune', cli: '--freeze', cliArg: 'PREFIX', cliList: ',',
+    help: "state_dict name prefixes whose parameters do not train (requires_grad=False), e.g. conv1,layer1 (the flag: a comma list, repeatable)" }),
+  o('paramGroups', 'array', { group: 'finetune', cli: '--param-group', cliArg: 'GROUP', cliList: '',
+    help: "parameter groups [{ match, lr?, weightDecay? }] with their own lr and weight decay (scaled by the schedule); the first match wins, the rest use the optimizer's (the flag: PREFIX:lr=X,weightDecay=Y, repeatable)" }),
+  o('frozenBatchNorm', 'string', { choices: ['eval', 'train'], default: 'eval', group: 'finetune', cli: '--frozen-batchnorm', cliArg: 'MODE',
+    help: "a BatchNorm whose parameters are all frozen: eval keeps its running statistics fixed and normalises with them; train: batch statistics (torch's requires_grad=False alone)" }),
 
   // ---- knowledge distillation
   o('teacher', 'model', { group: 'distillation', cli: '--teacher', cliArg: 'FILE',

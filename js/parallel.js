@@ -123,7 +123,9 @@ export class ParallelGroup {
       forceScalar: rt.cstring(rt.exports.wt_wasm_ctx_kernel_name(model._ctx) >>> 0).includes('scalar'),
       model: model.save(),
       teacher: t.teacher ? t.teacher.save() : null,
-      options: { labelSmoothing: t.labelSmoothing, ...(t.distillation ? { distillation: { ...t.distillation } } : {}) },
+      options: { labelSmoothing: t.labelSmoothing, ...(t.distillation ? { distillation: { ...t.distillation } } : {}),
+        // the same frozen layers and BatchNorm modes (an eval BatchNorm changes the forward)
+        ...(t.freeze ? { freeze: [...t.freeze], frozenBatchNorm: t.frozenBatchNorm } : {}) },
     };
     const n = this.threads.used - 1;
     for (let index = 1; index <= n; index++) {

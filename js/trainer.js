@@ -13,6 +13,7 @@ import { parseAugment } from './loader.js';
 import { childKeys, checkOption } from './options.js';
 import { encodeCheckpoint, decodeCheckpoint } from './checkpoint.js';
 import { ParallelGroup, parseThreads } from './parallel.js';
+import { resolveGroups } from './groups.js';
 
 function num(v, name, dflt) {
   if (v === undefined) return dflt;
@@ -106,6 +107,8 @@ export class Trainer extends Handle {
     const autoSchedule = isAutoSchedule(options.schedule) ? options.schedule : null;
     const schedule = parseSchedule(autoSchedule ? resolveSchedule(autoSchedule, 1, 1) : options.schedule, 'Trainer');
     const loss = parseLoss(options, model);
+    // Freezing and param groups: ranges of the parameter block (null: none set).
+    const groups = resolveGroups(options, model, { lr: record.lr, weightDecay: record.weight_decay });
     const augment = parseAugment(options.augment);
     // Data-parallel training over threads (parallel.js): fit() and stepAsync() use them.
     const threads = parseThreads(options.threads);
@@ -125,7 +128,7 @@ export class Trainer extends Handle {
     this.model = model;
     this._ctx = model._ctx;
     if (options.seed !== undefined) rt.seedContext(this._ctx, options.seed);
-    this._records = { optim: record, loss: loss.record, teacher: loss.teacher ? loss.teacher.model._ptr : 0 };
+    this._records = { optim: record, loss: loss.record, teacher: loss.teacher ? loss.teacher.model._ptr : 0, groups };
     this._ptr = this._create(schedule);
     this._autoSchedule = autoSchedule;
     this._resolvedFor = null;
@@ -136,6 +139,9 @@ export class Trainer extends Handle {
     this.classNames = model.classNames ?? null; // a withHead model's new class names
     this.labelSmoothing = loss.labelSmoothing;
     this.gradClipNorm = loss.gradClipNorm;
+    this.freeze = groups?.freeze ?? null;
+    this.paramGroups = groups?.paramGroups ?? null;
+    this.frozenBatchNorm = groups ? groups.frozenBatchNorm : null;
     for (const k of ['mixup', 'cutmix', 'ricap']) this[k] = loss[k] && Object.freeze(loss[k]);
     this.switchProb = loss.switchProb;
     this.teacher = loss.teacher ? loss.teacher.model : null;
@@ -157,7 +163,19 @@ export class Trainer extends Handle {
       const lossRec = stackRecord(rt, salloc, 'loss', r.loss);
       const out = salloc(4);
       rt.check(rt.exports.wt_wasm_trainer_create(this.model._ptr, rec, sched, lossRec, r.teacher, out), this._ctx, 'Trainer');
-      return rt.i32[out >> 2] >>> 0;
+      const ptr = rt.i32[out >> 2] >>> 0;
+      if (r.groups) {
+        const slots = r.groups.slots.length ? rt.copyIn(r.groups.slots, 'parameter groups') : 0;
+        const st = rt.exports.wt_wasm_trainer_set_groups(ptr, slots, r.groups.slots.length / 5,
+          r.groups.frozenBatchNorm === 'eval' ? 1 : 0);
+        rt.free(slots);
+        if (st !== 0) {
+          const msg = rt.cstring(rt.exports.wt_wasm_ctx_last_error(this._ctx) >>> 0);
+          rt.exports.wt_wasm_trainer_destroy(ptr);
+          throw new WasmTricksError(rt.statusName(st), `Trainer: freeze / paramGroups: ${msg}`);
+        }
+      }
+      return ptr;
     });
   }
 
@@ -180,7 +198,8 @@ export class Trainer extends Handle {
     return { preset: this.preset, optimizer: this.optimizer, schedule: this.resolvedSchedule ?? this.schedule,
       labelSmoothing: this.labelSmoothing, gradClipNorm: this.gradClipNorm, mixup: this.mixup, cutmix: this.cutmix, ricap: this.ricap,
       switchProb: this.switchProb, augment: this.augment,
-      distillation: this.distillation, threads: this._threads };
+      distillation: this.distillation, threads: this._threads,
+      ...(this._records.groups ? { freeze: this.freeze, paramGroups: this.paramGroups, frozenBatchNorm: this.frozenBatchNorm } : {}) };
   }
 
   /**

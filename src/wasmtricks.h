@@ -427,7 +427,27 @@ wt_status wt_optim_create(wt_ctx *ctx, const wt_optim_options *opt, size_t n,
 void wt_optim_destroy(wt_optim *o);
 /* One step: params (n) updated in place from grads (n), with the current lr. */
 wt_status wt_optim_step(wt_optim *o, float *params, const float *grads);
-/* The current lr (a schedule's value); the base lr stays the one given at creation. */
+/* Parameter groups, as torch's param_groups: each a slice [offset, offset + count) of the block
+   with its own base lr and weight_decay, or frozen (requires_grad=False: never updated, no
+   decay, its moments stay 0). The parameters no group holds form group 0, the options' lr and
+   weight_decay; the no-decay ranges still have no decay inside any group. Groups are non-empty,
+   inside [0, n) and disjoint; lr and weight_decay finite and >= 0 (AdaBound: lr > 0, its
+   final_lr is scaled by each group's lr / base lr). Replaces any earlier groups; call it before
+   the first step (moments of a group are whatever the steps before left). */
+typedef struct wt_param_group {
+  size_t offset, count;
+  double lr, weight_decay;
+  int frozen;
+} wt_param_group;
+wt_status wt_optim_set_groups(wt_optim *o, const wt_param_group *groups, size_t n_groups);
+/* 1 + the groups of wt_optim_set_groups, in its order of offsets (group 0: the default). */
+size_t wt_optim_group_count(const wt_optim *o);
+double wt_optim_group_base_lr(const wt_optim *o, size_t group);
+/* The current lr of one group (a schedule's value of that group's base lr). */
+wt_status wt_optim_set_group_lr(wt_optim *o, size_t group, double lr);
+/* The current lr of group 0 (a schedule's value); every other group gets its base lr times
+   lr / group 0's base lr (unchanged when that is 0), so a manual lr scales all groups alike.
+   The base lrs stay the ones given at creation and by wt_optim_set_groups. */
 wt_status wt_optim_set_lr(wt_optim *o, double lr);
 double wt_optim_lr(const wt_optim *o);
 int64_t wt_optim_steps(const wt_optim *o);
@@ -987,9 +1007,24 @@ typedef struct wt_trainer_options {
 wt_status wt_trainer_create(wt_model *m, const wt_trainer_options *opt, wt_trainer **out);
 void wt_trainer_destroy(wt_trainer *t);
 /* Sets the lr of the next steps (and the base lr AdaBound's bounds scale by stays the one at
-   creation, as in the reference). WT_ERR_STATE when a schedule sets the lr. */
+   creation, as in the reference); with parameter groups, every group's lr becomes its base lr
+   times lr / optim.lr (wt_optim_set_lr). WT_ERR_STATE when a schedule sets the lr. */
 wt_status wt_trainer_set_lr(wt_trainer *t, float lr);
-/* The lr the next step uses (the schedule's value at the current tick). */
+/* Freezing and parameter groups (torch's requires_grad=False and param_groups), before the
+   first step: groups as wt_optim_set_groups (a frozen group's parameters never change; a
+   schedule sets each group's lr from its own base lr, and wt_trainer_set_lr scales every group
+   as wt_optim_set_lr). The model then computes no weight gradient for a layer whose parameters
+   are all frozen and runs no backward below its lowest layer with a trainable parameter; the
+   gradient norm (clipping) covers the trainable parameters only. frozen_bn_eval: a BatchNorm
+   whose parameters are all frozen stays in eval mode while the model trains (normalises with
+   its running statistics and leaves them fixed, as fine-tuning recipes do); 0: it trains as
+   torch's does with requires_grad=False (batch statistics, running statistics move).
+   WT_ERR_ARG when every parameter is frozen ("nothing left to train"), WT_ERR_STATE after the
+   first step. Each trainer of a model steps with its own configuration (the model takes it at
+   the trainer's step; destroying the trainer whose configuration it has restores it as built). */
+wt_status wt_trainer_set_groups(wt_trainer *t, const wt_param_group *groups, size_t n_groups,
+                                int frozen_bn_eval);
+/* The lr the next step uses (the schedule's value at the current tick; group 0's). */
 double wt_trainer_lr(const wt_trainer *t);
 int64_t wt_trainer_steps(const wt_trainer *t);
 /* The 2-norm over all parameter gradients of the last step, before clipping (the value

@@ -66,7 +66,7 @@ static void conv2d_bind(wt__layer *l, float *w, float *dw, float *buf) {
   wt_conv2d *c = &l->u.conv2d;
   const size_t nw = (size_t)(c->OC * c->C * c->KH * c->KW);
   c->weight = w, c->dweight = dw;
-  c->bias = c->no_bias ? NULL : w + nw, c->dbias = c->no_bias ? NULL : dw + nw;
+  c->bias = c->no_bias ? NULL : w + nw, c->dbias = c->no_bias || !dw ? NULL : dw + nw;
 }
 /* WT__INIT_KAIMING_OUT is torchvision ResNet's kaiming_normal_(w, mode='fan_out',
    nonlinearity='relu'): N(0, 2 / (OC*KH*KW)), bias 0. */
@@ -116,7 +116,7 @@ static void linear_bind(wt__layer *l, float *w, float *dw, float *buf) {
   wt_linear *c = &l->u.linear;
   const size_t nw = (size_t)(c->OUT * c->IN);
   c->weight = w, c->dweight = dw;
-  c->bias = c->no_bias ? NULL : w + nw, c->dbias = c->no_bias ? NULL : dw + nw;
+  c->bias = c->no_bias ? NULL : w + nw, c->dbias = c->no_bias || !dw ? NULL : dw + nw;
 }
 static wt_status linear_init(wt_ctx *ctx, wt__layer *l) {
   return wt_linear_init_params(ctx, &l->u.linear);
@@ -233,7 +233,7 @@ static size_t batchnorm2d_buffer_floats(const wt__layer *l) {
 }
 static void batchnorm2d_bind(wt__layer *l, float *w, float *dw, float *buf) {
   wt_batchnorm2d *b = &l->u.batchnorm2d;
-  b->weight = w, b->dweight = dw, b->bias = w + b->C, b->dbias = dw + b->C;
+  b->weight = w, b->dweight = dw, b->bias = w + b->C, b->dbias = dw ? dw + b->C : NULL;
   b->running_mean = buf, b->running_var = buf + b->C;
   b->num_batches_tracked = &l->num_batches_tracked;
 }

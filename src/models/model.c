@@ -175,8 +175,31 @@ void wt_model_set_training(wt_model *m, int training) {
   m->training = training ? 1 : 0;
   for (int i = 0; i < m->n_layers; i++) {
     wt__layer *l = &m->layers[i];
-    if (wt__type_of(l)->set_training) wt__type_of(l)->set_training(l, m->training);
+    if (wt__type_of(l)->set_training)
+      wt__type_of(l)->set_training(l, m->training && !l->eval_only);
   }
+}
+
+/* True when [b, e) lies inside one of the sorted, disjoint ranges r[0..n). */
+static bool covered(const wt_param_range *r, size_t n, size_t b, size_t e) {
+  for (size_t i = 0; i < n; i++)
+    if (r[i].offset <= b && e <= r[i].offset + r[i].count) return true;
+  return false;
+}
+
+void wt__model_freeze(wt_model *m, const wt_param_range *frozen, size_t n, bool bn_eval) {
+  m->first_backward = n > 0 ? m->n_layers : 0;
+  for (int i = 0; i < m->n_layers; i++) {
+    wt__layer *l = &m->layers[i];
+    const wt__layer_type *t = wt__type_of(l);
+    const size_t b = l->param_offset, e = b + l->param_floats;
+    l->frozen = n > 0 && l->param_floats > 0 && covered(frozen, n, b, e);
+    l->eval_only = l->frozen && bn_eval && t->set_training;
+    if (t->bind)
+      t->bind(l, m->params + b, l->frozen ? NULL : m->grads + b, m->buffers + l->buffer_offset);
+    if (l->param_floats > 0 && !l->frozen && i < m->first_backward) m->first_backward = i;
+  }
+  wt_model_set_training(m, m->training);
 }
 int wt_model_training(const wt_model *m) { return m ? m->training : 0; }
 
@@ -262,14 +285,17 @@ float *wt__model_logits(wt_model *m) { return m->layers[m->n_layers - 1].out; }
 float *wt__model_dlogits(wt_model *m) { return m->layers[m->n_layers - 1].dout; }
 
 wt_status wt__model_backward_batch(wt_model *m, const float *x, int64_t N) {
+  /* Layers below first_backward hold no trainable parameter and no layer above reads their
+     gradients: neither their backward nor the input gradients into them run. */
+  const int lo = m->first_backward;
   memset(m->grads, 0, m->n_params * sizeof(float));
-  for (int i = 0; i < m->n_layers - 1; i++)
+  for (int i = lo; i < m->n_layers - 1; i++)
     memset(m->layers[i].dout, 0, (size_t)(N * m->layers[i].out_elems) * sizeof(float));
-  for (int i = m->n_layers - 1; i >= 0; i--) {
+  for (int i = m->n_layers - 1; i >= lo; i--) {
     const wt__layer *l = &m->layers[i];
     const wt__layer_type *t = wt__type_of(l);
-    float *din = l->in == WT__INPUT ? NULL : m->layers[l->in].dout;
-    float *din2 = t->inputs == 2 && l->in2 != WT__INPUT ? m->layers[l->in2].dout : NULL;
+    float *din = l->in < lo ? NULL : m->layers[l->in].dout;
+    float *din2 = t->inputs == 2 && l->in2 >= lo ? m->layers[l->in2].dout : NULL;
     WT_TRY(t->backward(m->ctx, l, N, layer_src(m, l->in, x), l->out, l->dout, din, din2,
                        m->workspace));
   }

@@ -41,6 +41,8 @@ typedef struct wt__layer {
   size_t param_offset, param_floats;
   size_t buffer_offset;    /* batchnorm: running_mean, running_var in the buffer block */
   int64_t num_batches_tracked;
+  bool frozen;    /* every parameter frozen: bound without gradients (no weight gradient) */
+  bool eval_only; /* stays in eval mode while the model trains (a frozen BatchNorm) */
   float *out, *dout; /* (capacity, out_elems), inside the model's act_block */
   void *cache;
 } wt__layer;
@@ -55,6 +57,8 @@ struct wt_model {
   size_t n_buffers;
   float *buffers;          /* batchnorm running statistics */
   int training;
+  int first_backward;      /* backward runs layers [first_backward, n_layers): 0 unless frozen */
+  const void *freeze_owner; /* the trainer whose frozen layers the model has (NULL: none) */
   char *spec;              /* the JSON spec the model was built from (tracked allocation) */
   int64_t capacity;        /* batch size the activation block is planned for */
   unsigned char *act_block;
@@ -70,6 +74,11 @@ wt_status wt__model_forward_batch(wt_model *m, const float *x, int64_t N);
 wt_status wt__model_forward_batch_mode(wt_model *m, const float *x, int64_t N, int training);
 /* Zeroes the gradients, then back-propagates wt__model_dlogits(m) (filled by the caller). */
 wt_status wt__model_backward_batch(wt_model *m, const float *x, int64_t N);
+/* Freezing (wt_trainer_set_groups): frozen (n sorted, disjoint ranges of the parameter block)
+   marks every layer whose parameters all lie in them as frozen (no weight gradient; with
+   bn_eval a layer with a train/eval mode then stays in eval), and backward stops at the lowest
+   layer with a trainable parameter. n = 0 undoes it. */
+void wt__model_freeze(wt_model *m, const wt_param_range *frozen, size_t n, bool bn_eval);
 float *wt__model_logits(wt_model *m);
 float *wt__model_dlogits(wt_model *m);
 

@@ -1,6 +1,8 @@
 /* optim.c - the generic optimizer object: kind + options + moment buffers + step count over one
-   flat parameter block, with weight-decay groups (slices exempt from decay, e.g. biases), the
-   current lr (set by a schedule), and state export/import for checkpoints.
+   flat parameter block, with parameter groups (torch's param_groups: slices with their own base
+   lr and weight decay, or frozen), weight-decay exemptions (slices without decay, e.g. biases,
+   inside any group), each group's current lr (set by a schedule), and state export/import for
+   checkpoints.
 
    Per step it computes the reference's scalars in double, exactly as the Python code does
    (bias corrections, step sizes, AdaBound's bounds), rounds them to float where torch hands
@@ -10,28 +12,40 @@
    allocates after create. Also the deprecated standalone SGD (wt_sgd_*), on the same check and
    kernel. Not here: the update loops (src/kernels/), schedules (schedule.c). */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../core/internal.h"
 
-/* A run of parameters that all decay, or all do not. */
+/* A run of parameters of one group that all decay, or all do not. */
 typedef struct segment {
   size_t offset, count;
   bool decays;
+  size_t group; /* index into wt_optim.groups (0: the default group) */
 } segment;
+
+/* A parameter group: group 0 is the options' lr and weight_decay (every parameter no other group
+   holds). A frozen group is skipped (torch's requires_grad=False: no grad, no update). */
+typedef struct group {
+  double base_lr, lr, weight_decay;
+  bool frozen;
+} group;
 
 struct wt_optim {
   wt_ctx *ctx;
   wt_optim_options opt;
   size_t n;
-  double base_lr, lr;
   int64_t step;
   float *state;  /* n_bufs * n floats: one block holding the buffers below */
   int n_bufs;
   float *buf;    /* SGD momentum */
   float *m, *v, *vmax;
+  wt_param_range *no_decay; /* sorted, merged: segments are rebuilt from it with the groups */
+  size_t n_no_decay;
+  group *groups;
+  size_t n_groups;
+  segment *segs; /* cover [0, n) in order */
   size_t n_segs;
-  segment segs[]; /* cover [0, n) in order */
 };
 
 static bool nonneg(double x) { return x >= 0.0 && !isinf(x); } /* NaN fails */
@@ -144,29 +158,67 @@ static wt_status check_options(wt_ctx *ctx, const char *f, const wt_optim_option
 
 wt_status wt_optim_check(wt_ctx *ctx, const wt_optim_options *o) { return check_options(ctx, __func__, o); }
 
-/* Sorts and merges the no-decay ranges (validated inside [0, n)) and writes the segments that
-   cover [0, n): at most 2 * n_ranges + 1. Returns the count. */
-static size_t build_segments(wt_param_range *r, size_t nr, size_t n, segment *out) {
-  for (size_t i = 1; i < nr; i++) /* insertion sort by offset: a handful of ranges */
-    for (size_t j = i; j > 0 && r[j].offset < r[j - 1].offset; j--) {
-      const wt_param_range t = r[j];
-      r[j] = r[j - 1], r[j - 1] = t;
-    }
-  size_t ns = 0, at = 0;
+static int compare_size(const void *a, const void *b) {
+  const size_t x = *(const size_t *)a, y = *(const size_t *)b;
+  return x < y ? -1 : x > y;
+}
+static int compare_offset(const void *a, const void *b) {
+  const size_t x = ((const wt_param_range *)a)->offset, y = ((const wt_param_range *)b)->offset;
+  return x < y ? -1 : x > y;
+}
+
+/* Sorts and merges ranges (validated inside the block) in place; returns how many remain. */
+static size_t merge_ranges(wt_param_range *r, size_t nr) {
+  qsort(r, nr, sizeof *r, compare_offset);
+  size_t k = 0;
   for (size_t i = 0; i < nr; i++) {
-    size_t b = r[i].offset, e = r[i].offset + r[i].count;
     if (r[i].count == 0) continue;
-    if (b < at) b = at; /* overlaps the previous range */
-    if (e <= b) continue;
-    if (b > at) out[ns++] = (segment){at, b - at, true};
-    if (ns > 0 && !out[ns - 1].decays && out[ns - 1].offset + out[ns - 1].count == b)
-      out[ns - 1].count += e - b;
-    else
-      out[ns++] = (segment){b, e - b, false};
-    at = e;
+    if (k > 0 && r[i].offset <= r[k - 1].offset + r[k - 1].count) {
+      const size_t e = r[i].offset + r[i].count;
+      if (e > r[k - 1].offset + r[k - 1].count) r[k - 1].count = e - r[k - 1].offset;
+    } else {
+      r[k++] = r[i];
+    }
   }
-  if (at < n || ns == 0) out[ns++] = (segment){at, n - at, true};
-  return ns;
+  return k;
+}
+
+/* Rebuilds o->segs: the maximal runs of [0, n) with one group and one decay flag, from the
+   merged no-decay ranges and the groups' ranges (gr[i] is group i + 1; sorted by offset,
+   disjoint). Without groups these are the runs of the no-decay ranges alone. */
+static wt_status build_segments(wt_optim *o, const wt_param_range *gr, size_t ngr) {
+  wt_ctx *ctx = o->ctx;
+  const size_t np = 2 * (o->n_no_decay + ngr) + 2;
+  size_t *pts = wt__alloc(ctx, np * sizeof *pts);
+  segment *segs = wt__alloc(ctx, np * sizeof *segs);
+  if (!pts || !segs) {
+    wt__free(ctx, pts), wt__free(ctx, segs);
+    return WT_FAIL(ctx, WT_ERR_OOM, "out of memory for %zu parameter segments", np);
+  }
+  size_t k = 0;
+  pts[k++] = 0, pts[k++] = o->n;
+  for (size_t i = 0; i < o->n_no_decay; i++)
+    pts[k++] = o->no_decay[i].offset, pts[k++] = o->no_decay[i].offset + o->no_decay[i].count;
+  for (size_t i = 0; i < ngr; i++) pts[k++] = gr[i].offset, pts[k++] = gr[i].offset + gr[i].count;
+  qsort(pts, k, sizeof *pts, compare_size);
+  size_t ns = 0, a = 0, b = 0; /* a, b: the next no-decay range, group range that may hold p */
+  for (size_t i = 0; i + 1 < k; i++) {
+    const size_t p = pts[i], q = pts[i + 1];
+    if (p == q) continue;
+    while (a < o->n_no_decay && o->no_decay[a].offset + o->no_decay[a].count <= p) a++;
+    while (b < ngr && gr[b].offset + gr[b].count <= p) b++;
+    const bool decays = !(a < o->n_no_decay && o->no_decay[a].offset <= p);
+    const size_t g = b < ngr && gr[b].offset <= p ? b + 1 : 0;
+    if (ns > 0 && segs[ns - 1].decays == decays && segs[ns - 1].group == g)
+      segs[ns - 1].count += q - p;
+    else
+      segs[ns++] = (segment){p, q - p, decays, g};
+  }
+  if (ns == 0) segs[ns++] = (segment){0, 0, true, 0};
+  wt__free(ctx, pts);
+  wt__free(ctx, o->segs);
+  o->segs = segs, o->n_segs = ns;
+  return WT_OK;
 }
 
 wt_status wt_optim_create(wt_ctx *ctx, const wt_optim_options *opt, size_t n,
@@ -186,14 +238,19 @@ wt_status wt_optim_create(wt_ctx *ctx, const wt_optim_options *opt, size_t n,
       return WT_FAIL(ctx, WT_ERR_ARG, "no_decay[%zu] = [%zu, +%zu) is outside the %zu parameters",
                      i, no_decay[i].offset, no_decay[i].count, n);
   const int nb = OPTIMS[opt->kind].buffers(opt);
-  const size_t max_segs = 2 * n_no_decay + 1;
-  wt_optim *o = wt__calloc(ctx, sizeof *o + max_segs * sizeof(segment));
+  wt_optim *o = wt__calloc(ctx, sizeof *o);
   if (!o) return WT_FAIL(ctx, WT_ERR_OOM, "out of memory for the optimizer");
-  o->ctx = ctx, o->opt = *opt, o->n = n, o->base_lr = o->lr = opt->lr, o->n_bufs = nb;
+  o->ctx = ctx, o->opt = *opt, o->n = n, o->n_bufs = nb;
+  o->groups = wt__calloc(ctx, sizeof *o->groups);
+  if (!o->groups) {
+    wt__free(ctx, o);
+    return WT_FAIL(ctx, WT_ERR_OOM, "out of memory for the optimizer");
+  }
+  o->groups[0] = (group){opt->lr, opt->lr, opt->weight_decay, false}, o->n_groups = 1;
   if (nb > 0 && n > 0) {
     o->state = wt__calloc(ctx, (size_t)nb * n * sizeof(float));
     if (!o->state) {
-      wt__free(ctx, o);
+      wt_optim_destroy(o);
       return WT_FAIL(ctx, WT_ERR_OOM, "out of memory for %d moment buffers of %zu floats", nb, n);
     }
   }
@@ -203,16 +260,21 @@ wt_status wt_optim_create(wt_ctx *ctx, const wt_optim_options *opt, size_t n,
     o->m = o->state, o->v = o->state + n;
     if (opt->amsgrad) o->vmax = o->state + 2 * n;
   }
-  /* The ranges are sorted in a copy, never in the caller's array. */
-  wt_param_range tmp[64];
-  wt_param_range *r = n_no_decay <= 64 ? tmp : wt__alloc(ctx, n_no_decay * sizeof *r);
-  if (!r) {
-    wt_optim_destroy(o);
-    return WT_FAIL(ctx, WT_ERR_OOM, "out of memory for %zu ranges", n_no_decay);
+  /* The ranges are kept sorted and merged in a copy, never in the caller's array. */
+  if (n_no_decay > 0) {
+    o->no_decay = wt__alloc(ctx, n_no_decay * sizeof *o->no_decay);
+    if (!o->no_decay) {
+      wt_optim_destroy(o);
+      return WT_FAIL(ctx, WT_ERR_OOM, "out of memory for %zu ranges", n_no_decay);
+    }
+    memcpy(o->no_decay, no_decay, n_no_decay * sizeof *no_decay);
+    o->n_no_decay = merge_ranges(o->no_decay, n_no_decay);
   }
-  if (n_no_decay) memcpy(r, no_decay, n_no_decay * sizeof *r);
-  o->n_segs = build_segments(r, n_no_decay, n, o->segs);
-  if (r != tmp) wt__free(ctx, r);
+  const wt_status st = build_segments(o, NULL, 0);
+  if (st != WT_OK) {
+    wt_optim_destroy(o);
+    return st;
+  }
   *out = o;
   return WT_OK;
 }
@@ -220,48 +282,131 @@ wt_status wt_optim_create(wt_ctx *ctx, const wt_optim_options *opt, size_t n,
 void wt_optim_destroy(wt_optim *o) {
   if (!o) return;
   wt__free(o->ctx, o->state);
+  wt__free(o->ctx, o->no_decay);
+  wt__free(o->ctx, o->groups);
+  wt__free(o->ctx, o->segs);
   wt__free(o->ctx, o);
 }
 
+wt_status wt_optim_set_groups(wt_optim *o, const wt_param_group *groups, size_t n_groups) {
+  if (!o) return WT_ERR_ARG;
+  wt_ctx *ctx = o->ctx;
+  if (n_groups > 4096) return WT_FAIL(ctx, WT_ERR_ARG, "at most 4096 groups, got %zu", n_groups);
+  if (n_groups > 0 && !groups) return WT_FAIL(ctx, WT_ERR_ARG, "groups is NULL");
+  const char *name = OPTIMS[o->opt.kind].name;
+  for (size_t i = 0; i < n_groups; i++) {
+    const wt_param_group *g = &groups[i];
+    if (g->offset > o->n || g->count > o->n - g->offset || g->count == 0)
+      return WT_FAIL(ctx, WT_ERR_ARG, "groups[%zu] = [%zu, +%zu) is empty or outside the %zu parameters",
+                     i, g->offset, g->count, o->n);
+    if (g->frozen) continue; /* a frozen group's lr and weight decay are never read */
+    if (!nonneg(g->lr))
+      return WT_FAIL(ctx, WT_ERR_ARG, "groups[%zu]: lr must be finite and >= 0, got %g", i, g->lr);
+    if (!nonneg(g->weight_decay))
+      return WT_FAIL(ctx, WT_ERR_ARG, "groups[%zu]: weight_decay must be finite and >= 0, got %g", i,
+                     g->weight_decay);
+    if (o->opt.kind == WT_OPTIM_ADABOUND && !(g->lr > 0.0))
+      return WT_FAIL(ctx, WT_ERR_ARG,
+                     "groups[%zu]: %s: lr must be > 0 (final_lr is scaled by lr / base_lr), got %g",
+                     i, name, g->lr);
+  }
+  /* The groups sorted by offset (their index kept in count's place while sorting). */
+  wt_param_range *r = wt__alloc(ctx, (n_groups ? n_groups : 1) * sizeof *r);
+  group *gs = wt__alloc(ctx, (n_groups + 1) * sizeof *gs);
+  size_t *idx = wt__alloc(ctx, (n_groups ? n_groups : 1) * sizeof *idx);
+  wt_status st = WT_OK;
+  if (!r || !gs || !idx) {
+    st = WT_FAIL(ctx, WT_ERR_OOM, "out of memory for %zu groups", n_groups);
+    goto done;
+  }
+  for (size_t i = 0; i < n_groups; i++) r[i] = (wt_param_range){groups[i].offset, i};
+  qsort(r, n_groups, sizeof *r, compare_offset);
+  for (size_t i = 0; i < n_groups; i++) idx[i] = r[i].count;
+  for (size_t i = 0; i < n_groups; i++) {
+    const wt_param_group *g = &groups[idx[i]];
+    if (i > 0) {
+      const wt_param_group *p = &groups[idx[i - 1]];
+      if (g->offset < p->offset + p->count) {
+        st = WT_FAIL(ctx, WT_ERR_ARG, "groups[%zu] = [%zu, +%zu) overlaps groups[%zu] = [%zu, +%zu)",
+                     idx[i], g->offset, g->count, idx[i - 1], p->offset, p->count);
+        goto done;
+      }
+    }
+    r[i] = (wt_param_range){g->offset, g->count};
+    gs[i + 1] = g->frozen ? (group){.frozen = true} : (group){g->lr, g->lr, g->weight_decay, false};
+  }
+  gs[0] = o->groups[0];
+  st = build_segments(o, r, n_groups);
+  if (st != WT_OK) goto done;
+  wt__free(ctx, o->groups);
+  o->groups = gs, o->n_groups = n_groups + 1, gs = NULL;
+done:
+  wt__free(ctx, r), wt__free(ctx, gs), wt__free(ctx, idx);
+  return st;
+}
+
+/* Sets the default group's lr; every other group's lr becomes its base lr scaled by
+   lr / base lr of the default group (a group's lr stays as it is when that base lr is 0). */
 wt_status wt_optim_set_lr(wt_optim *o, double lr) {
   if (!o) return WT_ERR_ARG;
   if (!nonneg(lr)) return WT_FAIL(o->ctx, WT_ERR_ARG, "lr must be finite and >= 0, got %g", lr);
-  o->lr = lr;
+  const double base = o->groups[0].base_lr;
+  o->groups[0].lr = lr;
+  for (size_t g = 1; g < o->n_groups; g++)
+    if (base > 0.0) o->groups[g].lr = o->groups[g].base_lr * (lr / base);
   return WT_OK;
 }
 
-double wt_optim_lr(const wt_optim *o) { return o ? o->lr : 0.0; }
+size_t wt_optim_group_count(const wt_optim *o) { return o ? o->n_groups : 0; }
+double wt_optim_group_base_lr(const wt_optim *o, size_t g) {
+  return o && g < o->n_groups ? o->groups[g].base_lr : 0.0;
+}
+wt_status wt_optim_set_group_lr(wt_optim *o, size_t g, double lr) {
+  if (!o) return WT_ERR_ARG;
+  if (g >= o->n_groups)
+    return WT_FAIL(o->ctx, WT_ERR_ARG, "group %zu of %zu does not exist", g, o->n_groups);
+  if (!nonneg(lr)) return WT_FAIL(o->ctx, WT_ERR_ARG, "lr must be finite and >= 0, got %g", lr);
+  o->groups[g].lr = lr;
+  return WT_OK;
+}
+
+double wt_optim_lr(const wt_optim *o) { return o ? o->groups[0].lr : 0.0; }
 int64_t wt_optim_steps(const wt_optim *o) { return o ? o->step : 0; }
 const wt_optim_options *wt_optim_get_options(const wt_optim *o) { return o ? &o->opt : NULL; }
 
-/* torch.optim.SGD over each group's slice. */
+/* torch.optim.SGD over each segment (frozen groups skipped), with its group's lr and decay. */
 static void step_sgd(wt_optim *o, float *params, const float *grads, int64_t t) {
   const wt_optim_options *op = &o->opt;
-  wt_f32_sgd_params a = {.lr = (float)o->lr, .momentum = (float)op->momentum,
-                         .damp1 = (float)(1.0 - op->dampening), .use_momentum = op->momentum != 0.0,
-                         .nesterov = op->nesterov, .first = t == 1};
+  wt_f32_sgd_params a = {.momentum = (float)op->momentum, .damp1 = (float)(1.0 - op->dampening),
+                         .use_momentum = op->momentum != 0.0, .nesterov = op->nesterov,
+                         .first = t == 1};
   for (size_t s = 0; s < o->n_segs; s++) {
     const segment *g = &o->segs[s];
-    a.wd = g->decays ? (float)op->weight_decay : 0.0f;
+    const group *gr = &o->groups[g->group];
+    if (gr->frozen) continue;
+    a.lr = (float)gr->lr;
+    a.wd = g->decays ? (float)gr->weight_decay : 0.0f;
     o->ctx->k.f32_sgd(g->count, params + g->offset, grads + g->offset,
                       o->buf ? o->buf + g->offset : NULL, &a);
   }
 }
 
 /* torch.optim.Adam / AdamW: step_size = lr / bc1; denom = sqrt(v) / sqrt(bc2) + eps; AdamW
-   first multiplies p by 1 - lr * weight_decay. */
+   first multiplies p by 1 - lr * weight_decay (lr, weight_decay: the segment's group's). */
 static void step_adam(wt_optim *o, float *params, const float *grads, int64_t t) {
   const wt_optim_options *op = &o->opt;
-  const double lr = o->lr, b1 = op->beta1, b2 = op->beta2;
+  const double b1 = op->beta1, b2 = op->beta2;
   const double bc1 = 1.0 - pow(b1, (double)t), bc2 = 1.0 - pow(b2, (double)t);
   const bool decoupled = op->kind == WT_OPTIM_ADAMW;
   wt_f32_adam_params a = {.beta1 = (float)b1, .omb1 = (float)(1.0 - b1), .beta2 = (float)b2,
                           .omb2 = (float)(1.0 - b2), .bc2_sqrt = (float)sqrt(bc2),
-                          .eps = (float)op->eps, .neg_step_size = (float)(-(lr / bc1)),
-                          .amsgrad = op->amsgrad};
+                          .eps = (float)op->eps, .amsgrad = op->amsgrad};
   for (size_t s = 0; s < o->n_segs; s++) {
     const segment *g = &o->segs[s];
-    const double gwd = g->decays ? op->weight_decay : 0.0;
+    const group *gr = &o->groups[g->group];
+    if (gr->frozen) continue;
+    const double lr = gr->lr, gwd = g->decays ? gr->weight_decay : 0.0;
+    a.neg_step_size = (float)(-(lr / bc1));
     a.decay_mul = decoupled ? (float)(1.0 - lr * gwd) : 1.0f;
     a.wd = decoupled ? 0.0f : (float)gwd;
     const size_t off = g->offset;
@@ -270,23 +415,25 @@ static void step_adam(wt_optim *o, float *params, const float *grads, int64_t t)
   }
 }
 
-/* adabound.py: step_size = lr * sqrt(bc2) / bc1; final_lr = final_lr * lr / base_lr; the step
-   clamped to [lower, upper]. */
+/* adabound.py per group: step_size = lr * sqrt(bc2) / bc1; final_lr = final_lr * lr / base_lr
+   (the group's own lr and base lr); the step clamped to [lower, upper]. */
 static void step_adabound(wt_optim *o, float *params, const float *grads, int64_t t) {
   const wt_optim_options *op = &o->opt;
-  const double lr = o->lr, b1 = op->beta1, b2 = op->beta2;
+  const double b1 = op->beta1, b2 = op->beta2;
   const double bc1 = 1.0 - pow(b1, (double)t), bc2 = 1.0 - pow(b2, (double)t);
-  const double step_size = lr * sqrt(bc2) / bc1;
-  const double final_lr = op->final_lr * lr / o->base_lr;
-  const double lower = final_lr * (1.0 - 1.0 / (op->gamma * (double)t + 1.0));
-  const double upper = final_lr * (1.0 + 1.0 / (op->gamma * (double)t));
   wt_f32_adabound_params a = {.beta1 = (float)b1, .omb1 = (float)(1.0 - b1), .beta2 = (float)b2,
                               .omb2 = (float)(1.0 - b2), .eps = (float)op->eps,
-                              .step_size = (float)step_size, .lower = (float)lower,
-                              .upper = (float)upper, .amsgrad = op->amsgrad};
+                              .amsgrad = op->amsgrad};
   for (size_t s = 0; s < o->n_segs; s++) {
     const segment *g = &o->segs[s];
-    a.wd = g->decays ? (float)op->weight_decay : 0.0f;
+    const group *gr = &o->groups[g->group];
+    if (gr->frozen) continue;
+    const double lr = gr->lr;
+    const double final_lr = op->final_lr * lr / gr->base_lr;
+    a.step_size = (float)(lr * sqrt(bc2) / bc1);
+    a.lower = (float)(final_lr * (1.0 - 1.0 / (op->gamma * (double)t + 1.0)));
+    a.upper = (float)(final_lr * (1.0 + 1.0 / (op->gamma * (double)t)));
+    a.wd = g->decays ? (float)gr->weight_decay : 0.0f;
     const size_t off = g->offset;
     o->ctx->k.f32_adabound(g->count, params + off, grads + off, o->m + off, o->v + off,
                            o->vmax ? o->vmax + off : NULL, &a);

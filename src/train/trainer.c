@@ -4,10 +4,13 @@
    the tick, so steps and epochs are the whole schedule state).
    It clips the gradients by their global norm (torch.nn.utils.clip_grad_norm_) and refuses a
    step whose logits, loss or gradients are not finite, before the update (divergence).
+   With parameter groups (wt_trainer_set_groups) it schedules each group's lr from its own base
+   lr, configures the model's frozen layers, and zeroes frozen gradients before the norm.
    It also owns the buffers of a batch trick (mixed images, soft targets, permutations), planned
    for the largest batch seen, and runs the distillation teacher in inference beside the student.
    What it is not: the data pipeline (per-sample augmentation, loading). */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../models/model.h"
@@ -20,6 +23,9 @@ struct wt_trainer {
   int64_t epochs;
   double grad_norm; /* the last step's gradient 2-norm, before clipping */
   bool have_grads;  /* compute has filled m->grads since the last apply */
+  wt_param_range *frozen; /* sorted, disjoint frozen slices of the parameter block */
+  size_t n_frozen;
+  bool bn_eval;           /* frozen BatchNorms stay in eval mode */
   /* batch-trick buffers for up to `capacity` samples (NULL while no trick is on) */
   int64_t capacity;
   float *mixed;     /* (capacity, C, H, W) */
@@ -107,6 +113,11 @@ void wt_trainer_destroy(wt_trainer *t) {
   if (!t) return;
   wt_ctx *ctx = t->m->ctx;
   wt_optim_destroy(t->optim);
+  if (t->m->freeze_owner == t) {
+    wt__model_freeze(t->m, NULL, 0, false);
+    t->m->freeze_owner = NULL;
+  }
+  wt__free(ctx, t->frozen);
   wt__free(ctx, t->mixed), wt__free(ctx, t->targets), wt__free(ctx, t->perm);
   wt__free(ctx, t);
 }
@@ -116,6 +127,53 @@ wt_status wt_trainer_set_lr(wt_trainer *t, float lr) {
   if (t->scheduled)
     return WT_FAIL(t->m->ctx, WT_ERR_STATE, "the trainer's schedule sets the lr");
   return wt_optim_set_lr(t->optim, (double)lr);
+}
+
+static int compare_offset(const void *a, const void *b) {
+  const size_t x = ((const wt_param_range *)a)->offset, y = ((const wt_param_range *)b)->offset;
+  return x < y ? -1 : x > y;
+}
+
+/* Gives the model this trainer's frozen layers (none: as built) when another trainer of the same
+   model set them, so each trainer steps with its own; nothing happens while no trainer freezes. */
+static void claim_model(wt_trainer *t) {
+  wt_model *m = t->m;
+  const void *owner = t->n_frozen > 0 ? t : NULL;
+  if (m->freeze_owner == owner) return;
+  wt__model_freeze(m, t->frozen, t->n_frozen, t->bn_eval);
+  m->freeze_owner = owner;
+}
+
+wt_status wt_trainer_set_groups(wt_trainer *t, const wt_param_group *groups, size_t n_groups,
+                                int frozen_bn_eval) {
+  if (!t) return WT_ERR_ARG;
+  wt_model *m = t->m;
+  wt_ctx *ctx = m->ctx;
+  if (wt_optim_steps(t->optim) > 0 || t->have_grads)
+    return WT_FAIL(ctx, WT_ERR_STATE, "set the groups before the first step");
+  WT_TRY(wt_optim_set_groups(t->optim, groups, n_groups)); /* validates them */
+  size_t nf = 0, frozen_floats = 0;
+  for (size_t i = 0; i < n_groups; i++)
+    if (groups[i].frozen) nf++, frozen_floats += groups[i].count;
+  wt_param_range *fr = nf > 0 ? wt__alloc(ctx, nf * sizeof *fr) : NULL;
+  if ((nf > 0 && frozen_floats == m->n_params) || (nf > 0 && !fr)) {
+    /* back to no groups and nothing frozen: the trainer stays usable */
+    wt__free(ctx, fr), wt__free(ctx, t->frozen);
+    t->frozen = NULL, t->n_frozen = 0;
+    claim_model(t);
+    wt_optim_set_groups(t->optim, NULL, 0);
+    if (fr) return WT_FAIL(ctx, WT_ERR_ARG, "all %zu parameters are frozen: nothing left to train",
+                           m->n_params);
+    return WT_FAIL(ctx, WT_ERR_OOM, "out of memory for %zu frozen ranges", nf);
+  }
+  nf = 0;
+  for (size_t i = 0; i < n_groups; i++)
+    if (groups[i].frozen) fr[nf++] = (wt_param_range){groups[i].offset, groups[i].count};
+  if (nf > 1) qsort(fr, nf, sizeof *fr, compare_offset);
+  wt__free(ctx, t->frozen);
+  t->frozen = fr, t->n_frozen = nf, t->bn_eval = frozen_bn_eval != 0;
+  claim_model(t);
+  return WT_OK;
 }
 
 /* The schedule's tick: optimizer steps, or ended epochs for a per-epoch schedule. */
@@ -216,8 +274,9 @@ static wt_status compute(wt_trainer *t, const float *in, const int32_t *labels,
   wt_model *m = t->m;
   wt_ctx *ctx = m->ctx;
   t->have_grads = false;
-  /* A training step trains: BatchNorm on batch statistics, Dropout on (the model's own
-     train/eval flag is left as it was). */
+  claim_model(t);
+  /* A training step trains: BatchNorm on batch statistics (a frozen one in eval mode may stay
+     in it), Dropout on (the model's own train/eval flag is left as it was). */
   WT_TRY(wt__model_forward_batch_mode(m, in, N, 1));
   const float *logits = wt__model_logits(m);
   /* Non-finite logits, loss or gradients mean the run diverged: stop before the update spreads
@@ -262,6 +321,9 @@ static wt_status apply(wt_trainer *t, const float *const *extra, size_t n_extra)
     const float *e = extra[b];
     for (size_t i = 0; i < m->n_params; i++) m->grads[i] += e[i];
   }
+  /* Frozen parameters have no gradient (torch: None), also in a partly frozen layer. */
+  for (size_t i = 0; i < t->n_frozen; i++)
+    memset(m->grads + t->frozen[i].offset, 0, t->frozen[i].count * sizeof(float));
   const int64_t k = wt_optim_steps(t->optim) + 1;
   const double sq = sum_squares(m->grads, m->n_params);
   if (!isfinite(sq)) {
@@ -277,11 +339,13 @@ static wt_status apply(wt_trainer *t, const float *const *extra, size_t n_extra)
     if (coef < 1.0f)
       for (size_t i = 0; i < m->n_params; i++) m->grads[i] *= coef;
   }
-  if (t->scheduled) {
-    double lr;
-    WT_TRY(wt_schedule_lr(ctx, &t->opt.schedule, t->opt.optim.lr, tick(t), &lr));
-    WT_TRY(wt_optim_set_lr(t->optim, lr));
-  }
+  if (t->scheduled) /* torch's schedulers set each group's lr from the group's base lr */
+    for (size_t g = 0; g < wt_optim_group_count(t->optim); g++) {
+      double lr;
+      WT_TRY(wt_schedule_lr(ctx, &t->opt.schedule, wt_optim_group_base_lr(t->optim, g), tick(t),
+                            &lr));
+      WT_TRY(wt_optim_set_group_lr(t->optim, g, lr));
+    }
   return wt_optim_step(t->optim, m->params, m->grads);
 }
 

@@ -149,6 +149,25 @@ WT_EXPORT int wt_wasm_trainer_state_import(wt_trainer *t, const float *state, do
 }
 WT_EXPORT void wt_wasm_trainer_destroy(wt_trainer *t) { wt_trainer_destroy(t); }
 WT_EXPORT int wt_wasm_trainer_set_lr(wt_trainer *t, float lr) { return wt_trainer_set_lr(t, lr); }
+/* Parameter groups and freezing (wt_trainer_set_groups): slots: n groups of 5 float64 each,
+   offset, count, lr, weight_decay, frozen (0 or 1). An offset or count that is not an integer
+   in [0, 2^53] becomes SIZE_MAX, which the engine reports as outside the block. */
+WT_EXPORT int wt_wasm_trainer_set_groups(wt_trainer *t, const double *slots, int n,
+                                         int frozen_bn_eval) {
+  if (n < 0 || n > 4096) return wt_trainer_set_groups(t, NULL, 4097, frozen_bn_eval);
+  wt_param_group *g = malloc((size_t)(n > 0 ? n : 1) * sizeof *g);
+  if (!g) return WT_ERR_OOM;
+  for (int i = 0; i < n; i++) {
+    const double *s = slots + 5 * i;
+    const bool ok = s[0] >= 0 && s[0] <= 0x1p53 && s[0] == floor(s[0]) && s[1] >= 0 &&
+                    s[1] <= 0x1p53 && s[1] == floor(s[1]);
+    g[i] = (wt_param_group){.offset = ok ? (size_t)s[0] : SIZE_MAX, .count = ok ? (size_t)s[1] : 0,
+                            .lr = s[2], .weight_decay = s[3], .frozen = s[4] != 0.0};
+  }
+  const wt_status st = wt_trainer_set_groups(t, g, (size_t)n, frozen_bn_eval);
+  free(g);
+  return st;
+}
 WT_EXPORT double wt_wasm_trainer_steps(wt_trainer *t) { return (double)wt_trainer_steps(t); }
 WT_EXPORT double wt_wasm_trainer_grad_norm(wt_trainer *t) { return wt_trainer_grad_norm(t); }
 /* x: N*C*H*W floats, labels: N int32; out2: two floats written: loss, accuracy. */

@@ -67,7 +67,7 @@ for job in json.load(open(sys.argv[1])):
     cfg = t.CONFIG
     model, mspec = t.load_model(job['dir'] + '/init.safetensors')
     teacher = t.load_model(job['dir'] + '/teacher.safetensors')[0].eval() if cfg['teacher'] else None
-    opt = t.make_optimizer(model, cfg['optimizer'])
+    opt = t.make_optimizer(model, cfg['optimizer'], cfg)
     x = torch.from_numpy(np.fromfile(job['x'], dtype='<f4').reshape(job['shape']).copy())
     y = torch.tensor(job['y'])
     losses = [t.train_step(model, opt, teacher, x, y, d, cfg, cfg['optimizer']['lr'])[0] for d in job['draws']]
@@ -113,6 +113,9 @@ const CASES = [
     { optimizer: { ...SGD, noBiasDecay: true }, gradClipNorm: 0.5 }, 2],
   ['CutMix', 'student', { optimizer: SGD, cutmix: { alpha: 1, prob: 1 } }, 1],
   ['RICAP', 'student', { optimizer: SGD, ricap: { beta: 0.3 } }, 1],
+  ['freeze + param groups + frozen BatchNorm in eval (ResNet-8)', 'resnet8',
+    { optimizer: { ...SGD, noBiasDecay: true }, freeze: ['conv1', 'bn1', 'layer1'],
+      paramGroups: [{ match: 'fc', lr: 0.2, weightDecay: 0 }, { match: 'layer3', lr: 0.01 }] }, 2],
   ['distillation (with mixup)', 'student', { optimizer: SGD, mixup: { alpha: 1 }, distillation: { temperature: 4, weight: 0.5 } }, 1],
 ];
 

@@ -11,7 +11,7 @@ import { parseOptimizer, parseSchedule } from '../../js/optim.js';
 import { AUGMENT_KEYS } from '../../js/loader.js';
 
 const TYPES = ['number', 'integer', 'boolean', 'string', 'object', 'array', 'model', 'dataset', 'function', 'signal', 'bytes'];
-const GROUPS = ['recipe', 'optimizer', 'schedule', 'loss', 'batch', 'distillation', 'augment', 'fit'];
+const GROUPS = ['recipe', 'optimizer', 'schedule', 'loss', 'batch', 'finetune', 'distillation', 'augment', 'fit'];
 
 /** The `known: a, b` list of the message a parser throws for an unknown key. */
 function knownKeys(fn) {
