@@ -11,6 +11,7 @@ import { decodeCheckpoint } from './checkpoint.js';
 import { isNode, importNode } from './runtime.js';
 import { FASHION_MNIST_DIR } from './data.js';
 import { optionEntry } from './options.js';
+import { classifierName } from './model.js';
 
 const NAMED_MODELS = ['student_cnn', 'resnet', 'resnet18'];
 // The data sets the CLI knows by name, as the folders the script reads.
@@ -113,7 +114,8 @@ export async function exportPyTorch(source, run = {}) {
     switchProb: d.switchProb ?? optionEntry('switchProb').default,
     distillation: d.distillation ?? null,
     augment: d.augment ?? {},
-    ...(d.freeze || d.paramGroups ? { freeze: d.freeze, paramGroups: d.paramGroups, frozenBatchNorm: d.frozenBatchNorm } : {}),
+    ...(d.freeze || d.paramGroups ? { freeze: d.freeze, paramGroups: d.paramGroups, frozenBatchNorm: d.frozenBatchNorm,
+      head: classifierName(s.spec) } : {}),
     normalize: normalize && { mean: [...normalize.mean], std: [...normalize.std] },
     normalizeGiven: run.normalize !== undefined,
     classNames: run.classNames ?? s.classNames ?? null,

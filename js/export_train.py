@@ -302,8 +302,11 @@ class AdaBound(torch.optim.Optimizer):
                 p.add_(-s)
 
 
-def under(name, prefix):
-    """A state_dict name under a prefix at a dot boundary ('layer1' holds 'layer1.0.conv1.weight')."""
+def under(name, prefix, head=None):
+    """A state_dict name under a prefix at a dot boundary ('layer1' holds 'layer1.0.conv1.weight');
+    '@head' is the classifier (cfg's head), '@backbone' everything else."""
+    if prefix in ('@head', '@backbone'):
+        return under(name, head) == (prefix == '@head')
     return name == prefix or name.startswith(prefix + '.')
 
 
@@ -313,7 +316,7 @@ def tuned_groups(model, o, cfg):
     it matches (its lr and weightDecay, else the optimizer's), split by noBiasDecay. A BatchNorm
     whose parameters are all frozen is listed in model.wt_frozen_bn for 'eval' (train_step)."""
     freeze, pgs = cfg.get('freeze') or [], cfg.get('paramGroups') or []
-    frozen = {n for n, _ in model.named_parameters() if any(under(n, f) for f in freeze)}
+    frozen = {n for n, _ in model.named_parameters() if any(under(n, f, cfg.get('head')) for f in freeze)}
     model.wt_frozen_bn = [m for n, m in model.named_modules() if isinstance(m, torch.nn.BatchNorm2d)
                           and all(f'{n}.{k}' in frozen for k, _ in m.named_parameters())] \
         if cfg.get('frozenBatchNorm', 'eval') == 'eval' else []
@@ -322,7 +325,7 @@ def tuned_groups(model, o, cfg):
         if n in frozen:
             p.requires_grad_(False)
             continue
-        gi = next((i for i, g in enumerate(pgs) if under(n, g['match'])), None)
+        gi = next((i for i, g in enumerate(pgs) if under(n, g['match'], cfg.get('head'))), None)
         g = pgs[gi] if gi is not None else {}
         decays = not (o.get('noBiasDecay') and p.ndim <= 1)
         key = (gi, decays)

@@ -4,7 +4,7 @@
 // wt_wasm_trainer_set_groups takes. Not here: what the engine does with them (src/optim/optim.c,
 // src/train/trainer.c, src/models/model.c).
 
-import { argCheck, describe } from './errors.js';
+import { WasmTricksError, argCheck, describe } from './errors.js';
 import { checkOption } from './options.js';
 
 /** Whether a state_dict name lies under a prefix at a dot boundary ('layer1' holds
@@ -39,9 +39,19 @@ export function resolveGroups(options, model, base) {
   }
   const params = model.tensors().filter((t) => t.block === 'params');
   const top = [...new Set(params.map((t) => t.name.split('.')[0]))].join(', ');
+  // '@head': the classifier (model.headName, the layer withHead replaces); '@backbone': the rest.
+  const head = (what) => {
+    try {
+      return model.headName;
+    } catch (e) {
+      throw new WasmTricksError('WT_ERR_UNSUPPORTED', `Trainer: ${what}: ${e.message}`);
+    }
+  };
   const matching = (prefix, what) => {
-    argCheck(typeof prefix === 'string' && prefix !== '', `Trainer: ${what} must be a non-empty string (a state_dict name prefix), got ${describe(prefix)}`);
-    const hit = params.filter((t) => underPrefix(t.name, prefix));
+    argCheck(typeof prefix === 'string' && prefix !== '', `Trainer: ${what} must be a non-empty string (a state_dict name prefix, '@head' or '@backbone'), got ${describe(prefix)}`);
+    const hit = prefix === '@head' || prefix === '@backbone'
+      ? params.filter((t) => underPrefix(t.name, head(what)) === (prefix === '@head'))
+      : params.filter((t) => underPrefix(t.name, prefix));
     argCheck(hit.length > 0, `Trainer: ${what} '${prefix}' matches no parameter of the model (its top-level names: ${top})`);
     return hit;
   };
@@ -53,6 +63,7 @@ export function resolveGroups(options, model, base) {
 
   const groupList = paramGroups ?? [];
   argCheck(Array.isArray(groupList), `Trainer: paramGroups must be an array like [{ match: 'fc', lr: 0.01 }], got ${describe(paramGroups)}`);
+  const names = []; // per group: the tensors it matches ('@head' resolved)
   const groups = groupList.map((g0, i) => {
     const where = `Trainer: paramGroups[${i}]`;
     const g = typeof g0 === 'string' ? parseGroupText(g0, where) : g0;
@@ -62,7 +73,7 @@ export function resolveGroups(options, model, base) {
       argCheck(g[k] === undefined || (typeof g[k] === 'number' && Number.isFinite(g[k]) && g[k] >= 0),
         `${where}.${k} must be a finite number >= 0, got ${describe(g[k])}`);
     }
-    matching(g.match, `paramGroups[${i}].match`);
+    names.push(new Set(matching(g.match, `paramGroups[${i}].match`).map((t) => t.name)));
     return Object.freeze({ match: g.match, ...(g.lr !== undefined ? { lr: g.lr } : {}),
       ...(g.weightDecay !== undefined ? { weightDecay: g.weightDecay } : {}) });
   });
@@ -72,7 +83,7 @@ export function resolveGroups(options, model, base) {
   const slots = [];
   let last = null;
   for (const t of params) {
-    const gi = groups.findIndex((g) => underPrefix(t.name, g.match));
+    const gi = names.findIndex((n) => n.has(t.name));
     const key = frozen.has(t.name) ? 'frozen' : gi;
     if (key === -1) { last = null; continue; }
     if (last && last.key === key && last.end === t.offset) {

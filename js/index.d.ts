@@ -143,6 +143,9 @@ export class Model implements Disposable {
       seed defaults to this model's. This model is unchanged. Throws WT_ERR_UNSUPPORTED for a
       model without a linear classifier. */
   withHead(numClasses: number, options?: WithHeadOptions): Model;
+  /** The classifier's state_dict prefix ('fc2', 'fc', a layer list's last linear layer): what
+      withHead replaces, '@head' in paramGroups and everything but '@backbone' in freeze. */
+  readonly headName: string;
   /** safetensors bytes: PyTorch state_dict names and shapes (BatchNorm buffers included), the
       spec in __metadata__. */
   save(): Uint8Array;
@@ -278,12 +281,13 @@ export interface TrainerOptions {
       'layer1.0.conv1.weight', not 'layer10...') whose parameters do not train, as torch's
       requires_grad=False: never updated, no decay, no gradient computed where the graph allows
       (no weight gradient for a fully frozen layer, no backward below the lowest trainable one).
-      A prefix that matches no parameter, or freezing every parameter, is an error. */
+      A prefix that matches no parameter, or freezing every parameter, is an error. '@backbone'
+      freezes everything but the classifier (Model.headName): training the head only. */
   freeze?: string[];
   /** Parameter groups as torch's param_groups: the tensors under `match` (a name prefix) use
       this lr / weightDecay (absent: the optimizer's), scaled by the schedule as torch scales
-      each group from its own lr; the first match wins; frozen tensors stay frozen. A string
-      'PREFIX:lr=X,weightDecay=Y' is the CLI's shorthand. */
+      each group from its own lr; the first match wins; frozen tensors stay frozen. match '@head'
+      is the classifier (Model.headName). A string 'PREFIX:lr=X,weightDecay=Y' is the CLI's shorthand. */
   paramGroups?: Array<ParamGroup | string>;
   /** A BatchNorm whose parameters are all frozen: 'eval' (default) normalises with its running
       statistics and keeps them fixed while the model trains, as fine-tuning recipes do; 'train'

@@ -48,6 +48,16 @@ function replaceClassifier(spec, numClasses) {
   return head;
 }
 
+/** The classifier's state_dict prefix of a spec (replaceClassifier's, the spec untouched), or
+    null for a model without one. */
+export function classifierName(spec) {
+  try {
+    return replaceClassifier(structuredClone(spec), spec.classes);
+  } catch {
+    return null;
+  }
+}
+
 /** Creates the C model for the student CNN (the default of the Model constructor). */
 function createStudent(rt, ctx, out, { inputShape, numClasses }) {
   const [C, H, W] = inputShape;
@@ -130,6 +140,14 @@ export class Model extends Handle {
   tensors() {
     return JSON.parse(this._text('tensors', this._rt.exports.wt_wasm_model_tensor_list)).map((t) => ({
       ...t, size: t.shape.reduce((a, b) => a * b, 1) }));
+  }
+
+  /** The state_dict prefix of the classifier (the layer withHead replaces): 'fc2' for the
+      student CNN, 'fc' for the ResNets, a layer list's last linear layer. Freezing '@backbone'
+      and a param group matching '@head' address it. */
+  get headName() {
+    this._alive('headName');
+    return replaceClassifier(this.spec, this.numClasses);
   }
 
   /** A new model with numClasses classes: this model's spec with a new classifier (fc2 of the

@@ -116,6 +116,8 @@ const CASES = [
   ['freeze + param groups + frozen BatchNorm in eval (ResNet-8)', 'resnet8',
     { optimizer: { ...SGD, noBiasDecay: true }, freeze: ['conv1', 'bn1', 'layer1'],
       paramGroups: [{ match: 'fc', lr: 0.2, weightDecay: 0 }, { match: 'layer3', lr: 0.01 }] }, 2],
+  ['head only: freeze @backbone, the @head group (student)', 'student',
+    { optimizer: SGD, freeze: ['@backbone'], paramGroups: [{ match: '@head', lr: 0.3 }] }, 2],
   ['distillation (with mixup)', 'student', { optimizer: SGD, mixup: { alpha: 1 }, distillation: { temperature: 4, weight: 0.5 } }, 1],
 ];
 

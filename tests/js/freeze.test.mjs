@@ -245,3 +245,30 @@ test('WorkerTrainer: freeze in a worker_thread; a checkpoint carries it to a new
     await b?.terminate();
   }
 });
+
+test("'@backbone' freezes all but the classifier (headName), '@head' addresses it; a model without one says so", () => {
+  for (const [model, head] of [[resnet(), 'fc'], [wt.models.studentCNN({ inputShape: SHAPE, numClasses: K, seed: 2 }), 'fc2']]) {
+    assert.equal(model.headName, head);
+    const t = new wt.Trainer(model, { optimizer: { name: 'sgd', lr: 0.1 }, freeze: ['@backbone'], paramGroups: [{ match: '@head', lr: 0.5 }] });
+    const before = values(model);
+    const { x: images, y: labels } = quadrants(16, 7);
+    t.step(images, labels);
+    for (const [name, v] of Object.entries(values(model))) {
+      if (/running_|num_batches/.test(name)) continue;
+      if (name.startsWith(`${head}.`)) assert.notDeepEqual(v, before[name], `${name} trains`);
+      else assert.deepEqual(v, before[name], `${name} is frozen`);
+    }
+    // the same as naming the prefixes by hand
+    const m2 = wt.models.load(model.save());
+    const byName = [...new Set(model.tensors().filter((x) => x.block === 'params' && !x.name.startsWith(`${head}.`)).map((x) => x.name.split('.')[0]))];
+    const t2 = new wt.Trainer(m2, { optimizer: { name: 'sgd', lr: 0.1 }, freeze: byName, paramGroups: [{ match: head, lr: 0.5 }] });
+    t2.step(images, labels);
+    t.step(images, labels);
+    assert.deepEqual(m2.getParams(), model.getParams());
+    t.dispose(); t2.dispose(); model.dispose(); m2.dispose();
+  }
+  const noHead = wt.models.fromSpec({ input: [1, 4, 4], classes: 16, layers: [{ type: 'conv2d', out_channels: 1, kernel: 1 }, { type: 'flatten' }] });
+  throwsWt(() => noHead.headName, 'WT_ERR_UNSUPPORTED', /no linear classifier/);
+  throwsWt(() => new wt.Trainer(noHead, { optimizer: { name: 'sgd', lr: 0.1 }, freeze: ['@backbone'] }), 'WT_ERR_UNSUPPORTED',
+    /Trainer: freeze: withHead: the model has no linear classifier/);
+});
