@@ -7,7 +7,7 @@
 
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { init } from '../js/index.js';
-import { writeFileAtomic, decodeCheckpoint, safetensorsHeader } from '../js/checkpoint.js';
+import { writeFileAtomic, decodeCheckpoint, weightsFile, weightsMetadata } from '../js/checkpoint.js';
 import { writeExport } from '../js/export.js';
 import { optionSchema, presets, optionEntry, setOption, rangeText, inRange } from '../js/options.js';
 
@@ -324,7 +324,8 @@ function printEval(ev, classNames, title) {
 
 async function saveModel(path, trainer, meta) {
   if (path.endsWith('.safetensors')) {
-    await writeFileAtomic(path, trainer.model.save());
+    // the file alone predicts from pixels (its __metadata__); the .json beside it as before
+    await writeFileAtomic(path, weightsFile(trainer.model.save(), meta));
     writeFileSync(`${path.slice(0, -'.safetensors'.length)}.json`, `${JSON.stringify(meta, null, 2)}\n`);
   } else {
     await writeFileAtomic(path, trainer.checkpoint());
@@ -342,24 +343,12 @@ function loadModelFile(wt, path, seed) {
     }
     const model = wt.models.load(bytes, { seed }); // the engine's checks of the file first
     const side = path.replace(/\.safetensors$/, '') + '.json';
-    const meta = existsSync(side) ? JSON.parse(readFileSync(side, 'utf8')) : fileMetadata(bytes);
+    const meta = existsSync(side) ? JSON.parse(readFileSync(side, 'utf8')) : weightsMetadata(bytes, model.numClasses, 'the model file');
     return { model, normalization: meta.normalization, classNames: meta.classNames };
   } catch (e) {
     e.message = `${path}: ${e.message}`;
     throw e;
   }
-}
-
-/** normalization and classNames of a safetensors __metadata__ (JSON strings), where present. */
-function fileMetadata(bytes) {
-  const meta = safetensorsHeader(bytes, 'the model file')[0].__metadata__ ?? {};
-  const out = {};
-  for (const k of ['normalization', 'classNames']) {
-    try {
-      if (meta[k] !== undefined) out[k] = JSON.parse(meta[k]);
-    } catch { /* not ours: ignored, as the engine ignores unknown keys */ }
-  }
-  return out;
 }
 
 /** The model a run starts from: --init's file (its classifier replaced with --head), else a new

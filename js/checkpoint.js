@@ -9,7 +9,7 @@
 // writer reads the temp file back and verifies it before it replaces the last good file. Not
 // here: what the Trainer does with it (fit.js); IndexedDB (store.js uses encode/decode).
 
-import { WasmTricksError } from './errors.js';
+import { WasmTricksError, describe } from './errors.js';
 import { isNode, importNode } from './runtime.js';
 
 const MAGIC = 'WTCKPT01';
@@ -159,6 +159,33 @@ export function weightsFile(bytes, { normalization, classNames } = {}) {
   out.set(json, 8);
   out.fill(0x20, 8 + json.length, 8 + padded);
   out.set(bytes.subarray(end), 8 + padded);
+  return out;
+}
+
+/** The normalisation and class names a weights file's __metadata__ holds ({ normalization?,
+    classNames? }, JSON strings as weightsFile writes them), checked (numClasses: the model's);
+    what names the caller in errors. */
+export function weightsMetadata(bytes, numClasses, what) {
+  const meta = safetensorsHeader(bytes, what)[0].__metadata__ ?? {};
+  const out = {};
+  const field = (key, ok, want) => {
+    if (meta[key] === undefined) return;
+    let v;
+    try {
+      v = JSON.parse(meta[key]);
+    } catch {
+      v = undefined;
+    }
+    if (!ok(v)) {
+      throw new WasmTricksError('WT_ERR_FORMAT', `${what}: the weights file's __metadata__.${key} must be ${want}, got ${describe(meta[key])}`);
+    }
+    out[key] = v;
+  };
+  const nums = (a) => Array.isArray(a) && a.length >= 1 && a.every((x) => typeof x === 'number' && Number.isFinite(x));
+  field('normalization', (v) => v && nums(v.mean) && nums(v.std) && v.std.length === v.mean.length && v.std.every((x) => x > 0),
+    'JSON { "mean": [...], "std": [...] } (one number per channel, std > 0)');
+  field('classNames', (v) => Array.isArray(v) && v.length === numClasses && v.every((x) => typeof x === 'string'),
+    `a JSON array of ${numClasses} strings (one per class of the model)`);
   return out;
 }
 

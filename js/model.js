@@ -4,7 +4,7 @@
 
 import { WasmTricksError, argCheck, describe, finiteCheck } from './errors.js';
 import { Handle } from './handle.js';
-import { safetensorsHeader, isCheckpoint, decodeCheckpoint } from './checkpoint.js';
+import { safetensorsHeader, isCheckpoint, decodeCheckpoint, weightsMetadata } from './checkpoint.js';
 
 /** Validates a positive integer option. */
 function posInt(v, name) {
@@ -82,6 +82,9 @@ export class Model extends Handle {
     this._forceScalar = forceScalar;
     /** Class names a Trainer of this model starts with (withHead sets them), or null. */
     this.classNames = null;
+    /** The input normalisation { mean, std } the weights were trained with (a loaded file's
+        __metadata__, carried by withHead): a Trainer without `normalize` uses it. Or null. */
+    this.normalization = null;
     this._ctx = rt.createContext(seed, forceScalar);
     try {
       this._ptr = rt.withStack((salloc) => {
@@ -183,6 +186,7 @@ export class Model extends Handle {
       }
       next.loadWeights(to);
       if (classNames) next.classNames = Object.freeze([...classNames]);
+      next.normalization = this.normalization;
     } catch (e) {
       next.dispose();
       throw e;
@@ -392,8 +396,13 @@ export function makeModels(rt, forceScalar = false) {
         Checkpoint bytes (trainer.checkpoint(), a store record) give their model's weights. */
     load(bytes, { seed = 0 } = {}) {
       let b = asBytes(bytes, 'load');
-      if (isCheckpoint(b)) b = decodeCheckpoint(b).model;
-      return new Model(rt, {
+      let normalization = null;
+      if (isCheckpoint(b)) {
+        const ck = decodeCheckpoint(b);
+        b = ck.model;
+        normalization = ck.normalization ?? null;
+      }
+      const m = new Model(rt, {
         seed, forceScalar, what: 'load',
         create: (r, ctx, out) => {
           const p = r.copyIn(b, 'safetensors');
@@ -404,6 +413,14 @@ export function makeModels(rt, forceScalar = false) {
           }
         },
       });
+      try {
+        normalization ??= weightsMetadata(b, m.numClasses, 'load').normalization ?? null;
+      } catch (e) {
+        m.dispose();
+        throw e;
+      }
+      m.normalization = normalization && Object.freeze({ mean: [...normalization.mean], std: [...normalization.std] });
+      return m;
     },
   });
 }

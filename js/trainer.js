@@ -112,7 +112,7 @@ export class Trainer extends Handle {
     const augment = parseAugment(options.augment);
     // Data-parallel training over threads (parallel.js): fit() and stepAsync() use them.
     const threads = parseThreads(options.threads);
-    let norm = null;
+    let norm = model.normalization ?? null; // a loaded file's, unless given
     if (options.normalize !== undefined) {
       const { mean, std } = options.normalize ?? {};
       const arr = (v) => (typeof v === 'number' ? [v] : Array.from(v ?? []));

@@ -10,7 +10,7 @@
 
 import { init } from './index.js';
 import { serve, withTransfer, LATER } from './rpc.js';
-import { decodeCheckpoint, isCheckpoint, safetensorsHeader, weightsFile } from './checkpoint.js';
+import { decodeCheckpoint, isCheckpoint, safetensorsHeader, weightsFile, weightsMetadata } from './checkpoint.js';
 import { WasmTricksError, argCheck, describe } from './errors.js';
 import { openStore } from './store.js';
 import { presets } from './options.js';
@@ -39,33 +39,6 @@ function makeTrainer() {
   const t = new wt.Trainer(model, o);
   if (config.classNames) t.classNames = [...config.classNames];
   return t;
-}
-
-/** The normalisation and class names a weights file's __metadata__ holds ({ normalization?,
-    classNames? }, JSON strings as exportWeights writes them), checked against the model. */
-function weightsMetadata(bytes, numClasses) {
-  const meta = safetensorsHeader(bytes, 'WorkerTrainer.create: model.checkpoint')[0].__metadata__ ?? {};
-  const out = {};
-  const field = (key, ok, want) => {
-    if (meta[key] === undefined) return;
-    let v;
-    try {
-      v = JSON.parse(meta[key]);
-    } catch {
-      v = undefined;
-    }
-    if (!ok(v)) {
-      throw new WasmTricksError('WT_ERR_FORMAT',
-        `WorkerTrainer.create: the weights file's __metadata__.${key} must be ${want}, got ${describe(meta[key])}`);
-    }
-    out[key] = v;
-  };
-  const nums = (a) => Array.isArray(a) && a.length >= 1 && a.every((x) => typeof x === 'number' && Number.isFinite(x));
-  field('normalization', (v) => v && nums(v.mean) && nums(v.std) && v.std.length === v.mean.length && v.std.every((x) => x > 0),
-    'JSON { "mean": [...], "std": [...] } (one number per channel, std > 0)');
-  field('classNames', (v) => Array.isArray(v) && v.length === numClasses && v.every((x) => typeof x === 'string'),
-    `a JSON array of ${numClasses} strings (one per class of the model)`);
-  return out;
 }
 
 /** Trainer options from a checkpoint's settings (when create() was given none). */
@@ -146,7 +119,7 @@ const ops = {
     let resumable = built.ck !== null;
     try {
       // A weights file (no trainer state): its normalisation and class names, unless given.
-      const fileMeta = m.checkpoint !== undefined && !built.ck ? weightsMetadata(m.checkpoint, model.numClasses) : {};
+      const fileMeta = m.checkpoint !== undefined && !built.ck ? weightsMetadata(m.checkpoint, model.numClasses, 'WorkerTrainer.create: model.checkpoint') : {};
       if (m.head !== undefined) {
         // A starting point, not a run to resume: the new classes' names, the old normalisation.
         model = newHead(model, m);

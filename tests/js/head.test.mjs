@@ -7,7 +7,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { init } from '../../js/index.js';
-import { safetensorsHeader } from '../../js/checkpoint.js';
+import { safetensorsHeader, weightsFile } from '../../js/checkpoint.js';
 import { throwsWt } from './helpers.mjs';
 
 const wt = await init();
@@ -172,4 +172,24 @@ test('withHead: bad input is a clear error', () => {
   m.dispose();
   throwsWt(() => m.withHead(3), 'WT_ERR_STATE', /Model.withHead: the Model was disposed/);
   assert.equal(wt.liveBytes(), base);
+});
+
+test("a file's normalisation travels: load -> model.normalization -> withHead -> the Trainer's (unless normalize is given)", () => {
+  const norm = { mean: [0.1, 0.2, 0.3], std: [0.5, 0.6, 0.7] };
+  const src = wt.models.resnet({ depth: 8, inputShape: [3, 8, 8], numClasses: 10, seed: 3 });
+  assert.equal(src.normalization, null);
+  const file = weightsFile(src.save(), { normalization: norm, classNames: Array.from({ length: 10 }, (_, i) => `c${i}`) });
+  const loaded = wt.models.load(file);
+  assert.deepEqual(loaded.normalization, norm);
+  const head = loaded.withHead(3);
+  assert.deepEqual(head.normalization, norm);
+  const sgd = { optimizer: { name: 'sgd', lr: 0.1 } };
+  assert.deepEqual(new wt.Trainer(head, sgd).normalization, norm);
+  assert.deepEqual(new wt.Trainer(head, { ...sgd, normalize: { mean: [0], std: [1] } }).normalization, { mean: [0], std: [1] });
+  // a checkpoint carries its trainer's normalisation the same way
+  const t = new wt.Trainer(wt.models.load(file), sgd);
+  assert.deepEqual(wt.models.load(t.checkpoint()).normalization, norm);
+  // a corrupt __metadata__ is a clear error, not a silent default
+  const bad = weightsFile(src.save(), { classNames: ['only one'] });
+  throwsWt(() => wt.models.load(bad), 'WT_ERR_FORMAT', /load: the weights file's __metadata__\.classNames must be a JSON array of 10 strings/);
 });
