@@ -8,7 +8,7 @@
 
 import { WasmTricksError, argCheck, describe } from './errors.js';
 import { decodeCheckpoint } from './checkpoint.js';
-import { isNode, importNode } from './runtime.js';
+import { isNode, importNode, readURL } from './runtime.js';
 import { FASHION_MNIST_DIR } from './data.js';
 import { optionEntry } from './options.js';
 import { classifierName } from './model.js';
@@ -24,13 +24,7 @@ const TRAIN_PY = new URL('./export_train.py', import.meta.url);
 
 /** The text of a file (Node: from disk; browsers: fetched). */
 async function sourceText(url) {
-  if (isNode && url.protocol === 'file:') {
-    const { readFile } = await importNode('node:fs/promises');
-    return readFile(url, 'utf8');
-  }
-  const r = await fetch(url);
-  if (!r.ok) throw new WasmTricksError('WT_ERR_IO', `exportPyTorch: cannot fetch ${url} (HTTP ${r.status})`);
-  return r.text();
+  return new TextDecoder().decode(await readURL(url, 'exportPyTorch'));
 }
 
 /** The run's settings from a Trainer or checkpoint bytes: { desc, model, spec, normalization,

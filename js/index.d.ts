@@ -146,6 +146,9 @@ export class Model implements Disposable {
   /** The classifier's state_dict prefix ('fc2', 'fc', a layer list's last linear layer): what
       withHead replaces, '@head' in paramGroups and everything but '@backbone' in freeze. */
   readonly headName: string;
+  /** The input normalisation the weights were trained with (a loaded file's __metadata__), which
+      a Trainer without `normalize` uses; null when unknown. */
+  normalization: { mean: number[]; std: number[] } | null;
   /** safetensors bytes: PyTorch state_dict names and shapes (BatchNorm buffers included), the
       spec in __metadata__. */
   save(): Uint8Array;
@@ -752,6 +755,8 @@ export interface WasmTricks {
     /** Rebuilds the model of a safetensors file (model.save(), examples/pytorch/wt_models.py or
         export_weights.py), or the model of checkpoint bytes (trainer.checkpoint(), a store record). */
     load(bytes: Uint8Array | ArrayBuffer, options?: { seed?: Seed }): Model;
+    /** A backbone the package ships (see PRETRAINED), with its class names and normalisation. */
+    pretrained(name: keyof typeof PRETRAINED): Promise<Model>;
   };
   Trainer: new (model: Model, options: TrainerOptions) => Trainer;
   data: Data;
@@ -850,6 +855,8 @@ export interface OptionEntry {
 export const optionSchema: readonly Readonly<OptionEntry>[];
 
 /** The recipes: preset name -> Trainer options (TrainerOptions.preset picks one). */
+/** The backbones the package ships: their file, model, data and the command that trained them. */
+export const PRETRAINED: Readonly<Record<'resnet8-cifar10', Readonly<{ url: URL; label: string; inputShape: readonly number[]; model: string; data: string; command: string }>>>;
 export const presets: Readonly<Record<NonNullable<TrainerOptions['preset']>, Readonly<TrainerOptions>>>;
 
 // ---- Browser and Worker: canvas I/O (js/image.js), the IndexedDB store (js/store.js) and

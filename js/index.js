@@ -12,9 +12,11 @@ import { makeLoss } from './loss.js';
 import * as image from './image.js';
 import { optionSchema, presets } from './options.js';
 import { exportPyTorch } from './export.js';
+import { PRETRAINED } from './pretrained.js';
 
 // optionSchema: one entry per Trainer / fit option; presets: preset name -> Trainer options.
-export { WasmTricksError, Model, Trainer, defaultWasmURL, relaxedWasmURL, optionSchema, presets };
+// PRETRAINED: the backbones the package ships (wt.models.pretrained(name)).
+export { WasmTricksError, Model, Trainer, defaultWasmURL, relaxedWasmURL, optionSchema, presets, PRETRAINED };
 
 /** Which module init() loads and whether its kernels are forced scalar, from `simd` (see
     SIMD_CHOICES), `forceScalar` (the same as simd: 'scalar') and `wasm` (a module the caller

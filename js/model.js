@@ -5,6 +5,7 @@
 import { WasmTricksError, argCheck, describe, finiteCheck } from './errors.js';
 import { Handle } from './handle.js';
 import { safetensorsHeader, isCheckpoint, decodeCheckpoint, weightsMetadata } from './checkpoint.js';
+import { pretrainedBytes } from './pretrained.js';
 
 /** Validates a positive integer option. */
 function posInt(v, name) {
@@ -390,6 +391,15 @@ export function makeModels(rt, forceScalar = false) {
       const text = typeof spec === 'string' ? spec : JSON.stringify(spec);
       argCheck(typeof text === 'string', `fromSpec: spec must be an object or a JSON string, got ${describe(spec)}`);
       return new Model(rt, { seed, forceScalar, what: 'fromSpec', create: createFromSpec(text) });
+    },
+    /** A backbone the package ships (PRETRAINED in pretrained.js: 'resnet8-cifar10'), with its
+        class names and normalisation; model.withHead(K) starts a new task from it. */
+    async pretrained(name) {
+      const bytes = await pretrainedBytes(name);
+      const m = this.load(bytes);
+      const names = weightsMetadata(bytes, m.numClasses, `pretrained('${name}')`).classNames;
+      if (names) m.classNames = Object.freeze(names);
+      return m;
     },
     /** A model rebuilt from a safetensors file written by model.save() (or by
         examples/pytorch/wt_models.py, export_weights.py): the spec comes from its __metadata__.

@@ -130,9 +130,9 @@ export const optionSchema = deepFreeze([
   o('switchProb', 'number', { min: 0, max: 1, default: 0.5, group: 'batch', help: 'mixup and CutMix both on: probability that a batch uses CutMix' }),
 
   // ---- fine-tuning: freezing and parameter groups (checked by groups.js resolveGroups)
-  o('freeze', 'array', { group: 'finetune', cli: '--freeze', cliArg: 'PREFIX', cliList: ',',
+  o('freeze', 'array', { group: 'finetune', web: true, cli: '--freeze', cliArg: 'PREFIX', cliList: ',',
     help: "state_dict name prefixes whose parameters do not train (requires_grad=False), e.g. conv1,layer1; @backbone: everything but the classifier (train the head only) (the flag: a comma list, repeatable)" }),
-  o('paramGroups', 'array', { group: 'finetune', cli: '--param-group', cliArg: 'GROUP', cliList: '',
+  o('paramGroups', 'array', { group: 'finetune', web: true, cli: '--param-group', cliArg: 'GROUP', cliList: '',
     help: "parameter groups [{ match, lr?, weightDecay? }] with their own lr and weight decay (scaled by the schedule); the first match wins, the rest use the optimizer's; match @head: the classifier (the flag: PREFIX:lr=X,weightDecay=Y, repeatable)" }),
   o('frozenBatchNorm', 'string', { choices: ['eval', 'train'], default: 'eval', group: 'finetune', cli: '--frozen-batchnorm', cliArg: 'MODE',
     help: "a BatchNorm whose parameters are all frozen: eval keeps its running statistics fixed and normalises with them; train: batch statistics (torch's requires_grad=False alone)" }),

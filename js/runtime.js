@@ -268,6 +268,22 @@ function readAbi(rt) {
   return Object.freeze(layouts);
 }
 
+/** The bytes at a URL: Node reads file: URLs from disk, everything else is fetched; what names
+    the caller in the error (WT_ERR_IO). Bundlers ship files named by literal URLs as assets. */
+export async function readURL(url, what) {
+  if (isNode && url.protocol === 'file:') {
+    const { readFile } = await importNode('node:fs/promises');
+    try {
+      return new Uint8Array(await readFile(url));
+    } catch (e) {
+      throw new WasmTricksError('WT_ERR_IO', `${what}: cannot read ${decodeURIComponent(url.pathname)} (${e.code ?? e.message})`);
+    }
+  }
+  const r = await fetch(url);
+  if (!r.ok) throw new WasmTricksError('WT_ERR_IO', `${what}: cannot fetch ${url} (HTTP ${r.status})`);
+  return new Uint8Array(await r.arrayBuffer());
+}
+
 /** Compiles the `wasm` option of init(): a WebAssembly.Module, bytes, or a URL / path (default:
     dist/wasmtricks.wasm next to this package). Node reads file: URLs from disk; everything else
     is fetched, streaming when served as application/wasm, from the bytes otherwise. */

@@ -1,13 +1,14 @@
 // runs.js - what the studio and the distillation demo share about a training run: the models a
 // user can pick (by name, or the small "tiny CNN" spec), the run form's controls (each names
 // the optionSchema option it sets; the presets are the package's), Trainer options built from
-// the page's settings, and Run: one WorkerTrainer (js/worker.js) with its curves recorded from
+// the page's settings, the starting points (fresh, a shipped backbone, a saved run), and Run: one WorkerTrainer (js/worker.js) with its curves recorded from
 // the progress events (train loss and accuracy per step, validation per epoch, lr, images/s),
 // drawn with lib/chart.js. Not here: the pages' layouts and event handling.
 
 import { WorkerTrainer, openStore } from '../js/worker.js';
 import { lineChart, barChart } from './lib/chart.js';
 import { presets, optionEntry, setOption } from '../js/options.js';
+import { PRETRAINED, pretrainedBytes } from '../js/pretrained.js';
 
 /** A worker for WorkerTrainer started from web/ (see worker-entry.js: offline needs it). */
 export const appWorker = () => new Worker(new URL('./worker-entry.js', import.meta.url), { type: 'module', name: 'wasmtricks' });
@@ -38,6 +39,30 @@ export function tinySpec([C, H, W], K) {
   };
 }
 
+/** Trained starting points on offer besides the fresh models: the package's shipped backbones
+    (PRETRAINED) and, added by the studio, its saved runs ('saved:<name>'); each gets a new head
+    for the data's classes (WorkerTrainer's model.head). */
+export const STARTS = Object.freeze(Object.fromEntries(Object.entries(PRETRAINED).map(([name, p]) =>
+  [`pretrained:${name}`, { label: `${p.label} (pretrained, new head)`, name, inputShape: p.inputShape }])));
+export const SAVED = 'saved:';
+
+/** WorkerTrainer.create's model option for a Model setting: a fresh model (MODELS), a shipped
+    backbone (STARTS) or a saved run of `store` ('saved:<name>') with a new head. */
+export async function modelSource(model, inputShape, classNames, { seed = 1, store } = {}) {
+  const head = { numClasses: classNames.length, classNames: [...classNames], seed };
+  if (model.startsWith(SAVED)) {
+    const rec = await store.load(model.slice(SAVED.length));
+    return { checkpoint: rec.checkpoint ?? rec.weights, head };
+  }
+  const start = STARTS[model];
+  if (!start) return modelOption(model, inputShape, classNames, seed);
+  if (start.inputShape.join('x') !== inputShape.join('x')) {
+    throw new Error(`${start.label} takes ${start.inputShape.join('x')} images, these are ${inputShape.join('x')}: ` +
+      `use "My images" (colour, 32 x 32) or a model trained from scratch`);
+  }
+  return { checkpoint: await pretrainedBytes(start.name), head };
+}
+
 export function modelOption(model, inputShape, classNames, seed = 1) {
   const m = MODELS[model];
   if (!m) throw new Error(`unknown model '${model}'`);
@@ -46,7 +71,7 @@ export function modelOption(model, inputShape, classNames, seed = 1) {
 
 /** The page's settings of a run (flat: one per control; tricks at 0 / '' / false are off). */
 export const DEFAULTS = Object.freeze({
-  model: 'tiny', epochs: 2, batchSize: 64, optimizer: 'sgd', lr: 0.05, weightDecay: 5e-4, nesterov: false,
+  model: 'tiny', train: 'all', headLr: 0, epochs: 2, batchSize: 64, optimizer: 'sgd', lr: 0.05, weightDecay: 5e-4, nesterov: false,
   noBiasDecay: false, cosine: true, warmup: false,
   labelSmoothing: 0, gradClipNorm: 0, mixup: 0, cutmix: 0, ricap: 0,
   hflip: false, randomCrop: 0, autoAugment: '', trivialAugment: false, cutout: 0, randomErasing: 0,
@@ -60,7 +85,9 @@ export const DEFAULTS = Object.freeze({
  */
 export const FIELDS = Object.freeze([
   { key: 'preset', option: 'preset', label: 'Preset', options: [['custom', 'custom'], ...Object.keys(presets).map((k) => [k, k])] },
-  { key: 'model', label: 'Model', options: Object.entries(MODELS).map(([k, m]) => [k, m.label]) },
+  { key: 'model', label: 'Model', options: [...Object.entries(MODELS), ...Object.entries(STARTS)].map(([k, m]) => [k, m.label]) },
+  { key: 'train', option: 'freeze', label: 'Train', options: [['all', 'every layer'], ['head', 'the head only (backbone frozen)']] },
+  { key: 'headLr', option: 'paramGroups', label: 'Head learning rate (0: the run\'s)', number: [0, 2, 'any'] },
   { key: 'epochs', option: 'epochs', label: 'Epochs', number: [1, 100, 1] },
   { key: 'batchSize', option: 'batchSize', label: 'Batch size', options: [16, 32, 64, 128].map((v) => [v, String(v)]) },
   { key: 'optimizer', option: 'optimizer.name', label: 'Optimizer', options: [['sgd', 'SGD (momentum 0.9)'], ['adam', 'Adam'], ['adamw', 'AdamW'], ['adabound', 'AdaBound']] },
@@ -101,13 +128,15 @@ function optionValue(options, name) {
 export function settingsFromOptions(o) {
   // Not from a preset: the run's length and the model (fit and page settings); the schedule's
   // two toggles are read below.
-  const own = ['preset', 'model', 'epochs', 'batchSize', 'cosine', 'warmup'];
+  const own = ['preset', 'model', 'train', 'headLr', 'epochs', 'batchSize', 'cosine', 'warmup'];
   const s = {};
   for (const f of [...FIELDS, ...TRICKS]) {
     if (own.includes(f.key)) continue;
     const v = optionValue(o, f.option);
     s[f.key] = f.bool ? !!v : v ?? (f.options ? '' : 0);
   }
+  s.train = o.freeze?.includes('@backbone') ? 'head' : 'all';
+  s.headLr = o.paramGroups?.find((g) => g.match === '@head')?.lr ?? 0;
   s.cosine = o.schedule?.name === 'cosine';
   s.warmup = !!o.schedule?.warmupSteps;
   return s;
@@ -126,6 +155,9 @@ export function trainerOptions(s) {
     o.schedule = s.cosine ? { name: 'cosine', tMax: 'auto' } : { name: 'constant' };
     if (s.warmup) Object.assign(o.schedule, { warmupSteps: 'auto', warmupStartFactor: 0.1 });
   }
+  // Fine-tuning: the head alone ('@backbone' frozen), the head's own lr ('@head' group).
+  if (s.train === 'head') o.freeze = ['@backbone'];
+  if (s.headLr > 0) o.paramGroups = [{ match: '@head', lr: s.headLr }];
   // Each trick switched on sets its option ('mixup.alpha': { mixup: { alpha } }).
   for (const t of TRICKS) {
     const v = s[t.key];
@@ -150,6 +182,8 @@ export function describeSettings(s) {
   if (s.randomErasing > 0) on.push(`RE ${s.randomErasing}`);
   if (s.warmup) on.push('warm-up');
   if (s.noBiasDecay) on.push('no bias decay');
+  if (s.train === 'head') on.push('head only');
+  if (s.headLr > 0) on.push(`head lr ${s.headLr}`);
   return `${s.model}, ${s.optimizer} lr ${s.lr}${s.cosine ? ' cosine' : ''}, ${s.epochs} ep${on.length ? `; ${on.join(', ')}` : ''}`;
 }
 

@@ -7,7 +7,7 @@
 // imported (IndexedDB / safetensors). Sets window.studio for the browser tests.
 
 import { getWt, loadFashion, $, el, say, showError, clearError, guard, debounce, pageReady } from './app.js';
-import { FIELDS, TRICKS, DEFAULTS, PRESETS, Run, modelOption, trainerOptions, describeSettings, runCharts, topChart,
+import { FIELDS, TRICKS, DEFAULTS, PRESETS, SAVED, Run, modelSource, trainerOptions, describeSettings, runCharts, topChart,
   saveCurves, loadCurves, dropCurves, openStore, loadRun } from './runs.js';
 import { barChart } from './lib/chart.js';
 import { drawImage, fitSquare, fileSquare, startWebcam, checksum } from './lib/images.js';
@@ -23,6 +23,7 @@ const state = {
   settings: { A: { ...DEFAULTS, ...PRESETS.baseline, preset: 'baseline' }, B: { ...DEFAULTS, ...PRESETS['bag-of-tricks'], preset: 'bag-of-tricks' } },
   mine: [{ name: 'class 1', images: [] }, { name: 'class 2', images: [] }],
   store: null,
+  saved: [], // names of the saved runs (starting points in the Model select)
   lastTop5: null,
 };
 
@@ -136,11 +137,14 @@ function buildRunPanel(slot) {
       rerender();
       return;
     }
-    if (f.key !== 'model' && f.key !== 'epochs' && f.key !== 'batchSize') s.preset = 'custom';
+    if (!['model', 'train', 'headLr', 'epochs', 'batchSize'].includes(f.key)) s.preset = 'custom';
     $(`#${slot}-preset`).value = s.preset;
     $(`#desc-${slot}`).textContent = describeSettings(s);
   });
-  const rows = FIELDS.map((f) => {
+  // The Model select also offers each saved run as a starting point (a new head on its weights).
+  const withSaved = (f) => (f.key !== 'model' ? f
+    : { ...f, options: [...f.options, ...state.saved.map((n) => [`${SAVED}${n}`, `saved run '${n}' (new head)`])] });
+  const rows = FIELDS.map(withSaved).map((f) => {
     const { id, input } = fieldControl(slot, f, s[f.key], change(f));
     return f.bool
       ? el('div', { class: 'trick' }, input, el('label', { for: id, text: f.label }))
@@ -236,7 +240,12 @@ async function trainSlot(slot) {
     renderProgress();
     const data = await getData();
     say(`Run ${slot}: starting a worker...`);
-    await run.create(modelOption(s.model, data.inputShape, data.classNames, 1), trainerOptions(s));
+    const model = await modelSource(s.model, data.inputShape, data.classNames, { store: state.store });
+    await run.create(model, trainerOptions(s));
+    if (run.trainer.inputShape.join('x') !== data.inputShape.join('x')) {
+      throw new Error(`run ${slot} starts from a model of ${run.trainer.inputShape.join('x')} images, the data are ${data.inputShape.join('x')}: ` +
+        'choose a starting point made for these images');
+    }
     run.settings = { ...s };
     run.dataKey = data.key;
     run.state = 'training';
@@ -361,6 +370,14 @@ async function weightsOptions() {
 
 async function refreshSaved() {
   const list = await state.store.list();
+  const names = list.map((r) => r.name);
+  if (names.join('\n') !== state.saved.join('\n')) {
+    state.saved = names;
+    for (const slot of SLOTS) {
+      if (state.settings[slot].model.startsWith(SAVED) && !names.includes(state.settings[slot].model.slice(SAVED.length))) state.settings[slot].model = DEFAULTS.model;
+      $(`#run-${slot}`)?.replaceWith(buildRunPanel(slot));
+    }
+  }
   $('#saved').replaceChildren(...list.map((r) => {
     const extra = loadCurves(r.name);
     const desc = extra?.settings ? describeSettings(extra.settings) : (r.kind === 'weights' ? 'imported weights' : 'checkpoint');
@@ -391,10 +408,19 @@ async function refreshSaved() {
     return el('li', { 'data-name': r.name },
       el('strong', { text: r.name }), el('span', { class: 'info', text: `${desc}; ${(r.bytes / 1e6).toFixed(2)} MB, ${new Date(r.savedAt).toLocaleString()}` }),
       el('button', { text: 'Load into A', onclick: load('A') }), el('button', { text: 'Load into B', onclick: load('B') }),
+      el('button', { text: 'Fine-tune in A', title: 'Run A starts from these weights with a new head for the current data', onclick: startFrom('A', r.name) }),
       el('button', { text: 'Export', onclick: exportIt }), el('button', { text: 'Delete', 'aria-label': `Delete ${r.name}`, onclick: del }));
   }));
   if (!list.length) $('#saved').append(el('li', { class: 'info', text: 'No saved runs yet.' }));
 }
+
+/** Sets run `slot` to start from saved run `name` (a new head on its weights; train it with
+    Train). */
+const startFrom = (slot, name) => guard('fine-tune', () => {
+  state.settings[slot].model = `${SAVED}${name}`;
+  $(`#run-${slot}`).replaceWith(buildRunPanel(slot));
+  say(`Run ${slot} starts from '${name}' with a new head: choose what to train (every layer or the head only) and press Train ${slot}.`);
+});
 
 /** Offers a Blob, bytes or text as a download. */
 function download(name, body) {
