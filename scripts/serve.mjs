@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // serve.mjs - the web app's static server: web/ (the app), js/ (the package), dist/ (the wasm),
-// examples/pytorch/ (the models the studio's PyTorch export embeds) and Fashion-MNIST from Debian's dataset-fashion-mnist (/usr/share/datasets/fashion-mnist/) under
+// assets/ (the shipped backbones), examples/pytorch/ (the models the studio's PyTorch export embeds) and Fashion-MNIST from Debian's dataset-fashion-mnist (/usr/share/datasets/fashion-mnist/) under
 // /data/fashion-mnist/, on 127.0.0.1, with COOP same-origin / COEP require-corp (cross-origin
 // isolation, so threads are possible) and the right MIME types (.wasm as application/wasm).
 // Nothing outside those folders is reachable. The app itself is static: any host that serves
-// web/, js/ and dist/ side by side (plus the data under data/fashion-mnist/) runs it.
+// web/, js/, dist/ and assets/ side by side (plus the data under data/fashion-mnist/) runs it.
 //
 //   node scripts/serve.mjs [--port N] [--host H] [--web-only] [--first 'shell command']
 //   npm start                 (= --first '<set-up, build, CLI training>': runs it, then serves)
@@ -37,9 +37,9 @@ const TYPES = {
   '': 'application/octet-stream',
 };
 
-/** The file a URL path maps to, or null: web/, js/, dist/ under the repository, data/fashion-mnist/. */
+/** The file a URL path maps to, or null: web/, js/, dist/, assets/ under the repository, data/fashion-mnist/. */
 function mapPath(urlPath, dataDir) {
-  const mounts = [['/web/', join(ROOT, 'web')], ['/js/', join(ROOT, 'js')], ['/dist/', join(ROOT, 'dist')],
+  const mounts = [['/web/', join(ROOT, 'web')], ['/js/', join(ROOT, 'js')], ['/dist/', join(ROOT, 'dist')], ['/assets/', join(ROOT, 'assets')],
     ['/examples/pytorch/', join(ROOT, 'examples', 'pytorch')], ['/data/fashion-mnist/', dataDir]];
   for (const [prefix, dir] of mounts) {
     if (!urlPath.startsWith(prefix)) continue;

@@ -1,6 +1,6 @@
 // sw.js - the web app's service worker: after the first visit the app opens and trains with no
 // network. Install caches the app shell (pages, styles, page scripts), the package entry, both
-// wasm modules (init picks one per browser) and the default data (Fashion-MNIST test split);
+// wasm modules (init picks one per browser), the shipped backbone and the default data (Fashion-MNIST test split);
 // each page then sends the URLs it really loaded (its whole module graph, worker scripts
 // included) so nothing is missed when js/ grows;
 // and every same-origin GET is cached as it passes. Code and pages: network first (always fresh
@@ -13,6 +13,7 @@ const SHELL = [
   'app.js', 'playground.js', 'studio.js', 'distill.js', 'runs.js', 'worker-entry.js',
   'lib/chart.js', 'lib/images.js', 'lib/drawpad.js',
   '../js/index.js', '../js/worker.js', '../js/worker-entry.js', '../dist/wasmtricks.wasm', '../dist/wasmtricks-relaxed.wasm',
+  '../assets/resnet8-cifar10.safetensors',
   '../data/fashion-mnist/t10k-images-idx3-ubyte.gz', '../data/fashion-mnist/t10k-labels-idx1-ubyte.gz',
 ];
 // Fetched after activation, without delaying it: the training split (about 30 MB).
