@@ -7,6 +7,7 @@
 
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { init } from '../js/index.js';
+import { SIMD_CHOICES } from '../js/runtime.js';
 import { writeFileAtomic, decodeCheckpoint, weightsFile, weightsMetadata } from '../js/checkpoint.js';
 import { writeExport } from '../js/export.js';
 import { optionSchema, presets, optionEntry, setOption, rangeText, inRange } from '../js/options.js';
@@ -52,6 +53,9 @@ files:
   --model-file FILE     eval / predict: a checkpoint or a .safetensors written by --save
   --top-k N             predict: classes shown per image           [default: 5]
   --out DIR             export-pytorch: the folder for train.py and its weights
+engine:
+  --simd BUILD          the module and kernels: auto (relaxed SIMD's FMA module where the host
+                        validates it, else simd128), relaxed, simd128 or scalar [default: auto]
   -h, --help            show this help
 `;
 
@@ -62,6 +66,7 @@ const FLAGS = {
   model: { type: 'string' }, 'zero-init-residual': { type: 'bool' }, init: { type: 'string' }, head: int(2),
   schedule: { type: 'string', choices: ['cosine', 'constant'] }, 'warmup-epochs': int(0),
   save: { type: 'string' }, 'model-file': { type: 'string' }, 'top-k': int(1), out: { type: 'string' },
+  simd: { type: 'string', choices: SIMD_CHOICES },
 };
 
 // The CLI's own defaults for two options (a run is always seeded and uses a preset).
@@ -391,7 +396,7 @@ function evalTrainer(wt, loaded) {
 }
 
 async function train(o) {
-  const wt = await init();
+  const wt = await init({ simd: o.simd ?? 'auto' });
   const t0 = performance.now();
   let trainSet = await loadData(wt, o, 'train');
   let testSet = null;
@@ -465,7 +470,7 @@ async function train(o) {
 
 /** export-pytorch: a Trainer made as `train` makes it (or the checkpoint given), exported. */
 async function exportCmd(o) {
-  const wt = await init();
+  const wt = await init({ simd: o.simd ?? 'auto' });
   const run = { data: o.data, imageSize: o['image-size'], limit: o.limit, epochs: o.epochs, batchSize: o['batch-size'],
     seed: o.seed ?? CLI_DEFAULTS.seed };
   let files;
@@ -497,7 +502,7 @@ async function exportCmd(o) {
 }
 
 async function evalCmd(o) {
-  const wt = await init();
+  const wt = await init({ simd: o.simd ?? 'auto' });
   const loaded = loadModelFile(wt, o['model-file']);
   let data;
   try {
@@ -518,7 +523,7 @@ async function evalCmd(o) {
 }
 
 async function predictCmd(o, files) {
-  const wt = await init();
+  const wt = await init({ simd: o.simd ?? 'auto' });
   const loaded = loadModelFile(wt, o['model-file']);
   const t = evalTrainer(wt, loaded);
   try {

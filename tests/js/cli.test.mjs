@@ -202,3 +202,18 @@ test('train --init FILE starts from the file\'s weights; --head N gives it a new
     assert.equal(b.stderr.trim().split('\n').length, 1, b.stderr);
   }
 });
+
+test('--simd picks the module and kernels (named in the header); the same run on simd128 and scalar agrees', () => {
+  const acc = {};
+  for (const [simd, name] of [['simd128', /simd128 build, kernel wt_f32_gemm_ukernel_4x8__wasmsimd\b/], ['scalar', /scalar build, kernel wt_f32_gemm_ukernel_4x8__scalar/],
+    ['relaxed', /relaxed build, kernel wt_f32_gemm_ukernel_4x8__wasmsimd_relaxed_madd/]]) {
+    const t = run('train', '--data', tmp, '--limit', '32', '--epochs', '1', '--batch-size', '16', '--simd', simd);
+    assert.equal(t.status, 0, t.stderr);
+    assert.match(t.stdout, name);
+    acc[simd] = t.stdout.match(/test accuracy: ([\d.]+)%/)[1];
+  }
+  assert.equal(acc.scalar, acc.simd128, 'the scalar twins compute the same bits as simd128');
+  const bad = run('train', '--data', tmp, '--simd', 'fast');
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /option --simd must be one of auto, relaxed, simd128, scalar, got 'fast'/);
+});
