@@ -996,6 +996,8 @@ export interface WorkerTrainerOptions {
   trainer?: Omit<TrainerOptions, 'teacher'> & { teacher?: Uint8Array };
   /** What init() takes (default: dist/wasmtricks.wasm beside js/, as the worker sees it). */
   wasm?: InitOptions['wasm'];
+  /** init()'s module choice in the worker (default 'auto'); the worker's build is `build`. */
+  simd?: InitOptions['simd'];
   /** A Worker already running wasmtricks/worker-entry (for bundlers that want to create it),
       started at any time before. */
   worker?: Worker | { postMessage(message: unknown, transfer?: readonly unknown[]): void; terminate(): unknown;

@@ -111,9 +111,9 @@ function dataset(ref, what) {
 }
 
 const ops = {
-  async create({ wasm, model: m, trainer: topts, classNames }) {
+  async create({ wasm, simd, model: m, trainer: topts, classNames }) {
     argCheck(!wt, 'WorkerTrainer.create: this worker already holds a trainer');
-    wt = await init(wasm === undefined ? {} : { wasm });
+    wt = await init({ ...(wasm === undefined ? {} : { wasm }), ...(simd === undefined ? {} : { simd }) });
     const built = buildModel(m);
     model = built.model;
     let resumable = built.ck !== null;

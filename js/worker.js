@@ -52,10 +52,11 @@ export class WorkerTrainer {
    * point, not resumed; classNames are the new classes'); trainer: the options of wt.Trainer (a
    * teacher as safetensors or checkpoint bytes); without an optimizer or preset, SGD lr 0.01,
    * momentum 0.9, weight decay 5e-4; wasm: what init() takes (a URL, bytes or a compiled
-   * WebAssembly.Module); worker: a Worker already running worker-entry.js (bundlers that want
+   * WebAssembly.Module); simd: init()'s choice of module ('auto' default, 'relaxed',
+   * 'simd128', 'scalar'); worker: a Worker already running worker-entry.js (bundlers that want
    * to make it), started at any time before.
    */
-  static async create({ model, trainer, wasm, worker } = {}) {
+  static async create({ model, trainer, wasm, simd, worker } = {}) {
     argCheck(model && typeof model === 'object', `WorkerTrainer.create: model must be an object, got ${describe(model)}`);
     for (const k of Object.keys(model)) argCheck(MODEL_KEYS.includes(k), `WorkerTrainer.create: unknown model option '${k}' (known: ${MODEL_KEYS.join(', ')})`);
     argCheck(trainer === undefined || (trainer && typeof trainer === 'object'), `WorkerTrainer.create: trainer must be an object of Trainer options, got ${describe(trainer)}`);
@@ -66,7 +67,7 @@ export class WorkerTrainer {
     const t = new WorkerTrainer(w);
     try {
       await t.#rpc.ready;
-      const r = await t.#call('create', { wasm: wasmArg, model, trainer });
+      const r = await t.#call('create', { wasm: wasmArg, simd, model, trainer });
       t.#adopt(r);
     } catch (e) {
       t.#rpc.close();
@@ -93,6 +94,7 @@ export class WorkerTrainer {
       model: { checkpoint: rec.checkpoint ?? rec.weights, ...(names ? { classNames: names } : {}), ...(head !== undefined ? { head } : {}) },
       trainer: rest.trainer ?? meta.trainer ?? undefined,
       wasm: rest.wasm,
+      simd: rest.simd,
       worker: rest.worker,
     });
   }

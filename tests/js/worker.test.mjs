@@ -314,3 +314,22 @@ test('image.toInputSync: area-average shrink, grayscale, cover crop and fill (pu
   assert.throws(() => image.toInputSync('cat.png', { shape: [1, 2, 2] }), /source must be ImageData/);
   assert.throws(() => image.toInputSync(img, { shape: [1, 2, 2], fit: 'zoom' }), /fit must be/);
 });
+
+test("create({ simd }) picks the worker's module: 'scalar' and 'simd128' agree to float rounding, 'relaxed' names its build", { timeout: 90_000 }, async () => {
+  const out = {};
+  for (const simd of ['scalar', 'simd128', 'relaxed']) {
+    const t = await WorkerTrainer.create({ model: MODEL, trainer: TRAINER, simd });
+    try {
+      assert.equal(t.build, simd);
+      assert.match(t.kernelName, simd === 'scalar' ? /__scalar$/ : simd === 'relaxed' ? /relaxed_madd$/ : /__wasmsimd$/);
+      await t.fit(stripes(64, { seed: 4 }), { batchSize: 32 });
+      out[simd] = (await t.predict({ data: held.images.subarray(0, 256), width: 16, height: 16 })).map((p) => p.probability);
+    } finally {
+      await t.terminate();
+    }
+  }
+  // the same run on other kernels: float reassociation apart (the conv and softmax twins sum in
+  // other orders), the same probabilities
+  for (const k of ['scalar', 'relaxed']) out[k].forEach((p, i) => assert.ok(Math.abs(p - out.simd128[i]) < 1e-5, `${k}: ${p} vs ${out.simd128[i]}`));
+  await rejectsWt(WorkerTrainer.create({ model: MODEL, simd: 'fast' }), 'WT_ERR_ARG', /simd must be one of 'auto', 'relaxed', 'simd128', 'scalar'/);
+});
