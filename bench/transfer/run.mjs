@@ -36,15 +36,14 @@ export const NEW_CLASSES = Object.freeze([5, 6, 7, 8, 9]);
 export const EPOCHS = 100;
 const SGD = { name: 'sgd', lr: 0.05, momentum: 0.9, weightDecay: 5e-4 };
 const PAD_CROP_FLIP = { randomCrop: { padding: 4 }, hflip: true };
-const BACKBONE = ['conv1', 'bn1', 'layer1', 'layer2', 'layer3'];
 /** The three ways to learn the new classes. Head and fine-tune start from the pretrained
     backbone with a new 5-class fc (withHead) and its normalisation; scratch from random weights. */
 export const ARMS = Object.freeze([
   { id: 'head', name: 'head only (backbone frozen, features cached)', pretrained: true,
-    options: { optimizer: SGD, schedule: { name: 'cosine', tMax: 'auto' }, freeze: BACKBONE, frozenBatchNorm: 'eval' },
+    options: { optimizer: SGD, schedule: { name: 'cosine', tMax: 'auto' }, freeze: ['@backbone'], frozenBatchNorm: 'eval' },
     note: 'SGD lr 0.05 momentum 0.9 wd 5e-4, cosine; no augmentation (the features are computed once)' },
   { id: 'finetune', name: 'fine-tune everything', pretrained: true,
-    options: { optimizer: { ...SGD, lr: 0.005 }, schedule: { name: 'cosine', tMax: 'auto' }, paramGroups: [{ match: 'fc', lr: 0.05 }], augment: PAD_CROP_FLIP },
+    options: { optimizer: { ...SGD, lr: 0.005 }, schedule: { name: 'cosine', tMax: 'auto' }, paramGroups: [{ match: '@head', lr: 0.05 }], augment: PAD_CROP_FLIP },
     note: 'SGD momentum 0.9 wd 5e-4, cosine; lr 0.005 for the backbone, 0.05 for the new fc; pad-4 crop + flip' },
   { id: 'scratch', name: 'from scratch', pretrained: false,
     options: { optimizer: SGD, schedule: { name: 'cosine', tMax: 'auto' }, augment: PAD_CROP_FLIP },
