@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // serve.mjs - the web app's static server: web/ (the app), js/ (the package), dist/ (the wasm),
-// assets/ (the shipped backbones), examples/pytorch/ (the models the studio's PyTorch export embeds) and Fashion-MNIST from Debian's dataset-fashion-mnist (/usr/share/datasets/fashion-mnist/) under
+// assets/ (the shipped backbones), docs/study/ (the study the studio links to), examples/pytorch/ (the models the studio's PyTorch export embeds) and Fashion-MNIST from Debian's dataset-fashion-mnist (/usr/share/datasets/fashion-mnist/) under
 // /data/fashion-mnist/, on 127.0.0.1, with COOP same-origin / COEP require-corp (cross-origin
 // isolation, so threads are possible) and the right MIME types (.wasm as application/wasm).
 // Nothing outside those folders is reachable. The app itself is static: any host that serves
@@ -32,6 +32,7 @@ const TYPES = {
   '.ico': 'image/x-icon',
   '.wasm': 'application/wasm',
   '.py': 'text/x-python; charset=utf-8',
+  '.md': 'text/markdown; charset=utf-8',
   '.safetensors': 'application/octet-stream',
   '.gz': 'application/octet-stream', // the IDX files are read as gzip bytes, not decoded by the browser
   '': 'application/octet-stream',
@@ -39,7 +40,7 @@ const TYPES = {
 
 /** The file a URL path maps to, or null: web/, js/, dist/, assets/ under the repository, data/fashion-mnist/. */
 function mapPath(urlPath, dataDir) {
-  const mounts = [['/web/', join(ROOT, 'web')], ['/js/', join(ROOT, 'js')], ['/dist/', join(ROOT, 'dist')], ['/assets/', join(ROOT, 'assets')],
+  const mounts = [['/web/', join(ROOT, 'web')], ['/js/', join(ROOT, 'js')], ['/dist/', join(ROOT, 'dist')], ['/assets/', join(ROOT, 'assets')], ['/docs/study/', join(ROOT, 'docs', 'study')],
     ['/examples/pytorch/', join(ROOT, 'examples', 'pytorch')], ['/data/fashion-mnist/', dataDir]];
   for (const [prefix, dir] of mounts) {
     if (!urlPath.startsWith(prefix)) continue;

@@ -40,6 +40,13 @@ async function waitRun(page, slot, log, timeout = 240_000) {
   assert.equal(await runState(page, slot), 'done');
 }
 
+/** The run's model and epochs for a short test run (the defaults are the study's 60-epoch cell). */
+async function shortRun(page, slot) {
+  await page.selectOption(`#${slot}-model`, 'tiny');
+  await page.fill(`#${slot}-epochs`, '2');
+  await page.dispatchEvent(`#${slot}-epochs`, 'change');
+}
+
 /** Types a run's learning rate (a change event, as leaving the field gives). */
 async function setLr(page, slot, lr) {
   await page.fill(`#${slot}-lr`, lr);
@@ -85,6 +92,21 @@ test('training studio: train, curves, evaluation, predict a drawing, save / relo
     assert.deepEqual(await page.$$eval('#A-preset option', (os) => os.map((o) => o.value)), ['custom', ...Object.keys(presets)]);
     assert.equal(await page.locator('#A-gradClipNorm-on').isChecked(), false);
     assert.equal(await page.locator('#run-A [data-option="gradClipNorm"]').isDisabled(), true);
+
+    // The default comparison is the study's cell (1,000 images, student CNN, 60 epochs): A the
+    // baseline, B + CutMix, with the line saying why and linking the study (served).
+    assert.equal(await page.inputValue('#n-train'), '1000');
+    for (const slot of ['A', 'B']) {
+      assert.equal(await page.inputValue(`#${slot}-model`), 'student');
+      assert.equal(await page.inputValue(`#${slot}-epochs`), '60');
+    }
+    assert.equal(await page.locator('#A-cutmix-on').isChecked(), false);
+    assert.equal(await page.locator('#B-cutmix-on').isChecked(), true);
+    assert.match(await page.locator('#why-defaults').textContent(), /CutMix adds\s+\+1\.0/);
+    const studyHref = await page.locator('#why-defaults a').getAttribute('href');
+    const study = await page.evaluate(async (h) => (await fetch(h)).text(), studyHref);
+    assert.match(study, /# The bag-of-tricks study|Fashion-MNIST/);
+    for (const slot of ['A', 'B']) await shortRun(page, slot);
 
     // A bad setting is refused with a message naming it, and the page stays usable.
     await page.fill('#n-train', '50');
@@ -189,6 +211,8 @@ test('training studio: train, curves, evaluation, predict a drawing, save / relo
     await until(page, log, () => /Loaded 'fashion-test'/.test(document.getElementById('status').textContent));
     assert.equal((await predictDrawing(page, pixels)).top, top5, 'offline prediction differs');
     await page.fill('#n-val', '300');
+    await page.selectOption('#B-preset', 'bag-of-tricks');
+    await shortRun(page, 'B');
     await setLr(page, 'B', '0.05');
     await page.click('#train-B');
     await waitRun(page, 'B', log);
