@@ -75,7 +75,8 @@ test('Fashion-MNIST test split from Debian dataset-fashion-mnist', { skip: !exis
 import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { deflateSync, gzipSync } from 'node:zlib';
+import { gzipSync } from 'node:zlib';
+import { png } from './helpers.mjs';
 import { execFileSync } from 'node:child_process';
 import { idx } from './idx.mjs';
 
@@ -149,35 +150,6 @@ test('cifar10 / cifar100 read binary batches (planes to HWC) and reject corrupt 
   assert.throws(() => wt.data.parseCIFAR([cifarBatch(3, 100)], { classes: 10 }), (e) => e.code === 'WT_ERR_FORMAT');
 });
 
-// A minimal PNG encoder (8-bit, colour type 0/2/6, one IDAT) for test images.
-const CRC = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-function crc32(b) {
-  let c = 0xffffffff;
-  for (const v of b) c = CRC[(c ^ v) & 255] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-function png(width, height, channels, data) {
-  const chunk = (type, body) => {
-    const out = Buffer.alloc(12 + body.length);
-    out.writeUInt32BE(body.length, 0);
-    out.write(type, 4, 'latin1');
-    body.copy(out, 8);
-    out.writeUInt32BE(crc32(out.subarray(4, 8 + body.length)), 8 + body.length);
-    return out;
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 8;
-  ihdr[9] = { 1: 0, 3: 2, 4: 6 }[channels];
-  const raw = Buffer.alloc(height * (1 + width * channels));
-  for (let y = 0; y < height; y++) Buffer.from(data.subarray(y * width * channels, (y + 1) * width * channels)).copy(raw, y * (1 + width * channels) + 1);
-  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
-}
 
 test('imageFolder decodes PNG inside the engine, sorts classes, fits other extents; corrupt files are named', async () => {
   const root = join(tmp, 'folder');

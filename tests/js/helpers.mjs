@@ -1,8 +1,9 @@
 // helpers.mjs - test helpers (not a test) shared by tests/js/*.test.mjs: assertions on the
-// package's errors, the generated "quadrants" data sets, and the weight hashes the browser tests
+// package's errors, the generated "quadrants" data sets, PNG files of given pixels, and the weight hashes the browser tests
 // share (tests/browser/hash.mjs, re-exported). Not here: IDX file bytes (idx.mjs), the stripes
 // set (tests/browser/stripes.mjs).
 import assert from 'node:assert/strict';
+import { deflateSync } from 'node:zlib';
 import { WasmTricksError } from '../../js/index.js';
 
 export { fnv32, fnv64 } from '../browser/hash.mjs';
@@ -62,4 +63,35 @@ export function quadrantImages(n, seed = 1) {
     }
   }
   return { images, labels, shape: [3, 16, 16], numClasses: 4 };
+}
+
+// A minimal PNG encoder (8-bit, colour type 0/2/6, one IDAT) for test images.
+const CRC = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+function crc32(b) {
+  let c = 0xffffffff;
+  for (const v of b) c = CRC[(c ^ v) & 255] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+/** A PNG file (8-bit; channels 1, 3 or 4: colour type 0/2/6; one IDAT) of HWC bytes. */
+export function png(width, height, channels, data) {
+  const chunk = (type, body) => {
+    const out = Buffer.alloc(12 + body.length);
+    out.writeUInt32BE(body.length, 0);
+    out.write(type, 4, 'latin1');
+    body.copy(out, 8);
+    out.writeUInt32BE(crc32(out.subarray(4, 8 + body.length)), 8 + body.length);
+    return out;
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 8;
+  ihdr[9] = { 1: 0, 3: 2, 4: 6 }[channels];
+  const raw = Buffer.alloc(height * (1 + width * channels));
+  for (let y = 0; y < height; y++) Buffer.from(data.subarray(y * width * channels, (y + 1) * width * channels)).copy(raw, y * (1 + width * channels) + 1);
+  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
 }
