@@ -468,8 +468,13 @@ async function train(o) {
     const imgs = r.history.length * trainSet.length;
     console.log(`training: ${(imgs / Math.max(trainSecs, 1e-9)).toFixed(0)} images/s over ${fmtTime(trainSecs)}; ` +
       `total time ${((performance.now() - t0) / 1000).toFixed(1)} s; prefetch ${r.prefetch.used ? 'on' : 'off'}` +
-      `${r.prefetch.note ? ` (${r.prefetch.note})` : ''}; cached features ${r.cacheFeatures.used ? 'on' : 'off'}` +
-      `${r.cacheFeatures.reason && r.cacheFeatures.requested === 'auto' && trainer.freeze ? ` (${r.cacheFeatures.reason})` : ''}`);
+      `${r.prefetch.note ? ` (${r.prefetch.note})` : ''}`);
+    // Said when it can matter: a run that caches, or freezes or asked for caching.
+    const cache = r.cacheFeatures;
+    if (cache.used || trainer.freeze || cache.requested !== 'auto') {
+      console.log(`cached features: ${cache.used ? 'on (the head trained on features computed once per image)' : 'off'}` +
+        `${cache.reason ? ` (${cache.reason})` : ''}`);
+    }
   } finally {
     trainer?.dispose();
     model.dispose();

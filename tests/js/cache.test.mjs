@@ -4,13 +4,20 @@
 // (head fc2) and on ResNet-8 (head fc, frozen BatchNorms in eval); 'auto' caches only when the
 // conditions hold and true names the one that fails (augmentation, a batch trick, a trainable
 // layer below the head, frozenBatchNorm 'train', distillation, nothing frozen); the progress
-// records say cachedFeatures; a mid-run checkpoint resumes to the straight run; threads: 2 trains
-// the head on the calling thread (a threads: 1 run's numbers, no workers); AbortSignal. The
+// records say cachedFeatures (and the CLI's progress line); a mid-run checkpoint resumes to the straight run; threads: 2 trains
+// the head on the calling thread (a threads: 1 run's numbers, no workers); AbortSignal; a
+// WorkerTrainer. The
 // engine side: tests/native/test_groups.c test_cached_features.
 import test from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { init } from '../../js/index.js';
 import { quadrantImages, rejectsWt } from './helpers.mjs';
+import { idx } from './idx.mjs';
 
 const wt = await init();
 const K = 4;
@@ -148,4 +155,53 @@ test('cacheFeatures: an AbortSignal stops the run after the current step', async
   await assert.rejects(run(HEADS.student, true, { fit: { signal: ac.signal, onProgress: (p) => { if (p.type === 'step' && ++steps === 2) ac.abort(); } } }),
     (e) => e.name === 'AbortError');
   assert.equal(steps, 2);
+});
+
+test('CLI: --cache-features (auto, on, off): the progress line and the summary say it; on names what fails', () => {
+  const CLI = fileURLToPath(new URL('../../bin/wasmtricks.js', import.meta.url));
+  const cli = (...args) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+  assert.match(cli('--help').stdout, /--cache-features MODE/);
+  const dir = mkdtempSync(join(tmpdir(), 'wt-cache-'));
+  try {
+    const n = 32;
+    const img = new Uint8Array(n * 64);
+    const lbl = Uint8Array.from({ length: n }, (_, i) => i % 2);
+    for (let i = 0; i < n * 64; i++) img[i] = ((i % 8 < 4) === (lbl[i >> 6] === 0) ? 200 : 30) + (i % 40);
+    for (const p of ['train', 't10k']) {
+      writeFileSync(join(dir, `${p}-images-idx3-ubyte`), idx([n, 8, 8], img));
+      writeFileSync(join(dir, `${p}-labels-idx1-ubyte`), idx([n], lbl));
+    }
+    const args = ['train', '--data', dir, '--epochs', '1', '--batch-size', '16'];
+    const on = cli(...args, '--freeze', 'conv1,conv2,fc1');
+    assert.equal(on.status, 0, on.stderr);
+    assert.match(on.stdout, /epoch 1\/1 100% step 2\/2 .*\| cached features\n/);
+    assert.match(on.stdout, /\ncached features: on \(the head trained on features computed once per image\)\n/);
+    const off = cli(...args, '--freeze', 'conv1,conv2,fc1', '--cache-features', 'off');
+    assert.equal(off.status, 0, off.stderr);
+    assert.doesNotMatch(off.stdout, /\| cached features/);
+    assert.match(off.stdout, /\ncached features: off\n/);
+    const why = cli(...args, '--freeze', 'conv1');
+    assert.match(why.stdout, /\ncached features: off \(no cached features: the conv2d conv2 trains below the head/);
+    assert.doesNotMatch(cli(...args).stdout, /cached features/, 'a run without freeze says nothing of it');
+    const bad = cli(...args, '--cache-features', 'on');
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /cacheFeatures: true, but no cached features: nothing below the lowest trainable layer/);
+    assert.equal(bad.stderr.trim().split('\n').length, 1, bad.stderr);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('WorkerTrainer: cacheFeatures in a worker_thread (the result and the progress records say it)', { timeout: 120_000 }, async () => {
+  const { WorkerTrainer } = await import('../../js/worker.js');
+  const w = await WorkerTrainer.create({ model: { name: 'student', inputShape: [3, 16, 16], numClasses: K, seed: 3 },
+    trainer: { optimizer: { name: 'sgd', lr: 0.05 }, freeze: HEADS.student.freeze } });
+  try {
+    const seen = [];
+    const r = await w.fit(quadrantImages(32), { epochs: 1, batchSize: 8, cacheFeatures: true, onProgress: (p) => seen.push(p.cachedFeatures) });
+    assert.deepEqual(r.cacheFeatures, { requested: true, used: true, reason: null });
+    assert.ok(seen.length === 5 && seen.every((v) => v === true), String(seen));
+  } finally {
+    await w.terminate();
+  }
 });
