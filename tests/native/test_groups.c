@@ -12,6 +12,8 @@
      only; a frozen BatchNorm in eval mode keeps its running statistics, in train mode they move;
      "nothing left to train"; groups after the first step; two trainers of one model; training
      the head only writes no output gradient below it (the backward floor).
+   - cached features: steps on features computed once (in other batches) equal steps on the
+     images bit for bit; wt_trainer_feature_size names each condition that stops caching.
    - ResNet-8 with conv1, bn1 and layer1 frozen and their BatchNorms in eval mode: logits, loss,
      gradients and running statistics of one step against PyTorch (tests/data/freeze_parity.h,
      scripts/gen_freeze_parity.py) at 1e-4 relative; frozen gradients exactly 0. */
