@@ -398,6 +398,25 @@ static void test_cached_features(void) {
   CHECK(feature_refusal(&mix, &body, 1, 1, msg, sizeof msg) == WT_ERR_STATE);
   CHECK_MSG(strstr(msg, "batch trick"), "%s", msg);
   CHECK(feature_refusal(&o, &body, 1, 1, msg, sizeof msg) == WT_OK);
+  /* a Dropout below the head draws in training: no caching */
+  static const char DROP[] =
+      "{\"input\":[1,8,8],\"classes\":4,\"layers\":["
+      "{\"type\":\"conv2d\",\"name\":\"c\",\"out_channels\":4,\"kernel\":3,\"padding\":1},"
+      "{\"type\":\"relu\"},{\"type\":\"flatten\"},{\"type\":\"dropout\",\"p\":0.5},"
+      "{\"type\":\"linear\",\"name\":\"fc\",\"out_features\":4}]}";
+  wt_ctx *c = wt_ctx_create(&(wt_ctx_options){.seed = 3}, NULL);
+  wt_model *m = NULL;
+  CHECK_OK(c, wt_model_create_from_spec(c, DROP, sizeof DROP - 1, &m));
+  wt_trainer *t = NULL;
+  CHECK_OK(c, wt_trainer_create(m, &o, &t));
+  CHECK_OK(c, wt_trainer_set_groups(t, &conv, 1, 1)); /* c: [0, 40) */
+  int64_t F = -1;
+  CHECK(wt_trainer_feature_size(t, &F) == WT_ERR_STATE && F == 0);
+  CHECK_MSG(strstr(wt_ctx_last_error(c), "layer 3 (dropout) below the lowest trainable layer is random in training"),
+            "%s", wt_ctx_last_error(c));
+  wt_trainer_destroy(t);
+  wt_model_destroy(m);
+  wt_ctx_destroy(c);
 }
 
 /* A run without groups is the run it was before groups existed: the same bits as a trainer that
