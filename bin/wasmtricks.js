@@ -230,7 +230,8 @@ function progressLine() {
     const final = p.step === p.steps;
     const label = `epoch ${p.epoch}/${p.epochs}`;
     const stats = `step ${String(p.step).padStart(String(p.steps).length)}/${p.steps} | loss ${p.loss.toFixed(4)} | ` +
-      `acc ${pct(p.accuracy)} | ${p.imagesPerSecond.toFixed(0)} img/s | lr ${p.lr.toPrecision(3)} | ETA ${fmtTime(p.eta)}`;
+      `acc ${pct(p.accuracy)} | ${p.imagesPerSecond.toFixed(0)} img/s | lr ${p.lr.toPrecision(3)} | ETA ${fmtTime(p.eta)}` +
+      `${p.cachedFeatures ? ' | cached features' : ''}`;
     if (tty) {
       const now = performance.now();
       if (!final && now - lastDraw < 100) return;
@@ -440,7 +441,8 @@ async function train(o) {
       `${epochs} epoch(s), seed ${o.seed ?? CLI_DEFAULTS.seed}; ${wt.build} build, kernel ${wt.kernelName}${threads}`);
     const onProgress = progressLine();
     const prefetch = { on: true, off: false, auto: 'auto' }[o.prefetch ?? 'auto'];
-    const r = await trainer.fit(trainSet, { epochs, batchSize, validation, checkpoint: o.checkpoint, resume: o.resume, prefetch,
+    const cacheFeatures = { on: true, off: false, auto: 'auto' }[o['cache-features'] ?? 'auto'];
+    const r = await trainer.fit(trainSet, { epochs, batchSize, validation, checkpoint: o.checkpoint, resume: o.resume, prefetch, cacheFeatures,
       onProgress: (p) => {
         onProgress(p);
         if (p.type === 'epoch' && p.validation) {
@@ -461,6 +463,12 @@ async function train(o) {
     console.log(`training: ${(imgs / Math.max(trainSecs, 1e-9)).toFixed(0)} images/s over ${fmtTime(trainSecs)}; ` +
       `total time ${((performance.now() - t0) / 1000).toFixed(1)} s; prefetch ${r.prefetch.used ? 'on' : 'off'}` +
       `${r.prefetch.note ? ` (${r.prefetch.note})` : ''}`);
+    // Said when it can matter: a run that caches, or freezes or asked for caching.
+    const cache = r.cacheFeatures;
+    if (cache.used || trainer.freeze || cache.requested !== 'auto') {
+      console.log(`cached features: ${cache.used ? 'on (the head trained on features computed once per image)' : 'off'}` +
+        `${cache.reason ? ` (${cache.reason})` : ''}`);
+    }
   } finally {
     trainer?.dispose();
     model.dispose();

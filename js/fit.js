@@ -89,8 +89,12 @@ function normalization(t, data) {
  * prefetch (true | false | 'auto', the default: a loader worker makes batch b + 1 while step b
  * runs; 'auto' turns it on when the host has more cores than the trainer's threads use and a
  * Worker exists; parsePrefetch in prefetch.js). The numbers are the same either way.
- * Returns { history: [per-epoch records], seconds, prefetch: { requested, used, mode, note } };
- * step and epoch progress records carry the same `prefetch` record.
+ * cacheFeatures (true | false | 'auto', the default): train the head on features computed once
+ * per image when everything below it is frozen and nothing needs the pixels (featureCache);
+ * the numbers are the same either way too.
+ * Returns { history: [per-epoch records], seconds, prefetch: { requested, used, mode, note },
+ * cacheFeatures: { requested, used, reason } }; step and epoch progress records carry the same
+ * `prefetch` record and `cachedFeatures` (a boolean).
  */
 export async function fit(t, data, options = {}) {
   checkData(data, 'fit');
@@ -107,6 +111,7 @@ export async function fit(t, data, options = {}) {
   argCheck(onStep === undefined || typeof onStep === 'function', 'fit: onStep must be a function');
   if (validation !== undefined) checkData(validation, 'fit (validation)');
   t._alive('fit');
+  const cacheFeatures = checkOption('cacheFeatures', options.cacheFeatures, 'fit');
   let prefetch = parsePrefetch(options.prefetch, t.threads);
   const model = t.model;
   let start = 0;
@@ -126,12 +131,16 @@ export async function fit(t, data, options = {}) {
   const history = [];
   const t0 = performance.now();
   let ahead = null;
+  let cache = null;
   try {
     if (t._autoSchedule) t._resolveSchedule(loader.numBatches, epochs);
     if (ck) {
       restore(t, ck);
       start = ck.epoch;
     }
+    cache = featureCache(t, cacheFeatures);
+    // The head trains on the calling thread from features: no images to load ahead.
+    if (cache.used && prefetch.used) prefetch = Object.freeze({ ...prefetch, used: false, mode: 'off', note: 'cached features: no images to load' });
     // A new run draws its data seed; a resumed one has it (checkpoints written before data
     // seeds existed draw one from their restored RNG). Kept on the trainer for checkpoint().
     const dataSeed = ck?.dataSeed ?? drawDataSeed(t);
@@ -153,18 +162,21 @@ export async function fit(t, data, options = {}) {
       const mid = at && epoch === start ? at : null;
       if (!ahead) loader.startEpoch({ seed: dataSeed, epoch });
       const e0 = performance.now();
+      if (cache.used && !cache.features) computeFeatures(t, cache, data, steps, batchSize, signal);
       let lossSum = mid?.lossSum ?? 0;
       let accSum = mid?.accSum ?? 0;
       let seen = mid?.seen ?? 0;
       for (let b = mid?.step ?? 0; b < loader.numBatches; b++) {
         if (signal?.aborted) throw abortError(signal);
         const s0 = performance.now();
-        const { x, labels, n } = ahead ? await ahead.batch(epoch, b) : loader.batch(b);
+        const { x, labels, n } = cache.used ? featureBatch(cache, loader, b)
+          : ahead ? await ahead.batch(epoch, b) : loader.batch(b);
         const lr = t.lr;
         let loss;
         let accuracy;
         try {
-          ({ loss, accuracy } = await t.stepAsync(x, labels)); // over the trainer's threads
+          // over the trainer's threads; the head on cached features on this one
+          ({ loss, accuracy } = cache.used ? t._stepFeatures(x, labels, n) : await t.stepAsync(x, labels));
         } catch (e) {
           // Divergence (NaN/Inf logits, loss or gradients): the step was refused before the
           // update, and no checkpoint is written, so `checkpoint` keeps the last good epoch.
@@ -184,7 +196,7 @@ export async function fit(t, data, options = {}) {
           onProgress({ type: 'step', epoch: epoch + 1, epochs, step: b + 1, steps: loader.numBatches,
             samples: seen, totalSamples: loader.numSamples, loss: lossSum / seen, accuracy: accSum / seen,
             batchLoss: loss, batchAccuracy: accuracy, lr, imagesPerSecond: seen / Math.max(secs, 1e-9),
-            eta: (trainSecs / doneSteps) * (totalSteps - doneSteps), prefetch });
+            eta: (trainSecs / doneSteps) * (totalSteps - doneSteps), prefetch, cachedFeatures: cache.used });
         }
         if (onStep) {
           // Awaited: a runner pauses here. checkpoint() is the run at this step: resuming it
@@ -204,13 +216,68 @@ export async function fit(t, data, options = {}) {
       if (checkpoint !== undefined) {
         await writeCheckpointFile(checkpoint, encodeCheckpoint(snapshot(t, { epoch: epoch + 1, epochs, batchSize, dropLast })));
       }
-      onProgress?.({ type: 'epoch', epochs, ...rec, eta: (trainSecs / doneSteps) * (totalSteps - doneSteps), prefetch });
+      onProgress?.({ type: 'epoch', epochs, ...rec, eta: (trainSecs / doneSteps) * (totalSteps - doneSteps), prefetch,
+        cachedFeatures: cache.used });
     }
   } finally {
     ahead?.dispose();
     loader.dispose();
   }
-  return { history, seconds: (performance.now() - t0) / 1000, prefetch };
+  return { history, seconds: (performance.now() - t0) / 1000, prefetch, cacheFeatures: cache.record };
+}
+
+/**
+ * Whether fit trains the head on cached features (cacheFeatures: 'auto' | true | false): only
+ * when no per-image augmentation changes the pixels and the engine finds everything below the
+ * trainable layers frozen and deterministic, and no batch trick or teacher
+ * (wt_trainer_feature_size). true with a condition failing throws its message. Returns { used,
+ * floats, record: { requested, used, reason } }.
+ */
+function featureCache(t, requested) {
+  const off = (reason) => ({ used: false, record: Object.freeze({ requested, used: false, reason }) });
+  if (requested === false) return off(null);
+  const augment = Object.keys(t.augment);
+  const { floats, reason } = augment.length
+    ? { floats: 0, reason: `no cached features with per-image augmentation (augment: ${augment.join(', ')}): it changes the pixels every epoch` }
+    : t._featureSize();
+  if (reason && requested === true) throw new WasmTricksError('WT_ERR_STATE', `fit: cacheFeatures: true, but ${reason}`);
+  if (reason) return off(reason);
+  return { used: true, floats, features: null, labels: null, x: null, record: Object.freeze({ requested, used: true, reason: null }) };
+}
+
+/** The features of every training image, in data set order, once (the layers below the head
+    in their training mode: frozen BatchNorms in eval); batches of the run's batch size. */
+function computeFeatures(t, cache, data, steps, batchSize, signal) {
+  const loader = new Loader(t._rt, null, data, { batchSize, steps });
+  const F = cache.floats;
+  try {
+    const features = new Float32Array(data.length * F);
+    loader.startEpoch();
+    for (let b = 0; b < loader.numBatches; b++) {
+      if (signal?.aborted) throw abortError(signal);
+      const { x } = loader.batch(b);
+      features.set(t._features(x, F), b * batchSize * F);
+    }
+    cache.features = features;
+    cache.labels = Int32Array.from(data.labels);
+    cache.x = new Float32Array(batchSize * F);
+    cache.y = new Int32Array(batchSize);
+  } finally {
+    loader.dispose();
+  }
+}
+
+/** Batch b of the loader's epoch order, from the cached features. */
+function featureBatch(cache, loader, b) {
+  const F = cache.floats;
+  const start = b * loader.batchSize;
+  const n = Math.min(loader.batchSize, loader.data.length - start);
+  for (let j = 0; j < n; j++) {
+    const k = loader.order[start + j];
+    cache.x.set(cache.features.subarray(k * F, (k + 1) * F), j * F);
+    cache.y[j] = cache.labels[k];
+  }
+  return { x: cache.x.subarray(0, n * F), labels: cache.y.subarray(0, n), n };
 }
 
 /** A run's data seed: one draw from the model's RNG (53 bits), so the data follow `seed`. */

@@ -357,6 +357,16 @@ export interface FitProgress {
   validation?: Evaluation;
   /** Whether a loader worker makes the batches ahead (fit's `prefetch`), and why not. */
   prefetch?: PrefetchInfo;
+  /** Whether this run trains the head on cached features (fit's `cacheFeatures`). */
+  cachedFeatures?: boolean;
+}
+
+/** fit's `cacheFeatures` as resolved: reason says why features are not cached (null when
+    they are, or when cacheFeatures is false). */
+export interface CacheFeaturesInfo {
+  requested: boolean | 'auto';
+  used: boolean;
+  reason: string | null;
 }
 
 /** fit's `prefetch` as resolved: mode 'shared' (SharedArrayBuffer slots), 'transfer' (moved
@@ -387,6 +397,16 @@ export interface FitOptions {
   /** A loader worker makes batch b + 1 while step b runs (same numbers either way). 'auto'
       (default): on when the host has more cores than the trainer's threads and a Worker. */
   prefetch?: boolean | 'auto';
+  /** Train the head on features computed once per image: the output of the frozen layers
+      below the lowest trainable one, in their training mode (the same numbers as without).
+      Needs every layer below it frozen and deterministic (frozenBatchNorm 'eval', no Dropout),
+      the trainable layers reading one feature vector (after the flatten / global pool), and no
+      augmentation, batch trick or teacher. 'auto' (default): when that holds; true: a
+      WT_ERR_STATE error names the condition that fails; false: never. The head then trains on
+      the calling thread whatever `threads` is (it equals a threads: 1 run), without prefetch;
+      epoch 1's time includes computing the features. Validation runs the whole model;
+      checkpoints are of the whole model. */
+  cacheFeatures?: boolean | 'auto';
 }
 
 export interface Evaluation {
@@ -459,7 +479,7 @@ export class Trainer implements Disposable {
   /** Restores getState() into a trainer with the same options on a model of the same shape. */
   setState(state: TrainerState): void;
   /** Trains on a data set; resolves to the per-epoch records. */
-  fit(data: Dataset, options?: FitOptions): Promise<{ history: Array<FitProgress & { seconds: number }>; seconds: number; prefetch: PrefetchInfo }>;
+  fit(data: Dataset, options?: FitOptions): Promise<{ history: Array<FitProgress & { seconds: number }>; seconds: number; prefetch: PrefetchInfo; cacheFeatures: CacheFeaturesInfo }>;
   /** The model in eval mode over a data set. */
   evaluate(data: Dataset, options?: { batchSize?: number }): Evaluation;
   /** Top-k classes: one image -> Prediction[]; images, a data set or normalised input -> Prediction[][]. */
@@ -1026,6 +1046,8 @@ export interface WorkerFitOptions {
   transfer?: boolean;
   /** As FitOptions.prefetch: the loader worker is nested in the trainer's worker. */
   prefetch?: boolean | 'auto';
+  /** As FitOptions.cacheFeatures. */
+  cacheFeatures?: boolean | 'auto';
 }
 
 export interface WorkerFitResult {
@@ -1036,6 +1058,7 @@ export interface WorkerFitResult {
   steps: number;
   seconds?: number;
   prefetch?: PrefetchInfo;
+  cacheFeatures?: CacheFeaturesInfo;
 }
 
 /** A Trainer running in a dedicated Web Worker (browsers) or a worker_thread (Node). */

@@ -190,6 +190,8 @@ export const optionSchema = deepFreeze([
   o('onStep', 'function', { group: 'fit', help: "awaited after every step (a runner's pause point)" }),
   o('prefetch', 'boolean', { auto: true, default: 'auto', group: 'fit', cli: '--prefetch', cliArg: 'MODE',
     help: 'a loader worker augments the next batch while the step runs (the same numbers either way); auto: on when the host has a core the threads leave free' }),
+  o('cacheFeatures', 'boolean', { auto: true, default: 'auto', group: 'fit', cli: '--cache-features', cliArg: 'MODE',
+    help: 'train the head on features computed once per image (the same numbers either way): needs everything below it frozen (BatchNorm eval), no augmentation, batch trick or teacher; auto: when that holds; on: an error names what does not' }),
 ]);
 
 const byName = new Map(optionSchema.map((e) => [e.name, e]));
@@ -235,7 +237,7 @@ export function checkOption(name, v, where, dflt = optionEntry(name).default) {
   const what = `${where}: ${name}`;
   if (e.auto && v === 'auto') return v;
   if (e.type === 'boolean') {
-    argCheck(typeof v === 'boolean', `${what} must be a boolean, got ${describe(v)}`);
+    argCheck(typeof v === 'boolean', `${what} must be ${e.auto ? "true, false or 'auto'" : 'a boolean'}, got ${describe(v)}`);
   } else if (e.type === 'string') {
     argCheck(e.choices.includes(v), `${what} must be one of ${e.choices.map((c) => `'${c}'`).join(', ')}, got ${describe(v)}`);
   } else if (e.type === 'integer') {

@@ -322,6 +322,47 @@ export class Trainer extends Handle {
     });
   }
 
+  /** Cached features (fit's cacheFeatures; src: wt_trainer_feature_size): the floats per image
+      of the features the trainable layers read, or null and why not (the engine's message). */
+  _featureSize() {
+    this._alive('fit');
+    const rt = this._rt;
+    return rt.withStack((salloc) => {
+      const out = salloc(8);
+      const st = rt.exports.wt_wasm_trainer_feature_size(this._ptr, out);
+      if (st === 0) return { floats: new Float64Array(rt.memory.buffer, out, 1)[0], reason: null };
+      return { floats: 0, reason: rt.cstring(rt.exports.wt_wasm_ctx_last_error(this._ctx) >>> 0).replace(/^[\w]+: /, '') };
+    });
+  }
+
+  /** The features (N * floats) of a batch of normalised images (wt_trainer_features). */
+  _features(images, floats) {
+    const N = this.model._batch(images, 'fit');
+    const rt = this._rt;
+    const xBytes = (images.byteLength + 15) & ~15;
+    const x = this._staging(xBytes + N * floats * 4);
+    const out = x + xBytes;
+    rt.u8.set(new Uint8Array(images.buffer, images.byteOffset, images.byteLength), x);
+    rt.check(rt.exports.wt_wasm_trainer_features(this._ptr, x, N, out), this._ctx, 'fit (features)');
+    return rt.f32.slice(out >> 2, (out >> 2) + N * floats);
+  }
+
+  /** step() on the cached features of a batch (wt_trainer_step_features): { loss, accuracy }. */
+  _stepFeatures(features, labels, N) {
+    const rt = this._rt;
+    const fBytes = (features.byteLength + 15) & ~15;
+    const x = this._staging(fBytes + labels.byteLength);
+    const l = x + fBytes;
+    rt.u8.set(new Uint8Array(features.buffer, features.byteOffset, features.byteLength), x);
+    rt.u8.set(new Uint8Array(labels.buffer, labels.byteOffset, labels.byteLength), l);
+    return rt.withStack((salloc) => {
+      const out = salloc(8);
+      rt.check(rt.exports.wt_wasm_trainer_step_features(this._ptr, x, l, N, out), this._ctx, 'step');
+      const f32 = rt.f32;
+      return { loss: f32[out >> 2], accuracy: f32[(out >> 2) + 1] };
+    });
+  }
+
   /** Threads the steps of fit() and stepAsync() use (1: off); see describe().threads. */
   get threads() { return this._threads.used; }
 

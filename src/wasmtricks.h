@@ -1053,6 +1053,23 @@ wt_status wt_trainer_state_import(wt_trainer *t, const float *state, size_t n_fl
 wt_status wt_trainer_step(wt_trainer *t, const float *x, const int32_t *labels, int64_t N,
                           float *loss, float *accuracy);
 
+/* Cached features (the head trains on features computed once per image). When every layer
+   below the trainable ones (the lowest layer with a trainable parameter, after
+   wt_trainer_set_groups) is frozen and deterministic in training (BatchNorms in eval:
+   frozen_bn_eval; no Dropout), the trainable layers read one layer's output, a feature vector
+   (flat, or (C,1,1)), and there is no batch trick or teacher (they need the images):
+   wt_trainer_feature_size gives its floats per image; otherwise WT_ERR_STATE with a message
+   naming the condition that fails. wt_trainer_features writes the features of x (N,C,H,W) into
+   features (N, floats), running only the layers below, in the mode a step runs them.
+   wt_trainer_step_features is wt_trainer_step on the batch whose features those are: the same
+   kernels on the same values from the trainable layers up, so the loss, accuracy, gradients and
+   update equal wt_trainer_step's bit for bit (features computed for a sample in any batch are
+   the same bits: every layer below treats the samples of a batch independently). */
+wt_status wt_trainer_feature_size(wt_trainer *t, int64_t *floats);
+wt_status wt_trainer_features(wt_trainer *t, const float *x, int64_t N, float *features);
+wt_status wt_trainer_step_features(wt_trainer *t, const float *features, const int32_t *labels,
+                                   int64_t N, float *loss, float *accuracy);
+
 /* The step in three parts, for data-parallel training over R replicas of one model (each a
    model + trainer in its own context, e.g. one per thread; js/parallel.js): wt_trainer_step is
    exactly mix + compute_grads (loss_scale 1) + apply_grads (no extra blocks).

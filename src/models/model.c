@@ -86,7 +86,7 @@ wt_status wt__model_push(wt_model *m, wt__layer *l) {
 }
 /* (Re)plans the batch-dependent memory for a batch of N: every layer's output and output
    gradient, its cache, and one workspace shared by all layers (the max). */
-static wt_status model_reserve(wt_model *m, int64_t N) {
+wt_status wt__model_reserve(wt_model *m, int64_t N) {
   wt_ctx *ctx = m->ctx;
   if (N <= m->capacity) return WT_OK;
   size_t total = 0, ws = 0;
@@ -263,8 +263,12 @@ static const float *layer_src(const wt_model *m, int i, const float *x) {
 }
 
 wt_status wt__model_forward_batch(wt_model *m, const float *x, int64_t N) {
-  WT_TRY(model_reserve(m, N));
-  for (int i = 0; i < m->n_layers; i++) {
+  return wt__model_forward_layers(m, x, N, 0, m->n_layers);
+}
+
+wt_status wt__model_forward_layers(wt_model *m, const float *x, int64_t N, int from, int to) {
+  WT_TRY(wt__model_reserve(m, N));
+  for (int i = from; i < to; i++) {
     wt__layer *l = &m->layers[i];
     const wt__layer_type *t = wt__type_of(l);
     const float *in2 = t->inputs == 2 ? layer_src(m, l->in2, x) : NULL;
@@ -274,9 +278,14 @@ wt_status wt__model_forward_batch(wt_model *m, const float *x, int64_t N) {
 }
 
 wt_status wt__model_forward_batch_mode(wt_model *m, const float *x, int64_t N, int training) {
+  return wt__model_forward_layers_mode(m, x, N, 0, m->n_layers, training);
+}
+
+wt_status wt__model_forward_layers_mode(wt_model *m, const float *x, int64_t N, int from, int to,
+                                        int training) {
   const int was = m->training;
   if (was != (training ? 1 : 0)) wt_model_set_training(m, training);
-  const wt_status st = wt__model_forward_batch(m, x, N);
+  const wt_status st = wt__model_forward_layers(m, x, N, from, to);
   if (was != m->training) wt_model_set_training(m, was);
   return st;
 }

@@ -65,6 +65,9 @@ struct wt_model {
   void *workspace;
 };
 
+/* (Re)plans the batch-dependent memory (layer outputs, gradients, caches, workspace) for a
+   batch of N, only when N exceeds the planned capacity. */
+wt_status wt__model_reserve(wt_model *m, int64_t N);
 /* Validates a batch of N input images (shape, size, finiteness), naming func in the error. */
 wt_status wt__model_check_input(wt_model *m, const char *func, const float *x, int64_t N);
 /* Forward over one batch (planned for N) in the model's mode; logits are then at
@@ -72,6 +75,11 @@ wt_status wt__model_check_input(wt_model *m, const char *func, const float *x, i
 wt_status wt__model_forward_batch(wt_model *m, const float *x, int64_t N);
 /* The same in the given mode (1 training, 0 eval), the model's own mode restored after. */
 wt_status wt__model_forward_batch_mode(wt_model *m, const float *x, int64_t N, int training);
+/* Forward of layers [from, to) only (planned for N): the layers below `from` that they read
+   must hold this batch's outputs (cached features, wt_trainer_step_features). */
+wt_status wt__model_forward_layers(wt_model *m, const float *x, int64_t N, int from, int to);
+wt_status wt__model_forward_layers_mode(wt_model *m, const float *x, int64_t N, int from, int to,
+                                        int training);
 /* Zeroes the gradients, then back-propagates wt__model_dlogits(m) (filled by the caller). */
 wt_status wt__model_backward_batch(wt_model *m, const float *x, int64_t N);
 /* Freezing (wt_trainer_set_groups): frozen (n sorted, disjoint ranges of the parameter block)

@@ -267,17 +267,18 @@ static wt_status mix(wt_trainer *t, const float *x, const int32_t *labels, int64
 }
 
 /* Forward, loss and backward of a validated (shard of a) batch into m->grads, scaled by
-   loss_scale; *loss_sum = the mean loss times N, *correct = the correct weight. */
+   loss_scale; the forward from layer `from` (0; or the lowest trainable layer, whose inputs
+   hold cached features); *loss_sum = the mean loss times N, *correct = the correct weight. */
 static wt_status compute(wt_trainer *t, const float *in, const int32_t *labels,
-                         const float *targets, int64_t N, float loss_scale, double *loss_sum,
-                         double *correct) {
+                         const float *targets, int64_t N, float loss_scale, int from,
+                         double *loss_sum, double *correct) {
   wt_model *m = t->m;
   wt_ctx *ctx = m->ctx;
   t->have_grads = false;
   claim_model(t);
   /* A training step trains: BatchNorm on batch statistics (a frozen one in eval mode may stay
      in it), Dropout on (the model's own train/eval flag is left as it was). */
-  WT_TRY(wt__model_forward_batch_mode(m, in, N, 1));
+  WT_TRY(wt__model_forward_layers_mode(m, in, N, from, m->n_layers, 1));
   const float *logits = wt__model_logits(m);
   /* Non-finite logits, loss or gradients mean the run diverged: stop before the update spreads
      NaN into the weights, so the caller can lower the learning rate and go on from intact
@@ -358,7 +359,7 @@ wt_status wt_trainer_step(wt_trainer *t, const float *x, const int32_t *labels, 
   const float *in, *targets;
   WT_TRY(mix(t, x, labels, N, &in, &targets));
   double loss_sum, correct;
-  WT_TRY(compute(t, in, labels, targets, N, 1.0f, &loss_sum, &correct));
+  WT_TRY(compute(t, in, labels, targets, N, 1.0f, 0, &loss_sum, &correct));
   WT_TRY(apply(t, NULL, 0));
   /* loss_sum = l * N exactly (a float times an integer < 2^31 in double), so this is l. */
   if (loss) *loss = (float)(loss_sum / (double)N);
@@ -395,7 +396,7 @@ wt_status wt_trainer_compute_grads(wt_trainer *t, const float *x, const int32_t 
     return WT_FAIL(ctx, WT_ERR_ARG, "give exactly one of labels and targets");
   if (labels) WT_TRY(check_labels(m, __func__, labels, N));
   double ls, c;
-  WT_TRY(compute(t, x, labels, targets, N, loss_scale, &ls, &c));
+  WT_TRY(compute(t, x, labels, targets, N, loss_scale, 0, &ls, &c));
   if (loss_sum) *loss_sum = ls;
   if (correct) *correct = c;
   return WT_OK;
@@ -410,4 +411,120 @@ wt_status wt_trainer_apply_grads(wt_trainer *t, const float *const *extra, size_
   for (size_t b = 0; b < n_extra; b++)
     if (!extra[b]) return WT_FAIL(ctx, WT_ERR_ARG, "extra[%zu] is NULL", b);
   return apply(t, extra, n_extra);
+}
+
+/* ---- cached features (fit's cacheFeatures): when every layer below the lowest trainable one
+   is frozen and deterministic in training, their output for an image never changes, so it is
+   computed once (wt_trainer_features) and the trainable layers train on it
+   (wt_trainer_step_features): the same kernels on the same values as wt_trainer_step. */
+
+/* The layer whose output the trainable layers read (*cut), or WT_ERR_STATE naming the condition
+   that fails. */
+static wt_status feature_layer(wt_trainer *t, const char *func, int *cut) {
+  wt_model *m = t->m;
+  wt_ctx *ctx = m->ctx;
+  *cut = WT__INPUT;
+  if (t->opt.teacher)
+    return wt__fail(ctx, WT_ERR_STATE, func, "no cached features with distillation: the teacher reads the images");
+  if (batch_trick_on(&t->opt.batch))
+    return wt__fail(ctx, WT_ERR_STATE, func,
+                    "no cached features with a batch trick: mixup, CutMix and RICAP mix the images");
+  claim_model(t);
+  const int lo = m->first_backward;
+  const wt__layer *low = &m->layers[lo];
+  if (lo == 0)
+    return wt__fail(ctx, WT_ERR_STATE, func,
+                    "no cached features: nothing below the lowest trainable layer (layer 0, %s %s) is frozen",
+                    wt__type_of(low)->name, low->name);
+  for (int i = 0; i < lo; i++) {
+    const wt__layer *l = &m->layers[i];
+    if (!wt__type_of(l)->set_training || l->eval_only) continue;
+    if (l->param_floats > 0)
+      return wt__fail(ctx, WT_ERR_STATE, func,
+                      "no cached features: the frozen %s %s trains on batch statistics "
+                      "(frozenBatchNorm 'train'), so its output depends on the batch",
+                      wt__type_of(l)->name, l->name);
+    return wt__fail(ctx, WT_ERR_STATE, func,
+                    "no cached features: layer %d (%s) below the lowest trainable layer is random in training",
+                    i, wt__type_of(l)->name);
+  }
+  int f = lo; /* the one layer below lo that layers lo.. read */
+  for (int i = lo; i < m->n_layers; i++) {
+    const wt__layer *l = &m->layers[i];
+    const int src[2] = {l->in, wt__type_of(l)->inputs == 2 ? l->in2 : lo};
+    for (int k = 0; k < 2; k++) {
+      if (src[k] >= lo) continue;
+      if (src[k] == WT__INPUT)
+        return wt__fail(ctx, WT_ERR_STATE, func,
+                        "no cached features: layer %d (%s %s) trains on the images", i,
+                        wt__type_of(l)->name, l->name);
+      if (f != lo && f != src[k])
+        return wt__fail(ctx, WT_ERR_STATE, func,
+                        "no cached features: the trainable layers read two layers below them (%d and %d)",
+                        f, src[k]);
+      f = src[k];
+    }
+  }
+  WT_ASSERT(f < lo);
+  const wt__layer *in = &m->layers[f];
+  if (!in->flat && !(in->out_h == 1 && in->out_w == 1))
+    return wt__fail(ctx, WT_ERR_STATE, func,
+                    "no cached features: the %s %s trains below the head (it reads (%lld,%lld,%lld) "
+                    "planes, not the feature vector; freeze every layer up to the classifier)",
+                    wt__type_of(low)->name, low->name, (long long)in->out_c, (long long)in->out_h,
+                    (long long)in->out_w);
+  *cut = f;
+  return WT_OK;
+}
+
+wt_status wt_trainer_feature_size(wt_trainer *t, int64_t *floats) {
+  if (!t) return WT_ERR_ARG;
+  if (!floats) return WT_FAIL(t->m->ctx, WT_ERR_ARG, "floats is NULL");
+  *floats = 0;
+  int f;
+  WT_TRY(feature_layer(t, __func__, &f));
+  *floats = t->m->layers[f].out_elems;
+  return WT_OK;
+}
+
+wt_status wt_trainer_features(wt_trainer *t, const float *x, int64_t N, float *features) {
+  if (!t) return WT_ERR_ARG;
+  wt_model *m = t->m;
+  if (!features) return WT_FAIL(m->ctx, WT_ERR_ARG, "features is NULL");
+  WT_TRY(wt__model_check_input(m, __func__, x, N));
+  int f;
+  WT_TRY(feature_layer(t, __func__, &f));
+  /* training mode, as wt_trainer_step runs these layers (frozen BatchNorms in eval) */
+  WT_TRY(wt__model_forward_layers_mode(m, x, N, 0, f + 1, 1));
+  memcpy(features, m->layers[f].out, (size_t)(N * m->layers[f].out_elems) * sizeof(float));
+  return WT_OK;
+}
+
+wt_status wt_trainer_step_features(wt_trainer *t, const float *features, const int32_t *labels,
+                                   int64_t N, float *loss, float *accuracy) {
+  if (!t) return WT_ERR_ARG;
+  wt_model *m = t->m;
+  wt_ctx *ctx = m->ctx;
+  int f;
+  WT_TRY(feature_layer(t, __func__, &f));
+  if (!features) return WT_FAIL(ctx, WT_ERR_ARG, "features is NULL");
+  if (N < 1 || N > WT_MAX_DIM)
+    return WT_FAIL(ctx, WT_ERR_SHAPE, "batch size must be in [1, %lld], got %lld",
+                   (long long)WT_MAX_DIM, (long long)N);
+  const int64_t F = m->layers[f].out_elems;
+  if (N > (int64_t)(SIZE_MAX / sizeof(float)) / F)
+    return WT_FAIL(ctx, WT_ERR_SHAPE, "a batch of %lld is too large", (long long)N);
+  const int64_t bad = wt__find_nonfinite(features, (size_t)(N * F));
+  if (bad >= 0)
+    return WT_FAIL(ctx, WT_ERR_NONFINITE, "features[%lld] (sample %lld) is %s", (long long)bad,
+                   (long long)(bad / F), features[bad] != features[bad] ? "NaN" : "Inf");
+  WT_TRY(check_labels(m, __func__, labels, N));
+  WT_TRY(wt__model_reserve(m, N));
+  memcpy(m->layers[f].out, features, (size_t)(N * F) * sizeof(float));
+  double loss_sum, correct;
+  WT_TRY(compute(t, NULL, labels, NULL, N, 1.0f, m->first_backward, &loss_sum, &correct));
+  WT_TRY(apply(t, NULL, 0));
+  if (loss) *loss = (float)(loss_sum / (double)N);
+  if (accuracy) *accuracy = (float)(correct / (double)N);
+  return WT_OK;
 }

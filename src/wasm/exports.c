@@ -175,6 +175,21 @@ WT_EXPORT int wt_wasm_trainer_step(wt_trainer *t, const float *x, const int32_t 
                                    float *out2) {
   return wt_trainer_step(t, x, labels, N, &out2[0], &out2[1]);
 }
+/* Cached features (wt_trainer_feature_size / _features / _step_features); floats: one
+   double written. */
+WT_EXPORT int wt_wasm_trainer_feature_size(wt_trainer *t, double *floats) {
+  int64_t n = 0;
+  const wt_status st = wt_trainer_feature_size(t, &n);
+  *floats = (double)n;
+  return st;
+}
+WT_EXPORT int wt_wasm_trainer_features(wt_trainer *t, const float *x, int N, float *features) {
+  return wt_trainer_features(t, x, N, features);
+}
+WT_EXPORT int wt_wasm_trainer_step_features(wt_trainer *t, const float *features,
+                                            const int32_t *labels, int N, float *out2) {
+  return wt_trainer_step_features(t, features, labels, N, &out2[0], &out2[1]);
+}
 
 /* ---- standalone optimizer over a caller's flat block of n floats (one parameter group; the
    base lr is the optim record's lr). params/grads: n floats each, params updated in place. */

@@ -12,6 +12,8 @@
      only; a frozen BatchNorm in eval mode keeps its running statistics, in train mode they move;
      "nothing left to train"; groups after the first step; two trainers of one model; training
      the head only writes no output gradient below it (the backward floor).
+   - cached features: steps on features computed once (in other batches) equal steps on the
+     images bit for bit; wt_trainer_feature_size names each condition that stops caching.
    - ResNet-8 with conv1, bn1 and layer1 frozen and their BatchNorms in eval mode: logits, loss,
      gradients and running statistics of one step against PyTorch (tests/data/freeze_parity.h,
      scripts/gen_freeze_parity.py) at 1e-4 relative; frozen gradients exactly 0. */
@@ -305,6 +307,118 @@ static void test_backward_floor(void) {
   wt_ctx_destroy(c);
 }
 
+/* Cached features: with the body (conv, bn) frozen and its BatchNorm in eval, steps on features
+   computed once, in other batches (5, 5, 2 images), equal steps on the images bit for bit
+   (losses, accuracies, parameters, running statistics); each failing condition is named. */
+enum { POOL = 12, FEAT = 64 };
+static void features_run(bool cached, float *params, float *losses) {
+  wt_ctx *c = wt_ctx_create(&(wt_ctx_options){.seed = 3}, NULL);
+  wt_model *m = NULL;
+  CHECK_OK(c, wt_model_create_from_spec(c, SPEC, sizeof SPEC - 1, &m));
+  const wt_trainer_options o = {.optim = {.lr = 0.05, .momentum = 0.9, .weight_decay = 5e-3},
+                                .label_smoothing = 0.1};
+  wt_trainer *t = NULL;
+  CHECK_OK(c, wt_trainer_create(m, &o, &t));
+  const wt_param_group body = {0, 48, 0, 0, 1};
+  CHECK_OK(c, wt_trainer_set_groups(t, &body, 1, 1));
+  static float x[POOL * 64], feats[POOL * FEAT], xb[BATCH * 64], fb[BATCH * FEAT];
+  int32_t y[POOL], yb[BATCH];
+  for (int i = 0; i < POOL * 64; i++) x[i] = (float)sin(0.37 * i) + (float)((i / 64) % 4 == (i % 4));
+  for (int i = 0; i < POOL; i++) y[i] = (i * 7) % 4;
+  if (cached) {
+    int64_t F = 0;
+    CHECK_OK(c, wt_trainer_feature_size(t, &F));
+    CHECK(F == FEAT);
+    for (int at = 0; at < POOL; at += 5) {
+      const int n = POOL - at < 5 ? POOL - at : 5;
+      CHECK_OK(c, wt_trainer_features(t, x + at * 64, n, feats + at * FEAT));
+    }
+  }
+  for (int s = 0; s < STEPS; s++) {
+    const int n = s % 3 == 2 ? 3 : BATCH; /* a short last batch too */
+    for (int j = 0; j < n; j++) {
+      const int k = (s * 5 + j * 7) % POOL;
+      memcpy(xb + j * 64, x + k * 64, 64 * sizeof(float));
+      memcpy(fb + j * FEAT, feats + k * FEAT, FEAT * sizeof(float));
+      yb[j] = y[k];
+    }
+    float acc;
+    if (cached) CHECK_OK(c, wt_trainer_step_features(t, fb, yb, n, &losses[s], &acc));
+    else CHECK_OK(c, wt_trainer_step(t, xb, yb, n, &losses[s], &acc));
+  }
+  memcpy(params, wt_model_params(m), 308 * sizeof(float));
+  size_t nb = 0;
+  memcpy(params + 308, wt_model_buffers(m, &nb), 8 * sizeof(float));
+  wt_trainer_destroy(t);
+  wt_model_destroy(m);
+  wt_ctx_destroy(c);
+}
+
+/* The message of wt_trainer_feature_size for groups g (n) and options o, in buf. */
+static wt_status feature_refusal(const wt_trainer_options *o, const wt_param_group *g, size_t n,
+                                 int bn_eval, char *buf, size_t len) {
+  wt_ctx *c = wt_ctx_create(&(wt_ctx_options){.seed = 3}, NULL);
+  wt_model *m = NULL;
+  CHECK_OK(c, wt_model_create_from_spec(c, SPEC, sizeof SPEC - 1, &m));
+  wt_trainer *t = NULL;
+  CHECK_OK(c, wt_trainer_create(m, o, &t));
+  if (n) CHECK_OK(c, wt_trainer_set_groups(t, g, n, bn_eval));
+  int64_t F = -1;
+  const wt_status st = wt_trainer_feature_size(t, &F);
+  snprintf(buf, len, "%s", wt_ctx_last_error(c));
+  if (st != WT_OK) {
+    float f[FEAT] = {0};
+    int32_t y = 0;
+    CHECK(F == 0 && wt_trainer_step_features(t, f, &y, 1, NULL, NULL) == st);
+  }
+  wt_trainer_destroy(t);
+  wt_model_destroy(m);
+  wt_ctx_destroy(c);
+  return st;
+}
+
+static void test_cached_features(void) {
+  static float a[316], b[316];
+  float la[STEPS], lb[STEPS];
+  features_run(false, a, la);
+  features_run(true, b, lb);
+  CHECK_MSG(memcmp(la, lb, sizeof la) == 0, "losses: %.9g vs %.9g", (double)la[0], (double)lb[0]);
+  CHECK(memcmp(a, b, sizeof a) == 0);
+  char msg[WT_ERR_LEN];
+  const wt_trainer_options o = {.optim = {.lr = 0.05}};
+  const wt_param_group body = {0, 48, 0, 0, 1}, conv = {0, 40, 0, 0, 1};
+  CHECK(feature_refusal(&o, NULL, 0, 1, msg, sizeof msg) == WT_ERR_STATE);
+  CHECK_MSG(strstr(msg, "nothing below the lowest trainable layer (layer 0, conv2d c) is frozen"), "%s", msg);
+  CHECK(feature_refusal(&o, &body, 1, 0, msg, sizeof msg) == WT_ERR_STATE);
+  CHECK_MSG(strstr(msg, "the frozen batchnorm2d bn trains on batch statistics (frozenBatchNorm 'train')"), "%s", msg);
+  CHECK(feature_refusal(&o, &conv, 1, 1, msg, sizeof msg) == WT_ERR_STATE);
+  CHECK_MSG(strstr(msg, "the batchnorm2d bn trains below the head (it reads (4,8,8) planes"), "%s", msg);
+  wt_trainer_options mix = o;
+  mix.batch.mixup_alpha = 1.0;
+  CHECK(feature_refusal(&mix, &body, 1, 1, msg, sizeof msg) == WT_ERR_STATE);
+  CHECK_MSG(strstr(msg, "batch trick"), "%s", msg);
+  CHECK(feature_refusal(&o, &body, 1, 1, msg, sizeof msg) == WT_OK);
+  /* a Dropout below the head draws in training: no caching */
+  static const char DROP[] =
+      "{\"input\":[1,8,8],\"classes\":4,\"layers\":["
+      "{\"type\":\"conv2d\",\"name\":\"c\",\"out_channels\":4,\"kernel\":3,\"padding\":1},"
+      "{\"type\":\"relu\"},{\"type\":\"flatten\"},{\"type\":\"dropout\",\"p\":0.5},"
+      "{\"type\":\"linear\",\"name\":\"fc\",\"out_features\":4}]}";
+  wt_ctx *c = wt_ctx_create(&(wt_ctx_options){.seed = 3}, NULL);
+  wt_model *m = NULL;
+  CHECK_OK(c, wt_model_create_from_spec(c, DROP, sizeof DROP - 1, &m));
+  wt_trainer *t = NULL;
+  CHECK_OK(c, wt_trainer_create(m, &o, &t));
+  CHECK_OK(c, wt_trainer_set_groups(t, &conv, 1, 1)); /* c: [0, 40) */
+  int64_t F = -1;
+  CHECK(wt_trainer_feature_size(t, &F) == WT_ERR_STATE && F == 0);
+  CHECK_MSG(strstr(wt_ctx_last_error(c), "layer 3 (dropout) below the lowest trainable layer is random in training"),
+            "%s", wt_ctx_last_error(c));
+  wt_trainer_destroy(t);
+  wt_model_destroy(m);
+  wt_ctx_destroy(c);
+}
+
 /* A run without groups is the run it was before groups existed: the same bits as a trainer that
    was given an empty group list. */
 static void test_no_groups_unchanged(void) {
@@ -401,6 +515,7 @@ int main(void) {
   test_two_trainers();
   test_backward_floor();
   test_freeze_parity();
+  test_cached_features();
   wt_ctx_destroy(ctx);
   return check_summary("test_groups");
 }
