@@ -7,7 +7,7 @@
 // writes docs/transfer/pretrain-c0-4.safetensors + its accuracy into docs/transfer/results.json;
 // phase `transfer` (the default; pretrains first when the file is missing) runs each arm x shots
 // x seed not yet in results.json and writes the table, docs/transfer/README.md.
-// Usage: node bench/transfer/run.mjs [pretrain | transfer | report]
+// Usage: node bench/transfer/run.mjs [pretrain | transfer [--arms head,finetune,scratch] | report]
 // Not here: the data sets (bench/study/data.mjs), the engine (js/).
 
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -79,7 +79,7 @@ async function pretrain(wt) {
   console.log(`pretrain: test accuracy ${(100 * v.accuracy).toFixed(2)}% on ${te.length} images of ${tr.classNames.join(', ')}`);
 }
 
-async function transfer(wt) {
+async function transfer(wt, arms = ARMS.map((a) => a.id)) {
   await pretrain(wt);
   const r = results();
   r.runs ??= [];
@@ -91,7 +91,7 @@ async function transfer(wt) {
   for (const shots of SHOTS) {
     for (const seed of SEEDS) {
       const tr = pool.sample(shots * NEW_CLASSES.length, { seed, balanced: true });
-      for (const arm of ARMS) {
+      for (const arm of ARMS.filter((a) => arms.includes(a.id))) {
         if (r.runs.some((x) => x.arm === arm.id && x.shots === shots && x.seed === seed)) continue;
         let model;
         if (arm.pretrained) {
@@ -165,13 +165,13 @@ function report() {
   writeFileSync(join(OUT, 'README.md'), `${lines.join('\n')}\n`);
 }
 
-const { positionals } = parseArgs({ allowPositionals: true });
+const { positionals, values } = parseArgs({ allowPositionals: true, options: { arms: { type: 'string' } } });
 const phase = positionals[0] ?? 'transfer';
 if (phase === 'report') {
   report();
 } else {
   const wt = await init({ simd: 'simd128' });
   if (phase === 'pretrain') await pretrain(wt);
-  else if (phase === 'transfer') await transfer(wt);
+  else if (phase === 'transfer') await transfer(wt, values.arms?.split(','));
   else throw new Error(`unknown phase '${phase}' (pretrain, transfer, report)`);
 }
