@@ -130,7 +130,7 @@ function report() {
     const sd = v.length > 1 ? Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / (v.length - 1)) : NaN;
     return { m, sd, n: v.length };
   };
-  const pm = ({ m, sd, n }) => `${(100 * m).toFixed(2)}${n > 1 ? ` +- ${(100 * sd).toFixed(2)}` : ''}`;
+  const pm = ({ m, sd, n }, sign = false) => `${sign && m >= 0 ? '+' : ''}${(100 * m).toFixed(2)}${n > 1 ? ` +- ${(100 * sd).toFixed(2)}` : ''}`;
   const lines = [
     '# Fine-tuning in the tab: what a pretrained backbone is worth',
     '',
@@ -156,7 +156,7 @@ function report() {
       }
       const d = rs.filter((x) => scratch.has(x.seed)).map((x) => x.accuracy - scratch.get(x.seed));
       const secs = rs.map((x) => x.seconds).sort((a, b) => a - b)[Math.floor(rs.length / 2)];
-      lines.push(`| ${shots} | ${arm.name} | ${pm(stats(rs.map((x) => x.accuracy)))} | ${arm.id === 'scratch' || !d.length ? '' : pm(stats(d))} | ${secs.toFixed(1)} | ${rs.length} |`);
+      lines.push(`| ${shots} | ${arm.name} | ${pm(stats(rs.map((x) => x.accuracy)))} | ${arm.id === 'scratch' || !d.length ? '' : pm(stats(d), true)} | ${secs.toFixed(1)} | ${rs.length} |`);
     }
   }
   const cpus = [...new Set(runs.map((x) => x.cpu))].join(', ');
