@@ -876,7 +876,7 @@ export const optionSchema: readonly Readonly<OptionEntry>[];
 
 /** The recipes: preset name -> Trainer options (TrainerOptions.preset picks one). */
 /** The backbones the package ships: their file, model, data and the command that trained them. */
-export const PRETRAINED: Readonly<Record<'resnet8-cifar10', Readonly<{ url: URL; label: string; inputShape: readonly number[]; model: string; data: string; command: string }>>>;
+export const PRETRAINED: Readonly<Record<'resnet8-cifar10', Readonly<{ url: URL; label: string; inputShape: readonly number[]; model: string; data: string; accuracy: string; command: string }>>>;
 export const presets: Readonly<Record<NonNullable<TrainerOptions['preset']>, Readonly<TrainerOptions>>>;
 
 // ---- Browser and Worker: canvas I/O (js/image.js), the IndexedDB store (js/store.js) and

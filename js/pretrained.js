@@ -15,6 +15,7 @@ export const PRETRAINED = Object.freeze({
     inputShape: Object.freeze([3, 32, 32]),
     model: 'ResNet-8 (78 k parameters), 3x32x32 colour images',
     data: 'CIFAR-10, all 50,000 training images, 10 classes',
+    accuracy: 'top-1 80.41%, top-5 99.06% on the 10,000 test images',
     command: 'wasmtricks train --data <CIFAR-10 ImageFolder or binary batches> --model resnet8 --lr 0.05 --random-crop 4 ' +
       '--hflip --epochs 20 --seed 1 --save assets/resnet8-cifar10.safetensors',
   }),

@@ -2,8 +2,9 @@
 // a fresh temporary project, then (1) a Node script imports `wasmtricks` and
 // `wasmtricks/worker` and trains (a step in the thread, a fit in a worker_thread), and (2) Vite
 // (the repository's devDependency) builds a page that imports both; the build must contain the
-// wasm asset and the worker chunk, and in headless Chromium (when present) the built page
-// trains a step in the page and a fit in the bundled worker. Prints the tarball size.
+// wasm asset, the shipped backbone and the worker chunk, and in headless Chromium (when present)
+// the built page trains a step in the page, a fit in the bundled worker, and loads the shipped
+// backbone (wt.models.pretrained) with a new head. Prints the tarball size.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -31,7 +32,11 @@ const w = await WorkerTrainer.create({ model: { name: 'student', inputShape: [1,
 const r = await w.fit({ images: new Uint8Array(4 * 64).map((_, i) => i % 251), labels: [0, 1, 0, 1], shape: [1, 8, 8], numClasses: 2 }, { batchSize: 4 });
 await w.terminate();
 const base = await init({ simd: 'simd128' });
-console.log(JSON.stringify({ loss, kernel: wt.kernelName, build: wt.build, baseBuild: base.build, workerSteps: r.steps }));
+const backbone = await wt.models.pretrained('resnet8-cifar10');
+const tuned = backbone.withHead(3);
+const pretrained = { classes: backbone.numClasses, names: backbone.classNames.length, normalized: tuned.normalization !== null,
+  tunedClasses: tuned.numClasses, logits: tuned.forward(new Float32Array(3 * 32 * 32).fill(0.1)).length };
+console.log(JSON.stringify({ loss, kernel: wt.kernelName, build: wt.build, baseBuild: base.build, workerSteps: r.steps, pretrained }));
 `;
 
 const PAGE_SCRIPT = `
@@ -47,7 +52,10 @@ async function main() {
     trainer: { optimizer: { name: 'sgd', lr: 0.1 } } });
   const r = await w.fit({ images: new Uint8Array(4 * 64).map((_, i) => i % 251), labels: [0, 1, 0, 1], shape: [1, 8, 8], numClasses: 2 }, { batchSize: 4 });
   await w.terminate();
-  return { ok: true, loss, kernel: wt.kernelName, build: wt.build, workerSteps: r.steps };
+  const backbone = await wt.models.pretrained('resnet8-cifar10');
+  const tuned = backbone.withHead(3);
+  const pretrained = { classes: backbone.numClasses, tunedClasses: tuned.numClasses, logits: tuned.forward(new Float32Array(3 * 32 * 32).fill(0.1)).length };
+  return { ok: true, loss, kernel: wt.kernelName, build: wt.build, workerSteps: r.steps, pretrained };
 }
 main().then((r) => { window.results = r; }, (e) => { window.results = { ok: false, error: e.name + ': ' + e.message }; });
 `;
@@ -62,10 +70,10 @@ test('npm pack, offline install, Node script and Vite build', { timeout: 400_000
     const tarball = join(tmp, packed.filename);
     const files = packed.files.map((f) => f.path);
     for (const f of ['package.json', 'dist/wasmtricks.wasm', 'dist/wasmtricks-relaxed.wasm', 'js/index.js', 'js/index.d.ts', 'js/worker.js', 'js/worker.d.ts',
-      'js/worker-entry.js', 'js/rpc.js', 'js/image.js', 'js/store.js', 'README.md']) {
+      'js/worker-entry.js', 'js/rpc.js', 'js/image.js', 'js/store.js', 'js/pretrained.js', 'assets/resnet8-cifar10.safetensors', 'README.md']) {
       assert.ok(files.includes(f), `the tarball lacks ${f}`);
     }
-    assert.ok(!files.some((f) => /^(tests|src|build|bench|scripts|web)\//.test(f)), `unexpected files: ${files.filter((f) => !/^(js|dist|bin)\//.test(f))}`);
+    assert.ok(!files.some((f) => /^(tests|src|build|bench|scripts|web)\//.test(f)), `unexpected files: ${files.filter((f) => !/^(js|dist|bin|assets)\//.test(f))}`);
     const wasm = readFileSync(join(ROOT, 'dist', 'wasmtricks.wasm'));
     console.log(`tarball ${packed.filename}: ${statSync(tarball).size} bytes packed, ${packed.unpackedSize} unpacked, ` +
       `${files.length} files; wasm ${wasm.length} bytes raw, ${gzipSync(wasm, { level: 9 }).length} gzipped`);
@@ -86,6 +94,7 @@ test('npm pack, offline install, Node script and Vite build', { timeout: 400_000
       assert.equal(out.build, 'relaxed');
       assert.equal(out.baseBuild, 'simd128');
       assert.equal(out.workerSteps, 1);
+      assert.deepEqual(out.pretrained, { classes: 10, names: 10, normalized: true, tunedClasses: 3, logits: 3 });
     });
 
     await t.test('Vite builds a page importing it: the wasm asset and the worker are in the build', async () => {
@@ -102,6 +111,9 @@ test('npm pack, offline install, Node script and Vite build', { timeout: 400_000
       assert.deepEqual(readFileSync(join(app, 'dist', 'assets', wasmAsset)), wasm);
       assert.deepEqual(readFileSync(join(app, 'dist', 'assets', relaxedAsset)), readFileSync(join(ROOT, 'dist', 'wasmtricks-relaxed.wasm')));
       assert.ok(assets.some((f) => /^worker-entry-.*\.js$/.test(f)), `no bundled worker in ${assets}`);
+      const backboneAsset = assets.find((f) => /^resnet8-cifar10-.*\.safetensors$/.test(f));
+      assert.ok(backboneAsset, `no shipped backbone among the assets: ${assets}`);
+      assert.deepEqual(readFileSync(join(app, 'dist', 'assets', backboneAsset)), readFileSync(join(ROOT, 'assets', 'resnet8-cifar10.safetensors')));
       if (!existsSync(CHROMIUM)) {
         assert.ok(process.env.CI !== 'true', `Chromium not found at ${CHROMIUM}`);
         console.log(`Chromium not found at ${CHROMIUM}: the Vite build was checked, not run`);
@@ -125,6 +137,7 @@ test('npm pack, offline install, Node script and Vite build', { timeout: 400_000
         assert.ok(Number.isFinite(r.loss) && r.loss > 0);
         assert.equal(r.build, 'relaxed', 'Chromium runs relaxed SIMD by default');
         assert.equal(r.workerSteps, 1);
+        assert.deepEqual(r.pretrained, { classes: 10, tunedClasses: 3, logits: 3 });
       } finally {
         await browser.close();
         await server.close();
