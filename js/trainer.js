@@ -350,11 +350,7 @@ export class Trainer extends Handle {
   /** step() on the cached features of a batch (wt_trainer_step_features): { loss, accuracy }. */
   _stepFeatures(features, labels, N) {
     const rt = this._rt;
-    const fBytes = (features.byteLength + 15) & ~15;
-    const x = this._staging(fBytes + labels.byteLength);
-    const l = x + fBytes;
-    rt.u8.set(new Uint8Array(features.buffer, features.byteOffset, features.byteLength), x);
-    rt.u8.set(new Uint8Array(labels.buffer, labels.byteOffset, labels.byteLength), l);
+    const { x, l } = this._stageArrays(features, labels);
     return rt.withStack((salloc) => {
       const out = salloc(8);
       rt.check(rt.exports.wt_wasm_trainer_step_features(this._ptr, x, l, N, out), this._ctx, 'step');
@@ -400,15 +396,20 @@ export class Trainer extends Handle {
       argCheck(bad < 0, `${method}: labels[${bad}] = ${describe(labels[bad])} is not an integer`);
       labels = Int32Array.from(labels);
     }
+    return { ...this._stageArrays(images, labels), N };
+  }
+
+  /** Copies a batch's inputs (images or features) and labels into the staging block: { x, l }.
+      One block reused across steps (grown when a larger batch arrives): the inputs, then the
+      labels at a 16-byte boundary. The pointer survives memory growth; views are re-read. */
+  _stageArrays(inputs, labels) {
     const rt = this._rt;
-    // One staging block reused across steps (grown when a larger batch arrives): images, then
-    // labels at a 16-byte boundary. The pointer survives memory growth; views are re-read.
-    const xBytes = (images.byteLength + 15) & ~15;
+    const xBytes = (inputs.byteLength + 15) & ~15;
     const x = this._staging(xBytes + labels.byteLength);
     const l = x + xBytes;
-    rt.u8.set(new Uint8Array(images.buffer, images.byteOffset, images.byteLength), x);
+    rt.u8.set(new Uint8Array(inputs.buffer, inputs.byteOffset, inputs.byteLength), x);
     rt.u8.set(new Uint8Array(labels.buffer, labels.byteOffset, labels.byteLength), l);
-    return { x, l, N };
+    return { x, l };
   }
 
   /** The step's staging block of at least `bytes` bytes (malloc'd once per batch size growth). */

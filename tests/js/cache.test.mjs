@@ -11,13 +11,13 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { init } from '../../js/index.js';
 import { quadrantImages, rejectsWt } from './helpers.mjs';
-import { idx } from './idx.mjs';
+import { halvesFolder } from './idx.mjs';
 
 const wt = await init();
 const K = 4;
@@ -163,14 +163,7 @@ test('CLI: --cache-features (auto, on, off): the progress line and the summary s
   assert.match(cli('--help').stdout, /--cache-features MODE/);
   const dir = mkdtempSync(join(tmpdir(), 'wt-cache-'));
   try {
-    const n = 32;
-    const img = new Uint8Array(n * 64);
-    const lbl = Uint8Array.from({ length: n }, (_, i) => i % 2);
-    for (let i = 0; i < n * 64; i++) img[i] = ((i % 8 < 4) === (lbl[i >> 6] === 0) ? 200 : 30) + (i % 40);
-    for (const p of ['train', 't10k']) {
-      writeFileSync(join(dir, `${p}-images-idx3-ubyte`), idx([n, 8, 8], img));
-      writeFileSync(join(dir, `${p}-labels-idx1-ubyte`), idx([n], lbl));
-    }
+    halvesFolder(dir);
     const args = ['train', '--data', dir, '--epochs', '1', '--batch-size', '16'];
     const on = cli(...args, '--freeze', 'conv1,conv2,fc1');
     assert.equal(on.status, 0, on.stderr);

@@ -8,14 +8,14 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { init } from '../../js/index.js';
 import { decodeCheckpoint } from '../../js/checkpoint.js';
 import { quadrants, quadrantImages, throwsWt } from './helpers.mjs';
-import { idx } from './idx.mjs';
+import { halvesFolder } from './idx.mjs';
 
 const wt = await init();
 const SHAPE = [1, 8, 8];
@@ -195,14 +195,7 @@ test('CLI: --freeze (comma list, repeatable), --param-group and --frozen-batchno
   assert.match(h.stdout, /--frozen-batchnorm/);
   const dir = mkdtempSync(join(tmpdir(), 'wt-freeze-'));
   try {
-    const n = 32;
-    const img = new Uint8Array(n * 64);
-    const lbl = Uint8Array.from({ length: n }, (_, i) => i % 2);
-    for (let i = 0; i < n * 64; i++) img[i] = ((i % 8 < 4) === (lbl[i >> 6] === 0) ? 200 : 30) + (i % 40);
-    for (const p of ['train', 't10k']) {
-      writeFileSync(join(dir, `${p}-images-idx3-ubyte`), idx([n, 8, 8], img));
-      writeFileSync(join(dir, `${p}-labels-idx1-ubyte`), idx([n], lbl));
-    }
+    halvesFolder(dir);
     const ck = join(dir, 'run.ckpt');
     const args = ['train', '--data', dir, '--epochs', '1', '--batch-size', '16', '--checkpoint', ck];
     const r = run(...args, '--freeze', 'conv1,conv2', '--freeze', 'fc1', '--param-group', 'fc2:lr=0.1,weightDecay=0',
