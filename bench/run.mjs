@@ -3,7 +3,8 @@
 //   1. GEMM GFLOP/s (square 256/512/1024 and the student CNN's products) over the measured wasm
 //      SIMD peak (bench_gemm.c, built here with emcc against build/wasm: multiply + add; and
 //      against build/wasm-relaxed with clang 19: the FMA kernels and the relaxed_madd peak);
-//   2. the student CNN (batch 64, SGD momentum) on 28x28x1 and 32x32x3, and ResNet-8 on 32x32x3: training images/s
+//   2. the student CNN (batch 64, SGD momentum) on 28x28x1 and 32x32x3, ResNet-8 and ResNet-18 on
+//      32x32x3: training images/s
 //      (forward + backward + update: Trainer.step) and inference images/s (Model.forward),
 //      through the npm package's own JS API, both modules interleaved (dist/wasmtricks.wasm and,
 //      where the host validates relaxed SIMD, dist/wasmtricks-relaxed.wasm), each training rate
@@ -17,6 +18,7 @@
 //      skips it) on the same models and batch, 1 and 2 threads, with the system's BLAS and, as a
 //      comparison only, OpenBLAS swapped in by LD_LIBRARY_PATH (libopenblas0-pthread unpacked
 //      into .cache/openblas by apt-get download, when the package registry answers).
+//   6. the targets of issue #22 as ratios of this run, each met or missed by how much.
 // Writes everything to bench/results.json (or --out FILE) so later runs can be compared.
 //
 // Options: --quick (fewer, shorter repetitions), --no-gemm, --no-tfjs, --no-build, --no-torch,
@@ -54,6 +56,8 @@ const SHAPES = [[1, 28, 28], [3, 32, 32]];
 const ENGINE_MODELS = [
   ...SHAPES.map((shape) => ({ key: shape.join('x'), shape, make: (wt) => wt.models.studentCNN({ inputShape: shape, numClasses: CLASSES, seed: 1 }) })),
   { key: 'resnet8-3x32x32', shape: [3, 32, 32], make: (wt) => wt.models.resnet({ depth: 8, inputShape: [3, 32, 32], numClasses: CLASSES, seed: 1 }) },
+  // ~3.3 GFLOP per training image (~0.1-0.2 s): one warm-up step, single-step repetitions
+  { key: 'resnet18-3x32x32', shape: [3, 32, 32], warmup: 1, steps: 1, reps: 5, make: (wt) => wt.models.resnet18({ inputShape: [3, 32, 32], numClasses: CLASSES, seed: 1 }) },
 ];
 const CLASSES = 10;
 // Emscripten 3.1.6 driving Debian's clang 19 (scripts/build.sh, build_relaxed).
@@ -153,16 +157,16 @@ async function engineSetups(builds) {
 }
 
 async function benchEngine(setups) {
-  const reps = quick ? 3 : 7, steps = quick ? 2 : 3;
   const results = {};
-  for (const { key, shape, make } of ENGINE_MODELS) {
+  for (const { key, shape, make, ...m } of ENGINE_MODELS) {
+    const reps = quick ? 3 : m.reps ?? 7, steps = m.steps ?? (quick ? 2 : 3), warmup = m.warmup ?? 3;
     const { x, y } = randomBatch(shape, BATCH, 1);
     const runs = setups.map(({ label, wt }) => {
       const model = make(wt);
       const trainer = new wt.Trainer(model, { optimizer: { name: 'sgd', lr: 0.01, momentum: 0.9 } });
       // warm up: plans the activations and lets V8 tier the hot functions up
-      for (let i = 0; i < 3; i++) trainer.step(x, y);
-      for (let i = 0; i < 2; i++) model.forward(x);
+      for (let i = 0; i < warmup; i++) trainer.step(x, y);
+      for (let i = 0; i < Math.min(warmup, 2); i++) model.forward(x);
       return { label, model, trainer, train: [], infer: [], mem0: wt.memoryBytes(), wt };
     });
     for (let r = 0; r < reps; r++) {
@@ -184,6 +188,9 @@ async function benchEngine(setups) {
         train_runs: run.train,
         infer_runs: run.infer,
         wasm_memory_growth_bytes: run.wt.memoryBytes() - run.mem0,
+        // the instance's linear memory after this model's steps: models run smallest first and
+        // are disposed after, and wasm memory never shrinks, so this is what the largest needed
+        wasm_memory_bytes: run.wt.memoryBytes(),
       };
       run.trainer.dispose();
       run.model.dispose();
@@ -264,6 +271,43 @@ function benchTorch(results, label) {
   return runs;
 }
 
+// ------------------------------------------------------------------ 6. the targets of #22
+
+/** The issue's targets as ratios of this run, each with its measured value and whether it is
+    met: "today's module" is --baseline when given (the simd128 build from before the FMA work),
+    else this run's simd128 module. Printed last and stored as results.targets. */
+function targets(results, peaks, flops) {
+  const e = results.engine, today = e['3x32x32'].baseline ? 'baseline' : 'simd128';
+  const train = (key, label) => e[key]?.[label]?.train_images_per_s;
+  const pctFma = (key) => peaks.relaxed && train(key, 'relaxed') ? (100 * train(key, 'relaxed') * flops[key]) / (peaks.relaxed * 1e9) : null;
+  const ratio = (a, b) => (a && b ? a / b : null);
+  const torch = (blas, key, threads) => results.torch?.[blas]?.models[key]?.[threads]?.train;
+  const two = (name) => results.parallel?.models[name]?.many;
+  const rows = [
+    ['student 3x32x32 training, 1 thread, % of the FMA limit', pctFma('3x32x32'), 85, '%'],
+    [`student 3x32x32 training, 1 thread, relaxed / ${today}`, ratio(train('3x32x32', 'relaxed'), train('3x32x32', today)), 1.3, 'x'],
+    [`ResNet-8 training, 1 thread, relaxed / ${today}`, ratio(train('resnet8-3x32x32', 'relaxed'), train('resnet8-3x32x32', today)), 1.5, 'x'],
+    ['ResNet-18 (32x32) training, 1 thread, % of the FMA limit', pctFma('resnet18-3x32x32'), 75, '%'],
+    ...['system', 'openblas'].filter((b) => results.torch?.[b]).flatMap((b) => [
+      [`student 3x32x32, 2 threads / PyTorch 2 threads (${b} BLAS)`, ratio(two('student 32x32x3'), torch(b, '3x32x32', '2')), 1, 'x'],
+      [`ResNet-8, 2 threads / PyTorch 1 thread (${b} BLAS)`, ratio(two('resnet8 32x32x3'), torch(b, 'resnet8-3x32x32', '1')), 1, 'x'],
+    ]),
+    ['inference 3x32x32, 1 thread / TensorFlow.js wasm (interleaved)', ratio(results.tfjs?.['3x32x32']?.engine_infer_images_per_s_interleaved, results.tfjs?.['3x32x32']?.wasm_infer_images_per_s), 1.5, 'x'],
+    ['inference 1x28x28, 1 thread / TensorFlow.js wasm (interleaved)', ratio(results.tfjs?.['1x28x28']?.engine_infer_images_per_s_interleaved, results.tfjs?.['1x28x28']?.wasm_infer_images_per_s), 1.2, 'x'],
+  ];
+  log(`\n== 6. the targets of issue #22 on this machine (${results.cpu}; "${today}" is today's module)`);
+  const out = rows.map(([what, value, target, unit]) => {
+    const met = value === null ? null : value >= target;
+    log(`  ${what.padEnd(66)} ${(value === null ? 'not measured' : fmt(value, unit === '%' ? 0 : 2) + unit).padStart(12)}` +
+        `   target >= ${target}${unit}   ${met === null ? '' : met ? 'met' : `missed (${fmt(100 * value / target, 0)}% of it)`}`);
+    return { what, value, target, unit, met };
+  });
+  const r18 = e['resnet18-3x32x32']?.relaxed ?? e['resnet18-3x32x32']?.simd128;
+  if (r18) log(`  ResNet-18 wasm memory at batch ${BATCH}: ${fmt(r18.wasm_memory_bytes / 2 ** 20, 0)} MiB`);
+  if (peaks.relaxed && peaks.simd128) log(`  (the FMA peak is ${fmt(peaks.relaxed / peaks.simd128, 2)}x the mul+add peak here: the bound on any relaxed / simd128 ratio of compute-bound code)`);
+  return out;
+}
+
 // ------------------------------------------------------------------ main
 
 async function main() {
@@ -299,7 +343,7 @@ async function main() {
   const relaxedOk = await hostHasRelaxed();
   const builds = [['simd128', null, 'simd128'], ...(relaxedOk ? [['relaxed', null, 'relaxed']] : [])];
   if (baselineWasm) builds.push(['baseline', baselineWasm, null]);
-  log(`\n== 2. student CNN and ResNet-8, batch ${BATCH}, one thread: ${builds.map((b) => b[0]).join(', ')} interleaved` +
+  log(`\n== 2. student CNN, ResNet-8 and ResNet-18, batch ${BATCH}, one thread: ${builds.map((b) => b[0]).join(', ')} interleaved` +
     (relaxedOk ? '' : ' (this host does not validate relaxed SIMD)'));
   const setups = await engineSetups(builds);
   results.engine = { kernels: Object.fromEntries(setups.map((x) => [x.label, x.wt.kernelName])), ...(await benchEngine(setups)) };
@@ -330,7 +374,7 @@ async function main() {
     log(`  ${key} (${fmt(flops[key] / 1e6, 1)} MFLOP per training image)`);
     for (const [label, r] of Object.entries(results.engine[key])) {
       log(`    ${label.padEnd(9)} train ${fmt(r.train_images_per_s).padStart(7)} images/s${pctOfPeak(label, r.train_images_per_s, key)}   ` +
-          `inference ${fmt(r.infer_images_per_s).padStart(7)} images/s   memory growth ${r.wasm_memory_growth_bytes} B`);
+          `inference ${fmt(r.infer_images_per_s).padStart(7)} images/s   memory ${fmt(r.wasm_memory_bytes / 2 ** 20, 0)} MiB (growth over the timed steps ${r.wasm_memory_growth_bytes} B)`);
     }
     const e = results.engine[key];
     if (e.relaxed) log(`    relaxed / simd128: ${pair(e.relaxed, e.simd128, 'simd128')}`);
@@ -399,6 +443,8 @@ async function main() {
   }
 
   if (!flag('--no-torch')) results.torch = benchTorch(results, best.label);
+
+  results.targets = targets(results, peaks, flops);
 
   writeFileSync(outFile, `${JSON.stringify(results, null, 2)}\n`);
   log(`\nwrote ${path.relative(process.cwd(), outFile) || outFile}`);
