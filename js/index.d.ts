@@ -255,9 +255,10 @@ export interface TrainerOptions {
       the preset's) is merged into the preset's. */
   optimizer?: OptimizerOptions | Partial<OptimizerOptions>;
   /** A recipe: 'baseline', 'bag-of-tricks' (cosine + warm-up + label smoothing 0.1 + mixup 0.2
-      + no bias decay) or 'cifar-autoaugment' (pad-crop + flip + AutoAugment CIFAR10 + Cutout 16);
-      the other options override it. */
-  preset?: 'baseline' | 'bag-of-tricks' | 'cifar-autoaugment';
+      + no bias decay), 'cifar-autoaugment' (pad-crop + flip + AutoAugment CIFAR10 + Cutout 16)
+      or 'small-data' (pad-crop + flip + CutMix 1.0 on half the batches: few images, many
+      epochs); the other options override it. */
+  preset?: 'baseline' | 'bag-of-tricks' | 'cifar-autoaugment' | 'small-data';
   /** Per-image augmentation in fit() (training batches only). */
   augment?: AugmentOptions;
   /** ToTensor + Normalize statistics; default: the training data's (fit) per channel. */

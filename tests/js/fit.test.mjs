@@ -93,7 +93,7 @@ test('fit is cancellable with an AbortSignal and checks its options', async () =
   model.dispose();
 });
 
-test('presets: bag-of-tricks and cifar-autoaugment set their recipes; options override them', async () => {
+test('presets: bag-of-tricks, cifar-autoaugment and small-data set their recipes; options override them', async () => {
   const model = student(2, 3);
   const bot = new wt.Trainer(model, { preset: 'bag-of-tricks' });
   assert.equal(bot.labelSmoothing, 0.1);
@@ -112,6 +112,16 @@ test('presets: bag-of-tricks and cifar-autoaugment set their recipes; options ov
   assert.deepEqual(Object.keys(aa.augment), ['randomCrop', 'hflip', 'autoAugment', 'cutout']);
   await aa.fit(toy(16, 4, 3), { epochs: 1, batchSize: 8 });
   aa.dispose();
+
+  // small-data: the baseline's optimizer with pad-4 crop + flip and CutMix on half the batches
+  const sd = new wt.Trainer(model, { preset: 'small-data', cutmix: { prob: 1 } });
+  assert.equal(sd.optimizer.lr, 0.01);
+  assert.equal(sd.labelSmoothing, 0);
+  assert.equal(sd.mixup, null);
+  assert.deepEqual(sd.cutmix, { alpha: 1, prob: 1 }, 'an option merges into the preset\'s CutMix');
+  assert.deepEqual(sd.augment, { randomCrop: { padding: 4 }, hflip: { p: 0.5 } });
+  await sd.fit(toy(16, 4, 3), { epochs: 1, batchSize: 8 });
+  sd.dispose();
 
   const all = new wt.Trainer(model, { optimizer: { name: 'adam' }, augment: { randomResizedCrop: { scale: [0.5, 1] }, vflip: 0.5, trivialAugment: true, randomErasing: { p: 1, value: 'random' } } });
   await all.fit(toy(16, 5, 3), { epochs: 1, batchSize: 8 });
