@@ -1,5 +1,5 @@
-/* conv2d.c - 2-d convolution as torch.nn.Conv2d (zero padding, groups = 1, no dilation), three
-   ways, by shape:
+/* conv2d.c - 2-d convolution as torch.nn.Conv2d (zero padding, groups = 1, no dilation), by
+   shape:
    - 1x1 stride 1 unpadded: a plain GEMM on x.
    - padding < kernel, any stride (the 3x3 convs of the student CNN and of ResNets, the 1x1
      stride-2 shortcuts): direct. Each sample is copied into a zero-padded plane stack once; the
@@ -9,6 +9,8 @@
      scattered back (that was 30% of a ResNet-8 step).
    - anything else (padding >= kernel): im2col per sample and per chunk of output positions
      (sized for L2), then GEMMs through ctx->k.
+   - few output positions (chunk_samples, few_positions): the weight gradient when OH*OW <= 64,
+     every product when OH*OW <= 16, by GEMMs over chunks of samples' im2col side by side.
    Backward recomputes from x, so the layer keeps no cache. Not here: groups, dilation, other
    padding modes, transposed conv. */
 #include <math.h>
@@ -273,7 +275,8 @@ static bool workspace_floats(const wt_ctx *ctx, const wt_conv2d *l, int64_t OH, 
    the OC bias floats only without no_bias). cache_bytes = 0. workspace_bytes: direct path, the
    padded planes of one sample's x and dy plus the packed weights (direct_layout_of); else a
    chunk of im2col and of its gradient, (C*KH*KW, chunk of OH*OW) floats each, plus the GEMM
-   packing scratch. */
+   packing scratch; with few output positions also (or, OH*OW <= 16, only) the sample-chunk
+   blocks (chunk_floats). */
 wt_status wt_conv2d_sizes(wt_ctx *ctx, wt_conv2d *l, int64_t N, wt_layer_sizes *out) {
   if (!ctx) return WT_ERR_ARG;
   if (!out) return WT_FAIL(ctx, WT_ERR_ARG, "out is NULL");
