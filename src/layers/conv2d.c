@@ -1,5 +1,5 @@
-/* conv2d.c - 2-d convolution as torch.nn.Conv2d (zero padding, groups = 1, no dilation), three
-   ways, by shape:
+/* conv2d.c - 2-d convolution as torch.nn.Conv2d (zero padding, groups = 1, no dilation), by
+   shape:
    - 1x1 stride 1 unpadded: a plain GEMM on x.
    - padding < kernel, any stride (the 3x3 convs of the student CNN and of ResNets, the 1x1
      stride-2 shortcuts): direct. Each sample is copied into a zero-padded plane stack once; the
@@ -9,6 +9,8 @@
      scattered back (that was 30% of a ResNet-8 step).
    - anything else (padding >= kernel): im2col per sample and per chunk of output positions
      (sized for L2), then GEMMs through ctx->k.
+   - few output positions (chunk_samples, few_positions): the weight gradient when OH*OW <= 64,
+     every product when OH*OW <= 16, by GEMMs over chunks of samples' im2col side by side.
    Backward recomputes from x, so the layer keeps no cache. Not here: groups, dilation, other
    padding modes, transposed conv. */
 #include <math.h>
@@ -183,11 +185,11 @@ static wt_status check_hyper(wt_ctx *ctx, const char *func, const wt_conv2d *l, 
   return WT_OK;
 }
 
-/* Workspace floats: [col | dcol | gemm scratch], each block a multiple of 4 floats; col and
-   dcol hold K x chunk_cols() floats. The GEMM scratch is the max over the three products
+/* Workspace floats of the path: [col | dcol | gemm scratch], each block a multiple of 4 floats;
+   col and dcol hold K x chunk_cols() floats. The GEMM scratch is the max over the three products
    (forward, dW, dcol). */
-static bool workspace_floats(const wt_ctx *ctx, const wt_conv2d *l, int64_t OH, int64_t OW,
-                             size_t *out) {
+static bool path_floats(const wt_ctx *ctx, const wt_conv2d *l, int64_t OH, int64_t OW,
+                        size_t *out) {
   if (is_direct(l)) {
     direct_layout d;
     if (!direct_layout_of(l, OH, OW, &d)) return false;
@@ -213,12 +215,68 @@ static bool workspace_floats(const wt_ctx *ctx, const wt_conv2d *l, int64_t OH, 
   return true;
 }
 
+/* Convs with few output positions P = OH*OW (the 8x8 and 4x4 stages of the CIFAR ResNets) go
+   by GEMMs over chunks of S = CHUNK_COLS / P samples side by side (col_c: the chunk's im2col,
+   K x S*P, sample j's columns at j*P; likewise dy_c, y_c: OC x S*P), so the products are
+   CHUNK_COLS (= GEMM_KC) wide or deep, as GEMM wants them:
+   - P <= WT_DW_GEMM_P: the weight gradient, dW += dy_c col_c^T (chunk_backward). Per sample
+     its reduction would be P long: the direct kernel's dot products (or a per-sample GEMM)
+     were then mostly call, lane-reduction and C-tile overhead.
+   - P <= WT_FEW_P (4x4): forward and input gradient too (few_forward, chunk_backward): there
+     the direct kernel's 8-wide rows are half empty (OW = 4) and Winograd does not apply.
+   Their blocks follow the path's workspace: col_c, y_c (or dy_c), the GEMMs' scratch. */
+#ifndef WT_DW_GEMM_P
+#define WT_DW_GEMM_P 64
+#endif
+#ifndef WT_FEW_P
+#define WT_FEW_P 16
+#endif
+#define CHUNK_COLS 256
+static size_t chunk_samples(int64_t OH, int64_t OW) {
+  const size_t P = (size_t)(OH * OW);
+  return P > WT_DW_GEMM_P ? 0 : CHUNK_COLS / P > 0 ? CHUNK_COLS / P : 1;
+}
+static bool few_positions(int64_t OH, int64_t OW) { return OH * OW <= WT_FEW_P; }
+
+static bool chunk_floats(const wt_ctx *ctx, const wt_conv2d *l, int64_t OH, int64_t OW,
+                         size_t *out) {
+  const size_t S = chunk_samples(OH, OW), OC = (size_t)l->OC;
+  const size_t K = (size_t)(l->C * l->KH * l->KW), SP = S * (size_t)(OH * OW);
+  size_t col, dyc;
+  *out = 0;
+  if (!S) return true;
+  if (!wt__mul_ok(K, SP, &col) || !wt__mul_ok(OC, SP, &dyc)) return false;
+  size_t g = wt__gemm_workspace_floats(&ctx->k, false, true, OC, K, SP);
+  if (few_positions(OH, OW)) {
+    const size_t g2 = wt__gemm_workspace_floats(&ctx->k, false, false, OC, SP, K);
+    const size_t g3 = wt__gemm_workspace_floats(&ctx->k, true, false, K, SP, OC);
+    g = g2 > g ? g2 : g;
+    g = g3 > g ? g3 : g;
+  }
+  if (col > SIZE_MAX / 8 || dyc > SIZE_MAX / 8 || g > SIZE_MAX / 8) return false;
+  *out = round4(col) + round4(dyc) + round4(g);
+  return true;
+}
+
+static bool workspace_floats(const wt_ctx *ctx, const wt_conv2d *l, int64_t OH, int64_t OW,
+                             size_t *out) {
+  size_t path = 0, dw;
+  if (!few_positions(OH, OW) && !path_floats(ctx, l, OH, OW, &path)) return false;
+  if (!chunk_floats(ctx, l, OH, OW, &dw) ||
+      dw > SIZE_MAX / 8 - path)
+    return false;
+  *out = path + dw;
+  return true;
+}
+
+
 /* x: (N,C,H,W) -> out: (N,OC,OH,OW) with OH = floor((H + 2*pad_h - KH) / stride_h) + 1 (and
    OW likewise), filled into l->OH, l->OW. param_floats = OC*C*KH*KW + OC (weight, then bias;
    the OC bias floats only without no_bias). cache_bytes = 0. workspace_bytes: direct path, the
    padded planes of one sample's x and dy plus the packed weights (direct_layout_of); else a
    chunk of im2col and of its gradient, (C*KH*KW, chunk of OH*OW) floats each, plus the GEMM
-   packing scratch. */
+   packing scratch; with few output positions also (or, OH*OW <= 16, only) the sample-chunk
+   blocks (chunk_floats). */
 wt_status wt_conv2d_sizes(wt_ctx *ctx, wt_conv2d *l, int64_t N, wt_layer_sizes *out) {
   if (!ctx) return WT_ERR_ARG;
   if (!out) return WT_FAIL(ctx, WT_ERR_ARG, "out is NULL");
@@ -267,17 +325,18 @@ static void valid_cols(const wt_conv2d *l, int64_t kw, int64_t *lo, int64_t *hi)
   *lo = a, *hi = b;
 }
 
-/* x: (C,H,W) of one sample -> col: (C*KH*KW, p1 - p0), the output positions p in [p0, p1) of
-   im2col: row (c*KH + kh)*KW + kw, column p - p0 holds x[c, oh*stride_h - pad_h + kh,
+/* x: (C,H,W) of one sample -> col: (C*KH*KW, p1 - p0) with row pitch ld, the output positions
+   p in [p0, p1) of im2col: row (c*KH + kh)*KW + kw, column p - p0 holds x[c, oh*stride_h - pad_h + kh,
    ow*stride_w - pad_w + kw] with p = oh*OW + ow, zero outside the image. Each output row segment
    is a zero head, a copied middle (contiguous when stride_w is 1) and a zero tail, so the inner
    loops carry no bounds test. */
-static void im2col(const wt_conv2d *l, const float *x, int64_t p0, int64_t p1, float *col) {
-  const int64_t H = l->H, W = l->W, OW = l->OW, sw = l->stride_w, pn = p1 - p0;
+static void im2col(const wt_conv2d *l, const float *x, int64_t p0, int64_t p1, float *col,
+                   size_t ld) {
+  const int64_t H = l->H, W = l->W, OW = l->OW, sw = l->stride_w;
   for (int64_t c = 0; c < l->C; c++)
     for (int64_t kh = 0; kh < l->KH; kh++)
       for (int64_t kw = 0; kw < l->KW; kw++) {
-        float *row = col + ((c * l->KH + kh) * l->KW + kw) * pn;
+        float *row = col + (size_t)((c * l->KH + kh) * l->KW + kw) * ld;
         const float *plane = x + c * H * W;
         int64_t lo, hi;
         valid_cols(l, kw, &lo, &hi);
@@ -305,13 +364,15 @@ static void im2col(const wt_conv2d *l, const float *x, int64_t p0, int64_t p1, f
       }
 }
 
-/* The adjoint of im2col over [p0, p1): dx: (C,H,W) += scatter of dcol: (C*KH*KW, p1 - p0). */
-static void col2im_add(const wt_conv2d *l, const float *dcol, int64_t p0, int64_t p1, float *dx) {
-  const int64_t H = l->H, W = l->W, OW = l->OW, sw = l->stride_w, pn = p1 - p0;
+/* The adjoint of im2col over [p0, p1): dx: (C,H,W) += scatter of dcol: (C*KH*KW, p1 - p0),
+   row pitch ld. */
+static void col2im_add(const wt_conv2d *l, const float *dcol, int64_t p0, int64_t p1, size_t ld,
+                       float *dx) {
+  const int64_t H = l->H, W = l->W, OW = l->OW, sw = l->stride_w;
   for (int64_t c = 0; c < l->C; c++)
     for (int64_t kh = 0; kh < l->KH; kh++)
       for (int64_t kw = 0; kw < l->KW; kw++) {
-        const float *row = dcol + ((c * l->KH + kh) * l->KW + kw) * pn;
+        const float *row = dcol + (size_t)((c * l->KH + kh) * l->KW + kw) * ld;
         float *plane = dx + c * H * W;
         int64_t lo, hi;
         valid_cols(l, kw, &lo, &hi);
@@ -330,6 +391,60 @@ static void col2im_add(const wt_conv2d *l, const float *dcol, int64_t p0, int64_
             for (int64_t j = 0; j < vhi - vlo; j++) dst[j * sw] += r[j];
         }
       }
+}
+
+/* The chunk of samples [n0, n0 + ns) side by side (chunk_samples): col_c (K x ns*P) from x by
+   im2col when col is not NULL; dy_c (OC x ns*P) from dy when dy is not NULL. */
+static void chunk_gather(const wt_conv2d *l, size_t n0, size_t ns, const float *x,
+                         const float *dy, float *col, float *dyc) {
+  const size_t OC = (size_t)l->OC, P = (size_t)(l->OH * l->OW);
+  const size_t in = (size_t)(l->C * l->H * l->W), cols = ns * P;
+  for (size_t j = 0; j < ns; j++) {
+    if (col) im2col(l, x + (n0 + j) * in, 0, (int64_t)P, col + j * P, cols);
+    if (!dy) continue;
+    const float *dyn = dy + (n0 + j) * OC * P;
+    for (size_t o = 0; o < OC; o++) memcpy(dyc + o * cols + j * P, dyn + o * P, P * sizeof(float));
+  }
+}
+
+/* few_positions: y = W col + b, a chunk of samples per GEMM (into y_c, then copied out per
+   sample). ws: the chunk_floats() block. */
+static void few_forward(const wt_ctx *ctx, const wt_conv2d *l, int64_t N, const float *x,
+                        float *y, float *ws) {
+  const size_t OC = (size_t)l->OC, K = (size_t)(l->C * l->KH * l->KW);
+  const size_t P = (size_t)(l->OH * l->OW), S = chunk_samples(l->OH, l->OW);
+  float *col = ws, *yc = col + round4(K * S * P), *gws = yc + round4(OC * S * P);
+  for (size_t n0 = 0; n0 < (size_t)N; n0 += S) {
+    const size_t ns = (size_t)N - n0 < S ? (size_t)N - n0 : S, cols = ns * P;
+    chunk_gather(l, n0, ns, x, NULL, col, NULL);
+    wt__gemm(&ctx->k, false, false, OC, cols, K, l->weight, K, col, cols, false, yc, cols, gws);
+    for (size_t j = 0; j < ns; j++) {
+      float *yn = y + (n0 + j) * OC * P;
+      for (size_t o = 0; o < OC; o++) memcpy(yn + o * P, yc + o * cols + j * P, P * sizeof(float));
+      if (l->bias) ctx->k.f32_rowbias(OC, P, l->bias, yn, P);
+    }
+  }
+}
+
+/* By chunks of samples (chunk_samples): dweight += dy_c col_c^T when dw, and, when dx is not
+   NULL (few_positions only), dx_n += col2im of W^T dy_c (computed into col_c). ws: the
+   chunk_floats() block. */
+static void chunk_backward(const wt_ctx *ctx, const wt_conv2d *l, int64_t N, const float *x,
+                           const float *dy, float *dx, bool dw, float *ws) {
+  const size_t OC = (size_t)l->OC, K = (size_t)(l->C * l->KH * l->KW);
+  const size_t P = (size_t)(l->OH * l->OW), in = (size_t)(l->C * l->H * l->W);
+  const size_t S = chunk_samples(l->OH, l->OW);
+  float *col = ws, *dyc = col + round4(K * S * P), *gws = dyc + round4(OC * S * P);
+  for (size_t n0 = 0; n0 < (size_t)N; n0 += S) {
+    const size_t ns = (size_t)N - n0 < S ? (size_t)N - n0 : S, cols = ns * P;
+    chunk_gather(l, n0, ns, x, dy, dw ? col : NULL, dyc);
+    if (dw)
+      wt__gemm(&ctx->k, false, true, OC, K, cols, dyc, cols, col, cols, true, l->dweight, K, gws);
+    if (!dx) continue;
+    wt__gemm(&ctx->k, true, false, K, cols, OC, l->weight, K, dyc, cols, false, col, cols, gws);
+    for (size_t j = 0; j < ns; j++)
+      col2im_add(l, col + j * P, 0, (int64_t)P, cols, dx + (n0 + j) * in);
+  }
 }
 
 /* ---- the direct path (is_direct) ---- */
@@ -513,7 +628,7 @@ static void pack_phases(const wt_conv2d *l, const direct_layout *d, float *packt
    input, the stride-1 conv of dyp with the phase's flipped sub-kernel (pack_phases): for stride
    1 straight into dx, else into one phase plane, then added to dx[c, a + sh*i, b + sw*j]. */
 static void direct_backward(const wt_ctx *ctx, const wt_conv2d *l, int64_t N, const float *x,
-                            const float *dy, float *dx, float *ws) {
+                            const float *dy, float *dx, bool dw, float *ws) {
   direct_layout d;
   direct_layout_of(l, l->OH, l->OW, &d);
   const size_t C = (size_t)l->C, OC = (size_t)l->OC, K = (size_t)(l->C * l->KH * l->KW);
@@ -524,7 +639,7 @@ static void direct_backward(const wt_ctx *ctx, const wt_conv2d *l, int64_t N, co
   float *xp = ws + d.xp, *dyp = ws + d.dyp, *packt = ws + d.wtpack, *dxph = ws + d.dxph;
   int32_t *off = (int32_t *)(ws + d.off), *offt = (int32_t *)(ws + d.offt);
   const bool wino = is_wino(l);
-  if (l->dweight) {
+  if (dw) {
     tap_offsets(l, &d, off);
     memset(xp, 0, (C * d.Hp * d.RP + 8) * sizeof(float));
   }
@@ -538,7 +653,7 @@ static void direct_backward(const wt_ctx *ctx, const wt_conv2d *l, int64_t N, co
   for (int64_t n = 0; n < N; n++) {
     const float *dyn = dy + (size_t)n * OC * P;
     if (l->dbias) ctx->k.f32_rowsum(OC, P, dyn, P, l->dbias);
-    if (l->dweight) {
+    if (dw) {
       pad_planes(C, H, W, x + (size_t)n * in, d.Hp, d.RP, sw, d.Lw, (size_t)l->pad_h,
                  (size_t)l->pad_w, xp);
       for (size_t o0 = 0; o0 < OC; o0 += 4) {
@@ -584,6 +699,10 @@ wt_status wt_conv2d_forward(wt_ctx *ctx, const wt_conv2d *l, int64_t N, const fl
   if (!ctx) return WT_ERR_ARG;
   WT_TRY(check_call(ctx, __func__, l, N, x, workspace));
   if (!y) return WT_FAIL(ctx, WT_ERR_ARG, "y is NULL");
+  if (few_positions(l->OH, l->OW)) {
+    few_forward(ctx, l, N, x, y, workspace);
+    return WT_OK;
+  }
   if (is_direct(l)) {
     direct_forward(ctx, l, N, x, y, workspace);
     return WT_OK;
@@ -604,7 +723,7 @@ wt_status wt_conv2d_forward(wt_ctx *ctx, const wt_conv2d *l, int64_t N, const fl
     }
     for (size_t p0 = 0; p0 < P; p0 += pc) {
       const size_t pn = P - p0 < pc ? P - p0 : pc;
-      im2col(l, xn, (int64_t)p0, (int64_t)(p0 + pn), col);
+      im2col(l, xn, (int64_t)p0, (int64_t)(p0 + pn), col, pn);
       wt__gemm(&ctx->k, false, false, OC, pn, K, l->weight, K, col, pn, false, yn + p0, P, gws);
       if (l->bias) ctx->k.f32_rowbias(OC, pn, l->bias, yn + p0, P);
     }
@@ -621,8 +740,22 @@ wt_status wt_conv2d_backward(wt_ctx *ctx, const wt_conv2d *l, int64_t N, const f
   if (!ctx) return WT_ERR_ARG;
   WT_TRY(check_call(ctx, __func__, l, N, x, workspace));
   if (!dy) return WT_FAIL(ctx, WT_ERR_ARG, "dy is NULL");
+  if (few_positions(l->OH, l->OW)) {
+    if (l->dbias)
+      for (int64_t n = 0; n < N; n++)
+        ctx->k.f32_rowsum((size_t)l->OC, (size_t)(l->OH * l->OW),
+                          dy + (size_t)(n * l->OC * l->OH * l->OW), (size_t)(l->OH * l->OW),
+                          l->dbias);
+    chunk_backward(ctx, l, N, x, dy, dx, l->dweight != NULL, workspace);
+    return WT_OK;
+  }
+  size_t path = 0;
+  path_floats(ctx, l, l->OH, l->OW, &path); /* succeeded in wt_conv2d_sizes */
+  const bool dw_chunks = l->dweight && chunk_samples(l->OH, l->OW);
+  if (dw_chunks) chunk_backward(ctx, l, N, x, dy, NULL, true, (float *)workspace + path);
+  const bool dw = l->dweight && !dw_chunks;
   if (is_direct(l)) {
-    direct_backward(ctx, l, N, x, dy, dx, workspace);
+    direct_backward(ctx, l, N, x, dy, dx, dw, workspace);
     return WT_OK;
   }
   const bool pw = is_pointwise(l);
@@ -638,7 +771,7 @@ wt_status wt_conv2d_backward(wt_ctx *ctx, const wt_conv2d *l, int64_t N, const f
     float *dxn = dx ? dx + (size_t)n * in : NULL;
     if (l->dbias) ctx->k.f32_rowsum(OC, P, dyn, P, l->dbias);
     if (pw) {
-      if (l->dweight)
+      if (dw)
         wt__gemm(&ctx->k, false, true, OC, K, P, dyn, P, xn, P, true, l->dweight, K, gws);
       if (dxn) wt__gemm(&ctx->k, true, false, K, P, OC, l->weight, K, dyn, P, true, dxn, P, gws);
       continue;
@@ -647,13 +780,13 @@ wt_status wt_conv2d_backward(wt_ctx *ctx, const wt_conv2d *l, int64_t N, const f
        dx += col2im(W^T dy[:, chunk]) */
     for (size_t p0 = 0; p0 < P; p0 += pc) {
       const size_t pn = P - p0 < pc ? P - p0 : pc;
-      if (l->dweight) {
-        im2col(l, xn, (int64_t)p0, (int64_t)(p0 + pn), col);
+      if (dw) {
+        im2col(l, xn, (int64_t)p0, (int64_t)(p0 + pn), col, pn);
         wt__gemm(&ctx->k, false, true, OC, K, pn, dyn + p0, P, col, pn, true, l->dweight, K, gws);
       }
       if (dxn) {
         wt__gemm(&ctx->k, true, false, K, pn, OC, l->weight, K, dyn + p0, P, false, dcol, pn, gws);
-        col2im_add(l, dcol, (int64_t)p0, (int64_t)(p0 + pn), dxn);
+        col2im_add(l, dcol, (int64_t)p0, (int64_t)(p0 + pn), pn, dxn);
       }
     }
   }

@@ -203,6 +203,14 @@ static void test_conv(void) {
       {1, 12, 4, 16, 8, 3, 3, 1, 1, 1, 1, 0}, /* Winograd, two groups of tiles, no bias */
       {1, 8, 40, 8, 8, 3, 3, 1, 1, 1, 1, 1},  /* Winograd, two chunks of tile rows */
       {1, 8, 2, 136, 8, 3, 3, 1, 1, 1, 1, 1}, /* Winograd, 68 tiles a row: a 4-column tail */
+      /* Past WT_DW_GEMM_P (64) output positions the weight gradient is direct (conv_dw): */
+      {2, 5, 18, 18, 6, 3, 3, 2, 2, 1, 1, 1},  /* the downsampling conv, 9x9 out */
+      {2, 3, 9, 10, 4, 3, 3, 1, 1, 1, 1, 1},   /* stride 1, C < 8: conv_rows, not Winograd */
+      {1, 2, 9, 9, 3, 3, 3, 1, 1, 3, 3, 1},    /* pad = kernel: im2col, 13x13 out */
+      /* Few output positions: sample chunks (CHUNK_COLS / P samples each), the last partial */
+      {17, 3, 4, 4, 5, 3, 3, 1, 1, 1, 1, 1},   /* 4x4 out: every product by GEMM, 16 + 1 */
+      {11, 3, 10, 10, 4, 3, 3, 2, 2, 1, 1, 0}, /* 5x5 out: dW by GEMM, 10 + 1; no bias */
+      {5, 4, 2, 2, 3, 3, 3, 1, 1, 2, 2, 1},    /* pad = kernel, 4x4 out: im2col by chunks */
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) test_conv_case(&cases[i]);
 }
