@@ -1,6 +1,6 @@
 /* f32_bn_scalar.c - the scalar references of the BatchNorm2d kernels (bn_sum, bn_sumsq, bn_dot,
    bn_affine, bn_dx; contracts in kernels.h): one channel, rows of cols floats at stride ld, sums
-   in double in row-then-column order. Their wasm SIMD twins are in f32_bn_wasmsimd.c. */
+   in double in row-then-column order, the elementwise ones in float. Their wasm SIMD twins are in f32_bn_wasmsimd.c. */
 #include <assert.h>
 
 #include "kernels.h"
@@ -54,11 +54,10 @@ void wt_f32_bn_affine_ukernel__scalar(size_t rows, size_t cols, const float *x, 
 void wt_f32_bn_dx_ukernel__scalar(size_t rows, size_t cols, const float *x, const float *dy,
                                   size_t ld, const wt_f32_bn_dx_params *params, float *dx) {
   assert(params != NULL && (rows == 0 || cols == 0 || (x != NULL && dy != NULL && dx != NULL)));
-  const double mu = params->mu, gm = params->gm, k = params->k, is = params->is, w = params->w;
+  const float mu = params->mu, gm = params->gm, k = params->k, is = params->is, w = params->w;
   for (size_t r = 0; r < rows; r++) {
     const float *p = x + r * ld, *g = dy + r * ld;
     float *d = dx + r * ld;
-    for (size_t j = 0; j < cols; j++)
-      d[j] += (float)(((double)g[j] - gm - ((double)p[j] - mu) * k) * is * w);
+    for (size_t j = 0; j < cols; j++) d[j] += ((g[j] - gm) - (p[j] - mu) * k) * is * w;
   }
 }

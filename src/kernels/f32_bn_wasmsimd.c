@@ -1,12 +1,11 @@
 /* f32_bn_wasmsimd.c - wasm SIMD BatchNorm2d kernels (contracts in kernels.h; scalar twins in
    f32_bn_scalar.c). Sums stay in double: each 4 floats are promoted to two f64x2 and added into
    lane-wise partial sums (four f64x2 per 8 floats, so the adds do not wait on each other),
-   reduced once at the end; the last cols % 4 of a row go through scalar code, so padding lanes
-   never enter a sum (a zero lane would add mu^2 to the variance). bn_affine computes in f32x4
-   and bn_dx in f64x2 with the scalar twin's operations in its order, then rounds to float
-   (f32x4.demote_f64x2_zero rounds to nearest, as the C cast), so both give the twins' bits;
-   their tails use zero-filled partial loads and lane stores. Nothing past a row is read or
-   written. */
+   reduced once at the end; the last cols % 4 of a row (bn_dot: cols % 8) go through scalar
+   code, so padding lanes never enter a sum (a zero lane would add mu^2 to the variance).
+   bn_affine and bn_dx compute in f32x4 with the scalar twin's operations in its order (a
+   multiply, then an add or subtract: never fused), so both give the twins' bits; their tails use
+   zero-filled partial loads and lane stores. Nothing past a row is read or written. */
 #include <assert.h>
 
 #include "kernels.h"
@@ -23,12 +22,6 @@ WT_SIMD_INLINE v128_t hi_f64(wt_f32x4 v) {
 WT_SIMD_INLINE double hsum_f64(v128_t v) {
   return wasm_f64x2_extract_lane(v, 0) + wasm_f64x2_extract_lane(v, 1);
 }
-/* The two doubles of lo then of hi, rounded to four floats. */
-WT_SIMD_INLINE wt_f32x4 to_f32(v128_t lo, v128_t hi) {
-  return wasm_i32x4_shuffle(wasm_f32x4_demote_f64x2_zero(lo), wasm_f32x4_demote_f64x2_zero(hi),
-                            0, 1, 4, 5);
-}
-
 void wt_f32_bn_sum_ukernel__wasmsimd(size_t rows, size_t cols, const float *x, size_t ld,
                                      double *sum) {
   assert(sum != NULL && (rows == 0 || cols == 0 || x != NULL));
@@ -89,26 +82,29 @@ void wt_f32_bn_dot_ukernel__wasmsimd(size_t rows, size_t cols, const float *x, c
                                      size_t ld, double mu, double *sdy, double *sdyx) {
   assert(sdy != NULL && sdyx != NULL && (rows == 0 || cols == 0 || (x != NULL && dy != NULL)));
   const v128_t m = wasm_f64x2_splat(mu);
-  v128_t s0 = wasm_f64x2_const_splat(0.0), s1 = s0, t0 = s0, t1 = s0;
+  v128_t s[4], t[4];
+  for (size_t q = 0; q < 4; q++) s[q] = t[q] = wasm_f64x2_const_splat(0.0);
   double stail = 0.0, ttail = 0.0;
   for (size_t r = 0; r < rows; r++) {
     const float *p = x + r * ld, *g = dy + r * ld;
     size_t j = 0;
-    for (; j + 4 <= cols; j += 4) {
-      const wt_f32x4 gv = wt_f32x4_load(g + j), pv = wt_f32x4_load(p + j);
-      const v128_t g0 = lo_f64(gv), g1 = hi_f64(gv);
-      s0 = wasm_f64x2_add(s0, g0);
-      s1 = wasm_f64x2_add(s1, g1);
-      t0 = wasm_f64x2_add(t0, wasm_f64x2_mul(g0, wasm_f64x2_sub(lo_f64(pv), m)));
-      t1 = wasm_f64x2_add(t1, wasm_f64x2_mul(g1, wasm_f64x2_sub(hi_f64(pv), m)));
-    }
+    for (; j + 8 <= cols; j += 8)
+      for (size_t h = 0; h < 2; h++) { /* lanes 2h, 2h + 1 of s and t: four floats */
+        const wt_f32x4 gv = wt_f32x4_load(g + j + 4 * h), pv = wt_f32x4_load(p + j + 4 * h);
+        const v128_t g0 = lo_f64(gv), g1 = hi_f64(gv);
+        s[2 * h] = wasm_f64x2_add(s[2 * h], g0);
+        s[2 * h + 1] = wasm_f64x2_add(s[2 * h + 1], g1);
+        t[2 * h] = wasm_f64x2_add(t[2 * h], wasm_f64x2_mul(g0, wasm_f64x2_sub(lo_f64(pv), m)));
+        t[2 * h + 1] =
+            wasm_f64x2_add(t[2 * h + 1], wasm_f64x2_mul(g1, wasm_f64x2_sub(hi_f64(pv), m)));
+      }
     for (; j < cols; j++) {
       stail += (double)g[j];
       ttail += (double)g[j] * ((double)p[j] - mu);
     }
   }
-  *sdy = hsum_f64(wasm_f64x2_add(s0, s1)) + stail;
-  *sdyx = hsum_f64(wasm_f64x2_add(t0, t1)) + ttail;
+  *sdy = hsum_f64(wasm_f64x2_add(wasm_f64x2_add(s[0], s[1]), wasm_f64x2_add(s[2], s[3]))) + stail;
+  *sdyx = hsum_f64(wasm_f64x2_add(wasm_f64x2_add(t[0], t[1]), wasm_f64x2_add(t[2], t[3]))) + ttail;
 }
 
 void wt_f32_bn_affine_ukernel__wasmsimd(size_t rows, size_t cols, const float *x, size_t ld,
@@ -136,34 +132,31 @@ void wt_f32_bn_affine_ukernel__wasmsimd(size_t rows, size_t cols, const float *x
   }
 }
 
-/* ((dy - gm) - (x - mu) * k) * is * w for two doubles of dy and x. */
-WT_SIMD_INLINE v128_t dx_f64(v128_t g, v128_t p, v128_t m, v128_t gm, v128_t k, v128_t is,
-                             v128_t w) {
-  const v128_t t = wasm_f64x2_sub(wasm_f64x2_sub(g, gm), wasm_f64x2_mul(wasm_f64x2_sub(p, m), k));
-  return wasm_f64x2_mul(wasm_f64x2_mul(t, is), w);
+/* ((dy - gm) - (x - mu) * k) * is * w for four floats of dy and x, as the scalar twin. */
+WT_SIMD_INLINE wt_f32x4 dx_f32(wt_f32x4 g, wt_f32x4 p, wt_f32x4 m, wt_f32x4 gm, wt_f32x4 k,
+                               wt_f32x4 is, wt_f32x4 w) {
+  const wt_f32x4 t = wt_f32x4_sub(wt_f32x4_sub(g, gm), wt_f32x4_mul(wt_f32x4_sub(p, m), k));
+  return wt_f32x4_mul(wt_f32x4_mul(t, is), w);
 }
 
 void wt_f32_bn_dx_ukernel__wasmsimd(size_t rows, size_t cols, const float *x, const float *dy,
                                     size_t ld, const wt_f32_bn_dx_params *params, float *dx) {
   assert(params != NULL && (rows == 0 || cols == 0 || (x != NULL && dy != NULL && dx != NULL)));
-  const v128_t m = wasm_f64x2_splat(params->mu), gm = wasm_f64x2_splat(params->gm);
-  const v128_t k = wasm_f64x2_splat(params->k), is = wasm_f64x2_splat(params->is);
-  const v128_t w = wasm_f64x2_splat(params->w);
+  const wt_f32x4 m = wt_f32x4_splat(params->mu), gm = wt_f32x4_splat(params->gm);
+  const wt_f32x4 k = wt_f32x4_splat(params->k), is = wt_f32x4_splat(params->is);
+  const wt_f32x4 w = wt_f32x4_splat(params->w);
   const size_t tail = cols & 3;
   for (size_t r = 0; r < rows; r++) {
     const float *p = x + r * ld, *g = dy + r * ld;
     float *d = dx + r * ld;
     size_t j = 0;
     for (; j + 4 <= cols; j += 4) {
-      const wt_f32x4 gv = wt_f32x4_load(g + j), pv = wt_f32x4_load(p + j);
-      const wt_f32x4 t = to_f32(dx_f64(lo_f64(gv), lo_f64(pv), m, gm, k, is, w),
-                                dx_f64(hi_f64(gv), hi_f64(pv), m, gm, k, is, w));
+      const wt_f32x4 t = dx_f32(wt_f32x4_load(g + j), wt_f32x4_load(p + j), m, gm, k, is, w);
       wt_f32x4_store(d + j, wt_f32x4_add(wt_f32x4_load(d + j), t));
     }
     if (tail) {
-      const wt_f32x4 gv = wt_f32x4_load_tail(g + j, tail), pv = wt_f32x4_load_tail(p + j, tail);
-      const wt_f32x4 t = to_f32(dx_f64(lo_f64(gv), lo_f64(pv), m, gm, k, is, w),
-                                dx_f64(hi_f64(gv), hi_f64(pv), m, gm, k, is, w));
+      const wt_f32x4 t = dx_f32(wt_f32x4_load_tail(g + j, tail), wt_f32x4_load_tail(p + j, tail),
+                                m, gm, k, is, w);
       wt_f32x4_store_tail(d + j, wt_f32x4_add(wt_f32x4_load_tail(d + j, tail), t), tail);
     }
   }

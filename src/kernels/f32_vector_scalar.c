@@ -1,5 +1,5 @@
 /* f32_vector_scalar.c - the scalar references of the vector kernels of f32_vector.inc
-   (contracts in kernels.h). Their wasm SIMD twins are in f32_vector_wasmsimd.c; the five small
+   (contracts in kernels.h). Their wasm SIMD twins are in f32_vector_wasmsimd.c; the six small
    ops share a file per isa so a twin pair reads side by side. */
 #include <assert.h>
 #include <math.h>
@@ -18,6 +18,11 @@ void wt_f32_relu_grad_ukernel__scalar(size_t n, const float *y, const float *dy,
   assert(n == 0 || (y != NULL && dy != NULL && dx != NULL));
   for (size_t i = 0; i < n; i++)
     if (!(y[i] <= 0.0f)) dx[i] += dy[i];
+}
+
+void wt_f32_add_ukernel__scalar(size_t n, const float *a, const float *b, float *y) {
+  assert(n == 0 || (a != NULL && b != NULL && y != NULL));
+  for (size_t i = 0; i < n; i++) y[i] = a[i] + b[i];
 }
 
 void wt_f32_rowbias_ukernel__scalar(size_t rows, size_t cols, const float *bias, float *y,

@@ -41,6 +41,18 @@ void wt_f32_relu_grad_ukernel__wasmsimd(size_t n, const float *y, const float *d
     if (!(y[i] <= 0.0f)) dx[i] += dy[i];
 }
 
+void wt_f32_add_ukernel__wasmsimd(size_t n, const float *a, const float *b, float *y) {
+  assert(n == 0 || (a != NULL && b != NULL && y != NULL));
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) { /* both loads before the stores: y may alias a or b */
+    const wt_f32x4 s0 = wt_f32x4_add(wt_f32x4_load(a + i), wt_f32x4_load(b + i));
+    const wt_f32x4 s1 = wt_f32x4_add(wt_f32x4_load(a + i + 4), wt_f32x4_load(b + i + 4));
+    wt_f32x4_store(y + i, s0);
+    wt_f32x4_store(y + i + 4, s1);
+  }
+  for (; i < n; i++) y[i] = a[i] + b[i];
+}
+
 void wt_f32_rowbias_ukernel__wasmsimd(size_t rows, size_t cols, const float *bias, float *y,
                                       size_t ldy) {
   assert(rows == 0 || cols == 0 || (bias != NULL && y != NULL && ldy >= cols));

@@ -40,6 +40,8 @@ void wt_f32_transpose_ukernel_4x4__wasmsimd(size_t rows, size_t cols, const floa
    relu:       y[i] = x[i] > 0 || isnan(x[i]) ? x[i] : +0 (torch.relu). y == x is allowed.
    relu_grad:  dx[i] += dy[i] unless y[i] <= 0 (torch's threshold_backward on the output: a
                select, so an infinite dy at a dead unit leaves dx alone). dx must not alias.
+   add:        y[i] = a[i] + b[i] (the residual sum; backward's dx += dy as y == a). y may alias
+               a or b.
    rowbias:    y[r*ldy + j] += bias[r] for r < rows, j < cols (a conv's bias over its planes).
    rowsum:     sum[r] += sum_j x[r*ldx + j] (the conv bias gradient).
    maxpool2x2: planes of (H,W) -> (H/2, W/2) (floor), the max of each 2x2 window with stride 2,
@@ -48,6 +50,7 @@ void wt_f32_transpose_ukernel_4x4__wasmsimd(size_t rows, size_t cols, const floa
                h*W + w within the input plane. H, W >= 2. */
 typedef void (*wt_f32_relu_fn)(size_t n, const float *x, float *y);
 typedef void (*wt_f32_relu_grad_fn)(size_t n, const float *y, const float *dy, float *dx);
+typedef void (*wt_f32_add_fn)(size_t n, const float *a, const float *b, float *y);
 typedef void (*wt_f32_rowbias_fn)(size_t rows, size_t cols, const float *bias, float *y,
                                   size_t ldy);
 typedef void (*wt_f32_rowsum_fn)(size_t rows, size_t cols, const float *x, size_t ldx,
@@ -95,6 +98,8 @@ void wt_f32_relu_ukernel__scalar(size_t n, const float *x, float *y);
 void wt_f32_relu_ukernel__wasmsimd(size_t n, const float *x, float *y);
 void wt_f32_relu_grad_ukernel__scalar(size_t n, const float *y, const float *dy, float *dx);
 void wt_f32_relu_grad_ukernel__wasmsimd(size_t n, const float *y, const float *dy, float *dx);
+void wt_f32_add_ukernel__scalar(size_t n, const float *a, const float *b, float *y);
+void wt_f32_add_ukernel__wasmsimd(size_t n, const float *a, const float *b, float *y);
 void wt_f32_rowbias_ukernel__scalar(size_t rows, size_t cols, const float *bias, float *y,
                                     size_t ldy);
 void wt_f32_rowbias_ukernel__wasmsimd(size_t rows, size_t cols, const float *bias, float *y,
@@ -138,11 +143,11 @@ void wt_f32_conv_dw_ukernel_4x2__wasmsimd(size_t mr, size_t nj, size_t rows, siz
    bn_dot:    *sdy = sum dy, *sdyx = sum dy * ((double)x - mu) (the backward pair).
    bn_affine: y = x*a + b in float (a multiply, then an add: ATen's alpha, beta form). y == x
               is allowed.
-   bn_dx:     dx += (float)((((double)dy - gm) - ((double)x - mu) * k) * is * w), the
-              multiplications left to right (the input gradient; gm = k = 0 in eval mode).
+   bn_dx:     dx += ((dy - gm) - (x - mu) * k) * is * w in float, each operation rounded,
+              left to right (ATen's float form of the input gradient; gm = k = 0 in eval mode).
               dx == x or dx == dy is allowed (each element is read before it is written). */
 typedef struct wt_f32_bn_dx_params {
-  double mu, gm, k, is, w;
+  float mu, gm, k, is, w;
 } wt_f32_bn_dx_params;
 typedef void (*wt_f32_bn_sum_fn)(size_t rows, size_t cols, const float *x, size_t ld,
                                  double *sum);
@@ -231,6 +236,7 @@ typedef struct wt_kernels {
   /* vector kernels: the SIMD ones unless scalar is forced (or not compiled) */
   wt_f32_relu_fn f32_relu;
   wt_f32_relu_grad_fn f32_relu_grad;
+  wt_f32_add_fn f32_add;
   wt_f32_rowbias_fn f32_rowbias;
   wt_f32_rowsum_fn f32_rowsum;
   wt_f32_maxpool2x2_fn f32_maxpool2x2;

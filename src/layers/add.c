@@ -1,5 +1,6 @@
 /* add.c - the residual sum of two equally shaped tensors, y = a + b (the "out += identity" of a
-   ResNet block). Backward hands dy to both inputs. No parameters, cache or workspace. */
+   ResNet block) through ctx->k.f32_add. Backward hands dy to both inputs. No parameters, cache
+   or workspace. */
 #include "../core/internal.h"
 
 static wt_status check_hyper(wt_ctx *ctx, const char *func, const wt_add *l, int64_t N) {
@@ -26,8 +27,7 @@ wt_status wt_add_forward(wt_ctx *ctx, const wt_add *l, int64_t N, const float *a
   WT_TRY(check_hyper(ctx, __func__, l, N));
   if (!a || !b) return WT_FAIL(ctx, WT_ERR_ARG, "%s is NULL", !a ? "a" : "b");
   if (!y) return WT_FAIL(ctx, WT_ERR_ARG, "y is NULL");
-  const size_t n = (size_t)(N * l->elems);
-  for (size_t i = 0; i < n; i++) y[i] = a[i] + b[i];
+  ctx->k.f32_add((size_t)(N * l->elems), a, b, y);
   return WT_OK;
 }
 
@@ -42,9 +42,7 @@ wt_status wt_add_backward(wt_ctx *ctx, const wt_add *l, int64_t N, const float *
     return WT_FAIL(ctx, WT_ERR_ARG, "%s aliases dy (backward accumulates)",
                    (const float *)da == dy ? "da" : "db");
   const size_t n = (size_t)(N * l->elems);
-  if (da)
-    for (size_t i = 0; i < n; i++) da[i] += dy[i];
-  if (db)
-    for (size_t i = 0; i < n; i++) db[i] += dy[i];
+  if (da) ctx->k.f32_add(n, da, dy, da);
+  if (db) ctx->k.f32_add(n, db, dy, db);
   return WT_OK;
 }

@@ -2,7 +2,8 @@
    (Ioffe & Szegedy 2015). Training: per-channel batch mean and biased variance over (N,H,W)
    normalise; running_mean/running_var move by momentum towards the batch mean and the UNBIASED
    variance (n/(n-1)), and *num_batches_tracked counts the batches, as PyTorch. Eval: the running
-   statistics normalise, nothing is updated. Sums run in double. The cache keeps the mean and
+   statistics normalise, nothing is updated. Sums run in double, the elementwise passes (the
+   affine map, the input gradient) in float, as ATen's. The cache keeps the mean and
    1/sqrt(var + eps) that forward used and the mode, so backward matches the forward it follows.
    Each pass over a channel (N rows of H*W floats at stride C*H*W) is a ctx->k kernel
    (f32_bn_*, contracts in kernels.h): wasm SIMD, or the scalar twins.
@@ -118,11 +119,12 @@ wt_status wt_batchnorm2d_backward(wt_ctx *ctx, const wt_batchnorm2d *l, int64_t 
     if (l->dweight) l->dweight[c] += (float)(sdyx * is);
     if (l->dbias) l->dbias[c] += (float)sdy;
     if (!dx) continue;
-    const wt_f32_bn_dx_params p = {.mu = mu,
-                                   .gm = training ? sdy / (double)n : 0.0,
-                                   .k = training ? sdyx * is * is / (double)n : 0.0,
-                                   .is = is,
-                                   .w = (double)l->weight[c]};
+    /* The elementwise part in float, as ATen's (its sums stay double above). */
+    const wt_f32_bn_dx_params p = {.mu = mean[c],
+                                   .gm = training ? (float)(sdy / (double)n) : 0.0f,
+                                   .k = training ? (float)(sdyx * is * is / (double)n) : 0.0f,
+                                   .is = invstd[c],
+                                   .w = l->weight[c]};
     k->f32_bn_dx(rows, cols, x + c * HW, dy + c * HW, ld, &p, dx + c * HW);
   }
   return WT_OK;

@@ -293,18 +293,35 @@ wt_status wt__model_forward_layers_mode(wt_model *m, const float *x, int64_t N, 
 float *wt__model_logits(wt_model *m) { return m->layers[m->n_layers - 1].out; }
 float *wt__model_dlogits(wt_model *m) { return m->layers[m->n_layers - 1].dout; }
 
+/* Whether a layer above i reads layer j's output (its backward then writes j's gradient first). */
+static bool read_above(const wt_model *m, int i, int j) {
+  for (int k = i + 1; k < m->n_layers; k++) {
+    const wt__layer *l = &m->layers[k];
+    if (l->in == j || (wt__type_of(l)->inputs == 2 && l->in2 == j)) return true;
+  }
+  return false;
+}
+
+static void zero_dout(wt_model *m, int j, int64_t N) {
+  memset(m->layers[j].dout, 0, (size_t)(N * m->layers[j].out_elems) * sizeof(float));
+}
+
 wt_status wt__model_backward_batch(wt_model *m, const float *x, int64_t N) {
   /* Layers below first_backward hold no trainable parameter and no layer above reads their
      gradients: neither their backward nor the input gradients into them run. */
   const int lo = m->first_backward;
   memset(m->grads, 0, m->n_params * sizeof(float));
-  for (int i = lo; i < m->n_layers - 1; i++)
-    memset(m->layers[i].dout, 0, (size_t)(N * m->layers[i].out_elems) * sizeof(float));
   for (int i = m->n_layers - 1; i >= lo; i--) {
     const wt__layer *l = &m->layers[i];
     const wt__layer_type *t = wt__type_of(l);
     float *din = l->in < lo ? NULL : m->layers[l->in].dout;
     float *din2 = t->inputs == 2 && l->in2 >= lo ? m->layers[l->in2].dout : NULL;
+    /* Backward accumulates into the input gradients: each is zeroed just before its first
+       writer (the highest layer reading it), not all up front, so it is still in cache when
+       that writer adds into it. A gradient nobody writes is zeroed before it is read. */
+    if (i < m->n_layers - 1 && !read_above(m, i, i)) zero_dout(m, i, N);
+    if (din && !read_above(m, i, l->in)) zero_dout(m, l->in, N);
+    if (din2 && din2 != din && !read_above(m, i, l->in2)) zero_dout(m, l->in2, N);
     WT_TRY(t->backward(m->ctx, l, N, layer_src(m, l->in, x), l->out, l->dout, din, din2,
                        m->workspace));
   }

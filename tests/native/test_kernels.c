@@ -486,6 +486,29 @@ static void test_vector_relu_grad(wt_rng *rng, const ventry *e, const ventry *tw
   }
 }
 
+/* add against its twin and a + b (NaN, +-0, +-inf included), and in place: y == a, y == b. */
+static void test_vector_add(wt_rng *rng, const ventry *e, const ventry *tw) {
+  const wt_f32_add_fn f = (wt_f32_add_fn)e->fn, g = (wt_f32_add_fn)tw->fn;
+  for (size_t n = 0; n <= 3 * 8 + 1 + 40; n += n < 26 ? 1 : 19) {
+    float *a = alloc_f(n), *b = alloc_f(n), *y = alloc_f(n + VGUARD), *yt = alloc_f(n + VGUARD);
+    fill_special(rng, a, n);
+    fill_special(rng, b, n);
+    for (size_t i = 0; i < n + VGUARD; i++) y[i] = yt[i] = SENTINEL;
+    f(n, a, b, y);
+    g(n, a, b, yt);
+    size_t bad = count_diff(y, yt, n + VGUARD);
+    for (size_t i = 0; i < n; i++) bad += !same_f(yt[i], a[i] + b[i]);
+    memcpy(yt, a, n * sizeof *a); /* in place: y == a, then y == b */
+    f(n, yt, b, yt);
+    bad += count_diff(yt, y, n);
+    memcpy(yt, b, n * sizeof *b);
+    f(n, a, yt, yt);
+    bad += count_diff(yt, y, n);
+    CHECK_MSG(bad == 0, "%s n=%zu: %zu wrong", e->name, n, bad);
+    free(a), free(b), free(y), free(yt);
+  }
+}
+
 static void test_vector_rows(wt_rng *rng, const ventry *e, const ventry *tw, bool sum) {
   static const size_t colss[] = {0, 1, 3, 4, 5, 7, 8, 9, 16, 17, 25, 784};
   for (size_t ci = 0; ci < sizeof colss / sizeof colss[0]; ci++)
@@ -752,8 +775,9 @@ static void test_vector_bn(wt_rng *rng, const ventry *e, const ventry *tw) {
         size_t bad = 0;
         if (!strcmp(e->op, "bn_affine") || !strcmp(e->op, "bn_dx")) {
           const float a = (float)(4.0 * wt_rng_uniform(rng) - 2.0), b = (float)wt_rng_uniform(rng);
-          const wt_f32_bn_dx_params p = {mu, wt_rng_uniform(rng) - 0.5, wt_rng_uniform(rng),
-                                         0.5 + 4.0 * wt_rng_uniform(rng), (double)a};
+          const wt_f32_bn_dx_params p = {(float)mu, (float)(wt_rng_uniform(rng) - 0.5),
+                                         (float)wt_rng_uniform(rng),
+                                         (float)(0.5 + 4.0 * wt_rng_uniform(rng)), a};
           if (!strcmp(e->op, "bn_affine")) {
             ((wt_f32_bn_affine_fn)e->fn)(rows, cols, x, ld, a, b, y);
             ((wt_f32_bn_affine_fn)tw->fn)(rows, cols, x, ld, a, b, yt);
@@ -768,8 +792,7 @@ static void test_vector_bn(wt_rng *rng, const ventry *e, const ventry *tw) {
               const float want =
                   !strcmp(e->op, "bn_affine")
                       ? x[i] * a + b
-                      : y0[i] + (float)(((double)dy[i] - p.gm - ((double)x[i] - p.mu) * p.k) *
-                                        p.is * p.w);
+                      : y0[i] + ((dy[i] - p.gm) - (x[i] - p.mu) * p.k) * p.is * p.w;
               bad += !same_f(y[i], want);
             }
           for (size_t i = 0; i < len; i++) /* the gaps and past the end */
@@ -787,8 +810,7 @@ static void test_vector_bn(wt_rng *rng, const ventry *e, const ventry *tw) {
             for (size_t r = 0; r < rows; r++)
               for (size_t j = 0; j < cols; j++) {
                 const size_t i = r * ld + j;
-                bad += !same_f(yt[i], y0[i] + (float)(((double)y0[i] - p.gm -
-                                                      ((double)x[i] - p.mu) * p.k) * p.is * p.w));
+                bad += !same_f(yt[i], y0[i] + ((y0[i] - p.gm) - (x[i] - p.mu) * p.k) * p.is * p.w);
               }
           }
         } else {
@@ -878,6 +900,7 @@ static void test_vector(wt_rng *rng) {
     if (!tw) continue;
     if (!strcmp(e->op, "relu")) test_vector_relu(rng, e, tw);
     else if (!strcmp(e->op, "relu_grad")) test_vector_relu_grad(rng, e, tw);
+    else if (!strcmp(e->op, "add")) test_vector_add(rng, e, tw);
     else if (!strcmp(e->op, "rowbias")) test_vector_rows(rng, e, tw, false);
     else if (!strcmp(e->op, "rowsum")) test_vector_rows(rng, e, tw, true);
     else if (!strcmp(e->op, "maxpool2x2")) test_vector_maxpool(rng, e, tw);
