@@ -25,6 +25,8 @@ const FORMAT = 'wasmtricks-study-2';
 const SMOKE_CELLS = [100, 200].map((size) => ({ data: 'fashion-mnist', model: 'student', size, epochs: 2,
   configs: ['baseline', 'mixup', 'distillation'], seeds: [1, 2], testImages: 1000 }));
 const SELF = fileURLToPath(import.meta.url);
+/** The modules a study can run on; the first is docs/study's. */
+const STUDY_SIMD = ['simd128', 'relaxed'];
 
 const USAGE = `usage: npm run study -- [options]
 
@@ -43,6 +45,9 @@ continue; Ctrl-C stops after saving the current epochs (kill -STOP / -CONT pause
   --jobs N           runs side by side, one core each                   [default: cores (${os.cpus().length})]
   --max-runs N       stop after N finished runs (a batch)
   --out DIR          output folder (a <data>/ folder inside)            [default: docs/study]
+  --simd BUILD       the engine module: simd128 or relaxed (FMA); docs/study is simd128 throughout,
+                     so use relaxed only with --out (e.g. the same cells and seeds on the FMA
+                     module, to compare accuracy seed by seed)                [default: simd128]
   --dry-run          print the runs left and the time estimate, train nothing
   --report           rewrite the READMEs and charts from results.json, train nothing
   --smoke            a tiny study instead (${SMOKE_CELLS.map(cellId).join(', ')} of
@@ -58,7 +63,7 @@ function parse(argv) {
   try {
     ({ values: v } = parseArgs({ args: argv, strict: true, allowPositionals: false, options: {
       data: { type: 'string' }, cells: { type: 'string' }, configs: { type: 'string' }, seeds: { type: 'string' },
-      jobs: { type: 'string' }, 'max-runs': { type: 'string' }, out: { type: 'string' }, 'dry-run': { type: 'boolean' }, report: { type: 'boolean' },
+      jobs: { type: 'string' }, 'max-runs': { type: 'string' }, out: { type: 'string' }, simd: { type: 'string' }, 'dry-run': { type: 'boolean' }, report: { type: 'boolean' },
       child: { type: 'boolean' }, smoke: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     } }));
   } catch (e) {
@@ -79,6 +84,8 @@ function parse(argv) {
     return x;
   };
   if (v.smoke && v.out === undefined) throw new UsageError('--smoke needs --out DIR (it must not overwrite docs/study)');
+  if (v.simd !== undefined && !STUDY_SIMD.includes(v.simd)) throw new UsageError(`--simd must be one of ${STUDY_SIMD.join(', ')}, got '${v.simd}'`);
+  if (v.simd !== undefined && v.simd !== STUDY_SIMD[0] && v.out === undefined) throw new UsageError(`--simd ${v.simd} needs --out DIR (docs/study is ${STUDY_SIMD[0]} throughout)`);
   if (v.data !== undefined && !DATA_NAMES.includes(v.data)) throw new UsageError(`--data must be one of ${DATA_NAMES.join(', ')}, got '${v.data}'`);
   const allConfigs = [...new Set(DATA_NAMES.flatMap((d) => configurations(d).map((c) => c.id)))];
   const cells = v.smoke ? SMOKE_CELLS : CELLS;
@@ -86,7 +93,7 @@ function parse(argv) {
     all: cells,
     data: v.data, cells: list('cells', [...new Set(cells.map(cellId))]), configs: list('configs', allConfigs),
     seeds: list('seeds', SEEDS.map(String))?.map(Number), jobs: int('jobs', 1) ?? os.cpus().length,
-    maxRuns: int('max-runs', 1), out: resolve(v.out ?? join(ROOT, 'docs/study')), dryRun: !!v['dry-run'], report: !!v.report,
+    maxRuns: int('max-runs', 1), out: resolve(v.out ?? join(ROOT, 'docs/study')), simd: v.simd ?? STUDY_SIMD[0], dryRun: !!v['dry-run'], report: !!v.report,
   };
 }
 
@@ -217,7 +224,7 @@ async function main(argv) {
     };
     const wake = () => workers.filter((w) => w.waiting && !w.job).forEach((w) => { w.waiting = false; idle(w); });
     for (let i = 0; i < Math.min(o.jobs, todo.length); i++) {
-      const child = fork(SELF, ['--child'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      const child = fork(SELF, ['--child', o.simd], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
       const w = { child, job: null, waiting: false };
       workers.push(w);
       child.on('message', (m) => {
@@ -288,7 +295,7 @@ async function child() {
   const { loadData } = await import('./data.mjs');
   // One module for the whole study: its first runs used the multiply + add module, and a run
   // on the FMA module rounds differently (the statistics would not care; the pairing by seed does).
-  const wt = await init({ simd: 'simd128' });
+  const wt = await init({ simd: process.argv[process.argv.indexOf('--child') + 1] });
   const sets = new Map();
   let ac = null;
   const send = (m) => process.send(m);
