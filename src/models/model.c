@@ -102,7 +102,9 @@ wt_status wt__model_push(wt_model *m, wt__layer *l) {
    - its cache from its forward to its backward; the workspace always; the logits to the end.
    Buffers with disjoint lifetimes share memory. The plan assumes the whole backward runs
    (first_backward 0), so a frozen model's shorter backward only ends lifetimes earlier, and a
-   forward of some layers (inference, cached features) only reads what its own steps wrote. */
+   forward of some layers (inference, cached features) only reads what its own steps wrote.
+   An inference plan (no backward) has the forward steps only: no output gradients, and every
+   output and cache dies at its last forward reader. */
 
 enum { PLAN_OUT, PLAN_DOUT, PLAN_CACHE, PLAN_KINDS };
 
@@ -113,11 +115,12 @@ typedef struct plan_buf {
 
 static int backward_step(const wt_model *m, int i) { return 2 * m->n_layers - i; }
 
-/* The lifetimes of b[PLAN_KINDS * i + kind] for every layer i; the sizes are set by the caller. */
-static void lifetimes(const wt_model *m, plan_buf *b) {
+/* The lifetimes of b[PLAN_KINDS * i + kind] for every layer i, with a backward or not; the sizes
+   are set by the caller. */
+static void lifetimes(const wt_model *m, bool backward, plan_buf *b) {
   const int n = m->n_layers;
   for (int i = 0; i < n; i++) {
-    const int bw = backward_step(m, i);
+    const int bw = backward ? backward_step(m, i) : i;
     plan_buf *o = &b[PLAN_KINDS * i];
     o[PLAN_OUT].first = i;
     o[PLAN_OUT].last = wt__type_of(&m->layers[i])->backward_reads_y ? bw : i;
@@ -131,7 +134,7 @@ static void lifetimes(const wt_model *m, plan_buf *b) {
     for (int k = 0; k < 2; k++) {
       if (src[k] == WT__INPUT) continue;
       plan_buf *o = &b[PLAN_KINDS * src[k]];
-      const int read = k == 0 && t->backward_reads_x ? backward_step(m, j) : j;
+      const int read = backward && k == 0 && t->backward_reads_x ? backward_step(m, j) : j;
       if (read > o[PLAN_OUT].last) o[PLAN_OUT].last = read;
       if (backward_step(m, j) < o[PLAN_DOUT].first) o[PLAN_DOUT].first = backward_step(m, j);
     }
@@ -180,14 +183,18 @@ static size_t place(plan_buf *b, int nb, bool shared) {
 }
 
 /* (Re)plans the batch-dependent memory for a batch of N: every layer's output, output gradient
-   and cache, and one workspace for all layers (the max), sharing memory between buffers that
-   are never live together. */
-wt_status wt__model_reserve(wt_model *m, int64_t N) {
+   (with a backward) and cache, and one workspace for all layers (the max), sharing memory
+   between buffers that are never live together. An inference plan that gets its first backward
+   is re-planned for that batch (so a predict in chunks of 128 before training leaves no
+   training plan for 128); a plan with a backward keeps it. */
+wt_status wt__model_reserve(wt_model *m, int64_t N, bool backward) {
   wt_ctx *ctx = m->ctx;
-  if (N <= m->capacity) return WT_OK;
+  const bool add_backward = backward && !m->plan_backward;
+  if (N <= m->capacity && !add_backward) return WT_OK;
+  backward = backward || m->plan_backward;
   const int n = m->n_layers, nb = PLAN_KINDS * n + 1;
   plan_buf b[PLAN_KINDS * WT__MAX_LAYERS + 1];
-  lifetimes(m, b);
+  lifetimes(m, backward, b);
   size_t ws = 0;
   for (int i = 0; i < n; i++) {
     wt__layer *l = &m->layers[i];
@@ -197,7 +204,8 @@ wt_status wt__model_reserve(wt_model *m, int64_t N) {
     if (!wt__mul_ok((size_t)N, (size_t)l->out_elems * sizeof(float), &act) || act > SIZE_MAX / 4 ||
         s.cache_bytes > SIZE_MAX / 4)
       return WT_FAIL(ctx, WT_ERR_OOM, "a batch of %lld is too large for this model", (long long)N);
-    b[PLAN_KINDS * i + PLAN_OUT].bytes = b[PLAN_KINDS * i + PLAN_DOUT].bytes = (act + 15) / 16 * 16;
+    b[PLAN_KINDS * i + PLAN_OUT].bytes = (act + 15) / 16 * 16;
+    b[PLAN_KINDS * i + PLAN_DOUT].bytes = backward ? (act + 15) / 16 * 16 : 0;
     b[PLAN_KINDS * i + PLAN_CACHE].bytes = (s.cache_bytes + 15) / 16 * 16;
     if (s.workspace_bytes > ws) ws = s.workspace_bytes;
   }
@@ -223,6 +231,7 @@ wt_status wt__model_reserve(wt_model *m, int64_t N) {
   }
   m->workspace = block + b[nb - 1].offset;
   m->capacity = N;
+  m->plan_backward = backward;
   return WT_OK;
 }
 
@@ -365,11 +374,12 @@ static const float *layer_src(const wt_model *m, int i, const float *x) {
 }
 
 wt_status wt__model_forward_batch(wt_model *m, const float *x, int64_t N) {
-  return wt__model_forward_layers(m, x, N, 0, m->n_layers);
+  return wt__model_forward_layers(m, x, N, 0, m->n_layers, true);
 }
 
-wt_status wt__model_forward_layers(wt_model *m, const float *x, int64_t N, int from, int to) {
-  WT_TRY(wt__model_reserve(m, N));
+wt_status wt__model_forward_layers(wt_model *m, const float *x, int64_t N, int from, int to,
+                                   bool backward) {
+  WT_TRY(wt__model_reserve(m, N, backward));
   for (int i = from; i < to; i++) {
     wt__layer *l = &m->layers[i];
     const wt__layer_type *t = wt__type_of(l);
@@ -380,14 +390,14 @@ wt_status wt__model_forward_layers(wt_model *m, const float *x, int64_t N, int f
 }
 
 wt_status wt__model_forward_batch_mode(wt_model *m, const float *x, int64_t N, int training) {
-  return wt__model_forward_layers_mode(m, x, N, 0, m->n_layers, training);
+  return wt__model_forward_layers_mode(m, x, N, 0, m->n_layers, training, false);
 }
 
 wt_status wt__model_forward_layers_mode(wt_model *m, const float *x, int64_t N, int from, int to,
-                                        int training) {
+                                        int training, bool backward) {
   const int was = m->training;
   if (was != (training ? 1 : 0)) wt_model_set_training(m, training);
-  const wt_status st = wt__model_forward_layers(m, x, N, from, to);
+  const wt_status st = wt__model_forward_layers(m, x, N, from, to, backward);
   if (was != m->training) wt_model_set_training(m, was);
   return st;
 }
@@ -413,6 +423,9 @@ wt_status wt__model_backward_batch(wt_model *m, const float *x, int64_t N) {
      gradient's memory is its own only from its first writer on (the memory plan), so it is
      zeroed there, not up front. */
   const int lo = m->first_backward;
+  if (!m->plan_backward || N > m->capacity)
+    return WT_FAIL(m->ctx, WT_ERR_STATE, "no forward of a batch of %lld planned for a backward",
+                   (long long)N);
   memset(m->grads, 0, m->n_params * sizeof(float));
   for (int i = m->n_layers - 1; i >= lo; i--) {
     const wt__layer *l = &m->layers[i];
@@ -438,7 +451,7 @@ wt_status wt_model_forward(wt_model *m, const float *x, int64_t N, float *logits
   const int64_t chunk = m->capacity > 0 ? m->capacity : (N < WT__EVAL_CHUNK ? N : WT__EVAL_CHUNK);
   for (int64_t i = 0; i < N; i += chunk) {
     const int64_t n = N - i < chunk ? N - i : chunk;
-    WT_TRY(wt__model_forward_batch(m, x + i * per, n));
+    WT_TRY(wt__model_forward_layers(m, x + i * per, n, 0, m->n_layers, false));
     memcpy(logits + i * m->K, wt__model_logits(m), (size_t)(n * m->K) * sizeof(float));
   }
   return WT_OK;

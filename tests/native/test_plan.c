@@ -2,8 +2,9 @@
    and that changes no number. Each model trains twice from the same seed, once on the shared
    plan and once on the unshared one (every buffer its own memory, m->plan_unshared), and the
    two must agree bit for bit: losses, parameters, gradients, BatchNorm statistics and logits
-   after every step, a larger batch (a new plan), chunked inference, a frozen body (a shorter
-   backward) and cached features. A lifetime cut too short lets a later buffer overwrite a
+   after every step, a prediction first (an inference plan, then re-planned for the first
+   step's backward; a backward on the inference plan is refused), a larger batch (a new plan),
+   chunked inference, a frozen body (a shorter backward) and cached features. A lifetime cut too short lets a later buffer overwrite a
    value backward still reads, and the bits differ. The models: a spec with every layer kind,
    a skip over five layers, an add of a layer with itself, a branch nothing reads and a skip from
    a Dropout; ResNet-8 (residual blocks with downsampling); the student CNN. The shared plan must
@@ -123,10 +124,21 @@ static void test_plan(int which, const char *tag) {
   for (int64_t i = 0; i < MAX_N * per; i++) x[i] = (float)(sin(0.37 * (double)i) + 0.2 * cos(0.05 * (double)i));
   for (int i = 0; i < MAX_N; i++) y[i] = (int32_t)((i * 3) % K);
   char what[96];
+  /* a prediction first: an inference plan (no output gradients, outputs dead after their
+     readers), which the first step re-plans for its batch with a backward */
+  float pa[MAX_N * 5], pb[MAX_N * 5];
+  CHECK_OK(a.ctx, wt_model_predict(a.m, x, MAX_N, pa));
+  CHECK_OK(b.ctx, wt_model_predict(b.m, x, MAX_N, pb));
+  CHECK_MSG(same(pa, pb, sizeof(float) * (size_t)(MAX_N * K)), "%s: inference before training", tag);
+  CHECK(!a.m->plan_backward && a.m->capacity == MAX_N);
+  const size_t infer_bytes = a.m->act_bytes;
+  CHECK(wt__model_backward_batch(a.m, x, MAX_N) == WT_ERR_STATE);
+  CHECK(strstr(wt_ctx_last_error(a.ctx), "planned for a backward") != NULL);
   for (int s = 0; s < 3; s++) {
     snprintf(what, sizeof what, "%s step %d (batch 6)", tag, s + 1);
     step_both(what, &a, &b, x + s * per, y + s, 6);
   }
+  CHECK(a.m->plan_backward && a.m->capacity == 6);
   CHECK_MSG(a.m->act_bytes < b.m->act_bytes, "%s: the shared plan (%zu bytes) is not smaller than %zu",
             tag, a.m->act_bytes, b.m->act_bytes);
   snprintf(what, sizeof what, "%s step 4 (batch %d, a new plan)", tag, BIG);
@@ -134,7 +146,6 @@ static void test_plan(int which, const char *tag) {
   snprintf(what, sizeof what, "%s step 5 (batch 4 in the plan of %d)", tag, BIG);
   step_both(what, &a, &b, x + 7 * per, y + 7, 4);
   /* inference in chunks of the plan's capacity */
-  float pa[MAX_N * 5], pb[MAX_N * 5];
   CHECK_OK(a.ctx, wt_model_predict(a.m, x, MAX_N, pa));
   CHECK_OK(b.ctx, wt_model_predict(b.m, x, MAX_N, pb));
   CHECK_MSG(same(pa, pb, sizeof(float) * (size_t)(MAX_N * K)), "%s: chunked inference", tag);
@@ -158,8 +169,8 @@ static void test_plan(int which, const char *tag) {
     check_same(what, &a, &b, 8);
     free(f);
   }
-  printf("  %-10s shared plan %7zu bytes, unshared %7zu (batch %d)\n", tag,
-         a.m->act_bytes, b.m->act_bytes, BIG);
+  printf("  %-10s shared plan %7zu bytes, unshared %7zu (batch %d); inference plan %7zu (batch %d)\n",
+         tag, a.m->act_bytes, b.m->act_bytes, BIG, infer_bytes, MAX_N);
   free(x);
   close_run(&a);
   close_run(&b);
@@ -167,24 +178,25 @@ static void test_plan(int which, const char *tag) {
 
 /* The lifetimes behind the saving, on ResNet-8 at batch 64: what backward reads is kept (conv
    outputs for BatchNorm, ReLU outputs for their mask and the next conv) and the rest shares; the
-   activation block is about a third of the unshared one (44.4 MB of 142.0 MB). */
+   activation block is about a third of the unshared one (44.4 MB of 142.0 MB), an inference
+   plan a tenth (14.0 MB). */
 static void test_resnet8_size(void) {
   wt_ctx *ctx = wt_ctx_create(NULL, NULL);
-  wt_model *shared = NULL, *unshared = NULL;
-  CHECK_OK(ctx, wt_model_create_resnet(ctx, 8, 3, 32, 32, 10, 0, &shared));
-  CHECK_OK(ctx, wt_model_create_resnet(ctx, 8, 3, 32, 32, 10, 0, &unshared));
-  if (shared && unshared) {
-    unshared->plan_unshared = true;
-    CHECK_OK(ctx, wt__model_reserve(shared, 64));
-    CHECK_OK(ctx, wt__model_reserve(unshared, 64));
-    const double ratio = (double)shared->act_bytes / (double)unshared->act_bytes;
-    CHECK_MSG(ratio < 0.35, "ResNet-8 at batch 64: shared plan %zu bytes, unshared %zu", shared->act_bytes,
-              unshared->act_bytes);
-    printf("  resnet8 batch 64: activation block %.1f MB shared, %.1f MB unshared\n",
-           (double)shared->act_bytes / 1e6, (double)unshared->act_bytes / 1e6);
+  wt_model *m[3] = {NULL, NULL, NULL}; /* shared, unshared, inference */
+  for (int i = 0; i < 3; i++) CHECK_OK(ctx, wt_model_create_resnet(ctx, 8, 3, 32, 32, 10, 0, &m[i]));
+  if (m[0] && m[1] && m[2]) {
+    m[1]->plan_unshared = true;
+    CHECK_OK(ctx, wt__model_reserve(m[0], 64, true));
+    CHECK_OK(ctx, wt__model_reserve(m[1], 64, true));
+    CHECK_OK(ctx, wt__model_reserve(m[2], 64, false));
+    const double train = (double)m[0]->act_bytes / (double)m[1]->act_bytes;
+    const double infer = (double)m[2]->act_bytes / (double)m[1]->act_bytes;
+    CHECK_MSG(train < 0.35 && infer < 0.11, "ResNet-8 at batch 64: shared plan %zu bytes, inference %zu, unshared %zu",
+              m[0]->act_bytes, m[2]->act_bytes, m[1]->act_bytes);
+    printf("  resnet8 batch 64: activation block %.1f MB shared, %.1f MB unshared, %.1f MB for inference\n",
+           (double)m[0]->act_bytes / 1e6, (double)m[1]->act_bytes / 1e6, (double)m[2]->act_bytes / 1e6);
   }
-  wt_model_destroy(shared);
-  wt_model_destroy(unshared);
+  for (int i = 0; i < 3; i++) wt_model_destroy(m[i]);
   wt_ctx_destroy(ctx);
 }
 
