@@ -136,11 +136,12 @@ static void lifetimes(const wt_model *m, bool backward, plan_buf *b) {
       plan_buf *o = &b[PLAN_KINDS * src[k]];
       const int read = backward && k == 0 && t->backward_reads_x ? backward_step(m, j) : j;
       if (read > o[PLAN_OUT].last) o[PLAN_OUT].last = read;
-      if (backward_step(m, j) < o[PLAN_DOUT].first) o[PLAN_DOUT].first = backward_step(m, j);
+      if (backward && backward_step(m, j) < o[PLAN_DOUT].first)
+        o[PLAN_DOUT].first = backward_step(m, j);
     }
   }
   /* The loss writes the logits' gradient; the logits are read after the step too. */
-  b[PLAN_KINDS * (n - 1) + PLAN_DOUT].first = n;
+  if (backward) b[PLAN_KINDS * (n - 1) + PLAN_DOUT].first = n;
   b[PLAN_KINDS * (n - 1) + PLAN_OUT].last = 2 * n + 1;
 }
 
