@@ -92,7 +92,8 @@ static const wt__layer_type conv2d_type = {
     .name = "conv2d", .inputs = 1, .input = WT__IN_PLANES,
     .keys = (const char *const[]){"out_channels", "kernel", "stride", "padding", "bias", "init", NULL},
     .parse = conv2d_parse, .connect = conv2d_connect, .output = conv2d_output, HOOKS(conv2d),
-    .bind = conv2d_bind, .init = conv2d_init, .no_decay = conv2d_no_decay, .state = conv2d_state};
+    .backward_reads_x = true, .bind = conv2d_bind, .init = conv2d_init,
+    .no_decay = conv2d_no_decay, .state = conv2d_state};
 
 /* ---------------------------------------------------------------- linear */
 
@@ -133,7 +134,8 @@ static const wt__layer_type linear_type = {
     .name = "linear", .inputs = 1, .input = WT__IN_VECTOR,
     .keys = (const char *const[]){"out_features", "bias", NULL},
     .parse = linear_parse, .connect = linear_connect, .output = linear_output, HOOKS(linear),
-    .bind = linear_bind, .init = linear_init, .no_decay = linear_no_decay, .state = linear_state};
+    .backward_reads_x = true, .bind = linear_bind, .init = linear_init,
+    .no_decay = linear_no_decay, .state = linear_state};
 
 /* ---------------------------------------------------------------- relu */
 
@@ -153,7 +155,8 @@ static void relu_connect(wt__layer *l, int64_t C, int64_t H, int64_t W) {
   l->u.relu.elems = C * H * W;
 }
 static const wt__layer_type relu_type = {
-    .name = "relu", .inputs = 1, .keys = no_keys, .connect = relu_connect, HOOKS(relu)};
+    .name = "relu", .inputs = 1, .keys = no_keys, .connect = relu_connect, HOOKS(relu),
+    .backward_reads_y = true};
 
 /* ---------------------------------------------------------------- maxpool2d, avgpool2d */
 
@@ -263,6 +266,7 @@ static const wt__layer_type batchnorm2d_type = {
     .name = "batchnorm2d", .inputs = 1, .input = WT__IN_PLANES,
     .keys = (const char *const[]){"eps", "momentum", "zero_init", NULL},
     .parse = batchnorm2d_parse, .connect = batchnorm2d_connect, HOOKS(batchnorm2d),
+    .backward_reads_x = true,
     .buffer_floats = batchnorm2d_buffer_floats, .bind = batchnorm2d_bind,
     .init = batchnorm2d_init, .set_training = batchnorm2d_set_training,
     .no_decay = batchnorm2d_no_decay, .state = batchnorm2d_state};
@@ -314,7 +318,8 @@ static void silu_connect(wt__layer *l, int64_t C, int64_t H, int64_t W) {
   l->u.silu.elems = C * H * W;
 }
 static const wt__layer_type silu_type = {
-    .name = "silu", .inputs = 1, .keys = no_keys, .connect = silu_connect, HOOKS(silu)};
+    .name = "silu", .inputs = 1, .keys = no_keys, .connect = silu_connect, HOOKS(silu),
+    .backward_reads_x = true};
 
 /* ---------------------------------------------------------------- the table */
 

@@ -4,11 +4,13 @@
    of activations, caches and workspace sized for a batch capacity (re-planned only when a
    larger batch arrives, never per step). Layers only read earlier layers, so the list order is
    a topological order: forward runs it front to back, backward back to front, accumulating each
-   layer's output gradient from all its readers.
+   layer's output gradient from all its readers. In the activation block, buffers that no step
+   uses together share memory (the memory plan, wt__model_reserve).
    Each kind runs through its entry of the layer table (layer_table.c); nothing here knows one
    kind from another.
    What it is not: the spec parser and named models (spec.c), weight files (safetensors.c). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "model.h"
@@ -81,46 +83,156 @@ wt_status wt__model_push(wt_model *m, wt__layer *l) {
   m->n_params += l->param_floats;
   l->buffer_offset = m->n_buffers;
   if (t->buffer_floats) m->n_buffers += t->buffer_floats(l);
+  l->last_reader = -1;
+  if (l->in != WT__INPUT) m->layers[l->in].last_reader = n;
+  if (two && l->in2 != WT__INPUT) m->layers[l->in2].last_reader = n;
   m->layers[m->n_layers++] = *l;
   return WT_OK;
 }
-/* (Re)plans the batch-dependent memory for a batch of N: every layer's output and output
-   gradient, its cache, and one workspace shared by all layers (the max). */
-wt_status wt__model_reserve(wt_model *m, int64_t N) {
+/* ---------------------------------------------------------------- the memory plan
+
+   A training step is a timeline: the forward of layer i is step i, the loss step n, the
+   backward of layer i step 2n - i. Each buffer of the activation block is live from the step
+   that first writes it to the last step that reads it:
+   - a layer's output from its forward to its last reader's forward, or to the backward of its
+     last reader whose backward reads x, or to its own backward when that reads y (ReLU's mask):
+     a BatchNorm's or an Add's output feeding a ReLU is dead after that ReLU's forward;
+   - its output gradient from the backward of its last reader (the first to accumulate into it;
+     a residual input's gradient is thus live across the whole block) to its own backward;
+   - its cache from its forward to its backward; the workspace always; the logits to the end.
+   Buffers with disjoint lifetimes share memory. The plan assumes the whole backward runs
+   (first_backward 0), so a frozen model's shorter backward only ends lifetimes earlier, and a
+   forward of some layers (inference, cached features) only reads what its own steps wrote.
+   An inference plan (no backward) has the forward steps only: no output gradients, and every
+   output and cache dies at its last forward reader. */
+
+enum { PLAN_OUT, PLAN_DOUT, PLAN_CACHE, PLAN_KINDS };
+
+typedef struct plan_buf {
+  size_t bytes, offset;
+  int first, last; /* the live steps, inclusive */
+} plan_buf;
+
+static int backward_step(const wt_model *m, int i) { return 2 * m->n_layers - i; }
+
+/* The lifetimes of b[PLAN_KINDS * i + kind] for every layer i, with a backward or not; the sizes
+   are set by the caller. */
+static void lifetimes(const wt_model *m, bool backward, plan_buf *b) {
+  const int n = m->n_layers;
+  for (int i = 0; i < n; i++) {
+    const int bw = backward ? backward_step(m, i) : i;
+    plan_buf *o = &b[PLAN_KINDS * i];
+    o[PLAN_OUT].first = i;
+    o[PLAN_OUT].last = wt__type_of(&m->layers[i])->backward_reads_y ? bw : i;
+    o[PLAN_DOUT].first = o[PLAN_DOUT].last = bw; /* no reader: zeroed for its own backward */
+    o[PLAN_CACHE].first = i, o[PLAN_CACHE].last = bw;
+  }
+  for (int j = 0; j < n; j++) {
+    const wt__layer *l = &m->layers[j];
+    const wt__layer_type *t = wt__type_of(l);
+    const int src[2] = {l->in, t->inputs == 2 ? l->in2 : WT__INPUT};
+    for (int k = 0; k < 2; k++) {
+      if (src[k] == WT__INPUT) continue;
+      plan_buf *o = &b[PLAN_KINDS * src[k]];
+      const int read = backward && k == 0 && t->backward_reads_x ? backward_step(m, j) : j;
+      if (read > o[PLAN_OUT].last) o[PLAN_OUT].last = read;
+      if (backward && backward_step(m, j) < o[PLAN_DOUT].first)
+        o[PLAN_DOUT].first = backward_step(m, j);
+    }
+  }
+  /* The loss writes the logits' gradient; the logits are read after the step too. */
+  if (backward) b[PLAN_KINDS * (n - 1) + PLAN_DOUT].first = n;
+  b[PLAN_KINDS * (n - 1) + PLAN_OUT].last = 2 * n + 1;
+}
+
+/* Largest first (then in plan order), for the greedy placement. */
+static int by_size(const void *a, const void *b) {
+  const plan_buf *p = *(const plan_buf *const *)a, *q = *(const plan_buf *const *)b;
+  if (p->bytes != q->bytes) return p->bytes > q->bytes ? -1 : 1;
+  return p < q ? -1 : p > q;
+}
+static int by_offset(const void *a, const void *b) {
+  const plan_buf *p = *(const plan_buf *const *)a, *q = *(const plan_buf *const *)b;
+  return p->offset < q->offset ? -1 : p->offset > q->offset;
+}
+
+/* Offsets for the nb buffers, largest first, each at the lowest offset where it overlaps no
+   placed buffer that is live at a common step (the greedy-by-size arena planner of TFLite);
+   shared: false puts each at its own offset. Returns the block's size. */
+static size_t place(plan_buf *b, int nb, bool shared) {
+  size_t total = 0;
+  if (!shared) {
+    for (int i = 0; i < nb; i++) b[i].offset = total, total += b[i].bytes;
+    return total;
+  }
+  plan_buf *order[PLAN_KINDS * WT__MAX_LAYERS + 1], *near[PLAN_KINDS * WT__MAX_LAYERS + 1];
+  for (int i = 0; i < nb; i++) order[i] = &b[i];
+  qsort(order, (size_t)nb, sizeof order[0], by_size);
+  for (int i = 0; i < nb; i++) {
+    plan_buf *p = order[i];
+    int nn = 0; /* the placed buffers live with p */
+    for (int j = 0; j < i; j++)
+      if (order[j]->first <= p->last && p->first <= order[j]->last) near[nn++] = order[j];
+    qsort(near, (size_t)nn, sizeof near[0], by_offset);
+    size_t at = 0;
+    for (int j = 0; j < nn && near[j]->offset < at + p->bytes; j++)
+      if (near[j]->offset + near[j]->bytes > at) at = near[j]->offset + near[j]->bytes;
+    p->offset = at;
+    if (at + p->bytes > total) total = at + p->bytes;
+  }
+  return total;
+}
+
+/* (Re)plans the batch-dependent memory for a batch of N: every layer's output, output gradient
+   (with a backward) and cache, and one workspace for all layers (the max), sharing memory
+   between buffers that are never live together. An inference plan that gets its first backward
+   is re-planned for that batch (so a predict in chunks of 128 before training leaves no
+   training plan for 128); a plan with a backward keeps it. */
+wt_status wt__model_reserve(wt_model *m, int64_t N, bool backward) {
   wt_ctx *ctx = m->ctx;
-  if (N <= m->capacity) return WT_OK;
-  size_t total = 0, ws = 0;
-  size_t offs[WT__MAX_LAYERS][3];
-  for (int i = 0; i < m->n_layers; i++) {
+  const bool add_backward = backward && !m->plan_backward;
+  if (N <= m->capacity && !add_backward) return WT_OK;
+  backward = backward || m->plan_backward;
+  const int n = m->n_layers, nb = PLAN_KINDS * n + 1;
+  plan_buf b[PLAN_KINDS * WT__MAX_LAYERS + 1];
+  lifetimes(m, backward, b);
+  size_t ws = 0;
+  for (int i = 0; i < n; i++) {
     wt__layer *l = &m->layers[i];
     wt_layer_sizes s;
     WT_TRY(wt__type_of(l)->sizes(ctx, l, N, &s));
     size_t act;
-    if (!wt__mul_ok((size_t)N, (size_t)l->out_elems * sizeof(float), &act) || act > SIZE_MAX / 4)
+    if (!wt__mul_ok((size_t)N, (size_t)l->out_elems * sizeof(float), &act) || act > SIZE_MAX / 4 ||
+        s.cache_bytes > SIZE_MAX / 4)
       return WT_FAIL(ctx, WT_ERR_OOM, "a batch of %lld is too large for this model", (long long)N);
-    act = (act + 15) / 16 * 16;
-    offs[i][0] = total, total += act;  /* out */
-    offs[i][1] = total, total += act;  /* dout */
-    offs[i][2] = total, total += (s.cache_bytes + 15) / 16 * 16;
+    b[PLAN_KINDS * i + PLAN_OUT].bytes = (act + 15) / 16 * 16;
+    b[PLAN_KINDS * i + PLAN_DOUT].bytes = backward ? (act + 15) / 16 * 16 : 0;
+    b[PLAN_KINDS * i + PLAN_CACHE].bytes = (s.cache_bytes + 15) / 16 * 16;
     if (s.workspace_bytes > ws) ws = s.workspace_bytes;
-    if (total > SIZE_MAX / 2)
-      return WT_FAIL(ctx, WT_ERR_OOM, "a batch of %lld is too large for this model", (long long)N);
   }
-  const size_t ws_off = total;
-  total += (ws + 15) / 16 * 16;
-  unsigned char *block = wt__alloc(ctx, total);
+  b[nb - 1] = (plan_buf){.bytes = (ws + 15) / 16 * 16, .first = 0, .last = 2 * n + 1};
+  size_t total = 0; /* the unshared sum bounds the plan: check it before placing */
+  for (int i = 0; i < nb; i++) {
+    if (b[i].bytes > SIZE_MAX / 2 - total)
+      return WT_FAIL(ctx, WT_ERR_OOM, "a batch of %lld is too large for this model", (long long)N);
+    total += b[i].bytes;
+  }
+  total = place(b, nb, !m->plan_unshared);
+  unsigned char *block = wt__alloc(ctx, total ? total : 16);
   if (!block)
     return WT_FAIL(ctx, WT_ERR_OOM, "out of memory for a batch of %lld (%zu bytes)", (long long)N,
                    total);
   wt__free(ctx, m->act_block);
   m->act_block = block;
-  for (int i = 0; i < m->n_layers; i++) {
-    m->layers[i].out = (float *)(block + offs[i][0]);
-    m->layers[i].dout = (float *)(block + offs[i][1]);
-    m->layers[i].cache = block + offs[i][2];
+  m->act_bytes = total;
+  for (int i = 0; i < n; i++) {
+    m->layers[i].out = (float *)(block + b[PLAN_KINDS * i + PLAN_OUT].offset);
+    m->layers[i].dout = (float *)(block + b[PLAN_KINDS * i + PLAN_DOUT].offset);
+    m->layers[i].cache = block + b[PLAN_KINDS * i + PLAN_CACHE].offset;
   }
-  m->workspace = block + ws_off;
+  m->workspace = block + b[nb - 1].offset;
   m->capacity = N;
+  m->plan_backward = backward;
   return WT_OK;
 }
 
@@ -263,11 +375,12 @@ static const float *layer_src(const wt_model *m, int i, const float *x) {
 }
 
 wt_status wt__model_forward_batch(wt_model *m, const float *x, int64_t N) {
-  return wt__model_forward_layers(m, x, N, 0, m->n_layers);
+  return wt__model_forward_layers(m, x, N, 0, m->n_layers, true);
 }
 
-wt_status wt__model_forward_layers(wt_model *m, const float *x, int64_t N, int from, int to) {
-  WT_TRY(wt__model_reserve(m, N));
+wt_status wt__model_forward_layers(wt_model *m, const float *x, int64_t N, int from, int to,
+                                   bool backward) {
+  WT_TRY(wt__model_reserve(m, N, backward));
   for (int i = from; i < to; i++) {
     wt__layer *l = &m->layers[i];
     const wt__layer_type *t = wt__type_of(l);
@@ -278,14 +391,14 @@ wt_status wt__model_forward_layers(wt_model *m, const float *x, int64_t N, int f
 }
 
 wt_status wt__model_forward_batch_mode(wt_model *m, const float *x, int64_t N, int training) {
-  return wt__model_forward_layers_mode(m, x, N, 0, m->n_layers, training);
+  return wt__model_forward_layers_mode(m, x, N, 0, m->n_layers, training, false);
 }
 
 wt_status wt__model_forward_layers_mode(wt_model *m, const float *x, int64_t N, int from, int to,
-                                        int training) {
+                                        int training, bool backward) {
   const int was = m->training;
   if (was != (training ? 1 : 0)) wt_model_set_training(m, training);
-  const wt_status st = wt__model_forward_layers(m, x, N, from, to);
+  const wt_status st = wt__model_forward_layers(m, x, N, from, to, backward);
   if (was != m->training) wt_model_set_training(m, was);
   return st;
 }
@@ -293,37 +406,36 @@ wt_status wt__model_forward_layers_mode(wt_model *m, const float *x, int64_t N, 
 float *wt__model_logits(wt_model *m) { return m->layers[m->n_layers - 1].out; }
 float *wt__model_dlogits(wt_model *m) { return m->layers[m->n_layers - 1].dout; }
 
-/* Whether a layer above i reads layer j's output (its backward then writes j's gradient first). */
-static bool read_above(const wt_model *m, int i, int j) {
-  for (int k = i + 1; k < m->n_layers; k++) {
-    const wt__layer *l = &m->layers[k];
-    if (l->in == j || (wt__type_of(l)->inputs == 2 && l->in2 == j)) return true;
-  }
-  return false;
+static void zero_dout(wt_model *m, int i, int64_t N) {
+  memset(m->layers[i].dout, 0, (size_t)(N * m->layers[i].out_elems) * sizeof(float));
 }
 
-static void zero_dout(wt_model *m, int j, int64_t N) {
-  memset(m->layers[j].dout, 0, (size_t)(N * m->layers[j].out_elems) * sizeof(float));
+/* The gradient of source src that layer i's backward accumulates into: NULL below lo (or the
+   model input), zeroed first when i is its first writer (its last reader). */
+static float *input_grad(wt_model *m, int i, int src, int lo, int64_t N) {
+  if (src < lo) return NULL;
+  if (m->layers[src].last_reader == i) zero_dout(m, src, N);
+  return m->layers[src].dout;
 }
 
 wt_status wt__model_backward_batch(wt_model *m, const float *x, int64_t N) {
   /* Layers below first_backward hold no trainable parameter and no layer above reads their
-     gradients: neither their backward nor the input gradients into them run. */
+     gradients: neither their backward nor the input gradients into them run. An output
+     gradient's memory is its own only from its first writer on (the memory plan), so it is
+     zeroed there, not up front. */
   const int lo = m->first_backward;
+  if (!m->plan_backward || N > m->capacity)
+    return WT_FAIL(m->ctx, WT_ERR_STATE, "no forward of a batch of %lld planned for a backward",
+                   (long long)N);
   memset(m->grads, 0, m->n_params * sizeof(float));
   for (int i = m->n_layers - 1; i >= lo; i--) {
     const wt__layer *l = &m->layers[i];
     const wt__layer_type *t = wt__type_of(l);
-    float *din = l->in < lo ? NULL : m->layers[l->in].dout;
-    float *din2 = t->inputs == 2 && l->in2 >= lo ? m->layers[l->in2].dout : NULL;
-    /* Backward accumulates into the input gradients: each is zeroed just before its first
-       writer (the highest layer reading it), not all up front, so it is still in cache when
-       that writer adds into it. A gradient nobody writes is zeroed before it is read. */
-    if (i < m->n_layers - 1 && !read_above(m, i, i)) zero_dout(m, i, N);
-    if (din && !read_above(m, i, l->in)) zero_dout(m, l->in, N);
-    if (din2 && din2 != din && !read_above(m, i, l->in2)) zero_dout(m, l->in2, N);
-    WT_TRY(t->backward(m->ctx, l, N, layer_src(m, l->in, x), l->out, l->dout, din, din2,
-                       m->workspace));
+    if (l->last_reader < 0 && i < m->n_layers - 1) zero_dout(m, i, N); /* read by no layer */
+    float *din = input_grad(m, i, l->in, lo, N);
+    float *din2 = t->inputs == 2 ? input_grad(m, i, l->in2, lo, N) : NULL;
+    WT_TRY(t->backward(m->ctx, l, N, t->backward_reads_x ? layer_src(m, l->in, x) : NULL,
+                       t->backward_reads_y ? l->out : NULL, l->dout, din, din2, m->workspace));
   }
   return WT_OK;
 }
@@ -340,7 +452,7 @@ wt_status wt_model_forward(wt_model *m, const float *x, int64_t N, float *logits
   const int64_t chunk = m->capacity > 0 ? m->capacity : (N < WT__EVAL_CHUNK ? N : WT__EVAL_CHUNK);
   for (int64_t i = 0; i < N; i += chunk) {
     const int64_t n = N - i < chunk ? N - i : chunk;
-    WT_TRY(wt__model_forward_batch(m, x + i * per, n));
+    WT_TRY(wt__model_forward_layers(m, x + i * per, n, 0, m->n_layers, false));
     memcpy(logits + i * m->K, wt__model_logits(m), (size_t)(n * m->K) * sizeof(float));
   }
   return WT_OK;

@@ -43,7 +43,10 @@ typedef struct wt__layer {
   int64_t num_batches_tracked;
   bool frozen;    /* every parameter frozen: bound without gradients (no weight gradient) */
   bool eval_only; /* stays in eval mode while the model trains (a frozen BatchNorm) */
-  float *out, *dout; /* (capacity, out_elems), inside the model's act_block */
+  int last_reader;   /* the highest layer reading this one's output (-1: none); in backward
+                        the first to accumulate into dout */
+  float *out, *dout; /* (capacity, out_elems), inside the model's act_block (the memory plan,
+                        model.c: buffers not live at the same time share memory) */
   void *cache;
 } wt__layer;
 
@@ -62,25 +65,35 @@ struct wt_model {
   char *spec;              /* the JSON spec the model was built from (tracked allocation) */
   int64_t capacity;        /* batch size the activation block is planned for */
   unsigned char *act_block;
+  size_t act_bytes;        /* its size */
+  bool plan_backward;      /* the plan covers a backward (else it is an inference plan) */
+  bool plan_unshared;      /* tests: every buffer its own memory, to compare the shared plan's bits */
   void *workspace;
 };
 
 /* (Re)plans the batch-dependent memory (layer outputs, gradients, caches, workspace) for a
-   batch of N, only when N exceeds the planned capacity. */
-wt_status wt__model_reserve(wt_model *m, int64_t N);
+   batch of N, only when N exceeds the planned capacity or a backward is wanted (backward) and
+   the plan has none; a plan with a backward keeps it. Buffers share memory when no step uses
+   them together (model.c), so a layer's output is only valid until the forward step after its
+   last reader, unless backward reads it; the logits stay valid until the next forward. */
+wt_status wt__model_reserve(wt_model *m, int64_t N, bool backward);
 /* Validates a batch of N input images (shape, size, finiteness), naming func in the error. */
 wt_status wt__model_check_input(wt_model *m, const char *func, const float *x, int64_t N);
-/* Forward over one batch (planned for N) in the model's mode; logits are then at
-   wt__model_logits(m). */
+/* Forward over one batch (planned for N and a backward after it) in the model's mode; logits
+   are then at wt__model_logits(m). */
 wt_status wt__model_forward_batch(wt_model *m, const float *x, int64_t N);
-/* The same in the given mode (1 training, 0 eval), the model's own mode restored after. */
+/* Inference over one batch in the given mode (1 training, 0 eval), the model's own mode
+   restored after: planned for no backward (a teacher's forward). */
 wt_status wt__model_forward_batch_mode(wt_model *m, const float *x, int64_t N, int training);
-/* Forward of layers [from, to) only (planned for N): the layers below `from` that they read
-   must hold this batch's outputs (cached features, wt_trainer_step_features). */
-wt_status wt__model_forward_layers(wt_model *m, const float *x, int64_t N, int from, int to);
+/* Forward of layers [from, to) only (planned for N, and for a backward after it when backward
+   is set): the layers below `from` that they read must hold this batch's outputs (cached
+   features, wt_trainer_step_features). */
+wt_status wt__model_forward_layers(wt_model *m, const float *x, int64_t N, int from, int to,
+                                   bool backward);
 wt_status wt__model_forward_layers_mode(wt_model *m, const float *x, int64_t N, int from, int to,
-                                        int training);
-/* Zeroes the gradients, then back-propagates wt__model_dlogits(m) (filled by the caller). */
+                                        int training, bool backward);
+/* Zeroes the gradients, then back-propagates wt__model_dlogits(m) (filled by the caller) after
+   a forward planned for a backward (WT_ERR_STATE otherwise). */
 wt_status wt__model_backward_batch(wt_model *m, const float *x, int64_t N);
 /* Freezing (wt_trainer_set_groups): frozen (n sorted, disjoint ranges of the parameter block)
    marks every layer whose parameters all lie in them as frozen (no weight gradient; with
@@ -142,6 +155,10 @@ typedef struct wt__layer_type {
      for the model input) */
   wt_status (*backward)(wt_ctx *ctx, const wt__layer *l, int64_t N, const float *x,
                         const float *y, const float *dy, float *dx, float *dx2, void *ws);
+  /* What backward reads besides dy, its cache and the workspace: the input x (of `in`; a
+     2-input kind gets no x2) and the output y. The memory plan keeps only these alive from the
+     forward to the backward (the others are NULL in backward); the rest is reused. */
+  bool backward_reads_x, backward_reads_y;
   size_t (*buffer_floats)(const wt__layer *l); /* non-trained state (BatchNorm statistics) */
   /* points u.<name> at its parameters w, their gradients dw and its buffers buf */
   void (*bind)(wt__layer *l, float *w, float *dw, float *buf);

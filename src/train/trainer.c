@@ -278,7 +278,7 @@ static wt_status compute(wt_trainer *t, const float *in, const int32_t *labels,
   claim_model(t);
   /* A training step trains: BatchNorm on batch statistics (a frozen one in eval mode may stay
      in it), Dropout on (the model's own train/eval flag is left as it was). */
-  WT_TRY(wt__model_forward_layers_mode(m, in, N, from, m->n_layers, 1));
+  WT_TRY(wt__model_forward_layers_mode(m, in, N, from, m->n_layers, 1, true));
   const float *logits = wt__model_logits(m);
   /* Non-finite logits, loss or gradients mean the run diverged: stop before the update spreads
      NaN into the weights, so the caller can lower the learning rate and go on from intact
@@ -494,8 +494,9 @@ wt_status wt_trainer_features(wt_trainer *t, const float *x, int64_t N, float *f
   WT_TRY(wt__model_check_input(m, __func__, x, N));
   int f;
   WT_TRY(feature_layer(t, __func__, &f));
-  /* training mode, as wt_trainer_step runs these layers (frozen BatchNorms in eval) */
-  WT_TRY(wt__model_forward_layers_mode(m, x, N, 0, f + 1, 1));
+  /* training mode, as wt_trainer_step runs these layers (frozen BatchNorms in eval); no
+     backward follows */
+  WT_TRY(wt__model_forward_layers_mode(m, x, N, 0, f + 1, 1, false));
   memcpy(features, m->layers[f].out, (size_t)(N * m->layers[f].out_elems) * sizeof(float));
   return WT_OK;
 }
@@ -519,7 +520,7 @@ wt_status wt_trainer_step_features(wt_trainer *t, const float *features, const i
     return WT_FAIL(ctx, WT_ERR_NONFINITE, "features[%lld] (sample %lld) is %s", (long long)bad,
                    (long long)(bad / F), features[bad] != features[bad] ? "NaN" : "Inf");
   WT_TRY(check_labels(m, __func__, labels, N));
-  WT_TRY(wt__model_reserve(m, N));
+  WT_TRY(wt__model_reserve(m, N, true));
   memcpy(m->layers[f].out, features, (size_t)(N * F) * sizeof(float));
   double loss_sum, correct;
   WT_TRY(compute(t, NULL, labels, NULL, N, 1.0f, m->first_backward, &loss_sum, &correct));
