@@ -88,7 +88,7 @@ test("the Trainer takes the schema's keys, defaults and ranges", async () => {
 });
 
 test('presets: frozen Trainer options; the names bench/study uses; setOption builds nested options', () => {
-  assert.deepEqual(Object.keys(presets), ['baseline', 'bag-of-tricks', 'cifar-autoaugment']);
+  assert.deepEqual(Object.keys(presets), ['baseline', 'bag-of-tricks', 'cifar-autoaugment', 'small-data']);
   assert.equal(presets.baseline.optimizer.lr, 0.01);
   assert.throws(() => { presets.baseline.optimizer.lr = 1; }, TypeError);
   for (const p of Object.values(presets)) for (const k of Object.keys(p)) assert.ok(childKeys('').includes(k), k);
