@@ -492,7 +492,7 @@ static void tap_offsets(const wt_conv2d *l, const direct_layout *d, int32_t *off
         }                                                                          \
   } while (0)
 
-/* Per 4 rows of out (OCo channels of Ho x Wo planes): out[o, h, w0..w0+7] from
+/* Per 4 rows of out (OCo channels of Ho x Wo planes) and output row h: out[o, h, :] from
    conv_rows over the padded input `in` (row stride Win), kc rows found through off. */
 static void direct_rows(const wt_kernels *k, size_t OCo, size_t Ho, size_t Wo, size_t kc,
                         const float *pack, const float *in, size_t Win, const int32_t *off,
@@ -502,11 +502,7 @@ static void direct_rows(const wt_kernels *k, size_t OCo, size_t Ho, size_t Wo, s
     const size_t mr = OCo - o0 < 4 ? OCo - o0 : 4;
     const float *a = pack + o0 * kc;
     for (size_t h = 0; h < Ho; h++)
-      for (size_t w0 = 0; w0 < Wo; w0 += 8) {
-        const size_t nc = Wo - w0 < 8 ? Wo - w0 : 8;
-        k->f32_conv_rows(mr, nc, kc, a, in + h * Win + w0, off, out + o0 * P + h * Wo + w0, P,
-                         accumulate);
-      }
+      k->f32_conv_rows(mr, Wo, kc, a, in + h * Win, off, out + o0 * P + h * Wo, P, accumulate);
   }
 }
 
@@ -559,9 +555,8 @@ static void wino_conv(const wt_kernels *k, const direct_layout *d, size_t Ci, si
     for (size_t e = 0; e < 16; e++)
       for (size_t o0 = 0; o0 < Co; o0 += 4) {
         const size_t mr = Co - o0 < 4 ? Co - o0 : 4;
-        for (size_t t0 = 0; t0 < nt; t0 += 8)
-          k->f32_conv_rows(mr, nt - t0 < 8 ? nt - t0 : 8, Ci, U + (e * Cp + o0) * Ci,
-                           V + e * Ci * tbp + t0, off, M + (e * Co + o0) * tbp + t0, tbp, 0);
+        k->f32_conv_rows(mr, nt, Ci, U + (e * Cp + o0) * Ci, V + e * Ci * tbp, off,
+                         M + (e * Co + o0) * tbp, tbp, 0);
       }
     for (size_t o = 0; o < Co; o++)
       for (size_t r = 0; r < nr; r++)
