@@ -554,8 +554,8 @@ static void test_vector_maxpool(wt_rng *rng, const ventry *e, const ventry *tw) 
 
 /* conv_rows: random offsets into a buffer of B rows (each row 24 readable floats), every mr,
    nc up to 20 (one to three blocks of 8 columns) and a few kc, accumulate on and off; against
-   a double reference (relative to the sum of magnitudes), bit-exact against the scalar twin (within TOL_MADD in the relaxed build),
-   sentinels around the mr x nc tile of c. */
+   a double reference (relative to the sum of magnitudes), bit-exact against the scalar twin
+   (within TOL_MADD in the relaxed build), sentinels around the mr x nc tile of c. */
 static void test_vector_conv_rows(wt_rng *rng, const ventry *e, const ventry *tw) {
   static const size_t kcs[] = {1, 2, 7, 9, 27, 144};
   enum { BLEN = 600, LDC = 23, CROWS = 6 };
