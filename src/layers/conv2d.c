@@ -55,10 +55,12 @@ static bool is_wino(const wt_conv2d *l) {
          l->pad_w == 1 && l->H % 2 == 0 && l->W % 8 == 0 && l->C >= 8 && l->OC >= 8;
 }
 
-/* Winograd chunks: whole tile rows, about this many tiles (at least one tile row), so a
-   chunk's transformed input and products (16 x channels x tiles each) stay in L1 between the
-   transforms and the products: 8 measured 1.10-1.14x per ResNet-8 step against 64. */
-#define WINO_TILES 8
+/* Winograd chunks: whole tile rows (at least one), about this many tiles. With few channels
+   (C, OC <= 32: the weights U of a chunk's products fit L1) 8, so the chunk's transformed input
+   and products (16 x channels x tiles each) stay in L1 too: 1.10-1.14x per ResNet-8 step
+   against 64. With more, 64, so each pass over U (up to MBs) serves more tiles: 8 there was
+   0.88x per ResNet-18 step. */
+static size_t wino_tiles(size_t Cm) { return Cm <= 32 ? 8 : 64; }
 
 /* The direct path's padded input: C planes of Hp = H + 2 pad_h rows; each row holds its Wp =
    W + 2 pad_w columns split by column phase (col % stride_w), Lw = ceil(Wp / stride_w) columns
@@ -146,7 +148,7 @@ static bool direct_layout_of(const wt_conv2d *l, int64_t OH, int64_t OW, direct_
   if (is_wino(l)) {
     const size_t TW = W / 2, Cm = C > OC ? C : OC;
     size_t t4;
-    d->trows = TW >= WINO_TILES ? 1 : WINO_TILES / TW;
+    d->trows = TW >= wino_tiles(Cm) ? 1 : wino_tiles(Cm) / TW;
     d->tbp = (d->trows * TW + 7) / 8 * 8;
     woff = Cm;
     /* round4(OC)*C and round4(C)*OC fit: wp and wtp, 9 times as large, were checked */
