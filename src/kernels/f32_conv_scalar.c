@@ -7,7 +7,7 @@
 void wt_f32_conv_rows_ukernel_4x8__scalar(size_t mr, size_t nc, size_t kc, const float *a,
                                           const float *b, const int32_t *off, float *c,
                                           size_t ldc, int accumulate) {
-  assert(mr >= 1 && mr <= 4 && nc >= 1 && nc <= 8 && kc >= 1);
+  assert(mr >= 1 && mr <= 4 && nc >= 1 && kc >= 1);
   assert(a != NULL && b != NULL && off != NULL && c != NULL);
   for (size_t i = 0; i < mr; i++)
     for (size_t j = 0; j < nc; j++) {

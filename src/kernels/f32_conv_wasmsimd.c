@@ -1,9 +1,10 @@
 /* f32_conv_wasmsimd.c - wasm SIMD direct convolution kernels (contracts in kernels.h;
    scalar twins in f32_conv_scalar.c).
    conv_rows 4x8: the ppmm 4x8 kernel (simd.h's k step and tile store) with B rows found through
-   off[]: per k two loads of the shifted input row, four splat loads of the packed weights,
-   eight multiply-adds. Loads 8
-   floats per row whatever nc (the caller's slack); columns past nc are never stored.
+   off[], once per block of 8 columns (one call covers a whole output row or Winograd chunk):
+   per k two loads of the shifted input row, four splat loads of the packed weights, eight
+   multiply-adds. Loads 8 floats per row and block whatever nc (the caller's slack); columns
+   past nc are never stored.
    conv_dw 4x2: per 4 output columns, four loads of dy rows, two of shifted input rows and eight
    multiply-adds into lane-wise partial sums, reduced once at the end; the last cols % 4 go
    through zero-filled partial loads, so nothing past a row is read. Rows past mr / columns past
@@ -21,16 +22,21 @@
 void wt_f32_conv_rows_ukernel_4x8__wasmsimd(size_t mr, size_t nc, size_t kc, const float *a,
                                             const float *b, const int32_t *off, float *c,
                                             size_t ldc, int accumulate) {
-  assert(mr >= 1 && mr <= 4 && nc >= 1 && nc <= 8 && kc >= 1);
+  assert(mr >= 1 && mr <= 4 && nc >= 1 && kc >= 1);
   assert(a != NULL && b != NULL && off != NULL && c != NULL);
-  wt_f32x4 acc[4][2] = {{wt_f32x4_zero(), wt_f32x4_zero()}, {wt_f32x4_zero(), wt_f32x4_zero()},
-                        {wt_f32x4_zero(), wt_f32x4_zero()}, {wt_f32x4_zero(), wt_f32x4_zero()}};
-  do {
-    const float *row = b + *off++;
-    wt_f32x4_step_4x8(acc, a, wt_f32x4_load(row), wt_f32x4_load(row + 4));
-    a += 4;
-  } while (--kc != 0);
-  wt_f32x4_store_4x8(acc, mr, nc, c, ldc, accumulate);
+  for (size_t j0 = 0; j0 < nc; j0 += 8) {
+    wt_f32x4 acc[4][2] = {{wt_f32x4_zero(), wt_f32x4_zero()}, {wt_f32x4_zero(), wt_f32x4_zero()},
+                          {wt_f32x4_zero(), wt_f32x4_zero()}, {wt_f32x4_zero(), wt_f32x4_zero()}};
+    const float *ak = a, *bj = b + j0;
+    const int32_t *ok = off;
+    size_t k = kc;
+    do {
+      const float *row = bj + *ok++;
+      wt_f32x4_step_4x8(acc, ak, wt_f32x4_load(row), wt_f32x4_load(row + 4));
+      ak += 4;
+    } while (--k != 0);
+    wt_f32x4_store_4x8(acc, mr, nc - j0 < 8 ? nc - j0 : 8, c + j0, ldc, accumulate);
+  }
 }
 
 /* The four lanes of v added: (v0 + v2) + (v1 + v3). */

@@ -64,10 +64,11 @@ typedef void (*wt_f32_maxpool2x2_fn)(size_t planes, size_t H, size_t W, const fl
    b + off[k], the tap's offset (stride 1: c*Hp*Wp + kh*Wp + kw), precomputed.
    conv_rows: c[i*ldc + j] = (accumulate ? c[i*ldc + j] : 0)
                              + sum_{k < kc} a[k*4 + i] * b[off[k] + j]
-              for i < mr (1..4), j < nc (1..8); a: 4-row panel, k-major (rows past mr unused).
+              for i < mr (1..4), j < nc (>= 1); a: 4-row panel, k-major (rows past mr unused).
               The sum runs over k in order from 0, then adds to c.
-              The SIMD kernel loads 8 floats at b + off[k] whatever nc: the caller keeps them
-              readable (their values never reach c). Forward: b = the padded input at (oh, ow0);
+              The SIMD kernel goes by blocks of 8 columns and loads 8 floats at
+              b + off[k] + j0 for each block j0 < nc (j0 a multiple of 8), whatever nc: the
+              caller keeps them readable (their values never reach c). Forward: b = the padded input at (oh, ow0);
               input gradient: b = the padded output gradient, a = the flipped, transposed weight.
    conv_dw:   dw[i*ldw + j] += sum_{r < rows} sum_{q < cols} dy[i*ldy + r*dy_row + q] *
                                                              x[off[j] + r*x_row + q]

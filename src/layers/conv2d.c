@@ -55,9 +55,12 @@ static bool is_wino(const wt_conv2d *l) {
          l->pad_w == 1 && l->H % 2 == 0 && l->W % 8 == 0 && l->C >= 8 && l->OC >= 8;
 }
 
-/* Winograd chunks: whole tile rows, about this many tiles, so a chunk's transformed input and
-   products (16 x channels x tiles each) stay in L2. */
-#define WINO_TILES 64
+/* Winograd chunks: whole tile rows (at least one), about this many tiles. With few channels
+   (C, OC <= 32: the weights U of a chunk's products fit L1) 8, so the chunk's transformed input
+   and products (16 x channels x tiles each) stay in L1 too: 1.10-1.14x per ResNet-8 step
+   against 64. With more, 64, so each pass over U (up to MBs) serves more tiles: 8 there was
+   0.88x per ResNet-18 step. */
+static size_t wino_tiles(size_t Cm) { return Cm <= 32 ? 8 : 64; }
 
 /* The direct path's padded input: C planes of Hp = H + 2 pad_h rows; each row holds its Wp =
    W + 2 pad_w columns split by column phase (col % stride_w), Lw = ceil(Wp / stride_w) columns
@@ -145,7 +148,7 @@ static bool direct_layout_of(const wt_conv2d *l, int64_t OH, int64_t OW, direct_
   if (is_wino(l)) {
     const size_t TW = W / 2, Cm = C > OC ? C : OC;
     size_t t4;
-    d->trows = TW >= WINO_TILES ? 1 : WINO_TILES / TW;
+    d->trows = TW >= wino_tiles(Cm) ? 1 : wino_tiles(Cm) / TW;
     d->tbp = (d->trows * TW + 7) / 8 * 8;
     woff = Cm;
     /* round4(OC)*C and round4(C)*OC fit: wp and wtp, 9 times as large, were checked */
@@ -492,7 +495,7 @@ static void tap_offsets(const wt_conv2d *l, const direct_layout *d, int32_t *off
         }                                                                          \
   } while (0)
 
-/* Per 4 rows of out (OCo channels of Ho x Wo planes): out[o, h, w0..w0+7] from
+/* Per 4 rows of out (OCo channels of Ho x Wo planes) and output row h: out[o, h, :] from
    conv_rows over the padded input `in` (row stride Win), kc rows found through off. */
 static void direct_rows(const wt_kernels *k, size_t OCo, size_t Ho, size_t Wo, size_t kc,
                         const float *pack, const float *in, size_t Win, const int32_t *off,
@@ -502,11 +505,7 @@ static void direct_rows(const wt_kernels *k, size_t OCo, size_t Ho, size_t Wo, s
     const size_t mr = OCo - o0 < 4 ? OCo - o0 : 4;
     const float *a = pack + o0 * kc;
     for (size_t h = 0; h < Ho; h++)
-      for (size_t w0 = 0; w0 < Wo; w0 += 8) {
-        const size_t nc = Wo - w0 < 8 ? Wo - w0 : 8;
-        k->f32_conv_rows(mr, nc, kc, a, in + h * Win + w0, off, out + o0 * P + h * Wo + w0, P,
-                         accumulate);
-      }
+      k->f32_conv_rows(mr, Wo, kc, a, in + h * Win, off, out + o0 * P + h * Wo, P, accumulate);
   }
 }
 
@@ -559,9 +558,8 @@ static void wino_conv(const wt_kernels *k, const direct_layout *d, size_t Ci, si
     for (size_t e = 0; e < 16; e++)
       for (size_t o0 = 0; o0 < Co; o0 += 4) {
         const size_t mr = Co - o0 < 4 ? Co - o0 : 4;
-        for (size_t t0 = 0; t0 < nt; t0 += 8)
-          k->f32_conv_rows(mr, nt - t0 < 8 ? nt - t0 : 8, Ci, U + (e * Cp + o0) * Ci,
-                           V + e * Ci * tbp + t0, off, M + (e * Co + o0) * tbp + t0, tbp, 0);
+        k->f32_conv_rows(mr, nt, Ci, U + (e * Cp + o0) * Ci, V + e * Ci * tbp, off,
+                         M + (e * Co + o0) * tbp, tbp, 0);
       }
     for (size_t o = 0; o < Co; o++)
       for (size_t r = 0; r < nr; r++)

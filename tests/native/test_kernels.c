@@ -575,24 +575,24 @@ static void test_vector_maxpool(wt_rng *rng, const ventry *e, const ventry *tw) 
     }
 }
 
-/* conv_rows: random offsets into a buffer of B rows (each row 8 readable floats), every mr, nc
-   and a few kc, accumulate on and off; against a double reference (relative to the sum of
-   magnitudes), bit-exact against the scalar twin (within TOL_MADD in the relaxed build),
-   sentinels around the mr x nc tile of c. */
+/* conv_rows: random offsets into a buffer of B rows (each row 24 readable floats), every mr,
+   nc up to 20 (one to three blocks of 8 columns) and a few kc, accumulate on and off; against
+   a double reference (relative to the sum of magnitudes), bit-exact against the scalar twin
+   (within TOL_MADD in the relaxed build), sentinels around the mr x nc tile of c. */
 static void test_vector_conv_rows(wt_rng *rng, const ventry *e, const ventry *tw) {
   static const size_t kcs[] = {1, 2, 7, 9, 27, 144};
-  enum { BLEN = 600, LDC = 11, CROWS = 6 };
+  enum { BLEN = 600, LDC = 23, CROWS = 6 };
   float *b = alloc_f(BLEN), *a = alloc_f(4 * 144), *c = alloc_f(CROWS * LDC);
   float *ct = alloc_f(CROWS * LDC), *c0 = alloc_f(CROWS * LDC);
   int32_t off[144];
   for (size_t ki = 0; ki < sizeof kcs / sizeof kcs[0]; ki++)
     for (size_t mr = 1; mr <= 4; mr++)
-      for (size_t nc = 1; nc <= 8; nc++)
+      for (size_t nc = 1; nc <= 20; nc++)
         for (int acc = 0; acc <= 1; acc++) {
           const size_t kc = kcs[ki];
           fill(rng, b, BLEN);
           fill(rng, a, 4 * kc);
-          for (size_t k = 0; k < kc; k++) off[k] = (int32_t)(wt_rng_u32(rng) % (BLEN - 8));
+          for (size_t k = 0; k < kc; k++) off[k] = (int32_t)(wt_rng_u32(rng) % (BLEN - 24));
           for (size_t i = 0; i < CROWS * LDC; i++) c0[i] = SENTINEL;
           for (size_t i = 0; i < mr; i++) fill(rng, c0 + (i + 1) * LDC + 1, nc);
           memcpy(c, c0, sizeof(float) * CROWS * LDC);
