@@ -254,11 +254,8 @@ export interface TrainerOptions {
   /** Required unless a preset gives it; with a preset, an optimizer without a name (or with
       the preset's) is merged into the preset's. */
   optimizer?: OptimizerOptions | Partial<OptimizerOptions>;
-  /** A recipe: 'baseline', 'bag-of-tricks' (cosine + warm-up + label smoothing 0.1 + mixup 0.2
-      + no bias decay), 'cifar-autoaugment' (pad-crop + flip + AutoAugment CIFAR10 + Cutout 16)
-      or 'small-data' (pad-crop + flip + CutMix 1.0 on half the batches: few images, many
-      epochs); the other options override it. */
-  preset?: 'baseline' | 'bag-of-tricks' | 'cifar-autoaugment' | 'small-data';
+  /** A recipe (`presets`; what each is: `presetAbout`); the other options override it. */
+  preset?: PresetName;
   /** Per-image augmentation in fit() (training batches only). */
   augment?: AugmentOptions;
   /** ToTensor + Normalize statistics; default: the training data's (fit) per channel. */
@@ -875,10 +872,14 @@ export interface OptionEntry {
 /** Every Trainer and fit() option: the CLI's flags and the studio's form come from it. */
 export const optionSchema: readonly Readonly<OptionEntry>[];
 
-/** The recipes: preset name -> Trainer options (TrainerOptions.preset picks one). */
 /** The backbones the package ships: their file, model, data and the command that trained them. */
 export const PRETRAINED: Readonly<Record<'resnet8-cifar10', Readonly<{ url: URL; label: string; inputShape: readonly number[]; model: string; data: string; accuracy: string; command: string }>>>;
-export const presets: Readonly<Record<NonNullable<TrainerOptions['preset']>, Readonly<TrainerOptions>>>;
+/** The names of `presets` (declared in js/options.js; tests hold this list to it). */
+export type PresetName = 'baseline' | 'bag-of-tricks' | 'cifar-autoaugment' | 'small-data';
+/** The recipes: preset name -> Trainer options (TrainerOptions.preset picks one). */
+export const presets: Readonly<Record<PresetName, Readonly<TrainerOptions>>>;
+/** Preset name -> one line on what the recipe is (the CLI's --help and the studio show it). */
+export const presetAbout: Readonly<Record<PresetName, string>>;
 
 // ---- Browser and Worker: canvas I/O (js/image.js), the IndexedDB store (js/store.js) and
 // ---- WorkerTrainer (js/worker.js, `wasmtricks/worker`; bound in js/worker.d.ts).

@@ -10,13 +10,14 @@ import { Trainer } from './trainer.js';
 import { makeData } from './data.js';
 import { makeLoss } from './loss.js';
 import * as image from './image.js';
-import { optionSchema, presets } from './options.js';
+import { optionSchema, presets, presetAbout } from './options.js';
 import { exportPyTorch } from './export.js';
 import { PRETRAINED } from './pretrained.js';
 
-// optionSchema: one entry per Trainer / fit option; presets: preset name -> Trainer options.
+// optionSchema: one entry per Trainer / fit option; presets: preset name -> Trainer options;
+// presetAbout: preset name -> one line on what it is.
 // PRETRAINED: the backbones the package ships (wt.models.pretrained(name)).
-export { WasmTricksError, Model, Trainer, defaultWasmURL, relaxedWasmURL, optionSchema, presets, PRETRAINED };
+export { WasmTricksError, Model, Trainer, defaultWasmURL, relaxedWasmURL, optionSchema, presets, presetAbout, PRETRAINED };
 
 /** Which module init() loads and whether its kernels are forced scalar, from `simd` (see
     SIMD_CHOICES), `forceScalar` (the same as simd: 'scalar') and `wasm` (a module the caller

@@ -1,5 +1,5 @@
 // options.js - the one list of the Trainer's and fit()'s options (optionSchema) and the recipes
-// (presets). What is derived from them: the option names the Trainer and fit() accept and their
+// (presets, presetAbout). What is derived from them: the option names the Trainer and fit() accept and their
 // checks and messages (checkOption, childKeys), the CLI's flags, --help and mapping
 // (bin/wasmtricks.js), the studio's preset menu and the options its controls set (web/runs.js);
 // tests hold index.d.ts, the optimizer / schedule / augment parsers and the studio's form to it.
@@ -40,43 +40,59 @@ const deepFreeze = (o) => {
 const SGD = { name: 'sgd', lr: 0.01, momentum: 0.9, weightDecay: 5e-4 };
 
 /**
- * The recipes: preset name -> Trainer options. 'baseline': SGD (lr 0.01, momentum 0.9, weight
- * decay 5e-4) with cosine annealing over every step of the run - the CLI's default recipe for
- * the student CNN. 'bag-of-tricks' (He et al. 2019): + linear warm-up over the first 10% of the
- * run, label smoothing 0.1, mixup alpha 0.2, no bias decay. 'cifar-autoaugment' (Cubuk et al.
- * 2019; DeVries and Taylor 2017): SGD lr 0.1 nesterov + cosine, pad-4 random crop, horizontal
- * flip, AutoAugment's CIFAR-10 policy and Cutout 16. 'small-data': the baseline + pad-4 random
- * crop, horizontal flip and CutMix (alpha 1, half the batches): the tricks that each helped on
- * both data sets of the small-data study (docs/study: Fashion-MNIST 1,000 images, CIFAR-10 4,000)
- * without keeping the model from fitting them; its own study row tests the combination.
+ * The recipes, each declared once: name -> { about (one line: what it is, for --help, the
+ * studio and the types' docs), options (Trainer options) }. Exported as `presets` (name ->
+ * options) and `presetAbout` (name -> about). 'bag-of-tricks' is He et al. 2019;
+ * 'cifar-autoaugment' is Cubuk et al. 2019 with DeVries and Taylor 2017; 'small-data' is the
+ * tricks that each helped on both data sets of the small-data study (docs/study: Fashion-MNIST
+ * 1,000 images, CIFAR-10 4,000) without keeping the model from fitting them; its own study row
+ * tests the combination.
  */
-export const presets = deepFreeze({
-  baseline: { optimizer: SGD, schedule: { name: 'cosine', tMax: 'auto' } },
+const RECIPES = {
+  baseline: {
+    about: 'SGD lr 0.01 momentum 0.9 weight decay 5e-4, cosine over the run',
+    options: { optimizer: SGD, schedule: { name: 'cosine', tMax: 'auto' } },
+  },
   'bag-of-tricks': {
-    optimizer: { ...SGD, noBiasDecay: true },
-    schedule: { name: 'cosine', tMax: 'auto', warmupSteps: 'auto', warmupStartFactor: 0.1 },
-    labelSmoothing: 0.1,
-    mixup: { alpha: 0.2 },
+    about: 'baseline + 10% linear warm-up + label smoothing 0.1 + mixup 0.2 + no bias decay',
+    options: {
+      optimizer: { ...SGD, noBiasDecay: true },
+      schedule: { name: 'cosine', tMax: 'auto', warmupSteps: 'auto', warmupStartFactor: 0.1 },
+      labelSmoothing: 0.1,
+      mixup: { alpha: 0.2 },
+    },
   },
   'cifar-autoaugment': {
-    optimizer: { name: 'sgd', lr: 0.1, momentum: 0.9, weightDecay: 5e-4, nesterov: true },
-    schedule: { name: 'cosine', tMax: 'auto' },
-    augment: { randomCrop: { padding: 4 }, hflip: true, autoAugment: 'cifar10', cutout: 16 },
+    about: 'SGD lr 0.1 nesterov + cosine, pad-4 crop + flip + AutoAugment CIFAR10 + Cutout 16',
+    options: {
+      optimizer: { name: 'sgd', lr: 0.1, momentum: 0.9, weightDecay: 5e-4, nesterov: true },
+      schedule: { name: 'cosine', tMax: 'auto' },
+      augment: { randomCrop: { padding: 4 }, hflip: true, autoAugment: 'cifar10', cutout: 16 },
+    },
   },
   'small-data': {
-    optimizer: SGD,
-    schedule: { name: 'cosine', tMax: 'auto' },
-    augment: { randomCrop: { padding: 4 }, hflip: true },
-    cutmix: { alpha: 1, prob: 0.5 },
+    about: 'few images, many epochs: baseline + pad-4 crop + flip + CutMix 1.0 on half the batches',
+    options: {
+      optimizer: SGD,
+      schedule: { name: 'cosine', tMax: 'auto' },
+      augment: { randomCrop: { padding: 4 }, hflip: true },
+      cutmix: { alpha: 1, prob: 0.5 },
+    },
   },
-});
+};
+
+const mapRecipes = (f) => deepFreeze(Object.fromEntries(Object.entries(RECIPES).map(([k, r]) => [k, f(r)])));
+/** Preset name -> Trainer options. */
+export const presets = mapRecipes((r) => r.options);
+/** Preset name -> one line on what it is. */
+export const presetAbout = mapRecipes((r) => r.about);
 
 const o = (name, type, rest) => ({ name, type, default: undefined, cli: null, web: false, ...rest });
 
 export const optionSchema = deepFreeze([
   // ---- the recipe
   o('preset', 'string', { choices: Object.keys(presets), group: 'recipe', cli: '--preset', web: true,
-    help: "a recipe (see presets); the other options override it. baseline: SGD lr 0.01 momentum 0.9 weight decay 5e-4, cosine over the run; bag-of-tricks: baseline + 10% linear warm-up + label smoothing 0.1 + mixup 0.2 + no bias decay; cifar-autoaugment: SGD lr 0.1 nesterov + cosine, pad-4 crop + flip + AutoAugment CIFAR10 + Cutout 16; small-data (few images, many epochs): baseline + pad-4 crop + flip + CutMix 1.0 on half the batches" }),
+    help: `a recipe; the other options override it. ${Object.entries(presetAbout).map(([k, a]) => `${k}: ${a}`).join('; ')}` }),
   o('seed', 'integer', { min: 0, group: 'recipe', cli: '--seed', help: "reseeds the model's RNG (weights drawn later, shuffling, augmentation, batch tricks)" }),
   o('threads', 'integer', { min: 1, max: 64, auto: true, default: 1, group: 'recipe', cli: '--threads', cliArg: 'N|auto',
     help: 'data-parallel training on N threads (auto: every core)' }),

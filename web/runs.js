@@ -7,7 +7,7 @@
 
 import { WorkerTrainer, openStore } from '../js/worker.js';
 import { lineChart, barChart } from './lib/chart.js';
-import { presets, optionEntry, setOption } from '../js/options.js';
+import { presets, presetAbout, optionEntry, setOption } from '../js/options.js';
 import { PRETRAINED, pretrainedBytes } from '../js/pretrained.js';
 
 /** A worker for WorkerTrainer started from web/ (see worker-entry.js: offline needs it). */
@@ -84,7 +84,7 @@ export const DEFAULTS = Object.freeze({
  * the parameter's value when a trick is switched on.
  */
 export const FIELDS = Object.freeze([
-  { key: 'preset', option: 'preset', label: 'Preset', options: [['custom', 'custom'], ...Object.keys(presets).map((k) => [k, k])] },
+  { key: 'preset', option: 'preset', label: 'Preset', options: [['custom', 'custom'], ...Object.keys(presets).map((k) => [k, k, presetAbout[k]])] },
   { key: 'model', label: 'Model', options: [...Object.entries(MODELS), ...Object.entries(STARTS)].map(([k, m]) => [k, m.label]) },
   { key: 'train', option: 'freeze', label: 'Train', options: [['all', 'every layer'], ['head', 'the head only (backbone frozen)']] },
   { key: 'headLr', option: 'paramGroups', label: 'Head learning rate (0: the run\'s)', number: [0, 2, 'any'] },

@@ -115,7 +115,7 @@ function fieldControl(slot, f, value, onChange) {
   const option = f.option;
   let input;
   if (f.options) {
-    input = el('select', { id, 'data-option': option }, ...f.options.map(([v, t]) => el('option', { value: v, text: t, selected: String(v) === String(value) })));
+    input = el('select', { id, 'data-option': option }, ...f.options.map(([v, t, title]) => el('option', { value: v, text: t, title, selected: String(v) === String(value) })));
   } else if (f.bool) {
     input = el('input', { id, type: 'checkbox', checked: !!value, 'data-option': option });
   } else {

@@ -46,9 +46,13 @@ const hasLines = (entries) => entries.map((e, i) =>
 test('index.d.ts declares every optionSchema option (TrainerOptions, FitOptions)', { timeout: 120_000 }, async () => {
   const { optionSchema, presets } = await import('../../js/index.js');
   const dir = scratch([HAS, ...hasLines(optionSchema),
-    "import { optionSchema, presets } from 'wasmtricks';",
+    "import { optionSchema, presets, presetAbout } from 'wasmtricks';",
     'export const names: string[] = optionSchema.map((e) => e.name);',
-    `export const p: (keyof typeof presets)[] = ${JSON.stringify(Object.keys(presets))};`].join('\n'));
+    // Record<PresetName, 1>: a name presets has and PresetName lacks is an excess property, and
+    // a name PresetName has and presets lacks is a missing one: both fail to compile.
+    "import type { PresetName } from 'wasmtricks';",
+    `export const p: Record<PresetName, 1> = ${JSON.stringify(Object.fromEntries(Object.keys(presets).map((k) => [k, 1])))};`,
+    'export const a: string = presetAbout.baseline;'].join('\n'));
   try {
     const r = tsc(['--noEmit', '-p', 'tsconfig.json'], dir);
     assert.equal(r.status, 0, `tsc:\n${r.stdout}${r.stderr}\n(the lines: ${join(dir, 't.ts')})`);
