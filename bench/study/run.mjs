@@ -134,8 +134,11 @@ async function main(argv) {
   const results = Object.fromEntries(datas.map((d) => [d, readResults(o.out, d)]));
   const done = new Set(datas.flatMap((d) => results[d].runs.map((r) => r.key)));
   const todo = jobs.filter((j) => !done.has(j.key));
-  // Speed for the ETA: the median ResNet-8-equivalent rate of the runs so far, else a guess.
-  const rates = datas.flatMap((d) => results[d].runs).filter((r) => r.costRate).map((r) => r.costRate).sort((a, b) => a - b);
+  // Speed for the ETA: the median ResNet-8-equivalent rate of the 8 latest runs (the machine's
+  // load changes between sessions, and a run's seconds include pauses), else a guess.
+  const rates = datas.flatMap((d) => results[d].runs).filter((r) => r.costRate)
+    .sort((a, b) => String(a.finishedAt).localeCompare(String(b.finishedAt))).slice(-8)
+    .map((r) => r.costRate).sort((a, b) => a - b);
   let rate = rates.length ? rates[rates.length >> 1] : 300;
   const counts = { curveImages: CURVE_IMAGES, testImages: 10000 };
   const eta = (list) => wallSeconds(list.map((j) => jobSeconds(j, rate, counts)), o.jobs);
