@@ -11,6 +11,10 @@ import { lineChart, barChart } from '../../web/lib/chart.js';
 import { CELLS, SEEDS, FIT_THRESHOLD, CURVE_IMAGES, cellId, cellConfigs, configurations, dataInfo } from './configs.mjs';
 
 const mean = (a) => a.reduce((s, v) => s + v, 0) / a.length;
+const median = (a) => { const v = [...a].sort((x, y) => x - y); return v.length % 2 ? v[v.length >> 1] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2; };
+/** A run's training time: its CPU time where recorded (neither pauses nor a neighbour's load
+    inflate it), else its wall time (runs from before CPU time was recorded). */
+const trainTime = (r) => r.trainCpuSeconds ?? r.trainSeconds;
 /** Sample standard deviation (n - 1); 0 for one value. */
 export const std = (a) => (a.length > 1 ? Math.sqrt(a.reduce((s, v) => s + (v - mean(a)) ** 2, 0) / (a.length - 1)) : 0);
 
@@ -35,7 +39,8 @@ const runsOf = (results, cell) => results.runs.filter((r) => r.model === cell.mo
  * Per configuration of a cell (in table order; an unplanned cell lists the configurations it
  * has runs of): { id, name, note, n, seeds, accuracy: { mean, std }, delta: { mean, std, n }
  * (points, paired with the baseline run of the same seed), trainAccuracy (mean), diverged
- * (runs that stopped on a non-finite loss), trainSeconds, imagesPerSecond, curve }.
+ * (runs that stopped on a non-finite loss), trainSeconds (the median run's training time,
+ * trainTime), imagesPerSecond, curve }.
  */
 export function summarize(results, cell) {
   const runs = runsOf(results, cell);
@@ -54,7 +59,7 @@ export function summarize(results, cell) {
       accuracy: { mean: acc.length ? mean(acc) : NaN, std: std(acc) },
       delta: { mean: paired.length ? mean(paired) : NaN, std: std(paired), n: paired.length },
       trainAccuracy: avg((r) => r.trainAccuracy), diverged: rs.filter((r) => r.error).length,
-      trainSeconds: avg((r) => r.trainSeconds), imagesPerSecond: avg((r) => r.imagesPerSecond), curve,
+      trainSeconds: rs.length ? median(rs.map(trainTime)) : NaN, imagesPerSecond: avg((r) => r.imagesPerSecond), curve,
     };
   });
 }
@@ -141,7 +146,7 @@ export function readme(results, cells = CELLS) {
   const planned = cells.filter((c) => c.planned);
   const want = planned.reduce((s, c) => s + cellConfigs(c).length * (c.seeds ?? SEEDS).length, 0);
   const have = results.runs.filter((r) => planned.some((c) => c.model === r.model && c.size === r.trainSize && c.epochs === r.epochs)).length;
-  const total = results.runs.reduce((a, r) => a + r.seconds, 0);
+  const total = results.runs.reduce((a, r) => a + (r.cpuSeconds ?? r.seconds), 0);
   const cpus = [...new Set(results.runs.map((r) => r.cpu).filter(Boolean))];
   const sections = cells.map((cell) => {
     const summary = summarize(results, cell);
@@ -160,7 +165,7 @@ export function readme(results, cells = CELLS) {
 ${cell.why ? `Why this cell: ${cell.why}\n\n` : ''}Per run: ${thousands(cell.size)} training images (${thousands(cell.size / 10)} per class) x ${cell.epochs} epochs = ` +
       `${thousands(Math.ceil(cell.size / 64) * cell.epochs)} optimizer steps of batch 64. ${regime(summary)}
 ${missing.length ? `\n**Missing** (${missing.length} of ${summary.length * seeds.length} runs): ${missing.join(', ')}.\n` : ''}
-| configuration | test accuracy (%) mean ± std | delta vs baseline (points) | final train accuracy (%) | training time per run | seeds |
+| configuration | test accuracy (%) mean ± std | delta vs baseline (points) | final train accuracy (%) | training time per run (median) | seeds |
 |---|---|---|---|---|---|
 ${rows.join('\n')}
 
@@ -190,7 +195,8 @@ npm run study -- --data ${results.data} --dry-run  # what is left and how long i
   cell's baseline fits its data (>= ${100 * FIT_THRESHOLD}%), so the regularisers are tested in the regime where they can pay.
 - **Seeds**: ${SEEDS.join(', ')} (weights, shuffle order, augmentation and batch-trick draws). Delta: the mean ± std over seeds
   of (configuration − baseline) with the same seed, in percentage points.
-- **Time**: ${fmtDuration(total)} of one-core compute so far (each run on one core, runs side by side on the others);
+- **Time**: ${fmtDuration(total)} of one-core compute so far (each run on one core, runs side by side on the others; a run's
+  time is its CPU time, or its wall time for runs from before CPU time was recorded, which includes pauses and waits for a core);
   CPU${cpus.length > 1 ? 's' : ''}: ${cpus.join('; ') || '-'}.
 
 ![delta vs training-set size](deltas-size.svg)

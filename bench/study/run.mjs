@@ -323,8 +323,11 @@ async function child() {
     mkdirSync(job.partial, { recursive: true });
     const ckpt = join(job.partial, 'run.ckpt');
     const side = `${ckpt}.json`;
-    let state = { epoch: 0, curve: [], trainSeconds: 0, seconds: 0 };
+    // seconds: wall time (with pauses and waits for a core); cpuSeconds: this process's CPU time,
+    // which neither a pause nor a neighbour's load inflates (the tables' time per run).
+    let state = { epoch: 0, curve: [], trainSeconds: 0, seconds: 0, trainCpuSeconds: 0, cpuSeconds: 0 };
     let resume;
+    let cpuComplete = true; // false: resumed from a checkpoint written before CPU time was recorded
     if (existsSync(ckpt) && existsSync(side)) {
       try {
         const s = JSON.parse(readFileSync(side, 'utf8'));
@@ -332,6 +335,7 @@ async function child() {
         if (s.key === job.key && decodeCheckpoint(bytes).epoch === s.epoch && s.curve.length === s.epoch) {
           state = s;
           resume = bytes;
+          cpuComplete = s.cpuSeconds !== undefined;
         }
       } catch { /* an unreadable pair: start the run again */ }
     }
@@ -344,6 +348,8 @@ async function child() {
     try {
       trainer = new wt.Trainer(model, { ...config.options, seed: job.seed, ...(teacher ? { teacher } : {}) });
       let mark = performance.now();
+      let cpuMark = process.cpuUsage();
+      const cpuSince = (m) => { const u = process.cpuUsage(m); return (u.user + u.system) / 1e6; };
       let error;
       try {
         await trainer.fit(train, { epochs: job.epochs, batchSize: BATCH_SIZE, validation: curve, checkpoint: ckpt, resume,
@@ -357,9 +363,12 @@ async function child() {
               return;
             }
             const now = performance.now();
+            const cpu = cpuSince(cpuMark);
             state = { key: job.key, epoch: p.epoch, curve: [...state.curve, p.validation.accuracy],
-              trainSeconds: state.trainSeconds + p.seconds, seconds: state.seconds + (now - mark) / 1000 };
+              trainSeconds: state.trainSeconds + p.seconds, seconds: state.seconds + (now - mark) / 1000,
+              trainCpuSeconds: (state.trainCpuSeconds ?? 0) + cpu, cpuSeconds: (state.cpuSeconds ?? 0) + cpu };
             mark = now;
+            cpuMark = process.cpuUsage();
             const snap = state;
             pending = pending.then(() => writeFileAtomic(side, new TextEncoder().encode(JSON.stringify(snap))));
             send({ type: 'epoch', key: job.key, p: { epoch: p.epoch, epochs: p.epochs, loss: p.loss, curve: p.validation.accuracy, imagesPerSecond: p.imagesPerSecond } });
@@ -371,9 +380,11 @@ async function child() {
       }
       await pending;
       const e0 = performance.now();
+      const c0 = process.cpuUsage();
       const v = trainer.evaluate(test);
       const fit = trainer.evaluate(train);
       state.seconds += (performance.now() - e0) / 1000;
+      state.cpuSeconds = (state.cpuSeconds ?? 0) + cpuSince(c0);
       if (job.weightsFile) {
         mkdirSync(resolve(job.weightsFile, '..'), { recursive: true });
         await writeFileAtomic(job.weightsFile, model.save());
@@ -383,6 +394,7 @@ async function child() {
         accuracy: v.accuracy, top5: v.top5, loss: v.loss, testImages: test.length, trainAccuracy: fit.accuracy,
         trainImages: train.length, curve: state.curve, curveImages: curve.length, trainSeconds: state.trainSeconds,
         seconds: state.seconds, imagesPerSecond: (job.epochs * train.length) / state.trainSeconds,
+        ...(cpuComplete ? { trainCpuSeconds: state.trainCpuSeconds, cpuSeconds: state.cpuSeconds } : {}),
         resumed: resume !== undefined, ...(error ? { error } : {}),
         cpu: os.cpus()[0]?.model ?? '', node: process.version, kernel: wt.kernelName,
       };

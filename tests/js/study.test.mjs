@@ -103,6 +103,11 @@ test('summarize: mean, sample std, seed-paired deltas in points, training accura
   assert.ok(Math.abs(by.distillation.delta.mean + 1.5) < 1e-9);
   assert.deepEqual(by.baseline.curve.map((v) => Math.round(v * 1000)), [300, 410, 510]);
   assert.equal(std([5]), 0);
+  // time per run: the median run, by CPU time where a run has it (a paused run's wall time is not its cost)
+  assert.equal(by.baseline.trainSeconds, 10);
+  const timed = { ...results, runs: results.runs.map((r) => (r.config !== 'baseline' ? r
+    : { ...r, trainSeconds: 100 * r.seed, trainCpuSeconds: r.seed === 2 ? undefined : 5 * r.seed })) };
+  assert.equal(summarize(timed, { ...cellA, planned: true })[0].trainSeconds, 15, 'median of 5, 200 (no CPU time: wall) and 15');
   // the teacher's cell is found from its run, with only the configurations it has
   const cells = resultCells(results, [cellA]);
   assert.equal(cells.length, 2);
@@ -162,6 +167,7 @@ test('npm run study -- --smoke: the whole pipeline on tiny cells, resumable, out
       assert.equal(x.trainImages, x.trainSize);
       assert.ok(x.trainAccuracy >= 0 && x.trainAccuracy <= 1 && x.accuracy >= 0 && x.accuracy <= 1, JSON.stringify(x));
       assert.equal(x.curve.length, x.epochs);
+      assert.ok(x.trainCpuSeconds > 0 && x.cpuSeconds >= x.trainCpuSeconds, `CPU time recorded: ${x.trainCpuSeconds}, ${x.cpuSeconds}`);
     }
     const files = readdirSync(join(out, 'fashion-mnist'));
     for (const f of ['README.md', 'deltas-size.svg', 'curves-student-100x2.svg', 'deltas-student-200x2.svg', 'teachers']) assert.ok(files.includes(f), f);
