@@ -466,9 +466,11 @@ static void pad_planes(size_t planes, size_t H, size_t W, const float *src, size
         memcpy(q + t2, r, W * sizeof(float));
         continue;
       }
-      for (size_t w = 0, ph = t2 % s, i = t2 / s; w < W; w++) { /* column t2 + w = i*s + ph */
-        q[ph * Lw + i] = r[w];
-        if (++ph == s) ph = 0, i++;
+      /* phase by phase: the source columns w0, w0 + s, ... of phase ph are contiguous there */
+      for (size_t ph = 0; ph < s; ph++) {
+        const size_t w0 = (ph + s - t2 % s) % s;
+        float *qp = q + ph * Lw + (t2 + w0) / s;
+        for (size_t w = w0; w < W; w += s) *qp++ = r[w];
       }
     }
 }
