@@ -14,8 +14,13 @@ void wt_f32_relu_ukernel__scalar(size_t n, const float *x, float *y) {
   }
 }
 
-void wt_f32_relu_grad_ukernel__scalar(size_t n, const float *y, const float *dy, float *dx) {
+void wt_f32_relu_grad_ukernel__scalar(size_t n, const float *y, const float *dy, float *dx,
+                                      int accumulate) {
   assert(n == 0 || (y != NULL && dy != NULL && dx != NULL));
+  if (!accumulate) {
+    for (size_t i = 0; i < n; i++) dx[i] = y[i] <= 0.0f ? 0.0f : dy[i];
+    return;
+  }
   for (size_t i = 0; i < n; i++)
     if (!(y[i] <= 0.0f)) dx[i] += dy[i];
 }

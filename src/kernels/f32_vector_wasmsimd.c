@@ -28,10 +28,19 @@ void wt_f32_relu_ukernel__wasmsimd(size_t n, const float *x, float *y) {
   }
 }
 
-void wt_f32_relu_grad_ukernel__wasmsimd(size_t n, const float *y, const float *dy, float *dx) {
+void wt_f32_relu_grad_ukernel__wasmsimd(size_t n, const float *y, const float *dy, float *dx,
+                                        int accumulate) {
   assert(n == 0 || (y != NULL && dy != NULL && dx != NULL));
   const wt_f32x4 zero = wt_f32x4_zero();
   size_t i = 0;
+  if (!accumulate) { /* dy where y > 0 or NaN, +0 at dead units */
+    for (; i + 4 <= n; i += 4) {
+      const v128_t dead = wasm_f32x4_le(wt_f32x4_load(y + i), zero);
+      wt_f32x4_store(dx + i, wasm_v128_andnot(wt_f32x4_load(dy + i), dead));
+    }
+    for (; i < n; i++) dx[i] = y[i] <= 0.0f ? 0.0f : dy[i];
+    return;
+  }
   for (; i + 4 <= n; i += 4) {
     const wt_f32x4 d = wt_f32x4_load(dx + i);
     const v128_t dead = wasm_f32x4_le(wt_f32x4_load(y + i), zero);

@@ -39,7 +39,9 @@ void wt_f32_transpose_ukernel_4x4__wasmsimd(size_t rows, size_t cols, const floa
    rowsum (reassociated sums).
    relu:       y[i] = x[i] > 0 || isnan(x[i]) ? x[i] : +0 (torch.relu). y == x is allowed.
    relu_grad:  dx[i] += dy[i] unless y[i] <= 0 (torch's threshold_backward on the output: a
-               select, so an infinite dy at a dead unit leaves dx alone). dx must not alias.
+               select, so an infinite dy at a dead unit leaves dx alone); accumulate 0: dx[i] =
+               y[i] <= 0 ? +0 : dy[i] (the first writer of dx: no zeroed buffer to add to).
+               dx must not alias.
    add:        y[i] = a[i] + b[i] (the residual sum; backward's dx += dy as y == a). y may alias
                a or b.
    rowbias:    y[r*ldy + j] += bias[r] for r < rows, j < cols (a conv's bias over its planes).
@@ -49,7 +51,8 @@ void wt_f32_transpose_ukernel_4x4__wasmsimd(size_t rows, size_t cols, const floa
                replaces the running max (from -inf) if greater or NaN; argmax gets its index
                h*W + w within the input plane. H, W >= 2. */
 typedef void (*wt_f32_relu_fn)(size_t n, const float *x, float *y);
-typedef void (*wt_f32_relu_grad_fn)(size_t n, const float *y, const float *dy, float *dx);
+typedef void (*wt_f32_relu_grad_fn)(size_t n, const float *y, const float *dy, float *dx,
+                                    int accumulate);
 typedef void (*wt_f32_add_fn)(size_t n, const float *a, const float *b, float *y);
 typedef void (*wt_f32_rowbias_fn)(size_t rows, size_t cols, const float *bias, float *y,
                                   size_t ldy);
@@ -97,8 +100,10 @@ typedef void (*wt_f32_conv_dw_fn)(size_t mr, size_t nj, size_t rows, size_t cols
 
 void wt_f32_relu_ukernel__scalar(size_t n, const float *x, float *y);
 void wt_f32_relu_ukernel__wasmsimd(size_t n, const float *x, float *y);
-void wt_f32_relu_grad_ukernel__scalar(size_t n, const float *y, const float *dy, float *dx);
-void wt_f32_relu_grad_ukernel__wasmsimd(size_t n, const float *y, const float *dy, float *dx);
+void wt_f32_relu_grad_ukernel__scalar(size_t n, const float *y, const float *dy, float *dx,
+                                      int accumulate);
+void wt_f32_relu_grad_ukernel__wasmsimd(size_t n, const float *y, const float *dy, float *dx,
+                                        int accumulate);
 void wt_f32_add_ukernel__scalar(size_t n, const float *a, const float *b, float *y);
 void wt_f32_add_ukernel__wasmsimd(size_t n, const float *a, const float *b, float *y);
 void wt_f32_rowbias_ukernel__scalar(size_t rows, size_t cols, const float *bias, float *y,
@@ -145,10 +150,12 @@ void wt_f32_conv_dw_ukernel_4x2__wasmsimd(size_t mr, size_t nj, size_t rows, siz
    bn_affine: y = x*a + b in float (a multiply, then an add: ATen's alpha, beta form). y == x
               is allowed.
    bn_dx:     dx += ((dy - gm) - (x - mu) * k) * is * w in float, each operation rounded,
-              left to right (ATen's float form of the input gradient; gm = k = 0 in eval mode).
-              dx == x or dx == dy is allowed (each element is read before it is written). */
+              left to right (ATen's float form of the input gradient; gm = k = 0 in eval mode);
+              accumulate 0: dx = that term (the first writer of dx). dx == x or dx == dy is
+              allowed (each element is read before it is written). */
 typedef struct wt_f32_bn_dx_params {
   float mu, gm, k, is, w;
+  int accumulate;
 } wt_f32_bn_dx_params;
 typedef void (*wt_f32_bn_sum_fn)(size_t rows, size_t cols, const float *x, size_t ld,
                                  double *sum);

@@ -149,14 +149,14 @@ static wt_status relu_forward(wt_ctx *ctx, const wt__layer *l, int64_t N, const 
 /* The mask comes from the output y, as in PyTorch. */
 static wt_status relu_backward(wt_ctx *ctx, const wt__layer *l, int64_t N, const float *x,
                                const float *y, const float *dy, float *dx, float *dx2, void *ws) {
-  return wt_relu_backward(ctx, &l->u.relu, N, y, dy, dx, l->cache, ws);
+  return wt__relu_backward_into(ctx, &l->u.relu, N, y, dy, dx, l->assign_din);
 }
 static void relu_connect(wt__layer *l, int64_t C, int64_t H, int64_t W) {
   l->u.relu.elems = C * H * W;
 }
 static const wt__layer_type relu_type = {
     .name = "relu", .inputs = 1, .keys = no_keys, .connect = relu_connect, HOOKS(relu),
-    .backward_reads_y = true};
+    .backward_reads_y = true, .backward_assigns = true};
 
 /* ---------------------------------------------------------------- maxpool2d, avgpool2d */
 
@@ -218,7 +218,19 @@ static const wt__layer_type flatten_type = {
 
 /* ---------------------------------------------------------------- batchnorm2d */
 
-PASSES(batchnorm2d, batchnorm2d)
+static wt_status batchnorm2d_sizes(wt_ctx *ctx, wt__layer *l, int64_t N, wt_layer_sizes *s) {
+  return wt_batchnorm2d_sizes(ctx, &l->u.batchnorm2d, N, s);
+}
+static wt_status batchnorm2d_forward(wt_ctx *ctx, const wt__layer *l, int64_t N, const float *x,
+                                     const float *x2, float *y, void *ws) {
+  return wt_batchnorm2d_forward(ctx, &l->u.batchnorm2d, N, x, y, l->cache, ws);
+}
+static wt_status batchnorm2d_backward(wt_ctx *ctx, const wt__layer *l, int64_t N, const float *x,
+                                      const float *y, const float *dy, float *dx, float *dx2,
+                                      void *ws) {
+  return wt__batchnorm2d_backward_into(ctx, &l->u.batchnorm2d, N, x, dy, dx, l->cache,
+                                       l->assign_din);
+}
 
 static wt_status batchnorm2d_parse(wt__spec *s, wt__layer *l) {
   bool zero;
@@ -266,7 +278,7 @@ static const wt__layer_type batchnorm2d_type = {
     .name = "batchnorm2d", .inputs = 1, .input = WT__IN_PLANES,
     .keys = (const char *const[]){"eps", "momentum", "zero_init", NULL},
     .parse = batchnorm2d_parse, .connect = batchnorm2d_connect, HOOKS(batchnorm2d),
-    .backward_reads_x = true,
+    .backward_reads_x = true, .backward_assigns = true,
     .buffer_floats = batchnorm2d_buffer_floats, .bind = batchnorm2d_bind,
     .init = batchnorm2d_init, .set_training = batchnorm2d_set_training,
     .no_decay = batchnorm2d_no_decay, .state = batchnorm2d_state};

@@ -411,10 +411,18 @@ static void zero_dout(wt_model *m, int i, int64_t N) {
 }
 
 /* The gradient of source src that layer i's backward accumulates into: NULL below lo (or the
-   model input), zeroed first when i is its first writer (its last reader). */
+   model input). When i is its first writer (its last reader), a 1-input kind with
+   backward_assigns writes it (assign_din), else it is zeroed first. */
 static float *input_grad(wt_model *m, int i, int src, int lo, int64_t N) {
+  wt__layer *l = &m->layers[i];
+  l->assign_din = false;
   if (src < lo) return NULL;
-  if (m->layers[src].last_reader == i) zero_dout(m, src, N);
+  if (m->layers[src].last_reader == i) {
+    if (wt__type_of(l)->backward_assigns && wt__type_of(l)->inputs == 1)
+      l->assign_din = true;
+    else
+      zero_dout(m, src, N);
+  }
   return m->layers[src].dout;
 }
 

@@ -476,11 +476,17 @@ static void test_vector_relu_grad(wt_rng *rng, const ventry *e, const ventry *tw
     for (size_t i = n; i < n + VGUARD; i++) dx[i] = SENTINEL;
     memcpy(dxt, dx, (n + VGUARD) * sizeof *dx);
     memcpy(dx0, dx, n * sizeof *dx);
-    f(n, y, dy, dx);
-    g(n, y, dy, dxt);
+    f(n, y, dy, dx, 1);
+    g(n, y, dy, dxt, 1);
     size_t bad = count_diff(dx, dxt, n + VGUARD);
     for (size_t i = 0; i < n; i++)
       bad += !same_f(dxt[i], y[i] <= 0.0f ? dx0[i] : dx0[i] + dy[i]);
+    /* accumulate 0: dx = dy or +0, whatever dx held */
+    memcpy(dx, dx0, n * sizeof *dx), memcpy(dxt, dx0, n * sizeof *dx);
+    f(n, y, dy, dx, 0);
+    g(n, y, dy, dxt, 0);
+    bad += count_diff(dx, dxt, n + VGUARD);
+    for (size_t i = 0; i < n; i++) bad += !same_f(dxt[i], y[i] <= 0.0f ? 0.0f : dy[i]);
     CHECK_MSG(bad == 0, "%s n=%zu: %zu wrong", e->name, n, bad);
     free(y), free(dy), free(dx), free(dxt), free(dx0);
   }
@@ -777,7 +783,7 @@ static void test_vector_bn(wt_rng *rng, const ventry *e, const ventry *tw) {
           const float a = (float)(4.0 * wt_rng_uniform(rng) - 2.0), b = (float)wt_rng_uniform(rng);
           const wt_f32_bn_dx_params p = {(float)mu, (float)(wt_rng_uniform(rng) - 0.5),
                                          (float)wt_rng_uniform(rng),
-                                         (float)(0.5 + 4.0 * wt_rng_uniform(rng)), a};
+                                         (float)(0.5 + 4.0 * wt_rng_uniform(rng)), a, 1};
           if (!strcmp(e->op, "bn_affine")) {
             ((wt_f32_bn_affine_fn)e->fn)(rows, cols, x, ld, a, b, y);
             ((wt_f32_bn_affine_fn)tw->fn)(rows, cols, x, ld, a, b, yt);
@@ -811,6 +817,18 @@ static void test_vector_bn(wt_rng *rng, const ventry *e, const ventry *tw) {
               for (size_t j = 0; j < cols; j++) {
                 const size_t i = r * ld + j;
                 bad += !same_f(yt[i], y0[i] + ((y0[i] - p.gm) - (x[i] - p.mu) * p.k) * p.is * p.w);
+              }
+            /* accumulate 0: dx = the term, whatever dx held */
+            wt_f32_bn_dx_params q = p;
+            q.accumulate = 0;
+            memcpy(yt, y, len * sizeof *y);
+            ((wt_f32_bn_dx_fn)e->fn)(rows, cols, x, dy, ld, &q, y);
+            ((wt_f32_bn_dx_fn)tw->fn)(rows, cols, x, dy, ld, &q, yt);
+            bad += count_diff(y, yt, len);
+            for (size_t r = 0; r < rows; r++)
+              for (size_t j = 0; j < cols; j++) {
+                const size_t i = r * ld + j;
+                bad += !same_f(y[i], ((dy[i] - p.gm) - (x[i] - p.mu) * p.k) * p.is * p.w);
               }
           }
         } else {
