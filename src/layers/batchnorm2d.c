@@ -99,13 +99,13 @@ wt_status wt_batchnorm2d_forward(wt_ctx *ctx, const wt_batchnorm2d *l, int64_t N
    eval: dx += weight * invstd * dy. dx NULL: no input gradient. workspace: unused. */
 wt_status wt_batchnorm2d_backward(wt_ctx *ctx, const wt_batchnorm2d *l, int64_t N, const float *x,
                                   const float *dy, float *dx, const void *cache, void *workspace) {
-  return wt__batchnorm2d_backward_into(ctx, l, N, x, dy, dx, cache, false);
+  return wt__batchnorm2d_backward_into(ctx, l, N, x, dy, dx, cache, workspace, false);
 }
 
 /* As wt_batchnorm2d_backward; assign: dx = the gradient instead of dx += (internal.h). */
 wt_status wt__batchnorm2d_backward_into(wt_ctx *ctx, const wt_batchnorm2d *l, int64_t N,
                                         const float *x, const float *dy, float *dx,
-                                        const void *cache, bool assign) {
+                                        const void *cache, void *workspace, bool assign) {
   if (!ctx) return WT_ERR_ARG;
   const char *func = "wt_batchnorm2d_backward"; /* the name in messages: the public one */
   WT_TRY(check_hyper(ctx, func, l, N));

@@ -626,9 +626,10 @@ static void pack_phases(const wt_conv2d *l, const direct_layout *d, float *packt
 
 /* dweight[o, k] += sum_p dy[o, p] xp[off[k] + p] (conv_dw). dx += per phase (a, b) of the
    input, the stride-1 conv of dyp with the phase's flipped sub-kernel (pack_phases): for stride
-   1 straight into dx, else into one phase plane, then added to dx[c, a + sh*i, b + sw*j]. */
+   1 straight into dx (written, not added, with assign_dx: stride 1 only), else into one phase
+   plane, then added to dx[c, a + sh*i, b + sw*j]. */
 static void direct_backward(const wt_ctx *ctx, const wt_conv2d *l, int64_t N, const float *x,
-                            const float *dy, float *dx, bool dw, float *ws) {
+                            const float *dy, float *dx, bool dw, bool assign_dx, float *ws) {
   direct_layout d;
   direct_layout_of(l, l->OH, l->OW, &d);
   const size_t C = (size_t)l->C, OC = (size_t)l->OC, K = (size_t)(l->C * l->KH * l->KW);
@@ -667,7 +668,7 @@ static void direct_backward(const wt_ctx *ctx, const wt_conv2d *l, int64_t N, co
     float *dxn = dx + (size_t)n * in;
     pad_planes(OC, OH, OW, dyn, d.Hq, d.Wq, 1, d.Wq, d.qt, d.ql, dyp);
     if (wino) {
-      wino_conv(&ctx->k, &d, OC, C, H, W, dyp, d.Hq * d.Wq, d.Wq, ws + d.ub, ws, dxn, 1);
+      wino_conv(&ctx->k, &d, OC, C, H, W, dyp, d.Hq * d.Wq, d.Wq, ws + d.ub, ws, dxn, !assign_dx);
       continue;
     }
     const float *pk = packt;
@@ -677,7 +678,8 @@ static void direct_backward(const wt_ctx *ctx, const wt_conv2d *l, int64_t N, co
         phase_taps ph, pw;
         if (!phase_at(l, a, b, &ph, &pw)) continue;
         const size_t kt = OC * ph.M * pw.M;
-        direct_rows(&ctx->k, C, ph.n, pw.n, kt, pk, dyp, d.Wq, ok, unit ? dxn : dxph, unit);
+        direct_rows(&ctx->k, C, ph.n, pw.n, kt, pk, dyp, d.Wq, ok, unit ? dxn : dxph,
+                    unit && !assign_dx);
         pk += round4(C) * kt;
         ok += kt;
         if (unit) continue;
@@ -737,9 +739,23 @@ wt_status wt_conv2d_forward(wt_ctx *ctx, const wt_conv2d *l, int64_t N, const fl
    cache: unused (im2col is recomputed from x). workspace as for forward. */
 wt_status wt_conv2d_backward(wt_ctx *ctx, const wt_conv2d *l, int64_t N, const float *x,
                              const float *dy, float *dx, const void *cache, void *workspace) {
+  return wt__conv2d_backward_into(ctx, l, N, x, dy, dx, cache, workspace, false);
+}
+
+/* As wt_conv2d_backward; assign: dx = the input gradient instead of dx += (internal.h). The
+   direct stride-1 path writes it (Winograd's wino_out, conv_rows); the others add, so they
+   get dx zeroed here first. */
+wt_status wt__conv2d_backward_into(wt_ctx *ctx, const wt_conv2d *l, int64_t N, const float *x,
+                                   const float *dy, float *dx, const void *cache,
+                                   void *workspace, bool assign) {
   if (!ctx) return WT_ERR_ARG;
-  WT_TRY(check_call(ctx, __func__, l, N, x, workspace));
-  if (!dy) return WT_FAIL(ctx, WT_ERR_ARG, "dy is NULL");
+  const char *func = "wt_conv2d_backward"; /* the name in messages: the public one */
+  WT_TRY(check_call(ctx, func, l, N, x, workspace));
+  if (!dy) return wt__fail(ctx, WT_ERR_ARG, func, "dy is NULL");
+  const bool writes_dx = !few_positions(l->OH, l->OW) && is_direct(l) && l->stride_h == 1 &&
+                         l->stride_w == 1;
+  if (dx && assign && !writes_dx)
+    memset(dx, 0, (size_t)(N * l->C * l->H * l->W) * sizeof(float));
   if (few_positions(l->OH, l->OW)) {
     if (l->dbias)
       for (int64_t n = 0; n < N; n++)
@@ -755,7 +771,7 @@ wt_status wt_conv2d_backward(wt_ctx *ctx, const wt_conv2d *l, int64_t N, const f
   if (dw_chunks) chunk_backward(ctx, l, N, x, dy, NULL, true, (float *)workspace + path);
   const bool dw = l->dweight && !dw_chunks;
   if (is_direct(l)) {
-    direct_backward(ctx, l, N, x, dy, dx, dw, workspace);
+    direct_backward(ctx, l, N, x, dy, dx, dw, assign && writes_dx, workspace);
     return WT_OK;
   }
   const bool pw = is_pointwise(l);

@@ -22,6 +22,21 @@
                                    void *ws) {                                                  \
     return wt_##fn##_backward(ctx, &l->u.name, N, x, dy, dx, l->cache, ws);                     \
   }
+/* The same for a kind whose backward can write its input gradient (backward_assigns): backward
+   goes through wt__<fn>_backward_into(..., l->assign_din) (internal.h). */
+#define PASSES_ASSIGN(name, fn)                                                                  \
+  static wt_status name##_sizes(wt_ctx *ctx, wt__layer *l, int64_t N, wt_layer_sizes *s) {     \
+    return wt_##fn##_sizes(ctx, &l->u.name, N, s);                                              \
+  }                                                                                             \
+  static wt_status name##_forward(wt_ctx *ctx, const wt__layer *l, int64_t N, const float *x,  \
+                                  const float *x2, float *y, void *ws) {                        \
+    return wt_##fn##_forward(ctx, &l->u.name, N, x, y, l->cache, ws);                           \
+  }                                                                                             \
+  static wt_status name##_backward(wt_ctx *ctx, const wt__layer *l, int64_t N, const float *x, \
+                                   const float *y, const float *dy, float *dx, float *dx2,      \
+                                   void *ws) {                                                  \
+    return wt__##fn##_backward_into(ctx, &l->u.name, N, x, dy, dx, l->cache, ws, l->assign_din); \
+  }
 #define HOOKS(name) .sizes = name##_sizes, .forward = name##_forward, .backward = name##_backward
 
 static const char *const no_keys[] = {NULL};
@@ -38,7 +53,7 @@ static int weight_bias_state(wt__state_tensor *out, int ndim, const int64_t *wsh
 
 /* ---------------------------------------------------------------- conv2d */
 
-PASSES(conv2d, conv2d)
+PASSES_ASSIGN(conv2d, conv2d)
 
 static wt_status conv2d_parse(wt__spec *s, wt__layer *l) {
   static const char *const inits[] = {"torch", "kaiming_out", NULL};
@@ -92,8 +107,8 @@ static const wt__layer_type conv2d_type = {
     .name = "conv2d", .inputs = 1, .input = WT__IN_PLANES,
     .keys = (const char *const[]){"out_channels", "kernel", "stride", "padding", "bias", "init", NULL},
     .parse = conv2d_parse, .connect = conv2d_connect, .output = conv2d_output, HOOKS(conv2d),
-    .backward_reads_x = true, .bind = conv2d_bind, .init = conv2d_init,
-    .no_decay = conv2d_no_decay, .state = conv2d_state};
+    .backward_reads_x = true, .backward_assigns = true, .bind = conv2d_bind,
+    .init = conv2d_init, .no_decay = conv2d_no_decay, .state = conv2d_state};
 
 /* ---------------------------------------------------------------- linear */
 
@@ -218,19 +233,7 @@ static const wt__layer_type flatten_type = {
 
 /* ---------------------------------------------------------------- batchnorm2d */
 
-static wt_status batchnorm2d_sizes(wt_ctx *ctx, wt__layer *l, int64_t N, wt_layer_sizes *s) {
-  return wt_batchnorm2d_sizes(ctx, &l->u.batchnorm2d, N, s);
-}
-static wt_status batchnorm2d_forward(wt_ctx *ctx, const wt__layer *l, int64_t N, const float *x,
-                                     const float *x2, float *y, void *ws) {
-  return wt_batchnorm2d_forward(ctx, &l->u.batchnorm2d, N, x, y, l->cache, ws);
-}
-static wt_status batchnorm2d_backward(wt_ctx *ctx, const wt__layer *l, int64_t N, const float *x,
-                                      const float *y, const float *dy, float *dx, float *dx2,
-                                      void *ws) {
-  return wt__batchnorm2d_backward_into(ctx, &l->u.batchnorm2d, N, x, dy, dx, l->cache,
-                                       l->assign_din);
-}
+PASSES_ASSIGN(batchnorm2d, batchnorm2d)
 
 static wt_status batchnorm2d_parse(wt__spec *s, wt__layer *l) {
   bool zero;
@@ -310,7 +313,7 @@ static wt_status add_forward(wt_ctx *ctx, const wt__layer *l, int64_t N, const f
 }
 static wt_status add_backward(wt_ctx *ctx, const wt__layer *l, int64_t N, const float *x,
                               const float *y, const float *dy, float *dx, float *dx2, void *ws) {
-  return wt_add_backward(ctx, &l->u.add, N, dy, dx, dx2);
+  return wt__add_backward_into(ctx, &l->u.add, N, dy, dx, dx2, l->assign_din, l->assign_din2);
 }
 static wt_status add_parse(wt__spec *s, wt__layer *l) {
   return wt__spec_refs2(s, "inputs", &l->in, &l->in2);
@@ -320,7 +323,7 @@ static void add_connect(wt__layer *l, int64_t C, int64_t H, int64_t W) {
 }
 static const wt__layer_type add_type = {
     .name = "add", .inputs = 2, .keys = (const char *const[]){"inputs", NULL},
-    .parse = add_parse, .connect = add_connect, HOOKS(add)};
+    .parse = add_parse, .connect = add_connect, HOOKS(add), .backward_assigns = true};
 
 /* ---------------------------------------------------------------- silu */
 
