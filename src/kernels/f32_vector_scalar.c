@@ -70,3 +70,9 @@ void wt_f32_maxpool2x2_ukernel__scalar(size_t planes, size_t H, size_t W, const 
         argmax[oh * OW + ow] = (int32_t)bi;
       }
 }
+
+void wt_f32_deinterleave2_ukernel__scalar(size_t n, const float *x, float *even, float *odd) {
+  assert(n == 0 || (x != NULL && even != NULL && (n < 2 || odd != NULL)));
+  for (size_t i = 0; 2 * i < n; i++) even[i] = x[2 * i];
+  for (size_t i = 0; 2 * i + 1 < n; i++) odd[i] = x[2 * i + 1];
+}

@@ -49,7 +49,10 @@ void wt_f32_transpose_ukernel_4x4__wasmsimd(size_t rows, size_t cols, const floa
    maxpool2x2: planes of (H,W) -> (H/2, W/2) (floor), the max of each 2x2 window with stride 2,
                no padding, as torch.nn.MaxPool2d(2): scanning (0,0),(0,1),(1,0),(1,1), a value
                replaces the running max (from -inf) if greater or NaN; argmax gets its index
-               h*W + w within the input plane. H, W >= 2. */
+               h*W + w within the input plane. H, W >= 2.
+   deinterleave2: even[i] = x[2i] for 2i < n, odd[i] = x[2i + 1] for 2i + 1 < n (the column
+               phases of a stride-2 conv's padded input rows, conv2d.c's pad_planes); a copy,
+               so the twins give the same bits. No aliasing. */
 typedef void (*wt_f32_relu_fn)(size_t n, const float *x, float *y);
 typedef void (*wt_f32_relu_grad_fn)(size_t n, const float *y, const float *dy, float *dx,
                                     int accumulate);
@@ -60,6 +63,7 @@ typedef void (*wt_f32_rowsum_fn)(size_t rows, size_t cols, const float *x, size_
                                  float *sum);
 typedef void (*wt_f32_maxpool2x2_fn)(size_t planes, size_t H, size_t W, const float *x, float *y,
                                      int32_t *argmax);
+typedef void (*wt_f32_deinterleave2_fn)(size_t n, const float *x, float *even, float *odd);
 
 /* The direct convolution kernels (conv2d.c): a KxK conv over a zero-padded input is a GEMM
    whose B rows are shifted rows of that input (for stride 2, rows of its column phases; see
@@ -118,6 +122,8 @@ void wt_f32_maxpool2x2_ukernel__scalar(size_t planes, size_t H, size_t W, const 
                                        float *y, int32_t *argmax);
 void wt_f32_maxpool2x2_ukernel__wasmsimd(size_t planes, size_t H, size_t W, const float *x,
                                          float *y, int32_t *argmax);
+void wt_f32_deinterleave2_ukernel__scalar(size_t n, const float *x, float *even, float *odd);
+void wt_f32_deinterleave2_ukernel__wasmsimd(size_t n, const float *x, float *even, float *odd);
 void wt_f32_conv_rows_ukernel_4x8__scalar(size_t mr, size_t nc, size_t kc, const float *a,
                                           const float *b, const int32_t *off, float *c,
                                           size_t ldc, int accumulate);
@@ -248,6 +254,7 @@ typedef struct wt_kernels {
   wt_f32_rowbias_fn f32_rowbias;
   wt_f32_rowsum_fn f32_rowsum;
   wt_f32_maxpool2x2_fn f32_maxpool2x2;
+  wt_f32_deinterleave2_fn f32_deinterleave2;
   wt_f32_conv_rows_fn f32_conv_rows;
   wt_f32_conv_dw_fn f32_conv_dw;
   wt_f32_wino_in_fn f32_wino_in;

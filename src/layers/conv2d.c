@@ -454,16 +454,22 @@ static void chunk_backward(const wt_ctx *ctx, const wt_conv2d *l, int64_t N, con
 
 /* src: planes of (H, W) -> dst: planes of Hd rows of pitch RP, source row h at row t + h and
    source column w at padded column col = t2 + w, stored at (col % s)*Lw + col / s of its row
-   (direct_layout; s = 1: a plain copy at column t2). The border of dst is left as it is (zeroed
-   once per call). */
-static void pad_planes(size_t planes, size_t H, size_t W, const float *src, size_t Hd, size_t RP,
-                       size_t s, size_t Lw, size_t t, size_t t2, float *dst) {
+   (direct_layout; s = 1: a plain copy at column t2; s = 2: the deinterleave2 kernel). The border
+   of dst is left as it is (zeroed once per call). */
+static void pad_planes(const wt_kernels *k, size_t planes, size_t H, size_t W, const float *src,
+                       size_t Hd, size_t RP, size_t s, size_t Lw, size_t t, size_t t2,
+                       float *dst) {
   for (size_t p = 0; p < planes; p++)
     for (size_t h = 0; h < H; h++) {
       const float *r = src + (p * H + h) * W;
       float *q = dst + (p * Hd + t + h) * RP;
       if (s == 1) {
         memcpy(q + t2, r, W * sizeof(float));
+        continue;
+      }
+      if (s == 2) { /* source column 0 is padded column t2: phase t2 % 2, index t2 / 2 */
+        k->f32_deinterleave2(W, r, q + (t2 % 2) * Lw + t2 / 2,
+                             q + (1 - t2 % 2) * Lw + (t2 + 1) / 2);
         continue;
       }
       /* phase by phase: the source columns w0, w0 + s, ... of phase ph are contiguous there */
@@ -589,7 +595,7 @@ static void direct_forward(const wt_ctx *ctx, const wt_conv2d *l, int64_t N, con
   memset(xp, 0, (C * d.Hp * d.RP + 8) * sizeof(float));
   for (int64_t n = 0; n < N; n++) {
     float *yn = y + (size_t)n * OC * P;
-    pad_planes(C, H, W, x + (size_t)n * in, d.Hp, d.RP, (size_t)l->stride_w, d.Lw,
+    pad_planes(&ctx->k, C, H, W, x + (size_t)n * in, d.Hp, d.RP, (size_t)l->stride_w, d.Lw,
                (size_t)l->pad_h, (size_t)l->pad_w, xp);
     if (wino)
       wino_conv(&ctx->k, &d, C, OC, OH, OW, xp, d.Hp * d.RP, d.RP, ws + d.uf, ws, yn, 0);
@@ -655,7 +661,7 @@ static void direct_backward(const wt_ctx *ctx, const wt_conv2d *l, int64_t N, co
     const float *dyn = dy + (size_t)n * OC * P;
     if (l->dbias) ctx->k.f32_rowsum(OC, P, dyn, P, l->dbias);
     if (dw) {
-      pad_planes(C, H, W, x + (size_t)n * in, d.Hp, d.RP, sw, d.Lw, (size_t)l->pad_h,
+      pad_planes(&ctx->k, C, H, W, x + (size_t)n * in, d.Hp, d.RP, sw, d.Lw, (size_t)l->pad_h,
                  (size_t)l->pad_w, xp);
       for (size_t o0 = 0; o0 < OC; o0 += 4) {
         const size_t mr = OC - o0 < 4 ? OC - o0 : 4;
@@ -666,7 +672,7 @@ static void direct_backward(const wt_ctx *ctx, const wt_conv2d *l, int64_t N, co
     }
     if (!dx) continue;
     float *dxn = dx + (size_t)n * in;
-    pad_planes(OC, OH, OW, dyn, d.Hq, d.Wq, 1, d.Wq, d.qt, d.ql, dyp);
+    pad_planes(&ctx->k, OC, OH, OW, dyn, d.Hq, d.Wq, 1, d.Wq, d.qt, d.ql, dyp);
     if (wino) {
       wino_conv(&ctx->k, &d, OC, C, H, W, dyp, d.Hq * d.Wq, d.Wq, ws + d.ub, ws, dxn, !assign_dx);
       continue;

@@ -492,6 +492,28 @@ static void test_vector_relu_grad(wt_rng *rng, const ventry *e, const ventry *tw
   }
 }
 
+/* deinterleave2 against its twin and the definition (NaN, +-0 included: a copy keeps every
+   bit); nothing past either half written. */
+static void test_vector_deinterleave2(wt_rng *rng, const ventry *e, const ventry *tw) {
+  const wt_f32_deinterleave2_fn f = (wt_f32_deinterleave2_fn)e->fn;
+  const wt_f32_deinterleave2_fn g = (wt_f32_deinterleave2_fn)tw->fn;
+  for (size_t n = 0; n <= 3 * 8 + 1 + 40; n += n < 26 ? 1 : 19) {
+    const size_t ne = (n + 1) / 2, no = n / 2;
+    float *x = alloc_f(n), *ev = alloc_f(ne + VGUARD), *od = alloc_f(no + VGUARD);
+    float *evt = alloc_f(ne + VGUARD), *odt = alloc_f(no + VGUARD);
+    fill_special(rng, x, n);
+    for (size_t i = 0; i < ne + VGUARD; i++) ev[i] = evt[i] = SENTINEL;
+    for (size_t i = 0; i < no + VGUARD; i++) od[i] = odt[i] = SENTINEL;
+    f(n, x, ev, od);
+    g(n, x, evt, odt);
+    size_t bad = count_diff(ev, evt, ne + VGUARD) + count_diff(od, odt, no + VGUARD);
+    for (size_t i = 0; i < n; i++) bad += !same_f(i % 2 ? odt[i / 2] : evt[i / 2], x[i]);
+    for (size_t i = 0; i < VGUARD; i++) bad += evt[ne + i] != SENTINEL || odt[no + i] != SENTINEL;
+    CHECK_MSG(bad == 0, "%s n=%zu: %zu wrong", e->name, n, bad);
+    free(x), free(ev), free(od), free(evt), free(odt);
+  }
+}
+
 /* add against its twin and a + b (NaN, +-0, +-inf included), and in place: y == a, y == b. */
 static void test_vector_add(wt_rng *rng, const ventry *e, const ventry *tw) {
   const wt_f32_add_fn f = (wt_f32_add_fn)e->fn, g = (wt_f32_add_fn)tw->fn;
@@ -922,6 +944,7 @@ static void test_vector(wt_rng *rng) {
     else if (!strcmp(e->op, "rowbias")) test_vector_rows(rng, e, tw, false);
     else if (!strcmp(e->op, "rowsum")) test_vector_rows(rng, e, tw, true);
     else if (!strcmp(e->op, "maxpool2x2")) test_vector_maxpool(rng, e, tw);
+    else if (!strcmp(e->op, "deinterleave2")) test_vector_deinterleave2(rng, e, tw);
     else if (!strcmp(e->op, "conv_rows")) test_vector_conv_rows(rng, e, tw);
     else if (!strcmp(e->op, "conv_dw")) test_vector_conv_dw(rng, e, tw);
     else if (!strcmp(e->op, "wino_in")) test_vector_wino_in(rng, e, tw);
