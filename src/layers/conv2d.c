@@ -396,14 +396,46 @@ static void col2im_add(const wt_conv2d *l, const float *dcol, int64_t p0, int64_
       }
 }
 
+static void pad_planes(const wt_kernels *k, size_t planes, size_t H, size_t W, const float *src,
+                       size_t Hd, size_t RP, size_t s, size_t Lw, size_t t, size_t t2,
+                       float *dst);
+static void tap_offsets(const wt_conv2d *l, const direct_layout *d, int32_t *off);
+
+/* im2col of one sample through the direct path's padded planes (is_direct; direct_ws: that
+   path's workspace, xp's border zeroed and the tap offsets written by the caller): x padded
+   into xp, then row k, output row oh of col is the OW floats at xp + off[k] + oh*stride_h*RP,
+   which conv_rows would read. The values of im2col, without its bounds tests per segment. */
+static void im2col_padded(const wt_kernels *k, const wt_conv2d *l, const float *x,
+                          float *direct_ws, float *col, size_t ld) {
+  direct_layout d;
+  direct_layout_of(l, l->OH, l->OW, &d); /* succeeded in wt_conv2d_sizes */
+  const size_t K = (size_t)(l->C * l->KH * l->KW), OH = (size_t)l->OH, OW = (size_t)l->OW;
+  const size_t row = (size_t)l->stride_h * d.RP;
+  float *xp = direct_ws + d.xp;
+  const int32_t *off = (const int32_t *)(direct_ws + d.off);
+  pad_planes(k, (size_t)l->C, (size_t)l->H, (size_t)l->W, x, d.Hp, d.RP, (size_t)l->stride_w,
+             d.Lw, (size_t)l->pad_h, (size_t)l->pad_w, xp);
+  for (size_t kk = 0; kk < K; kk++)
+    for (size_t oh = 0; oh < OH; oh++) {
+      const float *src = xp + off[kk] + oh * row;
+      float *dst = col + kk * ld + oh * OW;
+      for (size_t ow = 0; ow < OW; ow++) dst[ow] = src[ow];
+    }
+}
+
 /* The chunk of samples [n0, n0 + ns) side by side (chunk_samples): col_c (K x ns*P) from x by
-   im2col when col is not NULL; dy_c (OC x ns*P) from dy when dy is not NULL. */
-static void chunk_gather(const wt_conv2d *l, size_t n0, size_t ns, const float *x,
-                         const float *dy, float *col, float *dyc) {
+   im2col when col is not NULL (through the padded planes when direct_ws is not NULL:
+   im2col_padded); dy_c (OC x ns*P) from dy when dy is not NULL. */
+static void chunk_gather(const wt_kernels *k, const wt_conv2d *l, size_t n0, size_t ns,
+                         const float *x, const float *dy, float *col, float *dyc,
+                         float *direct_ws) {
   const size_t OC = (size_t)l->OC, P = (size_t)(l->OH * l->OW);
   const size_t in = (size_t)(l->C * l->H * l->W), cols = ns * P;
   for (size_t j = 0; j < ns; j++) {
-    if (col) im2col(l, x + (n0 + j) * in, 0, (int64_t)P, col + j * P, cols);
+    if (col && direct_ws)
+      im2col_padded(k, l, x + (n0 + j) * in, direct_ws, col + j * P, cols);
+    else if (col)
+      im2col(l, x + (n0 + j) * in, 0, (int64_t)P, col + j * P, cols);
     if (!dy) continue;
     const float *dyn = dy + (n0 + j) * OC * P;
     for (size_t o = 0; o < OC; o++) memcpy(dyc + o * cols + j * P, dyn + o * P, P * sizeof(float));
@@ -419,7 +451,7 @@ static void few_forward(const wt_ctx *ctx, const wt_conv2d *l, int64_t N, const 
   float *col = ws, *yc = col + round4(K * S * P), *gws = yc + round4(OC * S * P);
   for (size_t n0 = 0; n0 < (size_t)N; n0 += S) {
     const size_t ns = (size_t)N - n0 < S ? (size_t)N - n0 : S, cols = ns * P;
-    chunk_gather(l, n0, ns, x, NULL, col, NULL);
+    chunk_gather(&ctx->k, l, n0, ns, x, NULL, col, NULL, NULL);
     wt__gemm(&ctx->k, false, false, OC, cols, K, l->weight, K, col, cols, false, yc, cols, gws);
     for (size_t j = 0; j < ns; j++) {
       float *yn = y + (n0 + j) * OC * P;
@@ -431,16 +463,23 @@ static void few_forward(const wt_ctx *ctx, const wt_conv2d *l, int64_t N, const 
 
 /* By chunks of samples (chunk_samples): dweight += dy_c col_c^T when dw, and, when dx is not
    NULL (few_positions only), dx_n += col2im of W^T dy_c (computed into col_c). ws: the
-   chunk_floats() block. */
+   chunk_floats() block; direct_ws: the direct path's workspace (is_direct, not few_positions:
+   the im2col goes through its padded planes), else NULL. */
 static void chunk_backward(const wt_ctx *ctx, const wt_conv2d *l, int64_t N, const float *x,
-                           const float *dy, float *dx, bool dw, float *ws) {
+                           const float *dy, float *dx, bool dw, float *ws, float *direct_ws) {
   const size_t OC = (size_t)l->OC, K = (size_t)(l->C * l->KH * l->KW);
   const size_t P = (size_t)(l->OH * l->OW), in = (size_t)(l->C * l->H * l->W);
   const size_t S = chunk_samples(l->OH, l->OW);
   float *col = ws, *dyc = col + round4(K * S * P), *gws = dyc + round4(OC * S * P);
+  if (dw && direct_ws) {
+    direct_layout d;
+    direct_layout_of(l, l->OH, l->OW, &d);
+    tap_offsets(l, &d, (int32_t *)(direct_ws + d.off));
+    memset(direct_ws + d.xp, 0, ((size_t)l->C * d.Hp * d.RP + 8) * sizeof(float));
+  }
   for (size_t n0 = 0; n0 < (size_t)N; n0 += S) {
     const size_t ns = (size_t)N - n0 < S ? (size_t)N - n0 : S, cols = ns * P;
-    chunk_gather(l, n0, ns, x, dy, dw ? col : NULL, dyc);
+    chunk_gather(&ctx->k, l, n0, ns, x, dy, dw ? col : NULL, dyc, dw ? direct_ws : NULL);
     if (dw)
       wt__gemm(&ctx->k, false, true, OC, K, cols, dyc, cols, col, cols, true, l->dweight, K, gws);
     if (!dx) continue;
@@ -768,13 +807,15 @@ wt_status wt__conv2d_backward_into(wt_ctx *ctx, const wt_conv2d *l, int64_t N, c
         ctx->k.f32_rowsum((size_t)l->OC, (size_t)(l->OH * l->OW),
                           dy + (size_t)(n * l->OC * l->OH * l->OW), (size_t)(l->OH * l->OW),
                           l->dbias);
-    chunk_backward(ctx, l, N, x, dy, dx, l->dweight != NULL, workspace);
+    chunk_backward(ctx, l, N, x, dy, dx, l->dweight != NULL, workspace, NULL);
     return WT_OK;
   }
   size_t path = 0;
   path_floats(ctx, l, l->OH, l->OW, &path); /* succeeded in wt_conv2d_sizes */
   const bool dw_chunks = l->dweight && chunk_samples(l->OH, l->OW);
-  if (dw_chunks) chunk_backward(ctx, l, N, x, dy, NULL, true, (float *)workspace + path);
+  if (dw_chunks)
+    chunk_backward(ctx, l, N, x, dy, NULL, true, (float *)workspace + path,
+                   is_direct(l) ? workspace : NULL);
   const bool dw = l->dweight && !dw_chunks;
   if (is_direct(l)) {
     direct_backward(ctx, l, N, x, dy, dx, dw, assign && writes_dx, workspace);
