@@ -76,3 +76,8 @@ void wt_f32_deinterleave2_ukernel__scalar(size_t n, const float *x, float *even,
   for (size_t i = 0; 2 * i < n; i++) even[i] = x[2 * i];
   for (size_t i = 0; 2 * i + 1 < n; i++) odd[i] = x[2 * i + 1];
 }
+
+void wt_f32_copy_ukernel__scalar(size_t n, const float *x, float *y) {
+  assert(n == 0 || (x != NULL && y != NULL));
+  for (size_t i = 0; i < n; i++) y[i] = x[i];
+}

@@ -158,4 +158,18 @@ void wt_f32_deinterleave2_ukernel__wasmsimd(size_t n, const float *x, float *eve
   }
   for (; i < n; i++) (i % 2 ? odd : even)[i / 2] = x[i];
 }
+void wt_f32_copy_ukernel__wasmsimd(size_t n, const float *x, float *y) {
+  assert(n == 0 || (x != NULL && y != NULL));
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const wt_f32x4 a = wt_f32x4_load(x + i), b = wt_f32x4_load(x + i + 4);
+    wt_f32x4_store(y + i, a);
+    wt_f32x4_store(y + i + 4, b);
+  }
+  if (i + 4 <= n) {
+    wt_f32x4_store(y + i, wt_f32x4_load(x + i));
+    i += 4;
+  }
+  for (; i < n; i++) y[i] = x[i];
+}
 #endif

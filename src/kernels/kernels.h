@@ -52,7 +52,9 @@ void wt_f32_transpose_ukernel_4x4__wasmsimd(size_t rows, size_t cols, const floa
                h*W + w within the input plane. H, W >= 2.
    deinterleave2: even[i] = x[2i] for 2i < n, odd[i] = x[2i + 1] for 2i + 1 < n (the column
                phases of a stride-2 conv's padded input rows, conv2d.c's pad_planes); a copy,
-               so the twins give the same bits. No aliasing. */
+               so the twins give the same bits. No aliasing.
+   copy:       y[i] = x[i] (conv2d.c's rows of a few dozen floats, where libc's memcpy of this
+               build, a call and a 4-byte loop, costs more than the copy). No aliasing. */
 typedef void (*wt_f32_relu_fn)(size_t n, const float *x, float *y);
 typedef void (*wt_f32_relu_grad_fn)(size_t n, const float *y, const float *dy, float *dx,
                                     int accumulate);
@@ -64,6 +66,7 @@ typedef void (*wt_f32_rowsum_fn)(size_t rows, size_t cols, const float *x, size_
 typedef void (*wt_f32_maxpool2x2_fn)(size_t planes, size_t H, size_t W, const float *x, float *y,
                                      int32_t *argmax);
 typedef void (*wt_f32_deinterleave2_fn)(size_t n, const float *x, float *even, float *odd);
+typedef void (*wt_f32_copy_fn)(size_t n, const float *x, float *y);
 
 /* The direct convolution kernels (conv2d.c): a KxK conv over a zero-padded input is a GEMM
    whose B rows are shifted rows of that input (for stride 2, rows of its column phases; see
@@ -124,6 +127,8 @@ void wt_f32_maxpool2x2_ukernel__wasmsimd(size_t planes, size_t H, size_t W, cons
                                          float *y, int32_t *argmax);
 void wt_f32_deinterleave2_ukernel__scalar(size_t n, const float *x, float *even, float *odd);
 void wt_f32_deinterleave2_ukernel__wasmsimd(size_t n, const float *x, float *even, float *odd);
+void wt_f32_copy_ukernel__scalar(size_t n, const float *x, float *y);
+void wt_f32_copy_ukernel__wasmsimd(size_t n, const float *x, float *y);
 void wt_f32_conv_rows_ukernel_4x8__scalar(size_t mr, size_t nc, size_t kc, const float *a,
                                           const float *b, const int32_t *off, float *c,
                                           size_t ldc, int accumulate);
@@ -255,6 +260,7 @@ typedef struct wt_kernels {
   wt_f32_rowsum_fn f32_rowsum;
   wt_f32_maxpool2x2_fn f32_maxpool2x2;
   wt_f32_deinterleave2_fn f32_deinterleave2;
+  wt_f32_copy_fn f32_copy;
   wt_f32_conv_rows_fn f32_conv_rows;
   wt_f32_conv_dw_fn f32_conv_dw;
   wt_f32_wino_in_fn f32_wino_in;

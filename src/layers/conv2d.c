@@ -438,7 +438,7 @@ static void chunk_gather(const wt_kernels *k, const wt_conv2d *l, size_t n0, siz
       im2col(l, x + (n0 + j) * in, 0, (int64_t)P, col + j * P, cols);
     if (!dy) continue;
     const float *dyn = dy + (n0 + j) * OC * P;
-    for (size_t o = 0; o < OC; o++) memcpy(dyc + o * cols + j * P, dyn + o * P, P * sizeof(float));
+    for (size_t o = 0; o < OC; o++) k->f32_copy(P, dyn + o * P, dyc + o * cols + j * P);
   }
 }
 
@@ -493,7 +493,7 @@ static void chunk_backward(const wt_ctx *ctx, const wt_conv2d *l, int64_t N, con
 
 /* src: planes of (H, W) -> dst: planes of Hd rows of pitch RP, source row h at row t + h and
    source column w at padded column col = t2 + w, stored at (col % s)*Lw + col / s of its row
-   (direct_layout; s = 1: a plain copy at column t2; s = 2: the deinterleave2 kernel). The border
+   (direct_layout; s = 1: a copy at column t2; s = 2: the deinterleave2 kernel). The border
    of dst is left as it is (zeroed once per call). */
 static void pad_planes(const wt_kernels *k, size_t planes, size_t H, size_t W, const float *src,
                        size_t Hd, size_t RP, size_t s, size_t Lw, size_t t, size_t t2,
@@ -503,7 +503,7 @@ static void pad_planes(const wt_kernels *k, size_t planes, size_t H, size_t W, c
       const float *r = src + (p * H + h) * W;
       float *q = dst + (p * Hd + t + h) * RP;
       if (s == 1) {
-        memcpy(q + t2, r, W * sizeof(float));
+        k->f32_copy(W, r, q + t2);
         continue;
       }
       if (s == 2) { /* source column 0 is padded column t2: phase t2 % 2, index t2 / 2 */

@@ -514,6 +514,23 @@ static void test_vector_deinterleave2(wt_rng *rng, const ventry *e, const ventry
   }
 }
 
+/* copy against its twin and x (NaN, +-0 included); nothing past n written. */
+static void test_vector_copy(wt_rng *rng, const ventry *e, const ventry *tw) {
+  const wt_f32_copy_fn f = (wt_f32_copy_fn)e->fn, g = (wt_f32_copy_fn)tw->fn;
+  for (size_t n = 0; n <= 3 * 8 + 1 + 40; n += n < 26 ? 1 : 19) {
+    float *x = alloc_f(n), *y = alloc_f(n + VGUARD), *yt = alloc_f(n + VGUARD);
+    fill_special(rng, x, n);
+    for (size_t i = 0; i < n + VGUARD; i++) y[i] = yt[i] = SENTINEL;
+    f(n, x, y);
+    g(n, x, yt);
+    size_t bad = count_diff(y, yt, n + VGUARD);
+    for (size_t i = 0; i < n; i++) bad += !same_f(yt[i], x[i]);
+    for (size_t i = n; i < n + VGUARD; i++) bad += yt[i] != SENTINEL;
+    CHECK_MSG(bad == 0, "%s n=%zu: %zu wrong", e->name, n, bad);
+    free(x), free(y), free(yt);
+  }
+}
+
 /* add against its twin and a + b (NaN, +-0, +-inf included), and in place: y == a, y == b. */
 static void test_vector_add(wt_rng *rng, const ventry *e, const ventry *tw) {
   const wt_f32_add_fn f = (wt_f32_add_fn)e->fn, g = (wt_f32_add_fn)tw->fn;
@@ -945,6 +962,7 @@ static void test_vector(wt_rng *rng) {
     else if (!strcmp(e->op, "rowsum")) test_vector_rows(rng, e, tw, true);
     else if (!strcmp(e->op, "maxpool2x2")) test_vector_maxpool(rng, e, tw);
     else if (!strcmp(e->op, "deinterleave2")) test_vector_deinterleave2(rng, e, tw);
+    else if (!strcmp(e->op, "copy")) test_vector_copy(rng, e, tw);
     else if (!strcmp(e->op, "conv_rows")) test_vector_conv_rows(rng, e, tw);
     else if (!strcmp(e->op, "conv_dw")) test_vector_conv_dw(rng, e, tw);
     else if (!strcmp(e->op, "wino_in")) test_vector_wino_in(rng, e, tw);
