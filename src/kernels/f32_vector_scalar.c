@@ -71,13 +71,18 @@ void wt_f32_maxpool2x2_ukernel__scalar(size_t planes, size_t H, size_t W, const 
       }
 }
 
-void wt_f32_deinterleave2_ukernel__scalar(size_t n, const float *x, float *even, float *odd) {
-  assert(n == 0 || (x != NULL && even != NULL && (n < 2 || odd != NULL)));
-  for (size_t i = 0; 2 * i < n; i++) even[i] = x[2 * i];
-  for (size_t i = 0; 2 * i + 1 < n; i++) odd[i] = x[2 * i + 1];
+void wt_f32_deinterleave2_ukernel__scalar(size_t rows, size_t n, const float *x, size_t ldx,
+                                          float *even, float *odd, size_t ldy) {
+  assert(rows == 0 || n == 0 || (x != NULL && even != NULL && (n < 2 || odd != NULL)));
+  for (size_t r = 0; r < rows; r++, x += ldx, even += ldy, odd += ldy) {
+    for (size_t i = 0; 2 * i < n; i++) even[i] = x[2 * i];
+    for (size_t i = 0; 2 * i + 1 < n; i++) odd[i] = x[2 * i + 1];
+  }
 }
 
-void wt_f32_copy_ukernel__scalar(size_t n, const float *x, float *y) {
-  assert(n == 0 || (x != NULL && y != NULL));
-  for (size_t i = 0; i < n; i++) y[i] = x[i];
+void wt_f32_copy_ukernel__scalar(size_t rows, size_t n, const float *x, size_t ldx, float *y,
+                                 size_t ldy) {
+  assert(rows == 0 || n == 0 || (x != NULL && y != NULL));
+  for (size_t r = 0; r < rows; r++, x += ldx, y += ldy)
+    for (size_t i = 0; i < n; i++) y[i] = x[i];
 }

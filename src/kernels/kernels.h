@@ -50,11 +50,13 @@ void wt_f32_transpose_ukernel_4x4__wasmsimd(size_t rows, size_t cols, const floa
                no padding, as torch.nn.MaxPool2d(2): scanning (0,0),(0,1),(1,0),(1,1), a value
                replaces the running max (from -inf) if greater or NaN; argmax gets its index
                h*W + w within the input plane. H, W >= 2.
-   deinterleave2: even[i] = x[2i] for 2i < n, odd[i] = x[2i + 1] for 2i + 1 < n (the column
-               phases of a stride-2 conv's padded input rows, conv2d.c's pad_planes); a copy,
-               so the twins give the same bits. No aliasing.
-   copy:       y[i] = x[i] (conv2d.c's rows of a few dozen floats, where libc's memcpy of this
-               build, a call and a 4-byte loop, costs more than the copy). No aliasing. */
+   deinterleave2: for r < rows: even[r*ldy + i] = x[r*ldx + 2i] for 2i < n and
+               odd[r*ldy + i] = x[r*ldx + 2i + 1] for 2i + 1 < n (the column phases of a
+               stride-2 conv's padded input rows, conv2d.c's pad_planes); a copy, so the twins
+               give the same bits. No aliasing.
+   copy:       y[r*ldy + i] = x[r*ldx + i] for r < rows, i < n (conv2d.c's rows of a few dozen
+               floats, where libc's memcpy of this build, a call and a 4-byte loop per row,
+               costs more than the copy). No aliasing. */
 typedef void (*wt_f32_relu_fn)(size_t n, const float *x, float *y);
 typedef void (*wt_f32_relu_grad_fn)(size_t n, const float *y, const float *dy, float *dx,
                                     int accumulate);
@@ -65,8 +67,10 @@ typedef void (*wt_f32_rowsum_fn)(size_t rows, size_t cols, const float *x, size_
                                  float *sum);
 typedef void (*wt_f32_maxpool2x2_fn)(size_t planes, size_t H, size_t W, const float *x, float *y,
                                      int32_t *argmax);
-typedef void (*wt_f32_deinterleave2_fn)(size_t n, const float *x, float *even, float *odd);
-typedef void (*wt_f32_copy_fn)(size_t n, const float *x, float *y);
+typedef void (*wt_f32_deinterleave2_fn)(size_t rows, size_t n, const float *x, size_t ldx,
+                                        float *even, float *odd, size_t ldy);
+typedef void (*wt_f32_copy_fn)(size_t rows, size_t n, const float *x, size_t ldx, float *y,
+                               size_t ldy);
 
 /* The direct convolution kernels (conv2d.c): a KxK conv over a zero-padded input is a GEMM
    whose B rows are shifted rows of that input (for stride 2, rows of its column phases; see
@@ -125,10 +129,14 @@ void wt_f32_maxpool2x2_ukernel__scalar(size_t planes, size_t H, size_t W, const 
                                        float *y, int32_t *argmax);
 void wt_f32_maxpool2x2_ukernel__wasmsimd(size_t planes, size_t H, size_t W, const float *x,
                                          float *y, int32_t *argmax);
-void wt_f32_deinterleave2_ukernel__scalar(size_t n, const float *x, float *even, float *odd);
-void wt_f32_deinterleave2_ukernel__wasmsimd(size_t n, const float *x, float *even, float *odd);
-void wt_f32_copy_ukernel__scalar(size_t n, const float *x, float *y);
-void wt_f32_copy_ukernel__wasmsimd(size_t n, const float *x, float *y);
+void wt_f32_deinterleave2_ukernel__scalar(size_t rows, size_t n, const float *x, size_t ldx,
+                                          float *even, float *odd, size_t ldy);
+void wt_f32_deinterleave2_ukernel__wasmsimd(size_t rows, size_t n, const float *x, size_t ldx,
+                                            float *even, float *odd, size_t ldy);
+void wt_f32_copy_ukernel__scalar(size_t rows, size_t n, const float *x, size_t ldx, float *y,
+                                 size_t ldy);
+void wt_f32_copy_ukernel__wasmsimd(size_t rows, size_t n, const float *x, size_t ldx, float *y,
+                                   size_t ldy);
 void wt_f32_conv_rows_ukernel_4x8__scalar(size_t mr, size_t nc, size_t kc, const float *a,
                                           const float *b, const int32_t *off, float *c,
                                           size_t ldc, int accumulate);

@@ -437,8 +437,7 @@ static void chunk_gather(const wt_kernels *k, const wt_conv2d *l, size_t n0, siz
     else if (col)
       im2col(l, x + (n0 + j) * in, 0, (int64_t)P, col + j * P, cols);
     if (!dy) continue;
-    const float *dyn = dy + (n0 + j) * OC * P;
-    for (size_t o = 0; o < OC; o++) k->f32_copy(P, dyn + o * P, dyc + o * cols + j * P);
+    k->f32_copy(OC, P, dy + (n0 + j) * OC * P, P, dyc + j * P, cols);
   }
 }
 
@@ -498,19 +497,21 @@ static void chunk_backward(const wt_ctx *ctx, const wt_conv2d *l, int64_t N, con
 static void pad_planes(const wt_kernels *k, size_t planes, size_t H, size_t W, const float *src,
                        size_t Hd, size_t RP, size_t s, size_t Lw, size_t t, size_t t2,
                        float *dst) {
-  for (size_t p = 0; p < planes; p++)
+  for (size_t p = 0; p < planes; p++) {
+    const float *plane = src + p * H * W;
+    float *q0 = dst + (p * Hd + t) * RP;
+    if (s == 1) {
+      k->f32_copy(H, W, plane, W, q0 + t2, RP);
+      continue;
+    }
+    if (s == 2) { /* source column 0 is padded column t2: phase t2 % 2, index t2 / 2 */
+      k->f32_deinterleave2(H, W, plane, W, q0 + (t2 % 2) * Lw + t2 / 2,
+                           q0 + (1 - t2 % 2) * Lw + (t2 + 1) / 2, RP);
+      continue;
+    }
     for (size_t h = 0; h < H; h++) {
-      const float *r = src + (p * H + h) * W;
-      float *q = dst + (p * Hd + t + h) * RP;
-      if (s == 1) {
-        k->f32_copy(W, r, q + t2);
-        continue;
-      }
-      if (s == 2) { /* source column 0 is padded column t2: phase t2 % 2, index t2 / 2 */
-        k->f32_deinterleave2(W, r, q + (t2 % 2) * Lw + t2 / 2,
-                             q + (1 - t2 % 2) * Lw + (t2 + 1) / 2);
-        continue;
-      }
+      const float *r = plane + h * W;
+      float *q = q0 + h * RP;
       /* phase by phase: the source columns w0, w0 + s, ... of phase ph are contiguous there */
       for (size_t ph = 0; ph < s; ph++) {
         const size_t w0 = (ph + s - t2 % s) % s;
@@ -518,6 +519,7 @@ static void pad_planes(const wt_kernels *k, size_t planes, size_t H, size_t W, c
         for (size_t w = w0; w < W; w += s) *qp++ = r[w];
       }
     }
+  }
 }
 
 /* The offset of tap (c, kh, kw) in xp (direct_layout), for conv_rows and conv_dw. */

@@ -492,43 +492,35 @@ static void test_vector_relu_grad(wt_rng *rng, const ventry *e, const ventry *tw
   }
 }
 
-/* deinterleave2 against its twin and the definition (NaN, +-0 included: a copy keeps every
-   bit); nothing past either half written. */
-static void test_vector_deinterleave2(wt_rng *rng, const ventry *e, const ventry *tw) {
-  const wt_f32_deinterleave2_fn f = (wt_f32_deinterleave2_fn)e->fn;
-  const wt_f32_deinterleave2_fn g = (wt_f32_deinterleave2_fn)tw->fn;
-  for (size_t n = 0; n <= 3 * 8 + 1 + 40; n += n < 26 ? 1 : 19) {
-    const size_t ne = (n + 1) / 2, no = n / 2;
-    float *x = alloc_f(n), *ev = alloc_f(ne + VGUARD), *od = alloc_f(no + VGUARD);
-    float *evt = alloc_f(ne + VGUARD), *odt = alloc_f(no + VGUARD);
-    fill_special(rng, x, n);
-    for (size_t i = 0; i < ne + VGUARD; i++) ev[i] = evt[i] = SENTINEL;
-    for (size_t i = 0; i < no + VGUARD; i++) od[i] = odt[i] = SENTINEL;
-    f(n, x, ev, od);
-    g(n, x, evt, odt);
-    size_t bad = count_diff(ev, evt, ne + VGUARD) + count_diff(od, odt, no + VGUARD);
-    for (size_t i = 0; i < n; i++) bad += !same_f(i % 2 ? odt[i / 2] : evt[i / 2], x[i]);
-    for (size_t i = 0; i < VGUARD; i++) bad += evt[ne + i] != SENTINEL || odt[no + i] != SENTINEL;
-    CHECK_MSG(bad == 0, "%s n=%zu: %zu wrong", e->name, n, bad);
-    free(x), free(ev), free(od), free(evt), free(odt);
-  }
-}
-
-/* copy against its twin and x (NaN, +-0 included); nothing past n written. */
-static void test_vector_copy(wt_rng *rng, const ventry *e, const ventry *tw) {
-  const wt_f32_copy_fn f = (wt_f32_copy_fn)e->fn, g = (wt_f32_copy_fn)tw->fn;
-  for (size_t n = 0; n <= 3 * 8 + 1 + 40; n += n < 26 ? 1 : 19) {
-    float *x = alloc_f(n), *y = alloc_f(n + VGUARD), *yt = alloc_f(n + VGUARD);
-    fill_special(rng, x, n);
-    for (size_t i = 0; i < n + VGUARD; i++) y[i] = yt[i] = SENTINEL;
-    f(n, x, y);
-    g(n, x, yt);
-    size_t bad = count_diff(y, yt, n + VGUARD);
-    for (size_t i = 0; i < n; i++) bad += !same_f(yt[i], x[i]);
-    for (size_t i = n; i < n + VGUARD; i++) bad += yt[i] != SENTINEL;
-    CHECK_MSG(bad == 0, "%s n=%zu: %zu wrong", e->name, n, bad);
-    free(x), free(y), free(yt);
-  }
+/* deinterleave2 and copy against their twins and their definitions (NaN, +-0 included: a copy
+   keeps every bit), over 0..3 rows with padded row pitches; nothing between or past the rows'
+   n (or halves of n) written. */
+static void test_vector_copies(wt_rng *rng, const ventry *e, const ventry *tw) {
+  const bool split = !strcmp(e->op, "deinterleave2");
+  for (size_t rows = 0; rows <= 3; rows++)
+    for (size_t n = 0; n <= 3 * 8 + 1 + 40; n += n < 26 ? 1 : 19) {
+      const size_t ldx = n + 3, ne = split ? (n + 1) / 2 : n, ldy = ne + 5;
+      const size_t ny = rows * ldy + VGUARD; /* even (or y) rows, then odd rows at ny */
+      float *x = alloc_f(rows * ldx + 1), *y = alloc_f(2 * ny), *yt = alloc_f(2 * ny);
+      fill_special(rng, x, rows * ldx);
+      for (size_t i = 0; i < 2 * ny; i++) y[i] = yt[i] = SENTINEL;
+      if (split) {
+        ((wt_f32_deinterleave2_fn)e->fn)(rows, n, x, ldx, y, y + ny, ldy);
+        ((wt_f32_deinterleave2_fn)tw->fn)(rows, n, x, ldx, yt, yt + ny, ldy);
+      } else {
+        ((wt_f32_copy_fn)e->fn)(rows, n, x, ldx, y, ldy);
+        ((wt_f32_copy_fn)tw->fn)(rows, n, x, ldx, yt, ldy);
+      }
+      size_t bad = count_diff(y, yt, 2 * ny);
+      for (size_t i = 0; i < 2 * ny; i++) { /* element i of row r, half h: x[r*ldx + ...] */
+        const size_t h = i / ny, r = i % ny / ldy, j = i % ny % ldy;
+        const size_t src = split ? 2 * j + h : j;
+        const bool written = r < rows && (split || h == 0) && src < n && j < ldy;
+        bad += !same_f(yt[i], written ? x[r * ldx + src] : SENTINEL);
+      }
+      CHECK_MSG(bad == 0, "%s rows=%zu n=%zu: %zu wrong", e->name, rows, n, bad);
+      free(x), free(y), free(yt);
+    }
 }
 
 /* add against its twin and a + b (NaN, +-0, +-inf included), and in place: y == a, y == b. */
@@ -961,8 +953,8 @@ static void test_vector(wt_rng *rng) {
     else if (!strcmp(e->op, "rowbias")) test_vector_rows(rng, e, tw, false);
     else if (!strcmp(e->op, "rowsum")) test_vector_rows(rng, e, tw, true);
     else if (!strcmp(e->op, "maxpool2x2")) test_vector_maxpool(rng, e, tw);
-    else if (!strcmp(e->op, "deinterleave2")) test_vector_deinterleave2(rng, e, tw);
-    else if (!strcmp(e->op, "copy")) test_vector_copy(rng, e, tw);
+    else if (!strcmp(e->op, "deinterleave2") || !strcmp(e->op, "copy"))
+      test_vector_copies(rng, e, tw);
     else if (!strcmp(e->op, "conv_rows")) test_vector_conv_rows(rng, e, tw);
     else if (!strcmp(e->op, "conv_dw")) test_vector_conv_dw(rng, e, tw);
     else if (!strcmp(e->op, "wino_in")) test_vector_wino_in(rng, e, tw);
