@@ -78,6 +78,20 @@ typedef struct wt__window {
    computes the floor-mode output extent. */
 wt_status wt__window_out(wt_ctx *ctx, const char *func, const wt__window *w, bool pool_padding,
                          int64_t *OH, int64_t *OW);
+/* The backward passes of the layers the model lets write an input gradient: as their public
+   wt_<l>_backward, except that with assign (assign_a, assign_b) they write dx (da, db) instead
+   of adding into it. The model calls them so for the first writer of a gradient, which then
+   needs no zeroing beforehand (model.c); a path that can only add zeroes dx itself (conv2d). */
+wt_status wt__relu_backward_into(wt_ctx *ctx, const wt_relu *l, int64_t N, const float *y,
+                                 const float *dy, float *dx, bool assign);
+wt_status wt__batchnorm2d_backward_into(wt_ctx *ctx, const wt_batchnorm2d *l, int64_t N,
+                                        const float *x, const float *dy, float *dx,
+                                        const void *cache, void *workspace, bool assign);
+wt_status wt__conv2d_backward_into(wt_ctx *ctx, const wt_conv2d *l, int64_t N, const float *x,
+                                   const float *dy, float *dx, const void *cache,
+                                   void *workspace, bool assign);
+wt_status wt__add_backward_into(wt_ctx *ctx, const wt_add *l, int64_t N, const float *dy,
+                                float *da, float *db, bool assign_a, bool assign_b);
 /* First index of a non-finite value in x[0..n), or -1. */
 int64_t wt__find_nonfinite(const float *x, size_t n);
 

@@ -58,6 +58,9 @@ void wt_f32_bn_dx_ukernel__scalar(size_t rows, size_t cols, const float *x, cons
   for (size_t r = 0; r < rows; r++) {
     const float *p = x + r * ld, *g = dy + r * ld;
     float *d = dx + r * ld;
-    for (size_t j = 0; j < cols; j++) d[j] += ((g[j] - gm) - (p[j] - mu) * k) * is * w;
+    for (size_t j = 0; j < cols; j++) {
+      const float t = ((g[j] - gm) - (p[j] - mu) * k) * is * w;
+      d[j] = params->accumulate ? d[j] + t : t;
+    }
   }
 }

@@ -146,18 +146,19 @@ void wt_f32_bn_dx_ukernel__wasmsimd(size_t rows, size_t cols, const float *x, co
   const wt_f32x4 k = wt_f32x4_splat(params->k), is = wt_f32x4_splat(params->is);
   const wt_f32x4 w = wt_f32x4_splat(params->w);
   const size_t tail = cols & 3;
+  const int acc = params->accumulate;
   for (size_t r = 0; r < rows; r++) {
     const float *p = x + r * ld, *g = dy + r * ld;
     float *d = dx + r * ld;
     size_t j = 0;
     for (; j + 4 <= cols; j += 4) {
       const wt_f32x4 t = dx_f32(wt_f32x4_load(g + j), wt_f32x4_load(p + j), m, gm, k, is, w);
-      wt_f32x4_store(d + j, wt_f32x4_add(wt_f32x4_load(d + j), t));
+      wt_f32x4_store(d + j, acc ? wt_f32x4_add(wt_f32x4_load(d + j), t) : t);
     }
     if (tail) {
       const wt_f32x4 t = dx_f32(wt_f32x4_load_tail(g + j, tail), wt_f32x4_load_tail(p + j, tail),
                                 m, gm, k, is, w);
-      wt_f32x4_store_tail(d + j, wt_f32x4_add(wt_f32x4_load_tail(d + j, tail), t), tail);
+      wt_f32x4_store_tail(d + j, acc ? wt_f32x4_add(wt_f32x4_load_tail(d + j, tail), t) : t, tail);
     }
   }
 }

@@ -14,8 +14,13 @@ void wt_f32_relu_ukernel__scalar(size_t n, const float *x, float *y) {
   }
 }
 
-void wt_f32_relu_grad_ukernel__scalar(size_t n, const float *y, const float *dy, float *dx) {
+void wt_f32_relu_grad_ukernel__scalar(size_t n, const float *y, const float *dy, float *dx,
+                                      int accumulate) {
   assert(n == 0 || (y != NULL && dy != NULL && dx != NULL));
+  if (!accumulate) {
+    for (size_t i = 0; i < n; i++) dx[i] = y[i] <= 0.0f ? 0.0f : dy[i];
+    return;
+  }
   for (size_t i = 0; i < n; i++)
     if (!(y[i] <= 0.0f)) dx[i] += dy[i];
 }
@@ -64,4 +69,20 @@ void wt_f32_maxpool2x2_ukernel__scalar(size_t planes, size_t H, size_t W, const 
         y[oh * OW + ow] = best;
         argmax[oh * OW + ow] = (int32_t)bi;
       }
+}
+
+void wt_f32_deinterleave2_ukernel__scalar(size_t rows, size_t n, const float *x, size_t ldx,
+                                          float *even, float *odd, size_t ldy) {
+  assert(rows == 0 || n == 0 || (x != NULL && even != NULL && (n < 2 || odd != NULL)));
+  for (size_t r = 0; r < rows; r++, x += ldx, even += ldy, odd += ldy) {
+    for (size_t i = 0; 2 * i < n; i++) even[i] = x[2 * i];
+    for (size_t i = 0; 2 * i + 1 < n; i++) odd[i] = x[2 * i + 1];
+  }
+}
+
+void wt_f32_copy_ukernel__scalar(size_t rows, size_t n, const float *x, size_t ldx, float *y,
+                                 size_t ldy) {
+  assert(rows == 0 || n == 0 || (x != NULL && y != NULL));
+  for (size_t r = 0; r < rows; r++, x += ldx, y += ldy)
+    for (size_t i = 0; i < n; i++) y[i] = x[i];
 }

@@ -28,10 +28,19 @@ void wt_f32_relu_ukernel__wasmsimd(size_t n, const float *x, float *y) {
   }
 }
 
-void wt_f32_relu_grad_ukernel__wasmsimd(size_t n, const float *y, const float *dy, float *dx) {
+void wt_f32_relu_grad_ukernel__wasmsimd(size_t n, const float *y, const float *dy, float *dx,
+                                        int accumulate) {
   assert(n == 0 || (y != NULL && dy != NULL && dx != NULL));
   const wt_f32x4 zero = wt_f32x4_zero();
   size_t i = 0;
+  if (!accumulate) { /* dy where y > 0 or NaN, +0 at dead units */
+    for (; i + 4 <= n; i += 4) {
+      const v128_t dead = wasm_f32x4_le(wt_f32x4_load(y + i), zero);
+      wt_f32x4_store(dx + i, wasm_v128_andnot(wt_f32x4_load(dy + i), dead));
+    }
+    for (; i < n; i++) dx[i] = y[i] <= 0.0f ? 0.0f : dy[i];
+    return;
+  }
   for (; i + 4 <= n; i += 4) {
     const wt_f32x4 d = wt_f32x4_load(dx + i);
     const v128_t dead = wasm_f32x4_le(wt_f32x4_load(y + i), zero);
@@ -138,5 +147,37 @@ void wt_f32_maxpool2x2_ukernel__wasmsimd(size_t planes, size_t H, size_t W, cons
         ao[ow] = (int32_t)bi;
       }
     }
+}
+
+void wt_f32_deinterleave2_ukernel__wasmsimd(size_t rows, size_t n, const float *x, size_t ldx,
+                                            float *even, float *odd, size_t ldy) {
+  assert(rows == 0 || n == 0 || (x != NULL && even != NULL && (n < 2 || odd != NULL)));
+  for (size_t r = 0; r < rows; r++, x += ldx, even += ldy, odd += ldy) {
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+      const wt_f32x4 a = wt_f32x4_load(x + i), b = wt_f32x4_load(x + i + 4);
+      wt_f32x4_store(even + i / 2, wasm_i32x4_shuffle(a, b, 0, 2, 4, 6));
+      wt_f32x4_store(odd + i / 2, wasm_i32x4_shuffle(a, b, 1, 3, 5, 7));
+    }
+    for (; i < n; i++) (i % 2 ? odd : even)[i / 2] = x[i];
+  }
+}
+
+void wt_f32_copy_ukernel__wasmsimd(size_t rows, size_t n, const float *x, size_t ldx, float *y,
+                                   size_t ldy) {
+  assert(rows == 0 || n == 0 || (x != NULL && y != NULL));
+  for (size_t r = 0; r < rows; r++, x += ldx, y += ldy) {
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+      const wt_f32x4 a = wt_f32x4_load(x + i), b = wt_f32x4_load(x + i + 4);
+      wt_f32x4_store(y + i, a);
+      wt_f32x4_store(y + i + 4, b);
+    }
+    if (i + 4 <= n) {
+      wt_f32x4_store(y + i, wt_f32x4_load(x + i));
+      i += 4;
+    }
+    for (; i < n; i++) y[i] = x[i];
+  }
 }
 #endif

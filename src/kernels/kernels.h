@@ -39,7 +39,9 @@ void wt_f32_transpose_ukernel_4x4__wasmsimd(size_t rows, size_t cols, const floa
    rowsum (reassociated sums).
    relu:       y[i] = x[i] > 0 || isnan(x[i]) ? x[i] : +0 (torch.relu). y == x is allowed.
    relu_grad:  dx[i] += dy[i] unless y[i] <= 0 (torch's threshold_backward on the output: a
-               select, so an infinite dy at a dead unit leaves dx alone). dx must not alias.
+               select, so an infinite dy at a dead unit leaves dx alone); accumulate 0: dx[i] =
+               y[i] <= 0 ? +0 : dy[i] (the first writer of dx: no zeroed buffer to add to).
+               dx must not alias.
    add:        y[i] = a[i] + b[i] (the residual sum; backward's dx += dy as y == a). y may alias
                a or b.
    rowbias:    y[r*ldy + j] += bias[r] for r < rows, j < cols (a conv's bias over its planes).
@@ -47,9 +49,17 @@ void wt_f32_transpose_ukernel_4x4__wasmsimd(size_t rows, size_t cols, const floa
    maxpool2x2: planes of (H,W) -> (H/2, W/2) (floor), the max of each 2x2 window with stride 2,
                no padding, as torch.nn.MaxPool2d(2): scanning (0,0),(0,1),(1,0),(1,1), a value
                replaces the running max (from -inf) if greater or NaN; argmax gets its index
-               h*W + w within the input plane. H, W >= 2. */
+               h*W + w within the input plane. H, W >= 2.
+   deinterleave2: for r < rows: even[r*ldy + i] = x[r*ldx + 2i] for 2i < n and
+               odd[r*ldy + i] = x[r*ldx + 2i + 1] for 2i + 1 < n (the column phases of a
+               stride-2 conv's padded input rows, conv2d.c's pad_planes); a copy, so the twins
+               give the same bits. No aliasing.
+   copy:       y[r*ldy + i] = x[r*ldx + i] for r < rows, i < n (conv2d.c's rows of a few dozen
+               floats, where libc's memcpy of this build, a call and a 4-byte loop per row,
+               costs more than the copy). No aliasing. */
 typedef void (*wt_f32_relu_fn)(size_t n, const float *x, float *y);
-typedef void (*wt_f32_relu_grad_fn)(size_t n, const float *y, const float *dy, float *dx);
+typedef void (*wt_f32_relu_grad_fn)(size_t n, const float *y, const float *dy, float *dx,
+                                    int accumulate);
 typedef void (*wt_f32_add_fn)(size_t n, const float *a, const float *b, float *y);
 typedef void (*wt_f32_rowbias_fn)(size_t rows, size_t cols, const float *bias, float *y,
                                   size_t ldy);
@@ -57,6 +67,10 @@ typedef void (*wt_f32_rowsum_fn)(size_t rows, size_t cols, const float *x, size_
                                  float *sum);
 typedef void (*wt_f32_maxpool2x2_fn)(size_t planes, size_t H, size_t W, const float *x, float *y,
                                      int32_t *argmax);
+typedef void (*wt_f32_deinterleave2_fn)(size_t rows, size_t n, const float *x, size_t ldx,
+                                        float *even, float *odd, size_t ldy);
+typedef void (*wt_f32_copy_fn)(size_t rows, size_t n, const float *x, size_t ldx, float *y,
+                               size_t ldy);
 
 /* The direct convolution kernels (conv2d.c): a KxK conv over a zero-padded input is a GEMM
    whose B rows are shifted rows of that input (for stride 2, rows of its column phases; see
@@ -97,8 +111,10 @@ typedef void (*wt_f32_conv_dw_fn)(size_t mr, size_t nj, size_t rows, size_t cols
 
 void wt_f32_relu_ukernel__scalar(size_t n, const float *x, float *y);
 void wt_f32_relu_ukernel__wasmsimd(size_t n, const float *x, float *y);
-void wt_f32_relu_grad_ukernel__scalar(size_t n, const float *y, const float *dy, float *dx);
-void wt_f32_relu_grad_ukernel__wasmsimd(size_t n, const float *y, const float *dy, float *dx);
+void wt_f32_relu_grad_ukernel__scalar(size_t n, const float *y, const float *dy, float *dx,
+                                      int accumulate);
+void wt_f32_relu_grad_ukernel__wasmsimd(size_t n, const float *y, const float *dy, float *dx,
+                                        int accumulate);
 void wt_f32_add_ukernel__scalar(size_t n, const float *a, const float *b, float *y);
 void wt_f32_add_ukernel__wasmsimd(size_t n, const float *a, const float *b, float *y);
 void wt_f32_rowbias_ukernel__scalar(size_t rows, size_t cols, const float *bias, float *y,
@@ -113,6 +129,14 @@ void wt_f32_maxpool2x2_ukernel__scalar(size_t planes, size_t H, size_t W, const 
                                        float *y, int32_t *argmax);
 void wt_f32_maxpool2x2_ukernel__wasmsimd(size_t planes, size_t H, size_t W, const float *x,
                                          float *y, int32_t *argmax);
+void wt_f32_deinterleave2_ukernel__scalar(size_t rows, size_t n, const float *x, size_t ldx,
+                                          float *even, float *odd, size_t ldy);
+void wt_f32_deinterleave2_ukernel__wasmsimd(size_t rows, size_t n, const float *x, size_t ldx,
+                                            float *even, float *odd, size_t ldy);
+void wt_f32_copy_ukernel__scalar(size_t rows, size_t n, const float *x, size_t ldx, float *y,
+                                 size_t ldy);
+void wt_f32_copy_ukernel__wasmsimd(size_t rows, size_t n, const float *x, size_t ldx, float *y,
+                                   size_t ldy);
 void wt_f32_conv_rows_ukernel_4x8__scalar(size_t mr, size_t nc, size_t kc, const float *a,
                                           const float *b, const int32_t *off, float *c,
                                           size_t ldc, int accumulate);
@@ -145,10 +169,12 @@ void wt_f32_conv_dw_ukernel_4x2__wasmsimd(size_t mr, size_t nj, size_t rows, siz
    bn_affine: y = x*a + b in float (a multiply, then an add: ATen's alpha, beta form). y == x
               is allowed.
    bn_dx:     dx += ((dy - gm) - (x - mu) * k) * is * w in float, each operation rounded,
-              left to right (ATen's float form of the input gradient; gm = k = 0 in eval mode).
-              dx == x or dx == dy is allowed (each element is read before it is written). */
+              left to right (ATen's float form of the input gradient; gm = k = 0 in eval mode);
+              accumulate 0: dx = that term (the first writer of dx). dx == x or dx == dy is
+              allowed (each element is read before it is written). */
 typedef struct wt_f32_bn_dx_params {
   float mu, gm, k, is, w;
+  int accumulate;
 } wt_f32_bn_dx_params;
 typedef void (*wt_f32_bn_sum_fn)(size_t rows, size_t cols, const float *x, size_t ld,
                                  double *sum);
@@ -241,6 +267,8 @@ typedef struct wt_kernels {
   wt_f32_rowbias_fn f32_rowbias;
   wt_f32_rowsum_fn f32_rowsum;
   wt_f32_maxpool2x2_fn f32_maxpool2x2;
+  wt_f32_deinterleave2_fn f32_deinterleave2;
+  wt_f32_copy_fn f32_copy;
   wt_f32_conv_rows_fn f32_conv_rows;
   wt_f32_conv_dw_fn f32_conv_dw;
   wt_f32_wino_in_fn f32_wino_in;

@@ -99,14 +99,22 @@ wt_status wt_batchnorm2d_forward(wt_ctx *ctx, const wt_batchnorm2d *l, int64_t N
    eval: dx += weight * invstd * dy. dx NULL: no input gradient. workspace: unused. */
 wt_status wt_batchnorm2d_backward(wt_ctx *ctx, const wt_batchnorm2d *l, int64_t N, const float *x,
                                   const float *dy, float *dx, const void *cache, void *workspace) {
+  return wt__batchnorm2d_backward_into(ctx, l, N, x, dy, dx, cache, workspace, false);
+}
+
+/* As wt_batchnorm2d_backward; assign: dx = the gradient instead of dx += (internal.h). */
+wt_status wt__batchnorm2d_backward_into(wt_ctx *ctx, const wt_batchnorm2d *l, int64_t N,
+                                        const float *x, const float *dy, float *dx,
+                                        const void *cache, void *workspace, bool assign) {
   if (!ctx) return WT_ERR_ARG;
-  WT_TRY(check_hyper(ctx, __func__, l, N));
-  if (!x) return WT_FAIL(ctx, WT_ERR_ARG, "x is NULL");
-  if (!dy) return WT_FAIL(ctx, WT_ERR_ARG, "dy is NULL");
-  if (!cache) return WT_FAIL(ctx, WT_ERR_ARG, "cache is NULL");
-  if (!l->weight) return WT_FAIL(ctx, WT_ERR_ARG, "l->weight is NULL");
+  const char *func = "wt_batchnorm2d_backward"; /* the name in messages: the public one */
+  WT_TRY(check_hyper(ctx, func, l, N));
+  if (!x) return wt__fail(ctx, WT_ERR_ARG, func, "x is NULL");
+  if (!dy) return wt__fail(ctx, WT_ERR_ARG, func, "dy is NULL");
+  if (!cache) return wt__fail(ctx, WT_ERR_ARG, func, "cache is NULL");
+  if (!l->weight) return wt__fail(ctx, WT_ERR_ARG, func, "l->weight is NULL");
   if (dx && (const float *)dx == dy)
-    return WT_FAIL(ctx, WT_ERR_ARG, "dx aliases dy (backward accumulates: dx += dy)");
+    return wt__fail(ctx, WT_ERR_ARG, func, "dx aliases dy (backward accumulates: dx += dy)");
   const int64_t C = l->C, HW = l->H * l->W, n = N * HW;
   const float *mean = cache, *invstd = (const float *)cache + C;
   const bool training = ((const float *)cache)[2 * C] != 0.0f;
@@ -124,7 +132,8 @@ wt_status wt_batchnorm2d_backward(wt_ctx *ctx, const wt_batchnorm2d *l, int64_t 
                                    .gm = training ? (float)(sdy / (double)n) : 0.0f,
                                    .k = training ? (float)(sdyx * is * is / (double)n) : 0.0f,
                                    .is = invstd[c],
-                                   .w = l->weight[c]};
+                                   .w = l->weight[c],
+                                   .accumulate = !assign};
     k->f32_bn_dx(rows, cols, x + c * HW, dy + c * HW, ld, &p, dx + c * HW);
   }
   return WT_OK;

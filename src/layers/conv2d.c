@@ -396,17 +396,48 @@ static void col2im_add(const wt_conv2d *l, const float *dcol, int64_t p0, int64_
       }
 }
 
+static void pad_planes(const wt_kernels *k, size_t planes, size_t H, size_t W, const float *src,
+                       size_t Hd, size_t RP, size_t s, size_t Lw, size_t t, size_t t2,
+                       float *dst);
+static void tap_offsets(const wt_conv2d *l, const direct_layout *d, int32_t *off);
+
+/* im2col of one sample through the direct path's padded planes (is_direct; direct_ws: that
+   path's workspace, xp's border zeroed and the tap offsets written by the caller): x padded
+   into xp, then row k, output row oh of col is the OW floats at xp + off[k] + oh*stride_h*RP,
+   which conv_rows would read. The values of im2col, without its bounds tests per segment. */
+static void im2col_padded(const wt_kernels *k, const wt_conv2d *l, const float *x,
+                          float *direct_ws, float *col, size_t ld) {
+  direct_layout d;
+  direct_layout_of(l, l->OH, l->OW, &d); /* succeeded in wt_conv2d_sizes */
+  const size_t K = (size_t)(l->C * l->KH * l->KW), OH = (size_t)l->OH, OW = (size_t)l->OW;
+  const size_t row = (size_t)l->stride_h * d.RP;
+  float *xp = direct_ws + d.xp;
+  const int32_t *off = (const int32_t *)(direct_ws + d.off);
+  pad_planes(k, (size_t)l->C, (size_t)l->H, (size_t)l->W, x, d.Hp, d.RP, (size_t)l->stride_w,
+             d.Lw, (size_t)l->pad_h, (size_t)l->pad_w, xp);
+  for (size_t kk = 0; kk < K; kk++)
+    for (size_t oh = 0; oh < OH; oh++) {
+      const float *src = xp + off[kk] + oh * row;
+      float *dst = col + kk * ld + oh * OW;
+      for (size_t ow = 0; ow < OW; ow++) dst[ow] = src[ow];
+    }
+}
+
 /* The chunk of samples [n0, n0 + ns) side by side (chunk_samples): col_c (K x ns*P) from x by
-   im2col when col is not NULL; dy_c (OC x ns*P) from dy when dy is not NULL. */
-static void chunk_gather(const wt_conv2d *l, size_t n0, size_t ns, const float *x,
-                         const float *dy, float *col, float *dyc) {
+   im2col when col is not NULL (through the padded planes when direct_ws is not NULL:
+   im2col_padded); dy_c (OC x ns*P) from dy when dy is not NULL. */
+static void chunk_gather(const wt_kernels *k, const wt_conv2d *l, size_t n0, size_t ns,
+                         const float *x, const float *dy, float *col, float *dyc,
+                         float *direct_ws) {
   const size_t OC = (size_t)l->OC, P = (size_t)(l->OH * l->OW);
   const size_t in = (size_t)(l->C * l->H * l->W), cols = ns * P;
   for (size_t j = 0; j < ns; j++) {
-    if (col) im2col(l, x + (n0 + j) * in, 0, (int64_t)P, col + j * P, cols);
+    if (col && direct_ws)
+      im2col_padded(k, l, x + (n0 + j) * in, direct_ws, col + j * P, cols);
+    else if (col)
+      im2col(l, x + (n0 + j) * in, 0, (int64_t)P, col + j * P, cols);
     if (!dy) continue;
-    const float *dyn = dy + (n0 + j) * OC * P;
-    for (size_t o = 0; o < OC; o++) memcpy(dyc + o * cols + j * P, dyn + o * P, P * sizeof(float));
+    k->f32_copy(OC, P, dy + (n0 + j) * OC * P, P, dyc + j * P, cols);
   }
 }
 
@@ -419,7 +450,7 @@ static void few_forward(const wt_ctx *ctx, const wt_conv2d *l, int64_t N, const 
   float *col = ws, *yc = col + round4(K * S * P), *gws = yc + round4(OC * S * P);
   for (size_t n0 = 0; n0 < (size_t)N; n0 += S) {
     const size_t ns = (size_t)N - n0 < S ? (size_t)N - n0 : S, cols = ns * P;
-    chunk_gather(l, n0, ns, x, NULL, col, NULL);
+    chunk_gather(&ctx->k, l, n0, ns, x, NULL, col, NULL, NULL);
     wt__gemm(&ctx->k, false, false, OC, cols, K, l->weight, K, col, cols, false, yc, cols, gws);
     for (size_t j = 0; j < ns; j++) {
       float *yn = y + (n0 + j) * OC * P;
@@ -431,16 +462,23 @@ static void few_forward(const wt_ctx *ctx, const wt_conv2d *l, int64_t N, const 
 
 /* By chunks of samples (chunk_samples): dweight += dy_c col_c^T when dw, and, when dx is not
    NULL (few_positions only), dx_n += col2im of W^T dy_c (computed into col_c). ws: the
-   chunk_floats() block. */
+   chunk_floats() block; direct_ws: the direct path's workspace (is_direct, not few_positions:
+   the im2col goes through its padded planes), else NULL. */
 static void chunk_backward(const wt_ctx *ctx, const wt_conv2d *l, int64_t N, const float *x,
-                           const float *dy, float *dx, bool dw, float *ws) {
+                           const float *dy, float *dx, bool dw, float *ws, float *direct_ws) {
   const size_t OC = (size_t)l->OC, K = (size_t)(l->C * l->KH * l->KW);
   const size_t P = (size_t)(l->OH * l->OW), in = (size_t)(l->C * l->H * l->W);
   const size_t S = chunk_samples(l->OH, l->OW);
   float *col = ws, *dyc = col + round4(K * S * P), *gws = dyc + round4(OC * S * P);
+  if (dw && direct_ws) {
+    direct_layout d;
+    direct_layout_of(l, l->OH, l->OW, &d);
+    tap_offsets(l, &d, (int32_t *)(direct_ws + d.off));
+    memset(direct_ws + d.xp, 0, ((size_t)l->C * d.Hp * d.RP + 8) * sizeof(float));
+  }
   for (size_t n0 = 0; n0 < (size_t)N; n0 += S) {
     const size_t ns = (size_t)N - n0 < S ? (size_t)N - n0 : S, cols = ns * P;
-    chunk_gather(l, n0, ns, x, dy, dw ? col : NULL, dyc);
+    chunk_gather(&ctx->k, l, n0, ns, x, dy, dw ? col : NULL, dyc, dw ? direct_ws : NULL);
     if (dw)
       wt__gemm(&ctx->k, false, true, OC, K, cols, dyc, cols, col, cols, true, l->dweight, K, gws);
     if (!dx) continue;
@@ -454,23 +492,34 @@ static void chunk_backward(const wt_ctx *ctx, const wt_conv2d *l, int64_t N, con
 
 /* src: planes of (H, W) -> dst: planes of Hd rows of pitch RP, source row h at row t + h and
    source column w at padded column col = t2 + w, stored at (col % s)*Lw + col / s of its row
-   (direct_layout; s = 1: a plain copy at column t2). The border of dst is left as it is (zeroed
-   once per call). */
-static void pad_planes(size_t planes, size_t H, size_t W, const float *src, size_t Hd, size_t RP,
-                       size_t s, size_t Lw, size_t t, size_t t2, float *dst) {
-  for (size_t p = 0; p < planes; p++)
+   (direct_layout; s = 1: a copy at column t2; s = 2: the deinterleave2 kernel). The border
+   of dst is left as it is (zeroed once per call). */
+static void pad_planes(const wt_kernels *k, size_t planes, size_t H, size_t W, const float *src,
+                       size_t Hd, size_t RP, size_t s, size_t Lw, size_t t, size_t t2,
+                       float *dst) {
+  for (size_t p = 0; p < planes; p++) {
+    const float *plane = src + p * H * W;
+    float *q0 = dst + (p * Hd + t) * RP;
+    if (s == 1) {
+      k->f32_copy(H, W, plane, W, q0 + t2, RP);
+      continue;
+    }
+    if (s == 2) { /* source column 0 is padded column t2: phase t2 % 2, index t2 / 2 */
+      k->f32_deinterleave2(H, W, plane, W, q0 + (t2 % 2) * Lw + t2 / 2,
+                           q0 + (1 - t2 % 2) * Lw + (t2 + 1) / 2, RP);
+      continue;
+    }
     for (size_t h = 0; h < H; h++) {
-      const float *r = src + (p * H + h) * W;
-      float *q = dst + (p * Hd + t + h) * RP;
-      if (s == 1) {
-        memcpy(q + t2, r, W * sizeof(float));
-        continue;
-      }
-      for (size_t w = 0, ph = t2 % s, i = t2 / s; w < W; w++) { /* column t2 + w = i*s + ph */
-        q[ph * Lw + i] = r[w];
-        if (++ph == s) ph = 0, i++;
+      const float *r = plane + h * W;
+      float *q = q0 + h * RP;
+      /* phase by phase: the source columns w0, w0 + s, ... of phase ph are contiguous there */
+      for (size_t ph = 0; ph < s; ph++) {
+        const size_t w0 = (ph + s - t2 % s) % s;
+        float *qp = q + ph * Lw + (t2 + w0) / s;
+        for (size_t w = w0; w < W; w += s) *qp++ = r[w];
       }
     }
+  }
 }
 
 /* The offset of tap (c, kh, kw) in xp (direct_layout), for conv_rows and conv_dw. */
@@ -587,7 +636,7 @@ static void direct_forward(const wt_ctx *ctx, const wt_conv2d *l, int64_t N, con
   memset(xp, 0, (C * d.Hp * d.RP + 8) * sizeof(float));
   for (int64_t n = 0; n < N; n++) {
     float *yn = y + (size_t)n * OC * P;
-    pad_planes(C, H, W, x + (size_t)n * in, d.Hp, d.RP, (size_t)l->stride_w, d.Lw,
+    pad_planes(&ctx->k, C, H, W, x + (size_t)n * in, d.Hp, d.RP, (size_t)l->stride_w, d.Lw,
                (size_t)l->pad_h, (size_t)l->pad_w, xp);
     if (wino)
       wino_conv(&ctx->k, &d, C, OC, OH, OW, xp, d.Hp * d.RP, d.RP, ws + d.uf, ws, yn, 0);
@@ -624,9 +673,10 @@ static void pack_phases(const wt_conv2d *l, const direct_layout *d, float *packt
 
 /* dweight[o, k] += sum_p dy[o, p] xp[off[k] + p] (conv_dw). dx += per phase (a, b) of the
    input, the stride-1 conv of dyp with the phase's flipped sub-kernel (pack_phases): for stride
-   1 straight into dx, else into one phase plane, then added to dx[c, a + sh*i, b + sw*j]. */
+   1 straight into dx (written, not added, with assign_dx: stride 1 only), else into one phase
+   plane, then added to dx[c, a + sh*i, b + sw*j]. */
 static void direct_backward(const wt_ctx *ctx, const wt_conv2d *l, int64_t N, const float *x,
-                            const float *dy, float *dx, bool dw, float *ws) {
+                            const float *dy, float *dx, bool dw, bool assign_dx, float *ws) {
   direct_layout d;
   direct_layout_of(l, l->OH, l->OW, &d);
   const size_t C = (size_t)l->C, OC = (size_t)l->OC, K = (size_t)(l->C * l->KH * l->KW);
@@ -652,7 +702,7 @@ static void direct_backward(const wt_ctx *ctx, const wt_conv2d *l, int64_t N, co
     const float *dyn = dy + (size_t)n * OC * P;
     if (l->dbias) ctx->k.f32_rowsum(OC, P, dyn, P, l->dbias);
     if (dw) {
-      pad_planes(C, H, W, x + (size_t)n * in, d.Hp, d.RP, sw, d.Lw, (size_t)l->pad_h,
+      pad_planes(&ctx->k, C, H, W, x + (size_t)n * in, d.Hp, d.RP, sw, d.Lw, (size_t)l->pad_h,
                  (size_t)l->pad_w, xp);
       for (size_t o0 = 0; o0 < OC; o0 += 4) {
         const size_t mr = OC - o0 < 4 ? OC - o0 : 4;
@@ -663,9 +713,9 @@ static void direct_backward(const wt_ctx *ctx, const wt_conv2d *l, int64_t N, co
     }
     if (!dx) continue;
     float *dxn = dx + (size_t)n * in;
-    pad_planes(OC, OH, OW, dyn, d.Hq, d.Wq, 1, d.Wq, d.qt, d.ql, dyp);
+    pad_planes(&ctx->k, OC, OH, OW, dyn, d.Hq, d.Wq, 1, d.Wq, d.qt, d.ql, dyp);
     if (wino) {
-      wino_conv(&ctx->k, &d, OC, C, H, W, dyp, d.Hq * d.Wq, d.Wq, ws + d.ub, ws, dxn, 1);
+      wino_conv(&ctx->k, &d, OC, C, H, W, dyp, d.Hq * d.Wq, d.Wq, ws + d.ub, ws, dxn, !assign_dx);
       continue;
     }
     const float *pk = packt;
@@ -675,7 +725,8 @@ static void direct_backward(const wt_ctx *ctx, const wt_conv2d *l, int64_t N, co
         phase_taps ph, pw;
         if (!phase_at(l, a, b, &ph, &pw)) continue;
         const size_t kt = OC * ph.M * pw.M;
-        direct_rows(&ctx->k, C, ph.n, pw.n, kt, pk, dyp, d.Wq, ok, unit ? dxn : dxph, unit);
+        direct_rows(&ctx->k, C, ph.n, pw.n, kt, pk, dyp, d.Wq, ok, unit ? dxn : dxph,
+                    unit && !assign_dx);
         pk += round4(C) * kt;
         ok += kt;
         if (unit) continue;
@@ -735,25 +786,41 @@ wt_status wt_conv2d_forward(wt_ctx *ctx, const wt_conv2d *l, int64_t N, const fl
    cache: unused (im2col is recomputed from x). workspace as for forward. */
 wt_status wt_conv2d_backward(wt_ctx *ctx, const wt_conv2d *l, int64_t N, const float *x,
                              const float *dy, float *dx, const void *cache, void *workspace) {
+  return wt__conv2d_backward_into(ctx, l, N, x, dy, dx, cache, workspace, false);
+}
+
+/* As wt_conv2d_backward; assign: dx = the input gradient instead of dx += (internal.h). The
+   direct stride-1 path writes it (Winograd's wino_out, conv_rows); the others add, so they
+   get dx zeroed here first. */
+wt_status wt__conv2d_backward_into(wt_ctx *ctx, const wt_conv2d *l, int64_t N, const float *x,
+                                   const float *dy, float *dx, const void *cache,
+                                   void *workspace, bool assign) {
   if (!ctx) return WT_ERR_ARG;
-  WT_TRY(check_call(ctx, __func__, l, N, x, workspace));
-  if (!dy) return WT_FAIL(ctx, WT_ERR_ARG, "dy is NULL");
+  const char *func = "wt_conv2d_backward"; /* the name in messages: the public one */
+  WT_TRY(check_call(ctx, func, l, N, x, workspace));
+  if (!dy) return wt__fail(ctx, WT_ERR_ARG, func, "dy is NULL");
+  const bool writes_dx = !few_positions(l->OH, l->OW) && is_direct(l) && l->stride_h == 1 &&
+                         l->stride_w == 1;
+  if (dx && assign && !writes_dx)
+    memset(dx, 0, (size_t)(N * l->C * l->H * l->W) * sizeof(float));
   if (few_positions(l->OH, l->OW)) {
     if (l->dbias)
       for (int64_t n = 0; n < N; n++)
         ctx->k.f32_rowsum((size_t)l->OC, (size_t)(l->OH * l->OW),
                           dy + (size_t)(n * l->OC * l->OH * l->OW), (size_t)(l->OH * l->OW),
                           l->dbias);
-    chunk_backward(ctx, l, N, x, dy, dx, l->dweight != NULL, workspace);
+    chunk_backward(ctx, l, N, x, dy, dx, l->dweight != NULL, workspace, NULL);
     return WT_OK;
   }
   size_t path = 0;
   path_floats(ctx, l, l->OH, l->OW, &path); /* succeeded in wt_conv2d_sizes */
   const bool dw_chunks = l->dweight && chunk_samples(l->OH, l->OW);
-  if (dw_chunks) chunk_backward(ctx, l, N, x, dy, NULL, true, (float *)workspace + path);
+  if (dw_chunks)
+    chunk_backward(ctx, l, N, x, dy, NULL, true, (float *)workspace + path,
+                   is_direct(l) ? workspace : NULL);
   const bool dw = l->dweight && !dw_chunks;
   if (is_direct(l)) {
-    direct_backward(ctx, l, N, x, dy, dx, dw, workspace);
+    direct_backward(ctx, l, N, x, dy, dx, dw, assign && writes_dx, workspace);
     return WT_OK;
   }
   const bool pw = is_pointwise(l);

@@ -38,13 +38,20 @@ wt_status wt_relu_forward(wt_ctx *ctx, const wt_relu *l, int64_t N, const float 
    dy through (NaN <= 0 is false, as torch). dx must not alias dy. cache, workspace: unused. */
 wt_status wt_relu_backward(wt_ctx *ctx, const wt_relu *l, int64_t N, const float *y,
                            const float *dy, float *dx, const void *cache, void *workspace) {
+  return wt__relu_backward_into(ctx, l, N, y, dy, dx, false);
+}
+
+/* As wt_relu_backward; assign: dx = (y <= 0 ? +0 : dy) (internal.h). */
+wt_status wt__relu_backward_into(wt_ctx *ctx, const wt_relu *l, int64_t N, const float *y,
+                                 const float *dy, float *dx, bool assign) {
   if (!ctx) return WT_ERR_ARG;
-  WT_TRY(check_hyper(ctx, __func__, l, N));
-  if (!y) return WT_FAIL(ctx, WT_ERR_ARG, "y is NULL");
-  if (!dy) return WT_FAIL(ctx, WT_ERR_ARG, "dy is NULL");
+  const char *func = "wt_relu_backward"; /* the name in messages: the public one */
+  WT_TRY(check_hyper(ctx, func, l, N));
+  if (!y) return wt__fail(ctx, WT_ERR_ARG, func, "y is NULL");
+  if (!dy) return wt__fail(ctx, WT_ERR_ARG, func, "dy is NULL");
   if (!dx) return WT_OK; /* a first layer: no gradient wanted */
   if ((const float *)dx == dy)
-    return WT_FAIL(ctx, WT_ERR_ARG, "dx aliases dy (backward accumulates: dx += dy)");
-  ctx->k.f32_relu_grad((size_t)(N * l->elems), y, dy, dx);
+    return wt__fail(ctx, WT_ERR_ARG, func, "dx aliases dy (backward accumulates: dx += dy)");
+  ctx->k.f32_relu_grad((size_t)(N * l->elems), y, dy, dx, !assign);
   return WT_OK;
 }

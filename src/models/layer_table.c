@@ -22,6 +22,21 @@
                                    void *ws) {                                                  \
     return wt_##fn##_backward(ctx, &l->u.name, N, x, dy, dx, l->cache, ws);                     \
   }
+/* The same for a kind whose backward can write its input gradient (backward_assigns): backward
+   goes through wt__<fn>_backward_into(..., l->assign_din) (internal.h). */
+#define PASSES_ASSIGN(name, fn)                                                                  \
+  static wt_status name##_sizes(wt_ctx *ctx, wt__layer *l, int64_t N, wt_layer_sizes *s) {     \
+    return wt_##fn##_sizes(ctx, &l->u.name, N, s);                                              \
+  }                                                                                             \
+  static wt_status name##_forward(wt_ctx *ctx, const wt__layer *l, int64_t N, const float *x,  \
+                                  const float *x2, float *y, void *ws) {                        \
+    return wt_##fn##_forward(ctx, &l->u.name, N, x, y, l->cache, ws);                           \
+  }                                                                                             \
+  static wt_status name##_backward(wt_ctx *ctx, const wt__layer *l, int64_t N, const float *x, \
+                                   const float *y, const float *dy, float *dx, float *dx2,      \
+                                   void *ws) {                                                  \
+    return wt__##fn##_backward_into(ctx, &l->u.name, N, x, dy, dx, l->cache, ws, l->assign_din); \
+  }
 #define HOOKS(name) .sizes = name##_sizes, .forward = name##_forward, .backward = name##_backward
 
 static const char *const no_keys[] = {NULL};
@@ -38,7 +53,7 @@ static int weight_bias_state(wt__state_tensor *out, int ndim, const int64_t *wsh
 
 /* ---------------------------------------------------------------- conv2d */
 
-PASSES(conv2d, conv2d)
+PASSES_ASSIGN(conv2d, conv2d)
 
 static wt_status conv2d_parse(wt__spec *s, wt__layer *l) {
   static const char *const inits[] = {"torch", "kaiming_out", NULL};
@@ -92,8 +107,8 @@ static const wt__layer_type conv2d_type = {
     .name = "conv2d", .inputs = 1, .input = WT__IN_PLANES,
     .keys = (const char *const[]){"out_channels", "kernel", "stride", "padding", "bias", "init", NULL},
     .parse = conv2d_parse, .connect = conv2d_connect, .output = conv2d_output, HOOKS(conv2d),
-    .backward_reads_x = true, .bind = conv2d_bind, .init = conv2d_init,
-    .no_decay = conv2d_no_decay, .state = conv2d_state};
+    .backward_reads_x = true, .backward_assigns = true, .bind = conv2d_bind,
+    .init = conv2d_init, .no_decay = conv2d_no_decay, .state = conv2d_state};
 
 /* ---------------------------------------------------------------- linear */
 
@@ -149,14 +164,14 @@ static wt_status relu_forward(wt_ctx *ctx, const wt__layer *l, int64_t N, const 
 /* The mask comes from the output y, as in PyTorch. */
 static wt_status relu_backward(wt_ctx *ctx, const wt__layer *l, int64_t N, const float *x,
                                const float *y, const float *dy, float *dx, float *dx2, void *ws) {
-  return wt_relu_backward(ctx, &l->u.relu, N, y, dy, dx, l->cache, ws);
+  return wt__relu_backward_into(ctx, &l->u.relu, N, y, dy, dx, l->assign_din);
 }
 static void relu_connect(wt__layer *l, int64_t C, int64_t H, int64_t W) {
   l->u.relu.elems = C * H * W;
 }
 static const wt__layer_type relu_type = {
     .name = "relu", .inputs = 1, .keys = no_keys, .connect = relu_connect, HOOKS(relu),
-    .backward_reads_y = true};
+    .backward_reads_y = true, .backward_assigns = true};
 
 /* ---------------------------------------------------------------- maxpool2d, avgpool2d */
 
@@ -218,7 +233,7 @@ static const wt__layer_type flatten_type = {
 
 /* ---------------------------------------------------------------- batchnorm2d */
 
-PASSES(batchnorm2d, batchnorm2d)
+PASSES_ASSIGN(batchnorm2d, batchnorm2d)
 
 static wt_status batchnorm2d_parse(wt__spec *s, wt__layer *l) {
   bool zero;
@@ -266,7 +281,7 @@ static const wt__layer_type batchnorm2d_type = {
     .name = "batchnorm2d", .inputs = 1, .input = WT__IN_PLANES,
     .keys = (const char *const[]){"eps", "momentum", "zero_init", NULL},
     .parse = batchnorm2d_parse, .connect = batchnorm2d_connect, HOOKS(batchnorm2d),
-    .backward_reads_x = true,
+    .backward_reads_x = true, .backward_assigns = true,
     .buffer_floats = batchnorm2d_buffer_floats, .bind = batchnorm2d_bind,
     .init = batchnorm2d_init, .set_training = batchnorm2d_set_training,
     .no_decay = batchnorm2d_no_decay, .state = batchnorm2d_state};
@@ -298,7 +313,7 @@ static wt_status add_forward(wt_ctx *ctx, const wt__layer *l, int64_t N, const f
 }
 static wt_status add_backward(wt_ctx *ctx, const wt__layer *l, int64_t N, const float *x,
                               const float *y, const float *dy, float *dx, float *dx2, void *ws) {
-  return wt_add_backward(ctx, &l->u.add, N, dy, dx, dx2);
+  return wt__add_backward_into(ctx, &l->u.add, N, dy, dx, dx2, l->assign_din, l->assign_din2);
 }
 static wt_status add_parse(wt__spec *s, wt__layer *l) {
   return wt__spec_refs2(s, "inputs", &l->in, &l->in2);
@@ -308,7 +323,7 @@ static void add_connect(wt__layer *l, int64_t C, int64_t H, int64_t W) {
 }
 static const wt__layer_type add_type = {
     .name = "add", .inputs = 2, .keys = (const char *const[]){"inputs", NULL},
-    .parse = add_parse, .connect = add_connect, HOOKS(add)};
+    .parse = add_parse, .connect = add_connect, HOOKS(add), .backward_assigns = true};
 
 /* ---------------------------------------------------------------- silu */
 

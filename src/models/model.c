@@ -411,10 +411,17 @@ static void zero_dout(wt_model *m, int i, int64_t N) {
 }
 
 /* The gradient of source src that layer i's backward accumulates into: NULL below lo (or the
-   model input), zeroed first when i is its first writer (its last reader). */
-static float *input_grad(wt_model *m, int i, int src, int lo, int64_t N) {
+   model input). When i is its first writer (its last reader), a kind with backward_assigns
+   writes it (*assign), else it is zeroed first. */
+static float *input_grad(wt_model *m, int i, int src, int lo, int64_t N, bool *assign) {
+  *assign = false;
   if (src < lo) return NULL;
-  if (m->layers[src].last_reader == i) zero_dout(m, src, N);
+  if (m->layers[src].last_reader == i) {
+    if (wt__type_of(&m->layers[i])->backward_assigns)
+      *assign = true;
+    else
+      zero_dout(m, src, N);
+  }
   return m->layers[src].dout;
 }
 
@@ -429,11 +436,15 @@ wt_status wt__model_backward_batch(wt_model *m, const float *x, int64_t N) {
                    (long long)N);
   memset(m->grads, 0, m->n_params * sizeof(float));
   for (int i = m->n_layers - 1; i >= lo; i--) {
-    const wt__layer *l = &m->layers[i];
+    wt__layer *l = &m->layers[i];
     const wt__layer_type *t = wt__type_of(l);
     if (l->last_reader < 0 && i < m->n_layers - 1) zero_dout(m, i, N); /* read by no layer */
-    float *din = input_grad(m, i, l->in, lo, N);
-    float *din2 = t->inputs == 2 ? input_grad(m, i, l->in2, lo, N) : NULL;
+    float *din = input_grad(m, i, l->in, lo, N, &l->assign_din);
+    /* a source read twice (add(x, x)) is written once, by dx, then added into by dx2 */
+    l->assign_din2 = false;
+    float *din2 = t->inputs != 2 ? NULL
+                  : l->in2 == l->in ? din
+                                    : input_grad(m, i, l->in2, lo, N, &l->assign_din2);
     WT_TRY(t->backward(m->ctx, l, N, t->backward_reads_x ? layer_src(m, l->in, x) : NULL,
                        t->backward_reads_y ? l->out : NULL, l->dout, din, din2, m->workspace));
   }

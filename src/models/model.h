@@ -45,6 +45,9 @@ typedef struct wt__layer {
   bool eval_only; /* stays in eval mode while the model trains (a frozen BatchNorm) */
   int last_reader;   /* the highest layer reading this one's output (-1: none); in backward
                         the first to accumulate into dout */
+  bool assign_din, assign_din2; /* this backward writes the gradient of in (in2) instead of
+                        adding into it: set by model.c when it is that gradient's first
+                        writer and its kind has backward_assigns */
   float *out, *dout; /* (capacity, out_elems), inside the model's act_block (the memory plan,
                         model.c: buffers not live at the same time share memory) */
   void *cache;
@@ -159,6 +162,9 @@ typedef struct wt__layer_type {
      2-input kind gets no x2) and the output y. The memory plan keeps only these alive from the
      forward to the backward (the others are NULL in backward); the rest is reused. */
   bool backward_reads_x, backward_reads_y;
+  /* backward honours l->assign_din / assign_din2 (writes dx / dx2 rather than adding into
+     them), so the model need not zero the gradient of a source it writes first */
+  bool backward_assigns;
   size_t (*buffer_floats)(const wt__layer *l); /* non-trained state (BatchNorm statistics) */
   /* points u.<name> at its parameters w, their gradients dw and its buffers buf */
   void (*bind)(wt__layer *l, float *w, float *dw, float *buf);

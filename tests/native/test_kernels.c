@@ -476,14 +476,51 @@ static void test_vector_relu_grad(wt_rng *rng, const ventry *e, const ventry *tw
     for (size_t i = n; i < n + VGUARD; i++) dx[i] = SENTINEL;
     memcpy(dxt, dx, (n + VGUARD) * sizeof *dx);
     memcpy(dx0, dx, n * sizeof *dx);
-    f(n, y, dy, dx);
-    g(n, y, dy, dxt);
+    f(n, y, dy, dx, 1);
+    g(n, y, dy, dxt, 1);
     size_t bad = count_diff(dx, dxt, n + VGUARD);
     for (size_t i = 0; i < n; i++)
       bad += !same_f(dxt[i], y[i] <= 0.0f ? dx0[i] : dx0[i] + dy[i]);
+    /* accumulate 0: dx = dy or +0, whatever dx held */
+    memcpy(dx, dx0, n * sizeof *dx), memcpy(dxt, dx0, n * sizeof *dx);
+    f(n, y, dy, dx, 0);
+    g(n, y, dy, dxt, 0);
+    bad += count_diff(dx, dxt, n + VGUARD);
+    for (size_t i = 0; i < n; i++) bad += !same_f(dxt[i], y[i] <= 0.0f ? 0.0f : dy[i]);
     CHECK_MSG(bad == 0, "%s n=%zu: %zu wrong", e->name, n, bad);
     free(y), free(dy), free(dx), free(dxt), free(dx0);
   }
+}
+
+/* deinterleave2 and copy against their twins and their definitions (NaN, +-0 included: a copy
+   keeps every bit), over 0..3 rows with padded row pitches; nothing between or past the rows'
+   n (or halves of n) written. */
+static void test_vector_copies(wt_rng *rng, const ventry *e, const ventry *tw) {
+  const bool split = !strcmp(e->op, "deinterleave2");
+  for (size_t rows = 0; rows <= 3; rows++)
+    for (size_t n = 0; n <= 3 * 8 + 1 + 40; n += n < 26 ? 1 : 19) {
+      const size_t ldx = n + 3, ne = split ? (n + 1) / 2 : n, ldy = ne + 5;
+      const size_t ny = rows * ldy + VGUARD; /* even (or y) rows, then odd rows at ny */
+      float *x = alloc_f(rows * ldx + 1), *y = alloc_f(2 * ny), *yt = alloc_f(2 * ny);
+      fill_special(rng, x, rows * ldx);
+      for (size_t i = 0; i < 2 * ny; i++) y[i] = yt[i] = SENTINEL;
+      if (split) {
+        ((wt_f32_deinterleave2_fn)e->fn)(rows, n, x, ldx, y, y + ny, ldy);
+        ((wt_f32_deinterleave2_fn)tw->fn)(rows, n, x, ldx, yt, yt + ny, ldy);
+      } else {
+        ((wt_f32_copy_fn)e->fn)(rows, n, x, ldx, y, ldy);
+        ((wt_f32_copy_fn)tw->fn)(rows, n, x, ldx, yt, ldy);
+      }
+      size_t bad = count_diff(y, yt, 2 * ny);
+      for (size_t i = 0; i < 2 * ny; i++) { /* element i of row r, half h: x[r*ldx + ...] */
+        const size_t h = i / ny, r = i % ny / ldy, j = i % ny % ldy;
+        const size_t src = split ? 2 * j + h : j;
+        const bool written = r < rows && (split || h == 0) && src < n && j < ldy;
+        bad += !same_f(yt[i], written ? x[r * ldx + src] : SENTINEL);
+      }
+      CHECK_MSG(bad == 0, "%s rows=%zu n=%zu: %zu wrong", e->name, rows, n, bad);
+      free(x), free(y), free(yt);
+    }
 }
 
 /* add against its twin and a + b (NaN, +-0, +-inf included), and in place: y == a, y == b. */
@@ -777,7 +814,7 @@ static void test_vector_bn(wt_rng *rng, const ventry *e, const ventry *tw) {
           const float a = (float)(4.0 * wt_rng_uniform(rng) - 2.0), b = (float)wt_rng_uniform(rng);
           const wt_f32_bn_dx_params p = {(float)mu, (float)(wt_rng_uniform(rng) - 0.5),
                                          (float)wt_rng_uniform(rng),
-                                         (float)(0.5 + 4.0 * wt_rng_uniform(rng)), a};
+                                         (float)(0.5 + 4.0 * wt_rng_uniform(rng)), a, 1};
           if (!strcmp(e->op, "bn_affine")) {
             ((wt_f32_bn_affine_fn)e->fn)(rows, cols, x, ld, a, b, y);
             ((wt_f32_bn_affine_fn)tw->fn)(rows, cols, x, ld, a, b, yt);
@@ -811,6 +848,18 @@ static void test_vector_bn(wt_rng *rng, const ventry *e, const ventry *tw) {
               for (size_t j = 0; j < cols; j++) {
                 const size_t i = r * ld + j;
                 bad += !same_f(yt[i], y0[i] + ((y0[i] - p.gm) - (x[i] - p.mu) * p.k) * p.is * p.w);
+              }
+            /* accumulate 0: dx = the term, whatever dx held */
+            wt_f32_bn_dx_params q = p;
+            q.accumulate = 0;
+            memcpy(yt, y, len * sizeof *y);
+            ((wt_f32_bn_dx_fn)e->fn)(rows, cols, x, dy, ld, &q, y);
+            ((wt_f32_bn_dx_fn)tw->fn)(rows, cols, x, dy, ld, &q, yt);
+            bad += count_diff(y, yt, len);
+            for (size_t r = 0; r < rows; r++)
+              for (size_t j = 0; j < cols; j++) {
+                const size_t i = r * ld + j;
+                bad += !same_f(y[i], ((dy[i] - p.gm) - (x[i] - p.mu) * p.k) * p.is * p.w);
               }
           }
         } else {
@@ -904,6 +953,8 @@ static void test_vector(wt_rng *rng) {
     else if (!strcmp(e->op, "rowbias")) test_vector_rows(rng, e, tw, false);
     else if (!strcmp(e->op, "rowsum")) test_vector_rows(rng, e, tw, true);
     else if (!strcmp(e->op, "maxpool2x2")) test_vector_maxpool(rng, e, tw);
+    else if (!strcmp(e->op, "deinterleave2") || !strcmp(e->op, "copy"))
+      test_vector_copies(rng, e, tw);
     else if (!strcmp(e->op, "conv_rows")) test_vector_conv_rows(rng, e, tw);
     else if (!strcmp(e->op, "conv_dw")) test_vector_conv_dw(rng, e, tw);
     else if (!strcmp(e->op, "wino_in")) test_vector_wino_in(rng, e, tw);
