@@ -103,9 +103,26 @@ test('training studio: train, curves, evaluation, predict a drawing, save / relo
     assert.equal(await page.locator('#A-cutmix-on').isChecked(), false);
     assert.equal(await page.locator('#B-cutmix-on').isChecked(), true);
     assert.match(await page.locator('#why-defaults').textContent(), /CutMix adds\s+\+1\.0/);
-    const studyHref = await page.locator('#why-defaults a').getAttribute('href');
+    const studyHref = await page.locator('#why-defaults a').first().getAttribute('href');
     const study = await page.evaluate(async (h) => (await fetch(h)).text(), studyHref);
     assert.match(study, /# The bag-of-tricks study|Fashion-MNIST/);
+    // My images (photos): B becomes the baseline + pad-4 crop + flip (the CIFAR-10 cells' largest
+    // gain), both runs 100 epochs; back to Fashion-MNIST: + CutMix, 60 epochs. A B the user
+    // changed keeps its tricks.
+    const trickState = async (slot) => ({ cutmix: await page.locator(`#${slot}-cutmix-on`).isChecked(),
+      crop: await page.locator(`#${slot}-randomCrop-on`).isChecked() ? await page.inputValue(`#run-${slot} [data-option="augment.randomCrop.padding"]`) : '',
+      hflip: await page.locator(`#${slot}-hflip-on`).isChecked(), epochs: await page.inputValue(`#${slot}-epochs`) });
+    await page.check('input[name="dataset"][value="mine"]');
+    assert.deepEqual(await trickState('B'), { cutmix: false, crop: '4', hflip: true, epochs: '100' });
+    assert.deepEqual(await trickState('A'), { cutmix: false, crop: '', hflip: false, epochs: '100' });
+    assert.match(await page.locator('#why-defaults').textContent(), /pad-4 crop \+ flip/);
+    await page.check('input[name="dataset"][value="fashion"]');
+    assert.deepEqual(await trickState('B'), { cutmix: true, crop: '', hflip: false, epochs: '60' });
+    await page.uncheck('#B-cutmix-on');
+    await page.check('input[name="dataset"][value="mine"]');
+    assert.deepEqual(await trickState('B'), { cutmix: false, crop: '', hflip: false, epochs: '100' }, 'a changed B keeps its tricks');
+    await page.check('input[name="dataset"][value="fashion"]');
+    await page.check('#B-cutmix-on');
     for (const slot of ['A', 'B']) await shortRun(page, slot);
 
     // A bad setting is refused with a message naming it, and the page stays usable.
