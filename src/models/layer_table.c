@@ -8,35 +8,29 @@
 #include "model.h"
 
 /* The usual three: wt_<fn>_sizes(ctx, l, N, s), wt_<fn>_forward(ctx, l, N, x, y, cache, ws) and
-   wt_<fn>_backward(ctx, l, N, x, dy, dx, cache, ws) on the union member u.<name>. */
-#define PASSES(name, fn)                                                                         \
+   wt_<fn>_backward(ctx, l, N, x, dy, dx, cache, ws) on the union member u.<name>. A kind whose
+   backward can write its input gradient (backward_assigns) goes through PASSES_ASSIGN: backward
+   is wt__<fn>_backward_into(..., l->assign_din) (internal.h). */
+#define SIZES_FORWARD(name, fn)                                                                  \
   static wt_status name##_sizes(wt_ctx *ctx, wt__layer *l, int64_t N, wt_layer_sizes *s) {     \
     return wt_##fn##_sizes(ctx, &l->u.name, N, s);                                              \
   }                                                                                             \
   static wt_status name##_forward(wt_ctx *ctx, const wt__layer *l, int64_t N, const float *x,  \
                                   const float *x2, float *y, void *ws) {                        \
     return wt_##fn##_forward(ctx, &l->u.name, N, x, y, l->cache, ws);                           \
-  }                                                                                             \
+  }
+#define BACKWARD(name, call)                                                                     \
   static wt_status name##_backward(wt_ctx *ctx, const wt__layer *l, int64_t N, const float *x, \
                                    const float *y, const float *dy, float *dx, float *dx2,      \
                                    void *ws) {                                                  \
-    return wt_##fn##_backward(ctx, &l->u.name, N, x, dy, dx, l->cache, ws);                     \
+    return call;                                                                                \
   }
-/* The same for a kind whose backward can write its input gradient (backward_assigns): backward
-   goes through wt__<fn>_backward_into(..., l->assign_din) (internal.h). */
-#define PASSES_ASSIGN(name, fn)                                                                  \
-  static wt_status name##_sizes(wt_ctx *ctx, wt__layer *l, int64_t N, wt_layer_sizes *s) {     \
-    return wt_##fn##_sizes(ctx, &l->u.name, N, s);                                              \
-  }                                                                                             \
-  static wt_status name##_forward(wt_ctx *ctx, const wt__layer *l, int64_t N, const float *x,  \
-                                  const float *x2, float *y, void *ws) {                        \
-    return wt_##fn##_forward(ctx, &l->u.name, N, x, y, l->cache, ws);                           \
-  }                                                                                             \
-  static wt_status name##_backward(wt_ctx *ctx, const wt__layer *l, int64_t N, const float *x, \
-                                   const float *y, const float *dy, float *dx, float *dx2,      \
-                                   void *ws) {                                                  \
-    return wt__##fn##_backward_into(ctx, &l->u.name, N, x, dy, dx, l->cache, ws, l->assign_din); \
-  }
+#define PASSES(name, fn)    \
+  SIZES_FORWARD(name, fn)   \
+  BACKWARD(name, wt_##fn##_backward(ctx, &l->u.name, N, x, dy, dx, l->cache, ws))
+#define PASSES_ASSIGN(name, fn) \
+  SIZES_FORWARD(name, fn)       \
+  BACKWARD(name, wt__##fn##_backward_into(ctx, &l->u.name, N, x, dy, dx, l->cache, ws, l->assign_din))
 #define HOOKS(name) .sizes = name##_sizes, .forward = name##_forward, .backward = name##_backward
 
 static const char *const no_keys[] = {NULL};
