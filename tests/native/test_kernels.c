@@ -790,6 +790,11 @@ static void test_vector_conv_dw(wt_rng *rng, const ventry *e, const ventry *tw) 
    against the scalar up to reassociation, relative to the sum of magnitudes; elementwise ops
    bit-exact against the reference formula and the twin, with NaN, +-0 and +-inf inputs, in
    place included. */
+
+/* BatchNorm's input-gradient term for one element (the formula bn_dx adds, or writes). */
+static float bn_dx_term(float x, float dy, const wt_f32_bn_dx_params *p) {
+  return ((dy - p->gm) - (x - p->mu) * p->k) * p->is * p->w;
+}
 static void test_vector_bn(wt_rng *rng, const ventry *e, const ventry *tw) {
   static const size_t colss[] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 17, 64, 1024};
   const bool is_scalar = !strcmp(e->isa, "scalar");
@@ -829,7 +834,7 @@ static void test_vector_bn(wt_rng *rng, const ventry *e, const ventry *tw) {
               const float want =
                   !strcmp(e->op, "bn_affine")
                       ? x[i] * a + b
-                      : y0[i] + ((dy[i] - p.gm) - (x[i] - p.mu) * p.k) * p.is * p.w;
+                      : y0[i] + bn_dx_term(x[i], dy[i], &p);
               bad += !same_f(y[i], want);
             }
           for (size_t i = 0; i < len; i++) /* the gaps and past the end */
@@ -847,7 +852,7 @@ static void test_vector_bn(wt_rng *rng, const ventry *e, const ventry *tw) {
             for (size_t r = 0; r < rows; r++)
               for (size_t j = 0; j < cols; j++) {
                 const size_t i = r * ld + j;
-                bad += !same_f(yt[i], y0[i] + ((y0[i] - p.gm) - (x[i] - p.mu) * p.k) * p.is * p.w);
+                bad += !same_f(yt[i], y0[i] + bn_dx_term(x[i], y0[i], &p));
               }
             /* accumulate 0: dx = the term, whatever dx held */
             wt_f32_bn_dx_params q = p;
@@ -859,7 +864,7 @@ static void test_vector_bn(wt_rng *rng, const ventry *e, const ventry *tw) {
             for (size_t r = 0; r < rows; r++)
               for (size_t j = 0; j < cols; j++) {
                 const size_t i = r * ld + j;
-                bad += !same_f(y[i], ((dy[i] - p.gm) - (x[i] - p.mu) * p.k) * p.is * p.w);
+                bad += !same_f(y[i], bn_dx_term(x[i], dy[i], &p));
               }
           }
         } else {
